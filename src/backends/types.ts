@@ -1,0 +1,46 @@
+/** What every backend (upstream HTTP, local llama.cpp) produces: raw, ungated text events per choice. */
+import type { ChatRequest, CompletionRequest } from "../server/wire.ts";
+
+/** Why a choice stopped, as OpenAI reports it. */
+export type FinishReason = "stop" | "length" | "content_filter";
+
+/** Token counts, when the backend reports them. */
+export interface Usage {
+  /** Tokens in the prompt. */
+  prompt_tokens: number;
+  /** Tokens generated. */
+  completion_tokens: number;
+  /** Sum of both. */
+  total_tokens: number;
+}
+
+/** One event from a backend. Text here is ungated: only the guard may turn it into client output. */
+export type BackendEvent =
+  | { type: "text"; choice: number; text: string }
+  | { type: "finish"; choice: number; reason: FinishReason }
+  | { type: "usage"; usage: Usage };
+
+/** A completion job for a backend, after validation and the input gate. */
+export type BackendRequest =
+  | { kind: "chat"; body: ChatRequest; signal: AbortSignal }
+  | { kind: "completion"; body: CompletionRequest; signal: AbortSignal };
+
+/** A model entry for `GET /v1/models`. */
+export interface ModelCard {
+  /** Model id clients pass as `model`. */
+  id: string;
+  /** Always "model". */
+  object: "model";
+  /** Unix seconds. */
+  created: number;
+  /** Who serves it. */
+  owned_by: string;
+}
+
+/** A source of generated text. Failures are thrown as ApiError (502/504/...) from the iterator. */
+export interface Backend {
+  /** Models this backend serves. */
+  models(signal: AbortSignal): Promise<ModelCard[]>;
+  /** Streams events for one request; stops work promptly when `request.signal` aborts or iteration stops. */
+  generate(request: BackendRequest): AsyncIterable<BackendEvent>;
+}

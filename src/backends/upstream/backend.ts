@@ -1,0 +1,162 @@
+/** The upstream backend: any OpenAI-compatible server, always streamed so every chunk can be gated as it arrives. */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { Backend, BackendEvent, BackendRequest, ModelCard } from "../types.ts";
+import { chunkEvents } from "./events.ts";
+import { statusFailure, transportFailure, UpstreamError, type UpstreamFailureKind, UpstreamTimeout } from "./failures.ts";
+
+/** Where and how to reach the upstream. */
+export interface UpstreamOptions {
+  /** Base URL including the version prefix, e.g. `http://127.0.0.1:8000/v1`. */
+  url: string;
+  /** Sent as `Authorization: Bearer …`; the client's own credentials are never forwarded. */
+  apiKey?: string;
+  /** Limit for the response headers and first event to arrive. */
+  firstByteTimeoutMs: number;
+  /** Limit for silence between two reads mid-stream. */
+  idleTimeoutMs: number;
+  /** Called once per failure, for metrics. */
+  onFailure?: (kind: UpstreamFailureKind) => void;
+}
+
+/** Largest SSE line or event buffered from an upstream before it is called malformed. */
+const MAX_EVENT_CHARS = 1 << 20;
+
+/** Forwards validated, input-gated requests upstream and turns its SSE into backend events. */
+export class UpstreamBackend implements Backend {
+  readonly #base: string;
+  constructor(readonly options: UpstreamOptions) {
+    this.#base = options.url.replace(/\/+$/, "");
+  }
+
+  /** The upstream's model list, passed through. */
+  async models(signal: AbortSignal): Promise<ModelCard[]> {
+    const ctl = new TimedController(signal, this.options.firstByteTimeoutMs);
+    try {
+      const res = await fetch(`${this.#base}/models`, { headers: this.#headers(), signal: ctl.signal });
+      if (!res.ok) throw await statusFailure(res);
+      const body = (await res.json()) as { data?: ModelCard[] };
+      return Array.isArray(body.data) ? body.data : [];
+    } catch (err) {
+      throw this.#failed(err instanceof UpstreamError ? err : transportFailure(err, ctl.signal, false));
+    } finally {
+      ctl.dispose();
+    }
+  }
+
+  /** Streams one completion; returning early (block, client gone) aborts the upstream request at once. */
+  async *generate(request: BackendRequest): AsyncIterable<BackendEvent> {
+    const path = request.kind === "chat" ? "/chat/completions" : "/completions";
+    const body = { ...request.body, stream: true, stream_options: { include_usage: true } };
+    const ctl = new TimedController(request.signal, this.options.firstByteTimeoutMs);
+    let started = false;
+    try {
+      let res: Response;
+      try {
+        res = await fetch(`${this.#base}${path}`, {
+          method: "POST",
+          headers: { ...this.#headers(), "content-type": "application/json", accept: "text/event-stream" },
+          body: JSON.stringify(body),
+          signal: ctl.signal,
+        });
+      } catch (err) {
+        if (request.signal.aborted) return;
+        throw transportFailure(err, ctl.signal, false);
+      }
+      if (!res.ok) throw await statusFailure(res);
+      started = true;
+      if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
+        yield* chunkEvents(await res.text(), request.kind);
+        return;
+      }
+      yield* this.#events(res, request.kind, ctl);
+    } catch (err) {
+      if (request.signal.aborted) return;
+      throw this.#failed(err instanceof UpstreamError ? err : transportFailure(err, ctl.signal, started));
+    } finally {
+      ctl.dispose();
+    }
+  }
+
+  async *#events(res: Response, kind: BackendRequest["kind"], ctl: TimedController): AsyncIterable<BackendEvent> {
+    const pending: EventSourceMessage[] = [];
+    let malformed: string | undefined;
+    const parser = createParser({
+      onEvent: (e) => pending.push(e),
+      onError: (e) => {
+        if (e.type === "max-buffer-size-exceeded") malformed = `upstream SSE event larger than ${MAX_EVENT_CHARS} characters`;
+      },
+      maxBufferSize: MAX_EVENT_CHARS,
+    });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let done = false;
+    try {
+      while (!done) {
+        ctl.arm(this.options.idleTimeoutMs);
+        const read = await reader.read();
+        ctl.pause();
+        if (read.done) break;
+        parser.feed(read.value);
+        if (malformed) throw new UpstreamError("malformed", 502, malformed);
+        for (const e of pending.splice(0)) {
+          if (e.data === "[DONE]") {
+            done = true;
+            break;
+          }
+          yield* chunkEvents(e.data, kind);
+        }
+      }
+      if (!done) throw new UpstreamError("reset", 502, "upstream closed the stream before [DONE]");
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  #headers(): Record<string, string> {
+    return this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {};
+  }
+
+  #failed(err: UpstreamError): UpstreamError {
+    this.options.onFailure?.(err.kind);
+    return err;
+  }
+}
+
+/** An AbortController tied to the client's signal, with a re-armable deadline that aborts with UpstreamTimeout. */
+class TimedController {
+  readonly #ctl = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onParentAbort = () => this.#ctl.abort(this.parent.reason);
+
+  constructor(private readonly parent: AbortSignal, firstByteMs: number) {
+    if (parent.aborted) this.#ctl.abort(parent.reason);
+    else parent.addEventListener("abort", this.#onParentAbort, { once: true });
+    this.#set("first byte", firstByteMs);
+  }
+
+  /** The signal passed to fetch and body reads. */
+  get signal(): AbortSignal {
+    return this.#ctl.signal;
+  }
+
+  /** Restarts the deadline as an idle (mid-stream) timeout. */
+  arm(ms: number): void {
+    this.#set("idle", ms);
+  }
+
+  /** Stops the clock while the consumer works (a slow client is backpressure, not a stalled upstream). */
+  pause(): void {
+    clearTimeout(this.#timer);
+  }
+
+  /** Clears the timer and aborts the request if it is still open (early return, block, error). */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.parent.removeEventListener("abort", this.#onParentAbort);
+    this.#ctl.abort(new Error("upstream request finished"));
+  }
+
+  #set(phase: UpstreamTimeout["phase"], ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#ctl.abort(new UpstreamTimeout(phase, ms)), ms);
+  }
+}

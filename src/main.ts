@@ -1,0 +1,62 @@
+/** CLI entry (`bun src/main.ts` / `deno run -A src/main.ts`): serves the gateway, or `policy check|schema`. */
+import { serve } from "../ffi/serve.ts";
+import { UpstreamBackend } from "./backends/upstream/backend.ts";
+import { GatewayMetrics } from "./metrics/gateway.ts";
+import { policyJsonSchemaText } from "./policy/json-schema.ts";
+import { loadPolicies } from "./policy/load.ts";
+import { PolicyStore } from "./policy/store.ts";
+import { readConfig } from "./server/config.ts";
+import { createGateway } from "./server/app.ts";
+
+function serveGateway(argv: string[]): void {
+  const config = readConfig(argv, process.env);
+  const metrics = new GatewayMetrics();
+  const policies = new PolicyStore(config.policy, (result) => {
+    metrics.reloads.inc({ result: result.ok ? "ok" : "error" });
+    if (result.ok) console.error(`rsk: policies reloaded (${result.policies})`);
+    else console.error(`rsk: policy reload failed, keeping the last good policies\n${result.error.message}`);
+  });
+  policies.watch();
+  if (!config.upstream) throw new Error("no backend: set RSK_UPSTREAM_URL (or --upstream)");
+  const backend = new UpstreamBackend({
+    url: config.upstream,
+    apiKey: config.upstreamApiKey,
+    firstByteTimeoutMs: config["upstream-timeout-ms"],
+    idleTimeoutMs: config["upstream-idle-ms"],
+    onFailure: (kind) => metrics.upstreamErrors.inc({ kind }),
+  });
+  const app = createGateway({
+    backend,
+    policies,
+    metrics,
+    maxBodyBytes: config["max-body-bytes"],
+    limits: { maxTokens: config["max-tokens"], maxChoices: config["max-choices"] },
+    onInternalError: (err) => console.error("rsk: internal error", err),
+  });
+  const server = serve({ port: config.port, hostname: config.host, fetch: app.fetch });
+  const names = [...policies.current.byName.keys()].join(", ");
+  console.error(`rsk: listening on http://${config.host}:${server.port} (upstream ${config.upstream}; policies: ${names})`);
+  const stop = () => {
+    policies.close();
+    server.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+/** `rsk policy check <path>`: validates policy files the way the server does, exit 1 with every problem. */
+function checkPolicies(path: string | undefined): void {
+  if (!path) throw new Error("usage: rsk policy check <file-or-folder>");
+  const set = loadPolicies(path);
+  console.log(`ok: ${[...set.byName.values()].map((p) => `${p.name} (${p.file}, ${p.version})`).join(", ")}`);
+}
+
+try {
+  const [command, sub, arg] = process.argv.slice(2);
+  if (command === "policy" && sub === "check") checkPolicies(arg);
+  else if (command === "policy" && sub === "schema") process.stdout.write(policyJsonSchemaText());
+  else serveGateway(process.argv.slice(2));
+} catch (err) {
+  console.error(`rsk: cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

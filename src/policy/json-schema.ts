@@ -1,0 +1,10 @@
+/** policies/policy.schema.json, generated from the valibot schema so editors complete and check policy files. */
+import { toJsonSchema } from "@valibot/to-json-schema";
+import { PolicySchema } from "./schema.ts";
+
+/** The policy file format as JSON Schema (draft-07, the draft editors support best), pretty-printed. */
+export function policyJsonSchemaText(): string {
+  // typeMode "input": describes what a file may contain, so fields with defaults stay optional.
+  const schema = toJsonSchema(PolicySchema, { typeMode: "input", errorMode: "throw" });
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

@@ -1,0 +1,37 @@
+/** The policy file format: one valibot schema, also exported as policies/policy.schema.json for editors. */
+import * as v from "valibot";
+import { GateRuleSchema } from "../gates/mod.ts";
+
+const Rules = (scope: string) =>
+  v.pipe(
+    v.array(GateRuleSchema),
+    v.check((rules) => new Set(rules.map((r) => r.id)).size === rules.length, `rule ids must be unique within ${scope}`),
+    v.description(`Rules applied to ${scope}, in order; on overlapping matches the leftmost, then longest, then first rule wins.`),
+  );
+
+/** A policy file as written on disk. */
+export const PolicySchema = v.pipe(
+  v.strictObject({
+    $schema: v.optional(v.pipe(v.string(), v.description("Path or URL of policy.schema.json, for editor completion."))),
+    name: v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "name must be 1-64 letters, digits, '.', '_' or '-'"),
+      v.description("Name clients select with the x-rsk-policy header; unique among loaded policies."),
+    ),
+    description: v.optional(v.pipe(v.string(), v.description("What this policy is for."))),
+    onError: v.optional(
+      v.pipe(
+        v.picklist(["block", "pass"]),
+        v.description("What a gate failure does: block (fail closed, the default) or pass (fail open)."),
+      ),
+      "block",
+    ),
+    input: v.optional(Rules("the prompt (every message's text, before the backend is called)"), []),
+    output: v.optional(Rules("the generated text (every streamed chunk, before it reaches the client)"), []),
+  }),
+  v.title("rsk policy"),
+  v.description("A streaming safety policy for the rsk gateway."),
+);
+
+/** A policy file after validation. */
+export type PolicyFile = v.InferOutput<typeof PolicySchema>;

@@ -1,0 +1,54 @@
+/** The gateway as a runtime-neutral Hono app: routes, body limit, errors in OpenAI's shape, metrics. */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { GatewayMetrics } from "../metrics/gateway.ts";
+import { type CompletionDeps, completionHandler } from "./completions.ts";
+import { ApiError, asApiError } from "./errors.ts";
+
+/** Everything the app is built from. */
+export interface GatewayOptions extends Omit<CompletionDeps, "metrics"> {
+  /** Largest request body accepted, in bytes (413 beyond). */
+  maxBodyBytes: number;
+  /** Shared metric families; a fresh set when omitted. */
+  metrics?: GatewayMetrics;
+  /** Where unexpected (500) errors are reported. */
+  onInternalError?: (err: unknown) => void;
+}
+
+/** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */
+export function createGateway(options: GatewayOptions): Hono {
+  const metrics = options.metrics ?? new GatewayMetrics();
+  const deps: CompletionDeps = { ...options, metrics };
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    await next();
+    metrics.requests.inc({ route: c.req.routePath === "/*" ? "unmatched" : c.req.routePath, status: String(c.res.status) });
+  });
+  const limit = bodyLimit({
+    maxSize: options.maxBodyBytes,
+    onError: () => {
+      throw new ApiError(413, `request body is larger than ${options.maxBodyBytes} bytes`, { code: "body_too_large" });
+    },
+  });
+
+  app.post("/v1/chat/completions", limit, completionHandler("chat", deps));
+  app.post("/v1/completions", limit, completionHandler("completion", deps));
+  app.get("/v1/models", async (c) => c.json({ object: "list", data: await options.backend.models(c.req.raw.signal) }));
+  app.get("/healthz", (c) => {
+    const { byName, defaultPolicy } = options.policies.current;
+    return c.json({ status: "ok", policies: [...byName.keys()], defaultPolicy: defaultPolicy.name });
+  });
+  app.get("/metrics", (c) => c.text(metrics.expose(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
+
+  app.notFound((c) => {
+    const err = new ApiError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { code: "unknown_route" });
+    return c.json(err.toBody(), 404);
+  });
+  app.onError((err, c) => {
+    const api = asApiError(err);
+    if (api.status >= 500 && !(err instanceof ApiError)) options.onInternalError?.(err);
+    return c.json(api.toBody(), api.status as 400, api.headers);
+  });
+  return app;
+}

@@ -1,0 +1,121 @@
+/** `POST /v1/chat/completions` and `POST /v1/completions`: validate, gate the prompt, generate, guard, write. */
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { Backend, BackendEvent, BackendRequest } from "../backends/types.ts";
+import { type GuardDecision, OutputGuard } from "../guard/guard.ts";
+import { gateMessages, gateText } from "../guard/input.ts";
+import type { GatewayMetrics } from "../metrics/gateway.ts";
+import type { Policy } from "../policy/load.ts";
+import type { PolicyStore } from "../policy/store.ts";
+import { ApiError, asApiError } from "./errors.ts";
+import { JsonCollector, type ResponseShape, SseWriter } from "./respond.ts";
+import { parseJsonBody, validate } from "./validate.ts";
+import { chatRequest, completionRequest, type WireLimits } from "./wire.ts";
+
+/** What the completion routes need from the gateway. */
+export interface CompletionDeps {
+  /** Source of generated text. */
+  backend: Backend;
+  /** Live policies. */
+  policies: PolicyStore;
+  /** Metric families. */
+  metrics: GatewayMetrics;
+  /** Validation limits. */
+  limits: WireLimits;
+}
+
+/** Header that selects a policy per request. */
+export const POLICY_HEADER = "x-rsk-policy";
+
+/** The handler for one completion kind. */
+export function completionHandler(kind: BackendRequest["kind"], deps: CompletionDeps) {
+  const schema = kind === "chat" ? chatRequest(deps.limits) : completionRequest(deps.limits);
+  return async (c: Context): Promise<Response> => {
+    const startedAt = performance.now();
+    const body = validate(schema, parseJsonBody(await c.req.arrayBuffer()));
+    const policy = selectPolicy(deps.policies, c.req.header(POLICY_HEADER));
+    c.header("x-rsk-policy", policy.name);
+    c.header("x-rsk-policy-version", policy.version);
+
+    const abort = new AbortController();
+    c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
+    const request: BackendRequest = "messages" in body
+      ? { kind: "chat", body: { ...body, messages: gateMessages(policy, body.messages, deps.metrics) }, signal: abort.signal }
+      : { kind: "completion", body: { ...body, prompt: gateText(policy, [body.prompt].flat()[0]!, deps.metrics) }, signal: abort.signal };
+    const shape: ResponseShape = {
+      id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${crypto.randomUUID().replaceAll("-", "")}`,
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      kind,
+      includeUsage: body.stream_options?.include_usage === true,
+      startedAt,
+    };
+    const decisions = guarded(deps.backend.generate(request), new OutputGuard(policy, deps.metrics));
+    if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
+    return stream(c, decisions, shape, abort, deps.metrics);
+  };
+}
+
+function selectPolicy(store: PolicyStore, name: string | undefined): Policy {
+  const policy = store.resolve(name);
+  if (policy) return policy;
+  const known = [...store.current.byName.keys()].join(", ");
+  throw new ApiError(400, `unknown policy "${String(name).slice(0, 64)}" in ${POLICY_HEADER}; loaded policies: ${known}`, {
+    param: POLICY_HEADER,
+    code: "unknown_policy",
+  });
+}
+
+/** Backend events through the guard; errors become a sealed failure; stops (aborting the backend) on a block. */
+async function* guarded(events: AsyncIterable<BackendEvent>, guard: OutputGuard): AsyncGenerator<GuardDecision> {
+  try {
+    for await (const event of events) {
+      yield* guard.admit(event);
+      if (guard.blocked) return;
+    }
+    yield* guard.drain();
+  } catch (err) {
+    yield guard.fail(asApiError(err));
+  }
+}
+
+async function collect(decisions: AsyncIterable<GuardDecision>, shape: ResponseShape, metrics: GatewayMetrics): Promise<object> {
+  const out = new JsonCollector(shape, metrics);
+  for await (const d of decisions) out.add(d);
+  return out.body();
+}
+
+async function stream(
+  c: Context,
+  decisions: AsyncGenerator<GuardDecision>,
+  shape: ResponseShape,
+  abort: AbortController,
+  metrics: GatewayMetrics,
+): Promise<Response> {
+  // Wait for the first decision so a backend that fails before sending anything gets a plain 502/504 JSON error.
+  const first = await decisions.next();
+  if (!first.done && first.value.verdict.kind === "fail") throw first.value.verdict.error;
+  metrics.activeStreams++;
+  return streamSSE(c, async (sse) => {
+    sse.onAbort(() => abort.abort());
+    const writer = new SseWriter(sse, shape, metrics);
+    let reason = "completed";
+    try {
+      if (!first.done) await writer.write(first.value);
+      for await (const d of decisions) {
+        if (abort.signal.aborted) break;
+        await writer.write(d);
+        if (writer.ended) {
+          reason = d.verdict.kind === "block" ? "blocked" : "failed";
+          break;
+        }
+      }
+      if (abort.signal.aborted) reason = "aborted";
+      else await writer.done();
+    } finally {
+      await decisions.return(undefined);
+      metrics.activeStreams--;
+      metrics.streamEnds.inc({ reason });
+    }
+  });
+}

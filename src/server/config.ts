@@ -1,0 +1,61 @@
+/** Gateway configuration from environment variables and CLI flags (flags win), validated with clear errors. */
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import * as v from "valibot";
+
+/** Flag name → environment variable, the stable configuration surface documented in the README. */
+export const SETTINGS = {
+  port: "PORT",
+  host: "RSK_HOST",
+  policy: "RSK_POLICY",
+  upstream: "RSK_UPSTREAM_URL",
+  "upstream-timeout-ms": "RSK_UPSTREAM_TIMEOUT_MS",
+  "upstream-idle-ms": "RSK_UPSTREAM_IDLE_MS",
+  "max-body-bytes": "RSK_MAX_BODY_BYTES",
+  "max-tokens": "RSK_MAX_TOKENS",
+  "max-choices": "RSK_MAX_CHOICES",
+} as const;
+
+/** The policy served when none is configured: the shipped default, wherever the gateway is started from. */
+export const DEFAULT_POLICY = fileURLToPath(new URL("../../policies/default.json", import.meta.url));
+
+const int = (min: number, max: number, fallback: number) =>
+  v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max)), String(fallback));
+
+const Config = v.object({
+  port: int(0, 65535, 8787),
+  host: v.optional(v.pipe(v.string(), v.minLength(1)), "127.0.0.1"),
+  policy: v.optional(v.pipe(v.string(), v.minLength(1)), DEFAULT_POLICY),
+  upstream: v.optional(v.pipe(v.string(), v.url("must be an http(s) URL such as http://127.0.0.1:8000/v1"), v.regex(/^https?:/i, "must be http or https"))),
+  "upstream-timeout-ms": int(1, 3_600_000, 60_000),
+  "upstream-idle-ms": int(1, 3_600_000, 60_000),
+  "max-body-bytes": int(1024, 1 << 30, 1 << 20),
+  "max-tokens": int(1, 1 << 20, 32_768),
+  "max-choices": int(1, 128, 8),
+});
+
+/** Validated gateway settings. */
+export type GatewayConfig = v.InferOutput<typeof Config> & {
+  /** Upstream credential; environment only (`RSK_UPSTREAM_API_KEY`), never a flag, so it stays out of `ps`. */
+  upstreamApiKey?: string;
+};
+
+/** Reads settings from `argv` flags and `env`; throws an Error listing every bad setting by flag and variable. */
+export function readConfig(argv: string[], env: Record<string, string | undefined>): GatewayConfig {
+  const options = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, { type: "string" as const }]));
+  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  const raw: Record<string, string> = {};
+  for (const [flag, name] of Object.entries(SETTINGS)) {
+    const value = (values as Record<string, string | undefined>)[flag] ?? env[name];
+    if (value !== undefined && value !== "") raw[flag] = value;
+  }
+  const parsed = v.safeParse(Config, raw);
+  if (!parsed.success) {
+    const lines = parsed.issues.map((i) => {
+      const flag = v.getDotPath(i) as keyof typeof SETTINGS;
+      return `--${flag} / ${SETTINGS[flag]}=${JSON.stringify(raw[flag])}: ${i.message}`;
+    });
+    throw new Error(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  return { ...parsed.output, upstreamApiKey: env.RSK_UPSTREAM_API_KEY || undefined };
+}

@@ -1,0 +1,166 @@
+/**
+ * The one exit: response writers for completions. Both accept only GuardDecision values (checked by type and at
+ * run time), so generated text reaches a client only after the guard released it.
+ */
+import type { SSEStreamingApi } from "hono/streaming";
+import type { FinishReason, Usage } from "../backends/types.ts";
+import { GuardDecision, type Verdict } from "../guard/guard.ts";
+import { blockedError } from "../guard/input.ts";
+import type { GatewayMetrics } from "../metrics/gateway.ts";
+import type { ApiError } from "./errors.ts";
+
+/** Identity and format of one completion response. */
+export interface ResponseShape {
+  /** `chatcmpl-…` or `cmpl-…`. */
+  id: string;
+  /** Unix seconds. */
+  created: number;
+  /** Model id echoed to the client. */
+  model: string;
+  /** Chat chunks carry `delta`, text completions carry `text`. */
+  kind: "chat" | "completion";
+  /** Whether a streamed response ends with a usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean;
+  /** `performance.now()` at request arrival, for time-to-first-token. */
+  startedAt: number;
+}
+
+function verdictOf(decision: GuardDecision): Verdict {
+  if (!(decision instanceof GuardDecision)) throw new TypeError("response writers accept only guard decisions");
+  return decision.verdict;
+}
+
+/** Records time to first token and inter-token gaps of released text. */
+class LatencyClock {
+  #last: number | undefined;
+  constructor(private readonly metrics: GatewayMetrics, private readonly shape: ResponseShape) {}
+  tick(): void {
+    const now = performance.now();
+    const route = this.shape.kind;
+    if (this.#last === undefined) this.metrics.ttft.observe((now - this.shape.startedAt) / 1000, { route });
+    else this.metrics.interToken.observe((now - this.#last) / 1000, { route });
+    this.#last = now;
+  }
+}
+
+/** Writes decisions as OpenAI SSE chunks; a block or failure ends the stream with an error event and no [DONE]. */
+export class SseWriter {
+  readonly #roleSent = new Set<number>();
+  readonly #clock: LatencyClock;
+  #ended = false;
+
+  constructor(private readonly sse: SSEStreamingApi, private readonly shape: ResponseShape, metrics: GatewayMetrics) {
+    this.#clock = new LatencyClock(metrics, shape);
+  }
+
+  /** True after a block or failure was written: nothing else may follow. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Writes one decision. */
+  async write(decision: GuardDecision): Promise<void> {
+    const v = verdictOf(decision);
+    if (this.#ended) return;
+    switch (v.kind) {
+      case "release":
+        this.#clock.tick();
+        return this.#chunk(v.choice, v.text, null);
+      case "finish":
+        return this.#chunk(v.choice, "", v.reason);
+      case "usage":
+        if (this.shape.includeUsage) await this.#send({ ...this.#envelope(), choices: [], usage: v.usage });
+        return;
+      case "block":
+        return this.#error(blockedError(v.policy, v.rule, "completion"));
+      case "fail":
+        return this.#error(v.error);
+    }
+  }
+
+  /** Ends a stream that was not blocked or failed. */
+  async done(): Promise<void> {
+    if (!this.#ended) await this.sse.writeSSE({ data: "[DONE]" });
+    this.#ended = true;
+  }
+
+  async #chunk(choice: number, text: string, finish: FinishReason | null): Promise<void> {
+    const body = this.shape.kind === "chat"
+      ? { index: choice, delta: this.#delta(choice, text, finish), logprobs: null, finish_reason: finish }
+      : { index: choice, text, logprobs: null, finish_reason: finish };
+    await this.#send({ ...this.#envelope(), choices: [body] });
+  }
+
+  #delta(choice: number, text: string, finish: FinishReason | null): Record<string, string> {
+    if (this.#roleSent.has(choice)) return finish && !text ? {} : { content: text };
+    this.#roleSent.add(choice);
+    return { role: "assistant", content: text };
+  }
+
+  async #error(error: ApiError): Promise<void> {
+    this.#ended = true;
+    await this.sse.writeSSE({ event: "error", data: JSON.stringify(error.toBody()) });
+  }
+
+  #envelope() {
+    const { id, created, model, kind } = this.shape;
+    return { id, object: kind === "chat" ? "chat.completion.chunk" : "text_completion", created, model };
+  }
+
+  #send(payload: object): Promise<void> {
+    return this.sse.writeSSE({ data: JSON.stringify(payload) });
+  }
+}
+
+/** Collects decisions into one non-streamed OpenAI response; a block or failure throws its error instead. */
+export class JsonCollector {
+  readonly #texts = new Map<number, string[]>();
+  readonly #finish = new Map<number, FinishReason>();
+  readonly #clock: LatencyClock;
+  #usage: Usage | undefined;
+
+  constructor(private readonly shape: ResponseShape, metrics: GatewayMetrics) {
+    this.#clock = new LatencyClock(metrics, shape);
+  }
+
+  /** Adds one decision. */
+  add(decision: GuardDecision): void {
+    const v = verdictOf(decision);
+    switch (v.kind) {
+      case "release":
+        this.#clock.tick();
+        this.#text(v.choice).push(v.text);
+        return;
+      case "finish":
+        this.#text(v.choice);
+        this.#finish.set(v.choice, v.reason);
+        return;
+      case "usage":
+        this.#usage = v.usage;
+        return;
+      case "block":
+        throw blockedError(v.policy, v.rule, "completion");
+      case "fail":
+        throw v.error;
+    }
+  }
+
+  /** The response body. */
+  body(): object {
+    const { id, created, model, kind } = this.shape;
+    const choices = [...this.#texts.keys()].sort((a, b) => a - b).map((index) => {
+      const text = this.#texts.get(index)!.join("");
+      const finish_reason = this.#finish.get(index) ?? "stop";
+      return kind === "chat"
+        ? { index, message: { role: "assistant", content: text, refusal: null }, logprobs: null, finish_reason }
+        : { index, text, logprobs: null, finish_reason };
+    });
+    return { id, object: kind === "chat" ? "chat.completion" : "text_completion", created, model, choices, ...(this.#usage ? { usage: this.#usage } : {}) };
+  }
+
+  #text(choice: number): string[] {
+    let parts = this.#texts.get(choice);
+    if (!parts) this.#texts.set(choice, (parts = []));
+    return parts;
+  }
+}

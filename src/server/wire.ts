@@ -1,0 +1,114 @@
+/** OpenAI wire types for requests, as valibot schemas: the single definition of what a client may send. */
+import * as v from "valibot";
+
+/** Limits applied while validating, from the gateway's configuration. */
+export interface WireLimits {
+  /** Largest `n` (choices per request) accepted. */
+  maxChoices: number;
+  /** Largest `max_tokens` accepted. */
+  maxTokens: number;
+}
+
+const finite = () => v.pipe(v.number(), v.finite());
+const intIn = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const numIn = (min: number, max: number) => v.pipe(finite(), v.minValue(min), v.maxValue(max));
+const rejectTrue = (why: string) => v.optional(v.pipe(v.boolean(), v.value(false, why)));
+const rejectNonEmpty = (why: string) => v.optional(v.nullable(v.pipe(v.array(v.unknown()), v.maxLength(0, why))));
+
+const Stop = v.optional(v.nullable(v.union([
+  v.pipe(v.string(), v.minLength(1)),
+  v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.maxLength(4, "at most 4 stop sequences")),
+])));
+
+const ResponseFormat = v.optional(v.variant("type", [
+  v.strictObject({ type: v.literal("text") }),
+  v.strictObject({ type: v.literal("json_object") }),
+  v.strictObject({
+    type: v.literal("json_schema"),
+    json_schema: v.strictObject({
+      name: v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "name must be 1-64 letters, digits, _ or -")),
+      description: v.optional(v.string()),
+      schema: v.optional(v.record(v.string(), v.unknown())),
+      strict: v.optional(v.nullable(v.boolean())),
+    }),
+  }),
+]));
+
+/** Sampling fields shared by both endpoints (OpenAI's plus the llama.cpp/vLLM extensions rsk's local sampler runs). */
+const samplingEntries = (limits: WireLimits) => ({
+  model: v.pipe(v.string(), v.minLength(1, "model must be a non-empty string")),
+  stream: v.optional(v.nullable(v.boolean())),
+  stream_options: v.optional(v.nullable(v.strictObject({ include_usage: v.optional(v.boolean()) }))),
+  max_tokens: v.optional(v.nullable(intIn(1, limits.maxTokens))),
+  n: v.optional(v.nullable(intIn(1, limits.maxChoices))),
+  temperature: v.optional(v.nullable(numIn(0, 2))),
+  top_p: v.optional(v.nullable(numIn(0, 1))),
+  top_k: v.optional(v.nullable(intIn(-1, 1 << 20))),
+  min_p: v.optional(v.nullable(numIn(0, 1))),
+  typical_p: v.optional(v.nullable(numIn(0, 1))),
+  presence_penalty: v.optional(v.nullable(numIn(-2, 2))),
+  frequency_penalty: v.optional(v.nullable(numIn(-2, 2))),
+  repeat_penalty: v.optional(v.nullable(numIn(0, 10))),
+  repeat_last_n: v.optional(v.nullable(intIn(0, 1 << 16))),
+  mirostat: v.optional(v.nullable(v.picklist([0, 2], "mirostat must be 0 (off) or 2 (Mirostat 2.0)"))),
+  mirostat_tau: v.optional(v.nullable(numIn(0, 100))),
+  mirostat_eta: v.optional(v.nullable(numIn(0, 10))),
+  logit_bias: v.optional(v.nullable(v.pipe(
+    v.record(v.pipe(v.string(), v.regex(/^\d{1,9}$/, "logit_bias keys are token ids")), numIn(-100, 100)),
+    v.check((o) => Object.keys(o).length <= 1024, "at most 1024 logit_bias entries"),
+  ))),
+  seed: v.optional(v.nullable(v.pipe(v.number(), v.safeInteger()))),
+  stop: Stop,
+  user: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  logprobs: v.optional(v.nullable(v.union([
+    v.pipe(v.boolean(), v.value(false, "logprobs are not returned: token text in logprobs would bypass the output gates")),
+    v.pipe(v.number(), v.value(0, "logprobs are not returned: token text in logprobs would bypass the output gates")),
+  ]))),
+  response_format: ResponseFormat,
+});
+
+const TextPart = v.strictObject({ type: v.literal("text"), text: v.string() });
+const ImagePart = v.strictObject({
+  type: v.literal("image_url"),
+  image_url: v.strictObject({ url: v.string(), detail: v.optional(v.picklist(["auto", "low", "high"])) }),
+});
+
+const Message = v.strictObject({
+  role: v.picklist(["system", "developer", "user", "assistant"], "role must be system, developer, user or assistant"),
+  content: v.union([v.string(), v.pipe(v.array(v.variant("type", [TextPart, ImagePart])), v.minLength(1))], "content must be a string or an array of content parts"),
+  name: v.optional(v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "name must be 1-64 letters, digits, _ or -"))),
+});
+
+/** `POST /v1/chat/completions` body. */
+export const chatRequest = (limits: WireLimits) =>
+  v.strictObject({
+    ...samplingEntries(limits),
+    messages: v.pipe(v.array(Message), v.minLength(1, "messages must not be empty"), v.maxLength(4096)),
+    max_completion_tokens: v.optional(v.nullable(intIn(1, limits.maxTokens))),
+    top_logprobs: v.optional(v.nullable(v.pipe(v.number(), v.value(0, "top_logprobs are not returned: they would bypass the output gates")))),
+    tools: rejectNonEmpty("tools are not supported yet: tool-call arguments would bypass the output gates"),
+    tool_choice: v.optional(v.nullable(v.literal("none"))),
+    parallel_tool_calls: v.optional(v.nullable(v.boolean())),
+    metadata: v.optional(v.nullable(v.record(v.string(), v.string()))),
+    store: v.optional(v.nullable(v.boolean())),
+  });
+
+/** `POST /v1/completions` body (legacy text completions). */
+export const completionRequest = (limits: WireLimits) =>
+  v.strictObject({
+    ...samplingEntries(limits),
+    prompt: v.union([
+      v.string(),
+      v.pipe(v.array(v.string()), v.length(1, "prompt arrays must hold exactly one string (use n for several choices)")),
+    ], "prompt must be a string"),
+    echo: rejectTrue("echo is not supported"),
+    suffix: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(0, "suffix is not supported")))),
+    best_of: v.optional(v.nullable(v.pipe(v.number(), v.value(1, "best_of must be 1")))),
+  });
+
+/** A validated chat completion request. */
+export type ChatRequest = v.InferOutput<ReturnType<typeof chatRequest>>;
+/** A validated text completion request. */
+export type CompletionRequest = v.InferOutput<ReturnType<typeof completionRequest>>;
+/** One chat message as validated. */
+export type ChatMessage = v.InferOutput<typeof Message>;

@@ -1,0 +1,101 @@
+/** A llama.cpp context: one KV cache shared by n_seq_max sequences, one batched `llama_decode` per call. */
+import { nativeRuntime, type NativePointer, type NativeRuntime } from "../native.ts";
+import { LlamaLoadError } from "./library.ts";
+import type { LlamaModel } from "./model.ts";
+
+/** Sizes of a context (llama.cpp may round them up). */
+export interface LlamaContextOptions {
+  /** Total KV cells across all sequences. */
+  readonly nCtx: number;
+  /** Most tokens one decode step may carry (prompt chunks plus one per generating sequence). */
+  readonly nBatch: number;
+  /** Sequences decoded together. */
+  readonly nSeqMax: number;
+  /** CPU threads for llama_decode; 0 lets llama.cpp choose. */
+  readonly nThreads?: number;
+}
+
+/**
+ * The batch of the next decode, filled in place by the caller (no allocation per step): entry i is token
+ * `token[i]` at position `pos[i]` of sequence `seq[i]`, with logits wanted when `output[i]` is 1.
+ */
+export interface DecodeBatch {
+  /** Token ids. */
+  readonly token: Int32Array;
+  /** Positions within each sequence. */
+  readonly pos: Int32Array;
+  /** Sequence ids (0 .. nSeqMax-1). */
+  readonly seq: Int32Array;
+  /** 1 where the logits of this entry are needed. */
+  readonly output: Int32Array;
+}
+
+/** A context on a model; close it before the model. */
+export class LlamaContext {
+  /** Total KV cells. */
+  readonly nCtx: number;
+  /** KV cells one sequence may use: the longest prompt plus completion. */
+  readonly nCtxSeq: number;
+  /** Capacity of one decode. */
+  readonly nBatch: number;
+  /** Number of sequences. */
+  readonly nSeqMax: number;
+  /** The batch `decode` sends; fill its first n entries. */
+  readonly batch: DecodeBatch;
+
+  private constructor(
+    /** The model the context runs. */
+    readonly model: LlamaModel,
+    private readonly handle: NativePointer,
+    private readonly runtime: NativeRuntime,
+  ) {
+    const info = new Int32Array(4);
+    model.library.native.rsk_llama_context_info(handle, info, info.length);
+    [this.nCtx, this.nCtxSeq, this.nBatch, this.nSeqMax] = [info[0]!, info[1]!, info[2]!, info[3]!];
+    const n = this.nBatch;
+    this.batch = { token: new Int32Array(n), pos: new Int32Array(n), seq: new Int32Array(n), output: new Int32Array(n) };
+  }
+
+  /** Creates a context; rejects with a LlamaLoadError quoting llama.cpp when it cannot. */
+  static async create(model: LlamaModel, options: LlamaContextOptions): Promise<LlamaContext> {
+    const runtime = await nativeRuntime();
+    const { nCtx, nBatch, nSeqMax, nThreads = 0 } = options;
+    const handle = model.library.native.rsk_llama_context_new(model.handle, nCtx, nBatch, nSeqMax, nThreads);
+    if (handle === null) {
+      const reason = model.library.lastError() || "llama.cpp gave no reason";
+      throw new LlamaLoadError("context_failed", `cannot create a llama.cpp context (n_ctx ${nCtx}, n_seq_max ${nSeqMax}): ${reason}`);
+    }
+    return new LlamaContext(model, handle, runtime);
+  }
+
+  /** Decodes the first n batch entries in one llama_decode; returns 0 or llama.cpp's status (1: no KV slot, <0: error). */
+  decode(n: number): number {
+    const { token, pos, seq, output } = this.batch;
+    return this.model.library.native.rsk_llama_decode(this.handle, token, pos, seq, output, n);
+  }
+
+  /**
+   * The last decode's logits, `nOutputs` rows of nVocab floats in batch order, viewed in llama.cpp's memory
+   * (no copy). Valid only until the next decode.
+   */
+  logits(nOutputs: number): Float32Array {
+    const pointer = this.model.library.native.rsk_llama_logits(this.handle);
+    if (pointer === null) throw new Error("llama.cpp has no logits: the last decode requested none");
+    return this.runtime.float32View(pointer, nOutputs * this.model.nVocab);
+  }
+
+  /** Frees every KV cell of `seq` so the sequence id can start over at position 0. */
+  removeSequence(seq: number): void {
+    this.model.library.native.rsk_llama_seq_rm(this.handle, seq);
+  }
+
+  /** llama.cpp's last error message (after a failed decode). */
+  lastError(): string {
+    return this.model.library.lastError();
+  }
+
+  /** Frees the context and its KV cache. */
+  close(): void {
+    this.model.library.native.rsk_llama_context_free(this.handle);
+  }
+}

@@ -10,7 +10,7 @@ interface Case {
   status: number;
   param?: string | null;
   message?: RegExp;
-  body?: string | Uint8Array;
+  body?: string | Uint8Array<ArrayBuffer>;
   path?: string;
   method?: string;
 }

@@ -31,7 +31,7 @@ describe("policy files", () => {
     const schema = JSON.parse(readFileSync(join(root, "policies/policy.schema.json"), "utf8"));
     const validate = new Ajv({ strict: false }).compile(schema);
     for (const name of ["default", "strict", "permissive"]) {
-      const file = JSON.parse(readFileSync(join(root, `policies/${name}.json`), "utf8"));
+      const file = JSON.parse(readFileSync(join(root, `policies/${name}.json`), "utf8")) as { $schema: string };
       assert.ok(validate(file), `${name}: ${JSON.stringify(validate.errors)}`);
       assert.equal(file.$schema, "./policy.schema.json");
     }

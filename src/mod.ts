@@ -1,0 +1,64 @@
+/** rsk as a library: the gateway as a Hono app to mount in your own Bun or Deno server, plus its building blocks. */
+import type { Hono } from "hono";
+import { UpstreamBackend } from "./backends/upstream/backend.ts";
+import type { Backend } from "./backends/types.ts";
+import { GatewayMetrics } from "./metrics/gateway.ts";
+import { PolicyStore } from "./policy/store.ts";
+import { createGateway } from "./server/app.ts";
+import { DEFAULT_POLICY } from "./server/config.ts";
+
+/** Options for `rsk()`: a backend (or an upstream to build one) and where the policies live. */
+export interface RskOptions {
+  /** An OpenAI-compatible upstream; ignored when `backend` is given. */
+  upstream?: { url: string; apiKey?: string; firstByteTimeoutMs?: number; idleTimeoutMs?: number };
+  /** Any backend (e.g. a custom one); takes precedence over `upstream`. */
+  backend?: Backend;
+  /** Policy file or folder, or an already-loaded store (default: the shipped `policies/default.json`). */
+  policy?: string | PolicyStore;
+  /** Reload policies when their files change (default true when `policy` is a path). */
+  watch?: boolean;
+  /** Request body limit in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Largest `max_tokens` and `n` accepted (defaults 32768 and 8). */
+  limits?: { maxTokens?: number; maxChoices?: number };
+  /** Metric families to record into (default: a fresh set, exposed at `/metrics`). */
+  metrics?: GatewayMetrics;
+}
+
+/** The gateway as a Hono sub-app: `app.route("/ai", rsk({ upstream: { url } }))` serves `/ai/v1/chat/completions`. */
+export function rsk(options: RskOptions): Hono {
+  const metrics = options.metrics ?? new GatewayMetrics();
+  const policies = options.policy instanceof PolicyStore
+    ? options.policy
+    : new PolicyStore(options.policy ?? DEFAULT_POLICY, (r) => metrics.reloads.inc({ result: r.ok ? "ok" : "error" }));
+  if (options.watch ?? !(options.policy instanceof PolicyStore)) policies.watch();
+  const backend = options.backend ?? upstreamBackend(options, metrics);
+  return createGateway({
+    backend,
+    policies,
+    metrics,
+    maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
+    limits: { maxTokens: options.limits?.maxTokens ?? 32_768, maxChoices: options.limits?.maxChoices ?? 8 },
+  });
+}
+
+function upstreamBackend(options: RskOptions, metrics: GatewayMetrics): Backend {
+  if (!options.upstream) throw new Error("rsk(): give a `backend` or an `upstream: { url }`");
+  return new UpstreamBackend({
+    url: options.upstream.url,
+    apiKey: options.upstream.apiKey,
+    firstByteTimeoutMs: options.upstream.firstByteTimeoutMs ?? 60_000,
+    idleTimeoutMs: options.upstream.idleTimeoutMs ?? 60_000,
+    onFailure: (kind) => metrics.upstreamErrors.inc({ kind }),
+  });
+}
+
+export { createGateway, type GatewayOptions } from "./server/app.ts";
+export { ApiError } from "./server/errors.ts";
+export { GatewayMetrics } from "./metrics/gateway.ts";
+export { PolicyStore } from "./policy/store.ts";
+export { loadPolicies, PolicyLoadError, type Policy, type PolicySet } from "./policy/load.ts";
+export { PolicySchema, type PolicyFile } from "./policy/schema.ts";
+export { UpstreamBackend, type UpstreamOptions } from "./backends/upstream/backend.ts";
+export type { Backend, BackendEvent, BackendRequest, ModelCard } from "./backends/types.ts";
+export * from "./gates/mod.ts";

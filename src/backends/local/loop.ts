@@ -1,0 +1,183 @@
+/**
+ * Continuous batching over one llama.cpp context: every step runs ONE llama_decode carrying the next token of
+ * every generating sequence plus prompt chunks of newly admitted ones (chunked prefill within n_batch), then
+ * hands each sequence's logits row, in place, to its `pick`. Requests join at the next step and leave as soon
+ * as they finish, freeing their sequence and KV cells at once.
+ */
+import { setImmediate } from "node:timers";
+import type { LlamaContext } from "../../../ffi/llama/context.ts";
+import type { VocabularyBytes } from "../../../ffi/llama/model.ts";
+import { DecodeError } from "./errors.ts";
+import type { Sequence } from "./sequence.ts";
+
+/** Counters for metrics and tests. */
+export interface DecodeLoopStats {
+  /** Decode steps run. */
+  steps: number;
+  /** Tokens decoded (prompt and generated). */
+  decodedTokens: number;
+  /** Tokens generated. */
+  generatedTokens: number;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The scheduler of one context: admission into sequence slots, batch assembly, decode, pick, detokenize. */
+export class DecodeLoop {
+  /** Running totals. */
+  readonly stats: DecodeLoopStats = { steps: 0, decodedTokens: 0, generatedTokens: 0 };
+  private readonly slots: (Sequence | undefined)[];
+  private readonly waiting: Sequence[] = [];
+  /** Batch row → sequence whose logits it holds, for the current step. */
+  private readonly outputs: Sequence[] = [];
+  private running = false;
+  private closed = false;
+
+  constructor(
+    private readonly context: LlamaContext,
+    private readonly vocabulary: VocabularyBytes,
+    private readonly isEndOfGeneration: (token: number) => boolean,
+  ) {
+    this.slots = new Array<Sequence | undefined>(context.nSeqMax).fill(undefined);
+  }
+
+  /** Sequences holding a slot now (returns to 0 when all requests have finished or been aborted). */
+  get activeSequences(): number {
+    return this.slots.reduce((n, s) => (s ? n + 1 : n), 0);
+  }
+
+  /** Requests waiting for a free slot. */
+  get waitingRequests(): number {
+    return this.waiting.length;
+  }
+
+  /** Queues a request; it joins the batch at the next step with a free slot. */
+  submit(sequence: Sequence): void {
+    if (this.closed) throw new Error("the decode loop is closed");
+    this.waiting.push(sequence);
+    if (!this.running) {
+      this.running = true;
+      void this.run();
+    }
+  }
+
+  /** Aborts every request and stops; the context can be freed afterwards. */
+  close(): void {
+    this.closed = true;
+    for (const sequence of [...this.waiting, ...this.slots]) if (sequence) sequence.cancelled = true;
+    this.release();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.closed && this.step()) await yieldToEventLoop();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** One scheduling step; false when there is nothing left to do. */
+  step(): boolean {
+    this.release();
+    this.admit();
+    const n = this.assemble();
+    if (n === 0) return this.waiting.length > 0;
+    const status = this.context.decode(n);
+    this.stats.steps++;
+    this.stats.decodedTokens += n;
+    if (status !== 0) {
+      const error = new DecodeError(status, this.context.lastError());
+      for (const sequence of this.slots) sequence?.end("error", error);
+      this.release();
+      return this.waiting.length > 0;
+    }
+    this.sample();
+    return true;
+  }
+
+  /** Ends cancelled requests and frees the slots and KV cells of finished ones. */
+  private release(): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const sequence = this.waiting[i]!;
+      if (sequence.cancelled) {
+        sequence.end("abort");
+        this.waiting.splice(i, 1);
+      }
+    }
+    this.slots.forEach((sequence, slot) => {
+      if (!sequence) return;
+      if (sequence.cancelled) sequence.end("abort");
+      if (!sequence.done) return;
+      this.context.removeSequence(slot);
+      this.slots[slot] = undefined;
+    });
+  }
+
+  private admit(): void {
+    for (let slot = 0; slot < this.slots.length && this.waiting.length > 0; slot++) {
+      if (this.slots[slot]) continue;
+      const sequence = this.waiting.shift()!;
+      sequence.slot = slot;
+      this.slots[slot] = sequence;
+    }
+  }
+
+  /** Fills the context's batch: one token per generating sequence first, then prompt chunks within n_batch. */
+  private assemble(): number {
+    const { token, pos, seq, output } = this.context.batch;
+    const budget = this.context.nBatch;
+    this.outputs.length = 0;
+    let n = 0;
+    for (const sequence of this.slots) {
+      if (!sequence || sequence.pending < 0 || n >= budget) continue;
+      token[n] = sequence.pending;
+      pos[n] = sequence.position;
+      seq[n] = sequence.slot;
+      output[n] = 1;
+      this.outputs.push(sequence);
+      n++;
+    }
+    for (const sequence of this.slots) {
+      if (!sequence || sequence.pending >= 0 || n >= budget) continue;
+      const { prompt } = sequence;
+      const end = Math.min(prompt.length, sequence.prefilled + budget - n);
+      for (let i = sequence.prefilled; i < end; i++) {
+        token[n] = prompt[i]!;
+        pos[n] = i;
+        seq[n] = sequence.slot;
+        output[n] = i === prompt.length - 1 ? 1 : 0;
+        n++;
+      }
+      sequence.prefilled = end;
+      if (end === prompt.length) this.outputs.push(sequence);
+    }
+    return n;
+  }
+
+  /** Gives each output row to its sequence's pick, then detokenizes and applies the stop conditions. */
+  private sample(): void {
+    const { nVocab } = this.context.model;
+    const logits = this.context.logits(this.outputs.length);
+    const { bytes, offsets } = this.vocabulary;
+    this.outputs.forEach((sequence, row) => {
+      let token: number;
+      try {
+        const view = logits.subarray(row * nVocab, (row + 1) * nVocab);
+        token = sequence.pick(view, { seq: sequence.slot, index: sequence.generated.length, generated: sequence.generated });
+        if (!Number.isInteger(token) || token < 0 || token >= nVocab) {
+          throw new RangeError(`pick returned ${token}, not a token id in 0..${nVocab - 1}`);
+        }
+      } catch (error) {
+        sequence.end("error", error);
+        return;
+      }
+      sequence.generated.push(token);
+      this.stats.generatedTokens++;
+      if (this.isEndOfGeneration(token)) return sequence.end("stop");
+      if (!sequence.pushBytes(bytes.subarray(offsets[token]!, offsets[token + 1]!))) return sequence.end("stop");
+      const contextFull = sequence.prompt.length + sequence.generated.length > this.context.nCtxSeq;
+      if (sequence.generated.length >= sequence.maxTokens || contextFull) return sequence.end("length");
+      sequence.pending = token;
+    });
+  }
+}

@@ -1,0 +1,144 @@
+/** One request's state inside the decode loop: prompt progress, generated tokens, text output and finish. */
+import { StopMatcher } from "./stop.ts";
+
+/** What `pick` sees besides the logits. */
+export interface PickContext {
+  /** The llama.cpp sequence id (slot) this request decodes in. */
+  readonly seq: number;
+  /** Index of the token being chosen (0 for the first generated token). */
+  readonly index: number;
+  /** Tokens generated so far (excluding the one being chosen). */
+  readonly generated: readonly number[];
+}
+
+/**
+ * Chooses the next token from one row of logits, which is a view of llama.cpp's memory: read (or mask) it
+ * during the call, never keep it (the next decode overwrites it). Throwing ends this request with that error.
+ */
+export type PickToken = (logits: Float32Array, context: PickContext) => number;
+
+/** Why a generation ended: OpenAI's `stop`/`length`, or the client went away, or it failed. */
+export type GenerationEndReason = "stop" | "length" | "abort" | "error";
+
+/** How a generation ended, with usage. */
+export interface GenerationFinish {
+  /** `stop`: end-of-generation token or stop string; `length`: max_tokens or the context filled up. */
+  readonly reason: GenerationEndReason;
+  /** Prompt tokens. */
+  readonly promptTokens: number;
+  /** Generated tokens, including a final end-of-generation token. */
+  readonly completionTokens: number;
+  /** The generated token ids (for logprobs, audit and tests). */
+  readonly tokens: readonly number[];
+  /** The failure when reason is `error` (also thrown by the text iterator). */
+  readonly error?: unknown;
+}
+
+/** A running generation: iterate for text pieces (UTF-8 whole, stop strings removed); `finish` says why it ended. */
+export interface LocalGeneration extends AsyncIterable<string> {
+  /** Resolves (never rejects) when the generation has ended and its sequence is free. */
+  readonly finish: Promise<GenerationFinish>;
+  /** Prompt length in tokens. */
+  readonly promptTokens: number;
+}
+
+/** A request inside the loop. Mutable on purpose: the loop updates it in place every step without allocating. */
+export class Sequence {
+  /** llama.cpp sequence id while admitted, else -1. */
+  slot = -1;
+  /** Prompt tokens already decoded into the KV cache. */
+  prefilled = 0;
+  /** Token chosen last step and not yet decoded (-1 while prefilling). */
+  pending = -1;
+  /** Tokens generated so far. */
+  readonly generated: number[] = [];
+  /** Set by abort signal or consumer cancel; honoured at the start of the next step. */
+  cancelled = false;
+  /** True once finished (the slot is then released by the loop). */
+  done = false;
+  /** Set when a stop string matched, so `end` does not release held-back text. */
+  private stoppedByString = false;
+  /** The reader cancelled the stream: nothing may be enqueued any more. */
+  private streamCancelled = false;
+  /** Output channel for text pieces. */
+  readonly output: ReadableStream<string>;
+  /** Resolves `finish`. */
+  readonly finished: Promise<GenerationFinish>;
+  private controller!: ReadableStreamDefaultController<string>;
+  private resolveFinish!: (finish: GenerationFinish) => void;
+  private readonly decoder = new TextDecoder("utf-8");
+  private readonly stops: StopMatcher;
+
+  constructor(
+    /** Prompt tokens. */
+    readonly prompt: Int32Array,
+    /** Most tokens to generate. */
+    readonly maxTokens: number,
+    stop: readonly string[],
+    /** The caller's token choice. */
+    readonly pick: PickToken,
+  ) {
+    this.stops = new StopMatcher(stop);
+    this.output = new ReadableStream<string>({
+      start: (controller) => {
+        this.controller = controller;
+      },
+      cancel: () => {
+        this.cancelled = true;
+        this.streamCancelled = true;
+      },
+    });
+    this.finished = new Promise((resolve) => (this.resolveFinish = resolve));
+  }
+
+  /** Position of the next token this sequence decodes. */
+  get position(): number {
+    return this.prefilled + Math.max(this.generated.length - 1, 0);
+  }
+
+  /** Feeds one generated token's bytes; returns false when a stop string ended the generation. */
+  pushBytes(bytes: Uint8Array): boolean {
+    const text = this.decoder.decode(bytes, { stream: true });
+    if (text.length === 0) return true;
+    const scan = this.stops.push(text);
+    if (scan.emit.length > 0 && !this.streamCancelled) this.controller.enqueue(scan.emit);
+    this.stoppedByString = scan.stopped;
+    return !scan.stopped;
+  }
+
+  /** Ends the generation: flushes text (unless cut by a stop string or failure) and settles `finish`. */
+  end(reason: GenerationEndReason, error?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    if (reason === "length" || (reason === "stop" && !this.stoppedByString)) {
+      const scan = this.stops.push(this.decoder.decode());
+      const tail = scan.stopped ? scan.emit : scan.emit + this.stops.flush();
+      if (tail.length > 0 && !this.streamCancelled) this.controller.enqueue(tail);
+    }
+    if (reason === "error") this.controller.error(error);
+    else if (!this.streamCancelled) this.controller.close();
+    const finish = { reason, promptTokens: this.prompt.length, completionTokens: this.generated.length, tokens: this.generated };
+    this.resolveFinish(reason === "error" ? { ...finish, error } : finish);
+  }
+}
+
+/** Wraps a sequence's output as the public LocalGeneration; leaving the loop early cancels the request. */
+export function generationOf(sequence: Sequence): LocalGeneration {
+  return {
+    finish: sequence.finished,
+    promptTokens: sequence.prompt.length,
+    async *[Symbol.asyncIterator]() {
+      const reader = sequence.output.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          yield value;
+        }
+      } finally {
+        if (!sequence.done) sequence.cancelled = true;
+        reader.releaseLock();
+      }
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/** compileGates: validate a rule list, compile every rule once, and hand out streams over the result. */
+import * as v from "valibot";
+import { buildAutomaton } from "./content/automaton.ts";
+import { PhraseScanner } from "./content/scanner.ts";
+import { GateCompileError, type GateIssue } from "./errors.ts";
+import { DETECTORS } from "./pii/detectors.ts";
+import { maxMatchLength, minMatchLength } from "./regex/ast.ts";
+import { parseRegex, RegexSyntaxError } from "./regex/parse.ts";
+import { PikeScanner } from "./regex/pike.ts";
+import { compileProgram } from "./regex/program.ts";
+import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, type GateRule, type GateSet, type GateStep } from "./rule.ts";
+import { HoldBackBuffer, type CompiledRule } from "./stream.ts";
+
+const RulesSchema = v.array(GateRuleSchema);
+
+/** Built-in detector programs are compiled once per process, not per policy load. */
+const detectorPrograms = new Map<string, ReturnType<typeof compileProgram>>();
+
+function compileRule(rule: GateRule, index: number, issues: GateIssue[]): CompiledRule | undefined {
+  switch (rule.type) {
+    case "pii": {
+      const spec = DETECTORS[rule.detector];
+      let program = detectorPrograms.get(rule.detector);
+      if (!program) {
+        program = compileProgram(parseRegex(spec.pattern, { neighbourAssertions: true }), false);
+        detectorPrograms.set(rule.detector, program);
+      }
+      const compiled = program;
+      return {
+        rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder,
+        createScanner: () => new PikeScanner(compiled, spec.maxLength, spec.validate),
+      };
+    }
+    case "phrases": {
+      const automaton = buildAutomaton(rule.phrases, !(rule.caseSensitive ?? false));
+      const wholeWord = rule.wholeWord ?? true;
+      return {
+        rule, maxLength: Math.max(...rule.phrases.map((p) => p.length)), placeholder: rule.replacement ?? "[REDACTED]",
+        createScanner: () => new PhraseScanner(automaton, wholeWord),
+      };
+    }
+    case "regex": {
+      try {
+        const tree = parseRegex(rule.pattern);
+        if (minMatchLength(tree) === 0) {
+          issues.push({ path: [index, "pattern"], message: "pattern can match the empty string; a gate needs at least one character" });
+          return undefined;
+        }
+        const bound = maxMatchLength(tree);
+        const maxLength = Math.min(bound, rule.maxLength ?? (bound === Infinity ? DEFAULT_REGEX_MAX_LENGTH : bound));
+        const program = compileProgram(tree, rule.flags === "i");
+        return {
+          rule, maxLength, placeholder: rule.replacement ?? "[REDACTED]",
+          createScanner: () => new PikeScanner(program, maxLength),
+        };
+      } catch (error) {
+        if (!(error instanceof RegexSyntaxError) && !(error instanceof RangeError)) throw error;
+        issues.push({ path: [index, "pattern"], message: error.message });
+        return undefined;
+      }
+    }
+  }
+}
+
+/** Compile rules once per policy load; throws GateCompileError listing every problem. */
+export function compileGates(rules: readonly GateRule[]): GateSet {
+  const parsed = v.safeParse(RulesSchema, rules);
+  if (!parsed.success) {
+    throw new GateCompileError(parsed.issues.map((issue) => ({
+      path: (issue.path ?? []).map((item) => item.key as string | number),
+      message: issue.message,
+    })));
+  }
+  const issues: GateIssue[] = [];
+  const seen = new Set<string>();
+  const compiled: CompiledRule[] = [];
+  parsed.output.forEach((rule, index) => {
+    if (seen.has(rule.id)) issues.push({ path: [index, "id"], message: `duplicate rule id "${rule.id}"` });
+    seen.add(rule.id);
+    const result = compileRule(rule, index, issues);
+    if (result) compiled.push(result);
+  });
+  if (issues.length > 0) throw new GateCompileError(issues);
+  const maxHoldBack = compiled.reduce((max, r) => Math.max(max, r.maxLength + 1), 0);
+  return {
+    maxHoldBack,
+    open: () => new HoldBackBuffer(compiled),
+    scan(text: string): GateStep {
+      const stream = new HoldBackBuffer(compiled);
+      const first = stream.push(text), last = stream.end();
+      const step: GateStep = { text: first.text + last.text, findings: [...first.findings, ...last.findings] };
+      const blocked = first.blocked ?? last.blocked;
+      if (blocked) step.blocked = blocked;
+      return step;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/** Checksums and range checks that turn syntactic PII candidates into real findings (cutting false positives). */
+
+const digitsOf = (text: string): string => text.replace(/\D/g, "");
+
+/** Luhn (mod 10) check over the digits of a card candidate; also rejects one repeated digit (passes Luhn trivially). */
+export function isPaymentCard(text: string): boolean {
+  const digits = digitsOf(text);
+  if (digits.length < 13 || digits.length > 19 || /^(\d)\1*$/.test(digits)) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** IBAN length per country (ISO 13616 registry): a wrong length is not an IBAN even if mod-97 passes. */
+const IBAN_LENGTHS: Readonly<Record<string, number>> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28,
+  CZ: 24, DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18,
+  GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32,
+  LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24,
+  PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, SA: 24, SC: 31, SE: 24, SI: 19, SK: 24, SM: 27, ST: 25, SV: 28,
+  TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
+};
+
+/** Country length table plus ISO 7064 mod-97 = 1, computed piecewise so no big integers are needed. */
+export function isIban(text: string): boolean {
+  const iban = text.replace(/ /g, "");
+  if (IBAN_LENGTHS[iban.slice(0, 2)] !== iban.length) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let rest = 0;
+  for (const ch of rearranged) {
+    const code = ch.charCodeAt(0);
+    const value = code >= 65 ? code - 55 : code - 48;
+    rest = value >= 10 ? (rest * 100 + value) % 97 : (rest * 10 + value) % 97;
+  }
+  return rest === 1;
+}
+
+/** SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000. */
+export function isUsSsn(text: string): boolean {
+  const digits = digitsOf(text);
+  const area = digits.slice(0, 3), group = digits.slice(3, 5), serial = digits.slice(5);
+  return area !== "000" && area !== "666" && area[0] !== "9" && group !== "00" && serial !== "0000";
+}
+
+/** Phone candidates need a plausible digit count: E.164 allows at most 15, and fewer than 7 is not a phone. */
+export function isPhone(text: string): boolean {
+  const count = digitsOf(text).length;
+  return text.startsWith("+") ? count >= 8 && count <= 15 : count >= 7 && count <= 12;
+}
+
+/** Rejects short all-letter forms such as `a::b` or `dead::beef` (C++ scopes, words) that are valid IPv6 syntax. */
+export function isIpv6(text: string): boolean {
+  const groups = text.split(":").filter((g) => g.length > 0).length;
+  return /\d/.test(text) || groups >= 3;
+}
+
+/** An email's top-level domain is alphabetic and labels do not begin or end with `-`. */
+export function isEmail(text: string): boolean {
+  const domain = text.slice(text.lastIndexOf("@") + 1);
+  const labels = domain.split(".");
+  return /^[A-Za-z]{2,63}$/.test(labels[labels.length - 1]!) &&
+    labels.every((l) => l.length > 0 && l.length <= 63 && !l.startsWith("-") && !l.endsWith("-"));
+}
+
+/** Bearer values are opaque random strings: demand a digit and some length so "bearer of bad news" passes. */
+export function isBearerToken(text: string): boolean {
+  const token = text.replace(/^bearer\s+/i, "");
+  return token.length >= 16 && /\d/.test(token);
+}

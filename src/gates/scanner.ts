@@ -1,0 +1,25 @@
+/** The contract between one compiled rule and the stream: an incremental leftmost-longest search. */
+
+/**
+ * Incremental leftmost-longest search for one rule over a stream held by the caller.
+ * Offsets are absolute stream offsets; `text[offset - base]` is the character at `offset`.
+ */
+export interface RuleScanner {
+  /** Start a fresh search at `from`; `prev` is the code unit before it (-1 at stream start) for lookbehind. */
+  reset(from: number, prev: number): void;
+  /** Consume characters up to `end` (exclusive); stops early once the rule's match is final. */
+  advance(text: string, base: number, end: number): void;
+  /** The stream is over: resolve everything pending at `end` (the scanner has already advanced to it). */
+  finish(text: string, base: number, end: number): void;
+  /** Earliest offset where this rule's next match could start (Infinity: none possible with the text so far). */
+  readonly liveStart: number;
+  /** True once the match in `matchStart..matchEnd` can no longer change, whatever text follows. */
+  readonly final: boolean;
+  /** Start of the best match so far (valid when `final`). */
+  readonly matchStart: number;
+  /** End (exclusive) of the best match so far (valid when `final`). */
+  readonly matchEnd: number;
+}
+
+/** Decides whether a syntactic candidate is real (checksums, ranges); gets the matched text only. */
+export type MatchValidator = (match: string) => boolean;

@@ -36,10 +36,21 @@ static int32_t log_verbose;
 /* The last error line llama.cpp logged (or dlopen's message): turned into JS error messages. */
 static char last_error[1024];
 
-static void set_error(const char *text) {
-  snprintf(last_error, sizeof last_error, "%s", text);
+/* Appends one message to last_error ("; "-separated), so the root cause logged first stays visible. */
+static void add_error(const char *text) {
+  size_t used = strlen(last_error);
+  if (used > 0 && used + 2 < sizeof last_error) {
+    memcpy(last_error + used, "; ", 3);
+    used += 2;
+  }
+  snprintf(last_error + used, sizeof last_error - used, "%s", text);
   size_t n = strlen(last_error);
   while (n > 0 && (last_error[n - 1] == '\n' || last_error[n - 1] == ' ')) last_error[--n] = '\0';
+}
+
+static void set_error(const char *text) {
+  last_error[0] = '\0';
+  add_error(text);
 }
 
 static void log_sink(enum ggml_log_level level, const char *text, void *user_data) {
@@ -48,7 +59,7 @@ static void log_sink(enum ggml_log_level level, const char *text, void *user_dat
   if (log_verbose) fputs(text, stderr);
   if (level == GGML_LOG_LEVEL_CONT) level = previous;
   else previous = level;
-  if (level == GGML_LOG_LEVEL_ERROR) set_error(text);
+  if (level == GGML_LOG_LEVEL_ERROR) add_error(text);
 }
 
 int32_t rsk_llama_open(const char *libllama_path, int32_t verbose) {
@@ -232,6 +243,7 @@ int32_t rsk_llama_decode(rsk_llama_context *ctx, const int32_t *token, const int
     snprintf(last_error, sizeof last_error, "decode of %d tokens outside 1..n_batch (%d)", n, ctx->capacity);
     return -1;
   }
+  last_error[0] = '\0';
   struct llama_batch *batch = &ctx->batch;
   for (int32_t i = 0; i < n; i++) {
     batch->token[i] = token[i];

@@ -92,6 +92,7 @@ export class DecodeLoop {
       return this.waiting.length > 0;
     }
     this.sample();
+    this.release();
     return true;
   }
 

@@ -1,0 +1,237 @@
+/**
+ * The one `Kernels` interface that native (bun:ffi / Deno.dlopen), WASM and the TS reference implement,
+ * plus the shape-checked buffer types that cross it. Semantics of every stage: kernels/README.md.
+ */
+
+declare const vocabBrand: unique symbol;
+
+/** Logits for a vocabulary of `V` tokens; the type carries V so a mask for another vocabulary will not fit. */
+export type Logits<V extends number = number> = Float32Array & { readonly [vocabBrand]: V };
+
+/** Allowed-token bitmask (bit i of word i>>5 = token i allowed) for a vocabulary of `V` tokens. */
+export type TokenMask<V extends number = number> = Uint32Array & { readonly [vocabBrand]: V };
+
+/** Words a TokenMask of `vocab` tokens has. */
+export function maskWords(vocab: number): number {
+  return Math.ceil(vocab / 32);
+}
+
+/** Checks `array` holds exactly `vocab` logits and brands it; a wrong length is a RangeError, never corruption. */
+export function logitsOf<V extends number>(array: Float32Array, vocab: V): Logits<V> {
+  if (!Number.isInteger(vocab) || vocab <= 0) throw new RangeError(`vocabulary size must be a positive integer, got ${vocab}`);
+  if (array.length !== vocab) throw new RangeError(`logits: expected ${vocab} floats, got ${array.length}`);
+  return array as Logits<V>;
+}
+
+/** Checks `array` has exactly ceil(vocab/32) words and brands it as a mask for `vocab` tokens. */
+export function maskOf<V extends number>(array: Uint32Array, vocab: V): TokenMask<V> {
+  if (array.length !== maskWords(vocab)) {
+    throw new RangeError(`token mask: expected ${maskWords(vocab)} words for ${vocab} tokens, got ${array.length}`);
+  }
+  return array as TokenMask<V>;
+}
+
+/** A new mask for `vocab` tokens with every token allowed (`allow=true`) or none. */
+export function newMask<V extends number>(vocab: V, allow = true): TokenMask<V> {
+  const mask = new Uint32Array(maskWords(vocab));
+  if (allow) {
+    mask.fill(0xffffffff);
+    if (vocab % 32 !== 0) mask[mask.length - 1] = (2 ** (vocab % 32) - 1) >>> 0;
+  }
+  return mask as TokenMask<V>;
+}
+
+/** Numeric sampling parameters exactly as the kernels take them (validated upstream by src/sampler). */
+export interface SampleParams {
+  /** <= 0 selects greedy decoding (argmax, lowest id wins ties). */
+  readonly temperature: number;
+  /** <= 0 disables; must be <= V. */
+  readonly topK: number;
+  /** >= 1 disables. */
+  readonly topP: number;
+  /** <= 0 disables. */
+  readonly minP: number;
+  /** >= 1 disables. */
+  readonly typicalP: number;
+  /** Each truncating stage keeps at least this many tokens (llama.cpp's min_keep). */
+  readonly minKeep: number;
+  /** 0 = off, 2 = Mirostat 2.0 (replaces the truncation stages). */
+  readonly mirostat: 0 | 2;
+  /** Mirostat target surprise in bits. */
+  readonly tau: number;
+  /** Mirostat learning rate. */
+  readonly eta: number;
+  /** Mirostat state, owned by the caller between steps (start at 2 * tau). */
+  readonly mu: number;
+  /** llama.cpp repeat penalty (1 = off) over the recent window. */
+  readonly repeatPenalty: number;
+  /** Subtracted once per occurrence in the window. */
+  readonly frequencyPenalty: number;
+  /** Subtracted once if the token occurs in the window. */
+  readonly presencePenalty: number;
+  /** RNG key: integer in [0, 2^53). */
+  readonly seed: number;
+  /** RNG counter: integer in [0, 2^53); the same (seed, step) draws the same token everywhere. */
+  readonly step: number;
+}
+
+/** One sampling call's inputs besides the logits. */
+export interface SampleRequest<V extends number> {
+  /** Numeric parameters. */
+  readonly params: SampleParams;
+  /** Allowed tokens (grammar / bans); absent = all allowed. */
+  readonly mask?: TokenMask<V>;
+  /** Recent tokens the penalties look at (the caller keeps the window). */
+  readonly recent?: Int32Array;
+  /** Sparse logit bias, added before the penalties (duplicates add up). */
+  readonly bias?: { readonly ids: Int32Array; readonly values: Float32Array };
+  /** Forces an instruction set (RSK_ISA_*; native only, for tests and benchmarks). */
+  readonly isa?: number;
+}
+
+/** Where a caller wants the final distribution copied (ids ascending, probabilities summing to 1). */
+export interface Distribution {
+  /** Token ids of the support, ascending (capacity >= V). */
+  readonly ids: Int32Array;
+  /** Their probabilities (capacity >= V). */
+  readonly probs: Float64Array;
+}
+
+/** A successful draw. */
+export interface SampleDraw {
+  /** Discriminant. */
+  readonly ok: true;
+  /** The drawn token id. */
+  readonly token: number;
+  /** Its probability under the final distribution. */
+  readonly prob: number;
+  /** Mirostat state for the next step (= input mu when Mirostat is off). */
+  readonly muNext: number;
+  /** Support size of the final distribution (entries written to `Distribution`). */
+  readonly size: number;
+  /** The uniform number in [0, 1) the draw used (for audits). */
+  readonly uniform: number;
+}
+
+/** A kernel refusal: a status code with its meaning, never an exception for bad data. */
+export interface KernelError {
+  /** Discriminant. */
+  readonly ok: false;
+  /** RSK_E_* status from rsk.h. */
+  readonly status: number;
+  /** What the status means. */
+  readonly message: string;
+}
+
+/** Statuses from rsk.h and what they mean to a caller. */
+export const kernelStatus = {
+  [-1]: "vocabulary size is 0 or larger than 2^24",
+  [-2]: "a logit is NaN or +inf",
+  [-3]: "a parameter is out of range (or a token id is outside the vocabulary)",
+  [-4]: "every token is banned, masked or -inf",
+  [-5]: "a buffer is too short or misaligned",
+  [-6]: "the requested instruction set is not available",
+} as const satisfies Record<number, string>;
+
+/** Builds the KernelError for a status code. */
+export function kernelError(status: number): KernelError {
+  const message = (kernelStatus as Record<number, string>)[status] ?? `unknown status ${status}`;
+  return { ok: false, status, message };
+}
+
+/** Instruction sets (RSK_ISA_* in rsk.h). */
+export const isaName = { 1: "scalar", 2: "avx2", 3: "avx512", 4: "wasm-simd128", 5: "typescript" } as const;
+
+/** The sampler and mask kernels, one implementation per backend. */
+export interface Kernels {
+  /** Which implementation this is. */
+  readonly kind: "native" | "wasm" | "ts";
+  /** Instruction set in use (e.g. "avx512"), for logs and benchmark labels. */
+  readonly isa: string;
+  /** A logits buffer the kernels read without copying (for WASM it lives in its memory). */
+  logits<V extends number>(vocab: V): Logits<V>;
+  /** One sampling step over `logits`; optionally copies the final distribution into `out`. */
+  sample<V extends number>(logits: Logits<V>, request: SampleRequest<V>, out?: Distribution): SampleDraw | KernelError;
+  /** logits[i] = -inf where the mask forbids token i. */
+  maskApply<V extends number>(logits: Logits<V>, mask: TokenMask<V>): void;
+  /** dst = a & b. */
+  maskAnd<V extends number>(dst: TokenMask<V>, a: TokenMask<V>, b: TokenMask<V>): void;
+  /** dst = a | b. */
+  maskOr<V extends number>(dst: TokenMask<V>, a: TokenMask<V>, b: TokenMask<V>): void;
+  /** Number of allowed tokens among the first `vocab`. */
+  maskCount<V extends number>(mask: TokenMask<V>, vocab: V): number;
+  /** The uniform double in [0, 1) drawn for (seed, step). */
+  uniform(seed: number, step: number): number;
+  /** Bare call into the implementation (FFI / WASM boundary baseline for benchmarks). */
+  noop(x: number): number;
+}
+
+/** io slots of rsk_sample (RSK_IO_* in rsk.h). */
+export const io = {
+  temperature: 0, topK: 1, topP: 2, minP: 3, typicalP: 4, minKeep: 5, mirostat: 6, tau: 7, eta: 8, mu: 9,
+  repeatPenalty: 10, frequencyPenalty: 11, presencePenalty: 12, nRecent: 13, seedLo: 14, seedHi: 15, step: 16,
+  isa: 17, token: 20, prob: 21, muNext: 22, nFinal: 23, uniform: 24, finalIds: 25, finalProbs: 26, length: 32,
+} as const;
+
+/** Writes params into the io array the C ABI reads. */
+export function encodeParams(target: Float64Array, params: SampleParams, nRecent: number, isa: number): void {
+  target[io.temperature] = params.temperature;
+  target[io.topK] = params.topK;
+  target[io.topP] = params.topP;
+  target[io.minP] = params.minP;
+  target[io.typicalP] = params.typicalP;
+  target[io.minKeep] = params.minKeep;
+  target[io.mirostat] = params.mirostat;
+  target[io.tau] = params.tau;
+  target[io.eta] = params.eta;
+  target[io.mu] = params.mu;
+  target[io.repeatPenalty] = params.repeatPenalty;
+  target[io.frequencyPenalty] = params.frequencyPenalty;
+  target[io.presencePenalty] = params.presencePenalty;
+  target[io.nRecent] = nRecent;
+  target[io.seedLo] = params.seed % 4294967296;
+  target[io.seedHi] = Math.floor(params.seed / 4294967296);
+  target[io.step] = params.step;
+  target[io.isa] = isa;
+}
+
+/** Reads a successful draw back from the io array. */
+export function decodeDraw(source: Float64Array): SampleDraw {
+  return {
+    ok: true,
+    token: source[io.token]!,
+    prob: source[io.prob]!,
+    muNext: source[io.muNext]!,
+    size: source[io.nFinal]!,
+    uniform: source[io.uniform]!,
+  };
+}
+
+/** Token ids passed to the C ABI: the recent window, then the bias ids. */
+export function packTokens(recent: Int32Array | undefined, biasIds: Int32Array | undefined, scratch: Int32Array): Int32Array {
+  const nRecent = recent?.length ?? 0;
+  const total = nRecent + (biasIds?.length ?? 0);
+  const view = scratch.subarray(0, total);
+  if (recent) view.set(recent);
+  if (biasIds) view.set(biasIds, nRecent);
+  return view;
+}
+
+/** Checks the request's buffers against the logits' vocabulary; throws RangeError on a mismatch. */
+export function checkShapes(logits: Float32Array, request: SampleRequest<number>): void {
+  if (logits.length === 0) throw new RangeError("logits: empty (detached or zero-length buffer)");
+  if (request.mask && request.mask.length !== maskWords(logits.length)) {
+    throw new RangeError(`token mask: expected ${maskWords(logits.length)} words for ${logits.length} tokens, got ${request.mask.length}`);
+  }
+  if (request.bias && request.bias.ids.length !== request.bias.values.length) {
+    throw new RangeError(`logit bias: ${request.bias.ids.length} ids but ${request.bias.values.length} values`);
+  }
+}
+
+/** Checks the three masks of an AND/OR have the same number of words. */
+export function checkSameWords(dst: Uint32Array, a: Uint32Array, b: Uint32Array): number {
+  if (dst.length !== a.length || a.length !== b.length) {
+    throw new RangeError(`token masks differ in length: ${dst.length}, ${a.length}, ${b.length} words`);
+  }
+  return dst.length;
+}

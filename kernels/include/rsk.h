@@ -1,0 +1,113 @@
+/*
+ * rsk.h — public C ABI of the rsk sampler and mask kernels.
+ *
+ * Only pointers to caller-owned buffers and 32-bit ints / doubles cross this boundary (Bun and Deno
+ * disagree on 64-bit integers and on pointers). No call allocates, keeps state, or aborts: every
+ * entry point returns an int32 status (>= 0 success, < 0 one of RSK_E_*). Semantics: kernels/README.md.
+ */
+#ifndef RSK_H
+#define RSK_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RSK_ABI_VERSION 1
+
+/* Only the functions below are exported (the library is built with -fvisibility=hidden). */
+#if defined(__wasm__)
+#define RSK_API __attribute__((visibility("default"), used))
+#else
+#define RSK_API __attribute__((visibility("default")))
+#endif
+
+/* Status codes. */
+#define RSK_OK 0
+#define RSK_E_VOCAB (-1)     /* n_vocab == 0 or > RSK_MAX_VOCAB */
+#define RSK_E_NONFINITE (-2) /* a logit is NaN or +inf (-inf is allowed and means "banned") */
+#define RSK_E_PARAM (-3)     /* a parameter is out of range, NaN, or a token id is outside [0, n_vocab) */
+#define RSK_E_EMPTY (-4)     /* every token is banned / masked / -inf: nothing can be drawn */
+#define RSK_E_BUFFER (-5)    /* a buffer is too short or misaligned */
+#define RSK_E_ISA (-6)       /* the requested instruction set is not available on this CPU */
+
+#define RSK_MAX_VOCAB (1u << 24)
+#define RSK_MAX_TOKENS (1u << 20) /* recent-window + logit-bias entries per call */
+
+/* Instruction sets (the `isa` io slot and rsk_isa()). */
+#define RSK_ISA_AUTO 0
+#define RSK_ISA_SCALAR 1
+#define RSK_ISA_AVX2 2
+#define RSK_ISA_AVX512 3
+#define RSK_ISA_WASM128 4
+
+/* Layout of the `io` double array of rsk_sample (length >= RSK_IO_LEN). Inputs: */
+#define RSK_IO_TEMPERATURE 0   /* <= 0: greedy (argmax, lowest id wins ties) */
+#define RSK_IO_TOP_K 1         /* <= 0: off; > n_vocab: RSK_E_PARAM */
+#define RSK_IO_TOP_P 2         /* >= 1: off */
+#define RSK_IO_MIN_P 3         /* <= 0: off */
+#define RSK_IO_TYPICAL_P 4     /* >= 1: off */
+#define RSK_IO_MIN_KEEP 5      /* every truncating stage keeps at least this many tokens */
+#define RSK_IO_MIROSTAT 6      /* 0: off, 2: Mirostat 2.0 (replaces top-k/typical/top-p/min-p) */
+#define RSK_IO_MIROSTAT_TAU 7  /* target surprise (bits) */
+#define RSK_IO_MIROSTAT_ETA 8  /* learning rate */
+#define RSK_IO_MIROSTAT_MU 9   /* current mu (caller-kept state; start at 2*tau) */
+#define RSK_IO_REPEAT_PENALTY 10
+#define RSK_IO_FREQUENCY_PENALTY 11
+#define RSK_IO_PRESENCE_PENALTY 12
+#define RSK_IO_N_RECENT 13     /* tokens[0..n_recent) = recent window, tokens[n_recent..) = logit-bias ids */
+#define RSK_IO_SEED_LO 14      /* seed, low 32 bits */
+#define RSK_IO_SEED_HI 15      /* seed, high 32 bits */
+#define RSK_IO_STEP 16         /* RNG counter: integer in [0, 2^53) */
+#define RSK_IO_ISA 17          /* RSK_ISA_AUTO or a forced instruction set (tests, benchmarks) */
+/* Outputs: */
+#define RSK_IO_TOKEN 20        /* drawn token id */
+#define RSK_IO_PROB 21         /* its probability in the final distribution */
+#define RSK_IO_MU_NEXT 22      /* Mirostat: mu after the update (else = input mu) */
+#define RSK_IO_N_FINAL 23      /* size of the final distribution's support */
+#define RSK_IO_UNIFORM 24      /* the uniform draw in [0, 1) used */
+#define RSK_IO_FINAL_IDS 25    /* int32 index into `work` where the final ids start (ascending ids) */
+#define RSK_IO_FINAL_PROBS 26  /* double index into `work` where the final probabilities start */
+#define RSK_IO_LEN 32
+
+/* Doubles of `work` rsk_sample needs for this vocabulary and number of tokens (recent + bias). */
+RSK_API uint32_t rsk_work_len(uint32_t n_vocab, uint32_t n_tokens);
+
+/*
+ * One sampling step: logit bias -> bans (mask, -inf) -> penalties -> (greedy | mirostat 2 |
+ * top-k -> typical -> top-p -> min-p -> temperature) -> softmax (double) -> counter-based draw.
+ * mask: n_mask_words == 0 means "all allowed", else n_mask_words >= ceil(n_vocab / 32), bit i = token i allowed.
+ * tokens: recent window then logit-bias ids; bias: n_bias floats, n_bias == n_tokens - io[RSK_IO_N_RECENT].
+ * The final distribution (ids ascending, probabilities summing to 1) is left in `work` (see io outputs).
+ * Returns RSK_OK or RSK_E_*.
+ */
+RSK_API int32_t rsk_sample(const float *logits, uint32_t n_vocab, const uint32_t *mask, uint32_t n_mask_words,
+                   const int32_t *tokens, uint32_t n_tokens, const float *bias, uint32_t n_bias, double *io,
+                   uint32_t n_io, double *work, uint32_t n_work);
+
+/* logits[i] = -inf for every token whose bit is 0. Returns RSK_OK or RSK_E_*. */
+RSK_API int32_t rsk_mask_apply(float *logits, uint32_t n_vocab, const uint32_t *mask, uint32_t n_words);
+/* dst = a & b (dst may alias a or b). */
+RSK_API int32_t rsk_mask_and(uint32_t *dst, const uint32_t *a, const uint32_t *b, uint32_t n_words);
+/* dst = a | b (dst may alias a or b). */
+RSK_API int32_t rsk_mask_or(uint32_t *dst, const uint32_t *a, const uint32_t *b, uint32_t n_words);
+/* Number of allowed tokens among the first n_vocab bits (>= 0), or RSK_E_*. */
+RSK_API int32_t rsk_mask_count(const uint32_t *mask, uint32_t n_words, uint32_t n_vocab);
+
+/* Philox4x32-10 block (Random123): out[0..4) for counter ctr[0..4) and key key[0..2). */
+RSK_API int32_t rsk_philox4x32(const uint32_t *ctr, const uint32_t *key, uint32_t *out);
+/* The uniform double in [0, 1) rsk_sample draws for (seed, step). */
+RSK_API double rsk_uniform(uint32_t seed_lo, uint32_t seed_hi, double step);
+
+/* Best instruction set this build selects on this CPU (RSK_ISA_*). */
+RSK_API int32_t rsk_isa(void);
+/* ABI version (RSK_ABI_VERSION): the FFI layer refuses a library built from other headers. */
+RSK_API int32_t rsk_abi_version(void);
+/* Returns x: the bare FFI call baseline for benchmarks. */
+RSK_API int32_t rsk_noop(int32_t x);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,53 @@
+/* internal.h — declarations shared by the kernel translation units (not part of the ABI). */
+#ifndef RSK_INTERNAL_H
+#define RSK_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RSK_INF (__builtin_inff())
+
+/* One instruction set's implementation of the vocabulary-wide scans; everything else is scalar C. */
+typedef struct rsk_scan {
+  /* Keeps in a min-heap (hid, hval) the best `cap` tokens (value desc, id asc) that are allowed by
+   * `mask` (NULL: all) and > -inf; returns how many; sets *bad when any logit is NaN or +inf. */
+  uint32_t (*top)(const float *x, uint32_t n, const uint32_t *mask, uint32_t cap, int32_t *hid, float *hval,
+                  uint32_t *bad);
+  /* Writes, ascending, the ids of allowed tokens with x >= t (t finite); returns how many; sets *bad. */
+  uint32_t (*ge)(const float *x, uint32_t n, const uint32_t *mask, float t, int32_t *ids, uint32_t *bad);
+  /* x[i] = -inf where the mask bit is 0. */
+  void (*apply)(float *x, uint32_t n, const uint32_t *mask);
+} rsk_scan;
+
+extern const rsk_scan rsk_scan_scalar;
+#if defined(__x86_64__)
+extern const rsk_scan rsk_scan_avx2;
+extern const rsk_scan rsk_scan_avx512;
+#endif
+#if defined(__wasm__)
+extern const rsk_scan rsk_scan_wasm128;
+#endif
+
+/* The scan table for an RSK_ISA_* value (RSK_ISA_AUTO: the best this CPU has); NULL if unavailable. */
+const rsk_scan *rsk_scan_for(int32_t isa);
+
+/* Deterministic libm-free exp/log (same bits natively and in wasm; < 2 ulp). */
+double rsk_exp(double x);
+double rsk_log(double x);
+/* Uniform [0, 1) from Philox4x32-10 keyed by the seed, counter = step. */
+double rsk_u01(uint32_t seed_lo, uint32_t seed_hi, uint64_t step);
+
+/* Heap helpers over (value, id) pairs ordered "worse first": lower value, then higher id. */
+void rsk_heap_push(int32_t *hid, float *hval, uint32_t *size, int32_t id, float v);
+void rsk_heap_replace_top(int32_t *hid, float *hval, uint32_t size, int32_t id, float v);
+
+/* Sorts perm[0..n) ascending by (key[perm], id[perm]). */
+void rsk_sort_perm(int32_t *perm, uint32_t n, const double *key, const int32_t *id);
+/* Reorders perm[0..n) so that its first m entries are the m smallest by (key, id), sorted. */
+void rsk_select_perm(int32_t *perm, uint32_t n, uint32_t m, const double *key, const int32_t *id);
+/* Sorts ints ascending. */
+void rsk_sort_i32(int32_t *a, uint32_t n);
+/* Sorts doubles ascending (no NaN). */
+void rsk_sort_f64(double *a, uint32_t n);
+
+#endif

@@ -1,0 +1,10 @@
+/* scan_avx512.c — scans with AVX-512F (one 16-lane compare into a mask register). Built with -mavx512f. */
+#define SCAN_TABLE rsk_scan_avx512
+#include <immintrin.h>
+#include "internal.h"
+
+#define GT16(p, t) ((uint32_t)_mm512_cmp_ps_mask(_mm512_loadu_ps(p), _mm512_set1_ps(t), _CMP_GT_OQ))
+#define GE16(p, t) ((uint32_t)_mm512_cmp_ps_mask(_mm512_loadu_ps(p), _mm512_set1_ps(t), _CMP_GE_OQ))
+#define BAD16(p) ((uint32_t)_mm512_cmp_ps_mask(_mm512_loadu_ps(p), _mm512_set1_ps(RSK_INF), _CMP_NLT_UQ))
+#define APPLY16(p, off) _mm512_mask_storeu_ps((p), (__mmask16)(off), _mm512_set1_ps(-RSK_INF))
+#include "scan_body.h"

@@ -1,0 +1,28 @@
+/* scan_wasm128.c — scans with WebAssembly SIMD128 (four 4-lane compares per 16 tokens). */
+#define SCAN_TABLE rsk_scan_wasm128
+#include <wasm_simd128.h>
+#include "internal.h"
+
+static inline uint32_t bits4(v128_t m) { return (uint32_t)wasm_i32x4_bitmask(m); }
+static inline uint32_t GT16(const float *p, float t) {
+  v128_t tv = wasm_f32x4_splat(t);
+  return bits4(wasm_f32x4_gt(wasm_v128_load(p), tv)) | bits4(wasm_f32x4_gt(wasm_v128_load(p + 4), tv)) << 4 |
+         bits4(wasm_f32x4_gt(wasm_v128_load(p + 8), tv)) << 8 | bits4(wasm_f32x4_gt(wasm_v128_load(p + 12), tv)) << 12;
+}
+static inline uint32_t GE16(const float *p, float t) {
+  v128_t tv = wasm_f32x4_splat(t);
+  return bits4(wasm_f32x4_ge(wasm_v128_load(p), tv)) | bits4(wasm_f32x4_ge(wasm_v128_load(p + 4), tv)) << 4 |
+         bits4(wasm_f32x4_ge(wasm_v128_load(p + 8), tv)) << 8 | bits4(wasm_f32x4_ge(wasm_v128_load(p + 12), tv)) << 12;
+}
+/* NaN or +inf <=> !(v < +inf). */
+static inline uint32_t BAD16(const float *p) {
+  v128_t inf = wasm_f32x4_splat(RSK_INF);
+  return (bits4(wasm_f32x4_lt(wasm_v128_load(p), inf)) | bits4(wasm_f32x4_lt(wasm_v128_load(p + 4), inf)) << 4 |
+          bits4(wasm_f32x4_lt(wasm_v128_load(p + 8), inf)) << 8 |
+          bits4(wasm_f32x4_lt(wasm_v128_load(p + 12), inf)) << 12) ^ 0xFFFFu;
+}
+static inline void APPLY16(float *p, uint32_t off) {
+  for (int l = 0; l < 16; l++)
+    if ((off >> l) & 1u) p[l] = -RSK_INF;
+}
+#include "scan_body.h"

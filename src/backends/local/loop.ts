@@ -18,14 +18,24 @@ export interface DecodeLoopStats {
   decodedTokens: number;
   /** Tokens generated. */
   generatedTokens: number;
+  /** Milliseconds inside llama_decode. */
+  decodeMs: number;
+  /** Milliseconds inside steps in total: minus decodeMs, it is the loop's own per-token overhead (picks included). */
+  stepMs: number;
 }
+
+/** The part of a LlamaContext the loop drives (a benchmark can stub `decode` to time the loop alone). */
+export type DecodeTarget = Pick<
+  LlamaContext,
+  "batch" | "nBatch" | "nSeqMax" | "nCtxSeq" | "decode" | "logits" | "removeSequence" | "lastError"
+> & { readonly model: { readonly nVocab: number } };
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The scheduler of one context: admission into sequence slots, batch assembly, decode, pick, detokenize. */
 export class DecodeLoop {
   /** Running totals. */
-  readonly stats: DecodeLoopStats = { steps: 0, decodedTokens: 0, generatedTokens: 0 };
+  readonly stats: DecodeLoopStats = { steps: 0, decodedTokens: 0, generatedTokens: 0, decodeMs: 0, stepMs: 0 };
   private readonly slots: (Sequence | undefined)[];
   private readonly waiting: Sequence[] = [];
   /** Batch row → sequence whose logits it holds, for the current step. */
@@ -34,7 +44,7 @@ export class DecodeLoop {
   private closed = false;
 
   constructor(
-    private readonly context: LlamaContext,
+    private readonly context: DecodeTarget,
     private readonly vocabulary: VocabularyBytes,
     private readonly isEndOfGeneration: (token: number) => boolean,
   ) {
@@ -78,22 +88,27 @@ export class DecodeLoop {
 
   /** One scheduling step; false when there is nothing left to do. */
   step(): boolean {
+    const started = performance.now();
     this.release();
     this.admit();
     const n = this.assemble();
     if (n === 0) return this.waiting.length > 0;
+    const decodeStarted = performance.now();
     const status = this.context.decode(n);
-    this.stats.steps++;
-    this.stats.decodedTokens += n;
+    const decoded = performance.now();
+    const { stats } = this;
+    stats.steps++;
+    stats.decodedTokens += n;
+    stats.decodeMs += decoded - decodeStarted;
     if (status !== 0) {
       const error = new DecodeError(status, this.context.lastError());
       for (const sequence of this.slots) sequence?.end("error", error);
-      this.release();
-      return this.waiting.length > 0;
+    } else {
+      this.sample();
     }
-    this.sample();
     this.release();
-    return true;
+    stats.stepMs += performance.now() - started;
+    return status === 0 || this.waiting.length > 0;
   }
 
   /** Ends cancelled requests and frees the slots and KV cells of finished ones. */

@@ -3,10 +3,12 @@
  * (no cmake/make assumed) and must never fail the install.
  *   bun kernels/build.ts          librsk.so with the system compiler + kernels/build/manifest.json (sha256)
  *   bun kernels/build.ts --wasm   kernels/rsk.wasm with clang-14 (wasm32 + SIMD128), committed to git
+ *   bun kernels/build.ts --wasm --check   rebuilds into a temp file and fails if the committed rsk.wasm differs
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rskSymbols } from "../ffi/symbols.ts";
 
@@ -69,7 +71,7 @@ function buildNative(): void {
   console.log(`rsk: built ${lib} (${bytes.length} bytes, sha256 ${manifest.sha256.slice(0, 16)}…)`);
 }
 
-function buildWasm(): void {
+function buildWasm(target: string): void {
   const clang = findCompiler([process.env.CLANG ?? "clang-14", "clang"]);
   if (clang === undefined) throw new Error("rsk: --wasm needs clang-14 (apt-get install -y clang-14 lld-14)");
   const sources = ["sample.c", "select.c", "math.c", "dispatch.c", "scan_scalar.c", "scan_wasm128.c"];
@@ -78,13 +80,23 @@ function buildWasm(): void {
     ...common, "--target=wasm32", "-msimd128", "-nostdlib", "-fvisibility=hidden",
     "-Wl,--no-entry", "-Wl,--export=__heap_base", "-Wl,--strip-all", ...exports,
     "-fuse-ld=lld", `-ffile-prefix-map=${root}=.`,
-    ...sources.map((s) => join(root, "src", s)), "-o", join(root, "rsk.wasm"),
+    ...sources.map((s) => join(root, "src", s)), "-o", target,
   ]);
-  console.log(`rsk: built ${join(root, "rsk.wasm")}`);
+  console.log(`rsk: built ${target}`);
 }
 
-if (process.argv.includes("--wasm")) {
-  buildWasm();
+if (process.argv.includes("--check")) {
+  const fresh = join(tmpdir(), `rsk-${process.pid}.wasm`);
+  buildWasm(fresh);
+  const same = readFileSync(fresh).equals(readFileSync(join(root, "rsk.wasm")));
+  rmSync(fresh);
+  if (!same) {
+    console.error("rsk: kernels/rsk.wasm is out of date with kernels/src: run `npm run build:wasm` and commit it");
+    process.exit(1);
+  }
+  console.log("rsk: kernels/rsk.wasm matches a fresh build");
+} else if (process.argv.includes("--wasm")) {
+  buildWasm(join(root, "rsk.wasm"));
 } else {
   try {
     buildNative();

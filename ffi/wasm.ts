@@ -43,9 +43,9 @@ class Arena {
 }
 
 /** Instantiates rsk.wasm (from `bytes`, default the committed file) and binds it as `Kernels`. */
-export async function wasmKernels(bytes?: Uint8Array): Promise<Kernels> {
-  const source = bytes ?? readFileSync(wasmPath);
-  const { instance } = await WebAssembly.instantiate(source, {});
+export async function wasmKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<Kernels> {
+  const module = await WebAssembly.compile(bytes ?? Uint8Array.from(readFileSync(wasmPath)));
+  const instance = await WebAssembly.instantiate(module, {});
   const x = instance.exports as unknown as RskExports;
   const arena = new Arena(x.memory, x.__heap_base.value as number);
   const ioOffset = arena.region("io", io.length * 8);

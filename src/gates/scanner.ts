@@ -1,16 +1,26 @@
 /** The contract between one compiled rule and the stream: an incremental leftmost-longest search. */
 
+/** The stream's unreleased text, decoded once per chunk so every rule reads code units from one typed array. */
+export interface HeldText {
+  /** Code units: `codes[offset - base]` is the unit at stream offset `offset`. */
+  readonly codes: Uint16Array;
+  /** Stream offset of `codes[0]`. */
+  readonly base: number;
+  /** The text between two stream offsets (for validators). */
+  slice(from: number, to: number): string;
+}
+
 /**
  * Incremental leftmost-longest search for one rule over a stream held by the caller.
- * Offsets are absolute stream offsets; `text[offset - base]` is the character at `offset`.
+ * Offsets are absolute stream offsets.
  */
 export interface RuleScanner {
   /** Start a fresh search at `from`; `prev` is the code unit before it (-1 at stream start) for lookbehind. */
   reset(from: number, prev: number): void;
   /** Consume characters up to `end` (exclusive); stops early once the rule's match is final. */
-  advance(text: string, base: number, end: number): void;
+  advance(text: HeldText, end: number): void;
   /** The stream is over: resolve everything pending at `end` (the scanner has already advanced to it). */
-  finish(text: string, base: number, end: number): void;
+  finish(text: HeldText, end: number): void;
   /** Earliest offset where this rule's next match could start (Infinity: none possible with the text so far). */
   readonly liveStart: number;
   /** True once the match in `matchStart..matchEnd` can no longer change, whatever text follows. */

@@ -4,7 +4,7 @@
  */
 import { maskText } from "./action.ts";
 import type { Finding, GateRule, GateStep, TextStream } from "./rule.ts";
-import type { RuleScanner } from "./scanner.ts";
+import type { HeldText, RuleScanner } from "./scanner.ts";
 
 /** A rule ready to run: its policy entry, how to start a search, and its redaction text. */
 export interface CompiledRule {
@@ -21,11 +21,13 @@ export interface CompiledRule {
 const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
 /** One stream's hold-back buffer over a compiled rule list. */
-export class HoldBackBuffer implements TextStream {
-  /** Unreleased text plus the one released character before it (lookbehind for the next match). */
+export class HoldBackBuffer implements TextStream, HeldText {
+  /** Unreleased text (stream offsets `released` to `received`). */
   private text = "";
-  /** Stream offset of `text[0]`. */
-  private base = 0;
+  /** Code units from `base` to `received`, decoded once per chunk for the scanners; compacted only when full. */
+  codes = new Uint16Array(1024);
+  /** Stream offset of `codes[0]`; at most `released - 1`, so the character before any unreleased one is readable. */
+  base = 0;
   /** Stream offset up to which text has been released. */
   private released = 0;
   /** Stream offset of the end of the text received. */
@@ -50,7 +52,10 @@ export class HoldBackBuffer implements TextStream {
   /** Feed one chunk. */
   push(chunk: string): GateStep {
     if (this.ended || this.blockedBy) return this.closedStep();
-    this.text += chunk;
+    if (this.received - this.base + chunk.length > this.codes.length) this.compact(chunk.length);
+    const codes = this.codes, at = this.received - this.base;
+    for (let i = 0; i < chunk.length; i++) codes[at + i] = chunk.charCodeAt(i);
+    this.text = this.text.length === 0 ? chunk : this.text + chunk;
     this.received += chunk.length;
     return this.run();
   }
@@ -68,8 +73,8 @@ export class HoldBackBuffer implements TextStream {
 
   private advanceAll(): void {
     for (const s of this.scanners) {
-      if (this.ended) s.finish(this.text, this.base, this.received);
-      else s.advance(this.text, this.base, this.received);
+      if (this.ended) s.finish(this, this.received);
+      else s.advance(this, this.received);
     }
   }
 
@@ -84,33 +89,24 @@ export class HoldBackBuffer implements TextStream {
       const start = scanner.matchStart, end = scanner.matchEnd;
       const finding = toFinding(compiled.rule, start, end);
       findings.push(finding);
-      out += this.slice(this.released, start);
+      out += this.take(start);
       if (finding.action === "block") {
         this.blockedBy = finding;
         this.released = this.received;
         this.text = "";
         return { text: out, findings, blocked: finding };
       }
-      const matched = this.slice(start, end);
+      const matched = this.take(end);
       out += finding.action === "redact" ? compiled.placeholder : finding.action === "mask" ? maskText(matched) : matched;
-      this.released = end;
-      const prev = this.text.charCodeAt(end - 1 - this.base);
+      const prev = this.codes[end - 1 - this.base]!;
       for (const s of this.scanners) s.reset(end, prev);
       this.advanceAll();
     }
     let release = this.received;
-    for (const s of this.scanners) release = Math.min(release, s.liveStart);
+    for (const s of this.scanners) if (s.liveStart < release) release = s.liveStart;
     // Never split a surrogate pair across steps: a lone half would become U+FFFD on the wire.
-    if (!this.ended && release > this.released && isHighSurrogate(this.text.charCodeAt(release - 1 - this.base))) release--;
-    if (release > this.released) {
-      out += this.slice(this.released, release);
-      this.released = release;
-    }
-    const keepFrom = Math.max(0, this.released - 1);
-    if (keepFrom > this.base) {
-      this.text = this.text.slice(keepFrom - this.base);
-      this.base = keepFrom;
-    }
+    if (!this.ended && release > this.released && isHighSurrogate(this.codes[release - 1 - this.base]!)) release--;
+    if (release > this.released) out = out.length === 0 ? this.take(release) : out + this.take(release);
     return { text: out, findings };
   }
 
@@ -129,8 +125,31 @@ export class HoldBackBuffer implements TextStream {
     return winner;
   }
 
-  private slice(from: number, to: number): string {
-    return this.text.slice(from - this.base, to - this.base);
+  /** Held text between two stream offsets (both at or after `released`). */
+  slice(from: number, to: number): string {
+    return this.text.slice(from - this.released, to - this.released);
+  }
+
+  /** Release held text up to `to` and return it. */
+  private take(to: number): string {
+    const n = to - this.released;
+    if (n === 0) return "";
+    const out = n === this.text.length ? this.text : this.text.slice(0, n);
+    this.text = n === this.text.length ? "" : this.text.slice(n);
+    this.released = to;
+    return out;
+  }
+
+  /** Drop released code units (keeping one for lookbehind), growing the array if still too small for `incoming`. */
+  private compact(incoming: number): void {
+    const keepFrom = this.released > 0 ? this.released - 1 : 0;
+    const live = this.received - keepFrom;
+    const size = Math.max(this.codes.length, 2 * (live + incoming));
+    const target = size > this.codes.length ? new Uint16Array(size) : this.codes;
+    if (target === this.codes) target.copyWithin(0, keepFrom - this.base, this.received - this.base);
+    else target.set(this.codes.subarray(keepFrom - this.base, this.received - this.base));
+    this.codes = target;
+    this.base = keepFrom;
   }
 }
 

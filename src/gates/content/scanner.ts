@@ -1,5 +1,5 @@
 /** Incremental leftmost-longest phrase search with word boundaries, on top of the Aho-Corasick automaton. */
-import type { RuleScanner } from "../scanner.ts";
+import type { HeldText, RuleScanner } from "../scanner.ts";
 import { isWordUnit } from "../text.ts";
 import { nextState, type PhraseAutomaton } from "./automaton.ts";
 
@@ -40,12 +40,13 @@ export class PhraseScanner implements RuleScanner {
   }
 
   /** Consume text up to `end`. */
-  advance(text: string, base: number, end: number): void {
+  advance(text: HeldText, end: number): void {
     if (this.final) return;
     const a = this.automaton;
     let i = this.at, state = this.state;
+    const codes = text.codes, base = text.base;
     while (i < end) {
-      const c = text.charCodeAt(i - base);
+      const c = codes[i - base]!;
       if (this.pending >= 0) this.resolvePending(c);
       if (this.matchEnd >= 0 && this.pending < 0 && i - a.depth[state]! > this.matchStart) break;
       state = c < 128 && !a.caseless ? a.ascii[state * 128 + c]! : nextState(a, state, c);
@@ -53,7 +54,7 @@ export class PhraseScanner implements RuleScanner {
       this.prev = c;
       if (a.phraseLength[state] !== 0 || a.outputLink[state] !== -1) {
         this.at = i;
-        this.collect(text, base, state, i);
+        this.collect(codes, base, state, i);
       }
     }
     this.at = i;
@@ -62,8 +63,8 @@ export class PhraseScanner implements RuleScanner {
   }
 
   /** End of stream: a phrase ending at the very end has a valid end boundary. */
-  finish(text: string, base: number, end: number): void {
-    this.advance(text, base, end);
+  finish(text: HeldText, end: number): void {
+    this.advance(text, end);
     if (this.final) return;
     if (this.pending >= 0) this.resolvePending(-1);
     this.state = 0;
@@ -94,15 +95,15 @@ export class PhraseScanner implements RuleScanner {
     }
   }
 
-  /** Phrases ending at `end` (longest first): keep the longest whose start boundary holds. `text` keeps the
+  /** Phrases ending at `end` (longest first): keep the longest whose start boundary holds. the held text keeps the
    *  character before every unreleased offset, so `start - 1` is readable. */
-  private collect(text: string, base: number, state: number, end: number): void {
+  private collect(codes: Uint16Array, base: number, state: number, end: number): void {
     const a = this.automaton;
     for (let s = a.phraseLength[state] !== 0 ? state : a.outputLink[state]!; s >= 0; s = a.outputLink[s]!) {
       const start = end - a.phraseLength[s]!;
       if (start > this.matchStart) return;
-      if (this.wholeWord && isWordUnit(text.charCodeAt(start - base))) {
-        const before = start > this.from ? text.charCodeAt(start - 1 - base) : this.resetPrev;
+      if (this.wholeWord && isWordUnit(codes[start - base]!)) {
+        const before = start > this.from ? codes[start - 1 - base]! : this.resetPrev;
         if (isWordUnit(before)) continue;
       }
       if (this.wholeWord && isWordUnit(this.prev)) this.pending = start;

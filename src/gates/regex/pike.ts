@@ -2,7 +2,7 @@
  * Pike VM: simulates the NFA with one thread per state (earliest start wins), so time is
  * O(text × states) whatever the pattern — `(a+)+$` cannot blow up. Leftmost-longest, incremental.
  */
-import type { MatchValidator, RuleScanner } from "../scanner.ts";
+import type { HeldText, MatchValidator, RuleScanner } from "../scanner.ts";
 import { ASSERT, OP_ASSERT, OP_JUMP, OP_MATCH, OP_SET, OP_SPLIT, setHas, type Program } from "./program.ts";
 
 const isAsciiWord = (c: number): boolean =>
@@ -56,18 +56,19 @@ export class PikeScanner implements RuleScanner {
   }
 
   /** Consume text up to `end`. */
-  advance(text: string, base: number, end: number): void {
+  advance(text: HeldText, end: number): void {
     if (this.final) return;
     const { firstAscii, firstNonAscii } = this.program;
     let i = this.at;
     let prev = this.prev;
+    const codes = text.codes, base = text.base;
     while (i < end) {
-      const c = text.charCodeAt(i - base);
+      const c = codes[i - base]!;
       if (this.count === 0) {
         if (this.matchEnd >= 0) break;
         if (c < 128 ? firstAscii[c] === 0 : !firstNonAscii) { prev = c; i++; continue; }
       }
-      this.step(text, base, i, prev, c);
+      this.step(text, i, prev, c);
       prev = c;
       i++;
     }
@@ -77,9 +78,9 @@ export class PikeScanner implements RuleScanner {
   }
 
   /** End of stream: resolve matches ending at `end`, then nothing stays live. */
-  finish(text: string, base: number, end: number): void {
-    this.advance(text, base, end);
-    if (!this.final && this.count > 0) this.step(text, base, end, this.prev, -1);
+  finish(text: HeldText, end: number): void {
+    this.advance(text, end);
+    if (!this.final && this.count > 0) this.step(text, end, this.prev, -1);
     this.count = 0;
     this.settle();
   }
@@ -94,7 +95,7 @@ export class PikeScanner implements RuleScanner {
   }
 
   /** Follow zero-width steps from every thread at offset `i` (next char `c`, -1 at end) and consume `c`. */
-  private step(text: string, base: number, i: number, prev: number, c: number): void {
+  private step(text: HeldText, i: number, prev: number, c: number): void {
     const p = this.program;
     const { op, arg, next, alt } = p;
     const mark = this.mark, stack = this.stack;
@@ -124,7 +125,7 @@ export class PikeScanner implements RuleScanner {
           case OP_ASSERT: if (this.holds(pc, prev, c)) stack[sp++] = next[pc]!; break;
           case OP_MATCH:
             if (i > start && (start < this.matchStart || i > this.matchEnd) &&
-              (!this.validate || this.validate(text.slice(start - base, i - base)))) {
+              (!this.validate || this.validate(text.slice(start, i)))) {
               this.matchStart = start;
               this.matchEnd = i;
             }

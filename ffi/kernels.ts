@@ -80,7 +80,7 @@ export interface SampleRequest<V extends number> {
   /** Numeric parameters. */
   readonly params: SampleParams;
   /** Allowed tokens (grammar / bans); absent = all allowed. */
-  readonly mask?: TokenMask<V>;
+  readonly mask?: TokenMask<NoInfer<V>>;
   /** Recent tokens the penalties look at (the caller keeps the window). */
   readonly recent?: Int32Array;
   /** Sparse logit bias, added before the penalties (duplicates add up). */
@@ -153,13 +153,13 @@ export interface Kernels {
   /** One sampling step over `logits`; optionally copies the final distribution into `out`. */
   sample<V extends number>(logits: Logits<V>, request: SampleRequest<V>, out?: Distribution): SampleDraw | KernelError;
   /** logits[i] = -inf where the mask forbids token i. */
-  maskApply<V extends number>(logits: Logits<V>, mask: TokenMask<V>): void;
+  maskApply<V extends number>(logits: Logits<V>, mask: TokenMask<NoInfer<V>>): void;
   /** dst = a & b. */
-  maskAnd<V extends number>(dst: TokenMask<V>, a: TokenMask<V>, b: TokenMask<V>): void;
+  maskAnd<V extends number>(dst: TokenMask<V>, a: TokenMask<NoInfer<V>>, b: TokenMask<NoInfer<V>>): void;
   /** dst = a | b. */
-  maskOr<V extends number>(dst: TokenMask<V>, a: TokenMask<V>, b: TokenMask<V>): void;
+  maskOr<V extends number>(dst: TokenMask<V>, a: TokenMask<NoInfer<V>>, b: TokenMask<NoInfer<V>>): void;
   /** Number of allowed tokens among the first `vocab`. */
-  maskCount<V extends number>(mask: TokenMask<V>, vocab: V): number;
+  maskCount<V extends number>(mask: TokenMask<V>, vocab: NoInfer<V>): number;
   /** The uniform double in [0, 1) drawn for (seed, step). */
   uniform(seed: number, step: number): number;
   /** Bare call into the implementation (FFI / WASM boundary baseline for benchmarks). */

@@ -42,6 +42,7 @@ export function nativeKernels(lib: NativeLibrary<typeof rskSymbols>): Kernels {
       return decodeDraw(ioArray);
     },
     maskApply(logits, mask) {
+      checkShapes(logits, { params: undefined as never, mask });
       check(c.rsk_mask_apply(logits, logits.length, mask, mask.length));
     },
     maskAnd(dst, a, b) {

@@ -42,6 +42,7 @@ export class LlamaContext {
   readonly nSeqMax: number;
   /** The batch `decode` sends; fill its first n entries. */
   readonly batch: DecodeBatch;
+  private rows: Float32Array[] = [];
 
   private constructor(
     /** The model the context runs. */
@@ -75,13 +76,22 @@ export class LlamaContext {
   }
 
   /**
-   * The last decode's logits, `nOutputs` rows of nVocab floats in batch order, viewed in llama.cpp's memory
-   * (no copy). Valid only until the next decode.
+   * The last decode's logits, one nVocab-long row per requested output in batch order, viewed in llama.cpp's
+   * memory (no copy). Valid only until the next decode. The views are built once and reused while llama.cpp
+   * keeps its output buffer in place (it only moves when a decode has more outputs than ever before).
    */
-  logits(nOutputs: number): Float32Array {
-    const pointer = this.model.library.native.rsk_llama_logits(this.handle);
-    if (pointer === null) throw new Error("llama.cpp has no logits: the last decode requested none");
-    return this.runtime.float32View(pointer, nOutputs * this.model.nVocab);
+  logitsRows(nOutputs: number): readonly Float32Array[] {
+    const { native } = this.model.library;
+    if (native.rsk_llama_logits_stable(this.handle) !== 1 || nOutputs > this.rows.length) {
+      const pointer = native.rsk_llama_logits(this.handle);
+      if (pointer === null) throw new Error("llama.cpp has no logits: the last decode requested none");
+      // llama.cpp reserves output rows for n_seq_max sequences up front, so that many rows are always mapped.
+      const nRows = Math.max(nOutputs, this.nSeqMax);
+      const { nVocab } = this.model;
+      const all = this.runtime.float32View(pointer, nRows * nVocab);
+      this.rows = Array.from({ length: nRows }, (_, r) => all.subarray(r * nVocab, (r + 1) * nVocab));
+    }
+    return this.rows;
   }
 
   /** Frees every KV cell of `seq` so the sequence id can start over at position 0. */

@@ -14,6 +14,7 @@ export const llamaSymbols = {
   rsk_llama_context_info: { args: ["pointer", "buffer", "i32"], returns: "i32" },
   rsk_llama_decode: { args: ["pointer", "buffer", "buffer", "buffer", "buffer", "i32"], returns: "i32" },
   rsk_llama_logits: { args: ["pointer"], returns: "pointer" },
+  rsk_llama_logits_stable: { args: ["pointer"], returns: "i32" },
   rsk_llama_seq_rm: { args: ["pointer", "i32"], returns: "i32" },
   rsk_llama_sampler_new: { args: ["i32", "buffer", "i32", "u32", "i32"], returns: "pointer" },
   rsk_llama_sampler_sample: { args: ["pointer", "buffer", "i32"], returns: "i32" },

@@ -188,6 +188,7 @@ struct rsk_llama_context {
   struct llama_context *ctx;
   struct llama_batch batch;
   int32_t capacity;
+  const float *last_logits;
 };
 
 rsk_llama_context *rsk_llama_context_new(rsk_llama_model *model, int32_t n_ctx, int32_t n_batch,
@@ -256,7 +257,18 @@ int32_t rsk_llama_decode(rsk_llama_context *ctx, const int32_t *token, const int
   return p_llama_decode(ctx->ctx, *batch);
 }
 
-float *rsk_llama_logits(rsk_llama_context *ctx) { return p_llama_get_logits(ctx->ctx); }
+float *rsk_llama_logits(rsk_llama_context *ctx) {
+  float *logits = p_llama_get_logits(ctx->ctx);
+  ctx->last_logits = logits;
+  return logits;
+}
+
+int32_t rsk_llama_logits_stable(rsk_llama_context *ctx) {
+  const float *logits = p_llama_get_logits(ctx->ctx);
+  int32_t same = logits != NULL && logits == ctx->last_logits;
+  ctx->last_logits = logits;
+  return same;
+}
 
 int32_t rsk_llama_seq_rm(rsk_llama_context *ctx, int32_t seq) {
   return p_llama_memory_seq_rm(p_llama_get_memory(ctx->ctx), seq, -1, -1) ? 1 : 0;

@@ -71,6 +71,10 @@ int32_t rsk_llama_decode(rsk_llama_context *ctx, const int32_t *token, const int
  * decode). Read in place. */
 float *rsk_llama_logits(rsk_llama_context *ctx);
 
+/* Readies the last decode's logits (llama.cpp reorders split outputs on access) and returns 1 when they start
+ * where rsk_llama_logits last pointed, 0 when the buffer moved: callers keep one view and re-fetch only then. */
+int32_t rsk_llama_logits_stable(rsk_llama_context *ctx);
+
 /* Removes every KV cell of sequence seq (the sequence can be reused from position 0). Returns 1 on success. */
 int32_t rsk_llama_seq_rm(rsk_llama_context *ctx, int32_t seq);
 

@@ -27,7 +27,7 @@ export interface DecodeLoopStats {
 /** The part of a LlamaContext the loop drives (a benchmark can stub `decode` to time the loop alone). */
 export type DecodeTarget = Pick<
   LlamaContext,
-  "batch" | "nBatch" | "nSeqMax" | "nCtxSeq" | "decode" | "logits" | "removeSequence" | "lastError"
+  "batch" | "nBatch" | "nSeqMax" | "nCtxSeq" | "decode" | "logitsRows" | "removeSequence" | "lastError"
 > & { readonly model: { readonly nVocab: number } };
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -173,13 +173,12 @@ export class DecodeLoop {
   /** Gives each output row to its sequence's pick, then detokenizes and applies the stop conditions. */
   private sample(): void {
     const { nVocab } = this.context.model;
-    const logits = this.context.logits(this.outputs.length);
+    const rows = this.context.logitsRows(this.outputs.length);
     const { bytes, offsets } = this.vocabulary;
     this.outputs.forEach((sequence, row) => {
       let token: number;
       try {
-        const view = logits.subarray(row * nVocab, (row + 1) * nVocab);
-        token = sequence.pick(view, { seq: sequence.slot, index: sequence.generated.length, generated: sequence.generated });
+        token = sequence.pick(rows[row]!, { seq: sequence.slot, index: sequence.generated.length, generated: sequence.generated });
         if (!Number.isInteger(token) || token < 0 || token >= nVocab) {
           throw new RangeError(`pick returned ${token}, not a token id in 0..${nVocab - 1}`);
         }

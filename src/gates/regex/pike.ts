@@ -1,12 +1,23 @@
 /**
  * Pike VM: simulates the NFA with one thread per state (earliest start wins), so time is
  * O(text × states) whatever the pattern — `(a+)+$` cannot blow up. Leftmost-longest, incremental.
+ * Thread-list transitions come from a shared lazy DFA (TransitionCache); per character the VM only carries
+ * start offsets across, drops threads past the length bound and records matches.
  */
 import type { HeldText, MatchValidator, RuleScanner } from "../scanner.ts";
-import { ASSERT, OP_ASSERT, OP_JUMP, OP_MATCH, OP_SET, OP_SPLIT, setHas, type Program } from "./program.ts";
+import { TransitionCache } from "./cache.ts";
+import type { Program } from "./program.ts";
 
-const isAsciiWord = (c: number): boolean =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const caches = new WeakMap<Program, TransitionCache>();
+
+function cacheOf(program: Program): TransitionCache {
+  let cache = caches.get(program);
+  if (!cache) {
+    cache = new TransitionCache(program);
+    caches.set(program, cache);
+  }
+  return cache;
+}
 
 /** One rule's regex search state over the stream (see RuleScanner for the contract). */
 export class PikeScanner implements RuleScanner {
@@ -21,13 +32,12 @@ export class PikeScanner implements RuleScanner {
   private at = 0;
   private prev = -1;
   private count = 0;
-  private gen = 0;
+  /** Cached DFA state of the thread list, or -1 when the list lives only in `pcs` (cache full). */
+  private state = -1;
   private pcs: Int32Array;
   private starts: Int32Array;
-  private nextPcs: Int32Array;
   private nextStarts: Int32Array;
-  private readonly mark: Int32Array;
-  private readonly stack: Int32Array;
+  private readonly cache: TransitionCache;
 
   constructor(
     private readonly program: Program,
@@ -35,13 +45,11 @@ export class PikeScanner implements RuleScanner {
     private readonly maxLength: number,
     private readonly validate?: MatchValidator,
   ) {
-    const n = program.op.length;
+    const n = program.op.length + 1;
     this.pcs = new Int32Array(n);
     this.starts = new Int32Array(n);
-    this.nextPcs = new Int32Array(n);
     this.nextStarts = new Int32Array(n);
-    this.mark = new Int32Array(n);
-    this.stack = new Int32Array(n * 2 + 2);
+    this.cache = cacheOf(program);
   }
 
   /** Start a fresh search at `from`. */
@@ -49,6 +57,7 @@ export class PikeScanner implements RuleScanner {
     this.at = from;
     this.prev = prev;
     this.count = 0;
+    this.state = -1;
     this.final = false;
     this.matchStart = Infinity;
     this.matchEnd = -1;
@@ -82,76 +91,51 @@ export class PikeScanner implements RuleScanner {
     this.advance(text, end);
     if (!this.final && this.count > 0) this.step(text, end, this.prev, -1);
     this.count = 0;
+    this.state = -1;
     this.settle();
   }
 
   private settle(): void {
     const threadStart = this.count > 0 ? this.starts[0]! : Infinity;
-    this.liveStart = Math.min(threadStart, this.matchStart);
+    this.liveStart = threadStart < this.matchStart ? threadStart : this.matchStart;
     if (this.matchEnd >= 0 && threadStart > this.matchStart) {
       this.final = true;
       this.count = 0;
+      this.state = -1;
     }
   }
 
-  /** Follow zero-width steps from every thread at offset `i` (next char `c`, -1 at end) and consume `c`. */
+  /** Advance every thread over `c` at offset `i` (c = -1: end of stream), seeding a new one unless a match exists. */
   private step(text: HeldText, i: number, prev: number, c: number): void {
-    const p = this.program;
-    const { op, arg, next, alt } = p;
-    const mark = this.mark, stack = this.stack;
-    const gen = ++this.gen;
-    const nextPcs = this.nextPcs, nextStarts = this.nextStarts;
-    let n = 0;
-    const total = this.count + (this.matchEnd < 0 ? 1 : 0);
-    for (let t = 0; t < total; t++) {
-      const start = t < this.count ? this.starts[t]! : i;
-      if (start > this.matchStart) break;
-      let sp = 0;
-      stack[sp++] = t < this.count ? this.pcs[t]! : p.start;
-      while (sp > 0) {
-        const pc = stack[--sp]!;
-        if (mark[pc] === gen) continue;
-        mark[pc] = gen;
-        switch (op[pc]) {
-          case OP_SET:
-            if (c >= 0 && i - start < this.maxLength &&
-              (c < 128 ? p.asciiSets[arg[pc]! * 128 + c] === 1 : setHas(p, arg[pc]!, c))) {
-              nextPcs[n] = next[pc]!;
-              nextStarts[n++] = start;
-            }
-            break;
-          case OP_SPLIT: stack[sp++] = alt[pc]!; stack[sp++] = next[pc]!; break;
-          case OP_JUMP: stack[sp++] = next[pc]!; break;
-          case OP_ASSERT: if (this.holds(pc, prev, c)) stack[sp++] = next[pc]!; break;
-          case OP_MATCH:
-            if (i > start && (start < this.matchStart || i > this.matchEnd) &&
-              (!this.validate || this.validate(text.slice(start, i)))) {
-              this.matchStart = start;
-              this.matchEnd = i;
-            }
-            break;
-        }
+    const cache = this.cache;
+    const seeding = this.matchEnd < 0;
+    if (this.count === 0) this.state = cache.idleState(prev);
+    else if (this.state < 0 && c >= 0 && c < 128) this.state = cache.intern(this.pcs, this.count, seeding, prev);
+    const t = this.state >= 0 && c >= 0 && c < 128
+      ? cache.step(this.state, c)
+      : cache.compute(this.state >= 0 ? cache.pcsOf(this.state) : this.pcs, this.count, seeding, prev, c);
+    const starts = this.starts, next = this.nextStarts, sources = t.sources, count = this.count;
+    if (t.matchSource >= 0) {
+      const start = t.matchSource < count ? starts[t.matchSource]! : i;
+      if (i > start && (start < this.matchStart || i > this.matchEnd) &&
+        (!this.validate || this.validate(text.slice(start, i)))) {
+        this.matchStart = start;
+        this.matchEnd = i;
       }
     }
-    // Threads that started after a newly found (earlier) match can never win: drop them.
-    let kept = 0;
-    for (let t = 0; t < n; t++) {
-      if (nextStarts[t]! <= this.matchStart) { nextPcs[kept] = nextPcs[t]!; nextStarts[kept++] = nextStarts[t]!; }
+    // Carry starts over; drop threads past the length bound and threads that started after the best match.
+    const limit = this.matchStart, oldest = i - this.maxLength;
+    let n = 0, exact = seeding === this.matchEnd < 0;
+    for (let k = 0; k < sources.length; k++) {
+      const source = sources[k]!;
+      const start = source < count ? starts[source]! : i;
+      if (start <= oldest || start > limit) { exact = false; continue; }
+      this.pcs[n] = t.pcs[k]!;
+      next[n++] = start;
     }
-    this.nextPcs = this.pcs; this.nextStarts = this.starts;
-    this.pcs = nextPcs; this.starts = nextStarts;
-    this.count = kept;
-  }
-
-  private holds(pc: number, prev: number, c: number): boolean {
-    const p = this.program;
-    switch (p.arg[pc]) {
-      case ASSERT.lineStart: return prev < 0 || prev === 10 || prev === 13;
-      case ASSERT.lineEnd: return c < 0 || c === 10 || c === 13;
-      case ASSERT.wordBoundary: return isAsciiWord(prev) !== isAsciiWord(c);
-      case ASSERT.notWordBoundary: return isAsciiWord(prev) === isAsciiWord(c);
-      case ASSERT.notAfter: return prev < 0 || !setHas(p, p.assertSet[pc]!, prev);
-      default: return c < 0 || !setHas(p, p.assertSet[pc]!, c);
-    }
+    this.state = exact ? t.target : -1;
+    this.nextStarts = starts;
+    this.starts = next;
+    this.count = n;
   }
 }

@@ -1,0 +1,152 @@
+/**
+ * Lazy DFA over Pike VM thread lists: a state is the ordered list of NFA pcs (priority = earliest start), the
+ * class of the previous character (for lookbehind-like assertions) and whether a new thread is seeded at each
+ * position. A cached transition says which old thread each new thread comes from, so the VM only remaps start
+ * offsets per character instead of walking epsilon closures. Shared by every stream of one program.
+ */
+import { ASSERT, OP_ASSERT, OP_JUMP, OP_MATCH, OP_SET, OP_SPLIT, setHas, type Program } from "./program.ts";
+
+/** One step of the thread list on one input character. */
+export interface Transition {
+  /** Cached target state, or -1 when the cache is full (the VM then works from `pcs`). */
+  readonly target: number;
+  /** NFA pcs of the new threads, in priority order. */
+  readonly pcs: Int32Array;
+  /** For each new thread, the index of the old thread it came from (== old count: the thread seeded here). */
+  readonly sources: Int32Array;
+  /** Index of the first old thread that reached MATCH before this character (-1: none). */
+  readonly matchSource: number;
+}
+
+const isAsciiWord = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/** Upper bound on cached states per program: past it the VM keeps working uncached (still linear). */
+const MAX_STATES = 2048;
+
+/** The lazily built DFA of one program. */
+export class TransitionCache {
+  private readonly statePcs: Int32Array[] = [];
+  private readonly stateSeeding: boolean[] = [];
+  private readonly statePrev: number[] = [];
+  private readonly ids = new Map<string, number>();
+  /** Seeding state with no threads, per previous-character signature (the common entry point). */
+  private readonly idle = new Map<number, number>();
+  /** `table[state][c]` = transition index for ASCII `c`, -1 while unknown. */
+  private readonly table: Int32Array[] = [];
+  private readonly transitions: Transition[] = [];
+  private readonly assertSets: number[] = [];
+  private readonly mark: Int32Array;
+  private readonly stack: Int32Array;
+  private gen = 0;
+
+  constructor(private readonly program: Program) {
+    const n = program.op.length;
+    this.mark = new Int32Array(n);
+    this.stack = new Int32Array(n * 2 + 2);
+    for (let pc = 0; pc < n; pc++) {
+      const set = program.assertSet[pc]!;
+      if (set >= 0 && !this.assertSets.includes(set)) this.assertSets.push(set);
+    }
+  }
+
+  /** What the assertions can observe about the previous character (-1: stream start). */
+  private signature(prev: number): number {
+    if (prev < 0) return 1;
+    let sig = (prev === 10 || prev === 13 ? 2 : 0) | (isAsciiWord(prev) ? 4 : 0);
+    for (let k = 0; k < this.assertSets.length; k++) if (setHas(this.program, this.assertSets[k]!, prev)) sig |= 8 << k;
+    return sig;
+  }
+
+  /** State id of a thread list (-1 if the cache is full). */
+  intern(pcs: Int32Array, count: number, seeding: boolean, prev: number): number {
+    let key = `${seeding ? 1 : 0}:${this.signature(prev)}`;
+    for (let t = 0; t < count; t++) key += `,${pcs[t]}`;
+    const known = this.ids.get(key);
+    if (known !== undefined) return known;
+    if (this.statePcs.length >= MAX_STATES) return -1;
+    const id = this.statePcs.length;
+    this.statePcs.push(pcs.slice(0, count));
+    this.stateSeeding.push(seeding);
+    this.statePrev.push(prev);
+    this.table.push(new Int32Array(128).fill(-1));
+    this.ids.set(key, id);
+    return id;
+  }
+
+  /** The seeding state with no live thread after `prev` (-1 if the cache is full). */
+  idleState(prev: number): number {
+    const sig = this.signature(prev);
+    let id = this.idle.get(sig);
+    if (id === undefined) {
+      id = this.intern(new Int32Array(0), 0, true, prev);
+      if (id >= 0) this.idle.set(sig, id);
+    }
+    return id;
+  }
+
+  /** Thread pcs of a cached state. */
+  pcsOf(state: number): Int32Array {
+    return this.statePcs[state]!;
+  }
+
+  /** Cached transition of `state` on ASCII `c`. */
+  step(state: number, c: number): Transition {
+    const row = this.table[state]!;
+    let index = row[c]!;
+    if (index < 0) {
+      const pcs = this.statePcs[state]!;
+      const seeding = this.stateSeeding[state]!;
+      const t = this.compute(pcs, pcs.length, seeding, this.statePrev[state]!, c);
+      const target = this.intern(t.pcs, t.pcs.length, seeding, c);
+      index = this.transitions.push({ ...t, target }) - 1;
+      row[c] = index;
+    }
+    return this.transitions[index]!;
+  }
+
+  /** Uncached transition from an explicit thread list (`c` = -1: end of stream, nothing is consumed). */
+  compute(pcs: Int32Array, count: number, seeding: boolean, prev: number, c: number): Transition {
+    const p = this.program;
+    const { op, arg, next, alt } = p;
+    const mark = this.mark, stack = this.stack;
+    const gen = ++this.gen;
+    const outPcs: number[] = [], sources: number[] = [];
+    let matchSource = -1;
+    const total = count + (seeding ? 1 : 0);
+    for (let t = 0; t < total; t++) {
+      let sp = 0;
+      stack[sp++] = t < count ? pcs[t]! : p.start;
+      while (sp > 0) {
+        const pc = stack[--sp]!;
+        if (mark[pc] === gen) continue;
+        mark[pc] = gen;
+        switch (op[pc]) {
+          case OP_SET:
+            if (c >= 0 && (c < 128 ? p.asciiSets[arg[pc]! * 128 + c] === 1 : setHas(p, arg[pc]!, c))) {
+              outPcs.push(next[pc]!);
+              sources.push(t);
+            }
+            break;
+          case OP_SPLIT: stack[sp++] = alt[pc]!; stack[sp++] = next[pc]!; break;
+          case OP_JUMP: stack[sp++] = next[pc]!; break;
+          case OP_ASSERT: if (this.holds(pc, prev, c)) stack[sp++] = next[pc]!; break;
+          case OP_MATCH: if (matchSource < 0) matchSource = t; break;
+        }
+      }
+    }
+    return { target: -1, pcs: Int32Array.from(outPcs), sources: Int32Array.from(sources), matchSource };
+  }
+
+  private holds(pc: number, prev: number, c: number): boolean {
+    const p = this.program;
+    switch (p.arg[pc]) {
+      case ASSERT.lineStart: return prev < 0 || prev === 10 || prev === 13;
+      case ASSERT.lineEnd: return c < 0 || c === 10 || c === 13;
+      case ASSERT.wordBoundary: return isAsciiWord(prev) !== isAsciiWord(c);
+      case ASSERT.notWordBoundary: return isAsciiWord(prev) === isAsciiWord(c);
+      case ASSERT.notAfter: return prev < 0 || !setHas(p, p.assertSet[pc]!, prev);
+      default: return c < 0 || !setHas(p, p.assertSet[pc]!, c);
+    }
+  }
+}

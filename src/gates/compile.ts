@@ -8,7 +8,7 @@ import { maxMatchLength, minMatchLength } from "./regex/ast.ts";
 import { parseRegex, RegexSyntaxError } from "./regex/parse.ts";
 import { PikeScanner } from "./regex/pike.ts";
 import { compileProgram } from "./regex/program.ts";
-import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, type GateRule, type GateSet, type GateStep } from "./rule.ts";
+import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, MAX_REGEX_MAX_LENGTH, type GateRule, type GateSet, type GateStep } from "./rule.ts";
 import { HoldBackBuffer, type CompiledRule } from "./stream.ts";
 
 const RulesSchema = v.array(GateRuleSchema);
@@ -47,7 +47,8 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
           return undefined;
         }
         const bound = maxMatchLength(tree);
-        const maxLength = Math.min(bound, rule.maxLength ?? (bound === Infinity ? DEFAULT_REGEX_MAX_LENGTH : bound));
+        const fallback = bound === Infinity ? DEFAULT_REGEX_MAX_LENGTH : bound;
+        const maxLength = Math.min(bound, rule.maxLength ?? fallback, MAX_REGEX_MAX_LENGTH);
         const program = compileProgram(tree, rule.flags === "i");
         return {
           rule, maxLength, placeholder: rule.replacement ?? "[REDACTED]",

@@ -57,6 +57,7 @@ describe("linear-time regex rules", () => {
     assert.equal(compileGates([regex("a+b")]).maxHoldBack, 257);
     assert.equal(compileGates([regex("a+b", { maxLength: 40 })]).maxHoldBack, 41);
     assert.equal(compileGates([regex("ab", { maxLength: 1 })]).maxHoldBack, 2);
+    assert.equal(compileGates([regex("a{1000}b{1000}c{1000}d{1000}e{1000}f{1000}g{1000}h{1000}i{1000}")]).maxHoldBack, 8193);
   });
 
   test("ReDoS patterns on 100 KB complete (linear time; timings live in the bench)", () => {

@@ -5,6 +5,11 @@ import { PolicySchema } from "./schema.ts";
 /** The policy file format as JSON Schema (draft-07, the draft editors support best), pretty-printed. */
 export function policyJsonSchemaText(): string {
   // typeMode "input": describes what a file may contain, so fields with defaults stay optional.
-  const schema = toJsonSchema(PolicySchema, { typeMode: "input", errorMode: "throw" });
+  // `check` actions (unique rule ids, compilable patterns) have no JSON Schema form: the loader enforces them.
+  const schema = toJsonSchema(PolicySchema, {
+    typeMode: "input",
+    errorMode: "throw",
+    overrideAction: ({ valibotAction, jsonSchema }) => (valibotAction.type === "check" ? jsonSchema : undefined),
+  });
   return `${JSON.stringify(schema, null, 2)}\n`;
 }

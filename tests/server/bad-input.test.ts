@@ -37,7 +37,7 @@ const CASES: Case[] = [
   { name: "too many stop strings", body: json({ ...ok, stop: ["a", "b", "c", "d", "e"] }), status: 400, param: "stop" },
   { name: "invalid UTF-8", body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), status: 400, message: /UTF-8/ },
   { name: "lone surrogate", body: "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\\ud800\"}]}", status: 400, message: /surrogate/ },
-  { name: "deep nesting", body: "[".repeat(200_000) + "]".repeat(200_000), status: 400 },
+  { name: "deep nesting", body: "[".repeat(30_000) + "]".repeat(30_000), status: 400 },
   { name: "body over the limit", body: json({ ...ok, messages: [{ role: "user", content: "x".repeat(70_000) }] }), status: 413 },
   { name: "unknown route", path: "/v1/nope", body: "{}", status: 404, message: /no route/ },
   { name: "wrong method", path: "/v1/chat/completions", method: "GET", status: 404 },

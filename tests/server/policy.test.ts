@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { loadPolicies, PolicyLoadError } from "../../src/policy/load.ts";
 import { policyJsonSchemaText } from "../../src/policy/json-schema.ts";
 import { PolicyStore, type ReloadResult } from "../../src/policy/store.ts";

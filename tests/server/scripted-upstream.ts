@@ -101,8 +101,10 @@ function sse(script: Script, chat: boolean, onClose: () => void): ReadableStream
   return new ReadableStream({
     async pull(ctl) {
       if (script.faultAfter !== undefined && i === script.faultAfter) {
+        if (i > 0) await sleep(30); // let the pieces already enqueued reach the wire first
         if (script.fault === "reset") return ctl.error(new Error("scripted reset"));
         if (script.fault === "malformed") {
+          i++;
           ctl.enqueue(enc.encode("data: {not json\n\n"));
           return;
         }

@@ -20,13 +20,15 @@ describe("upstream faults", () => {
   before(() => (h = startHarness({ firstByteTimeoutMs: 300, idleTimeoutMs: 300 })));
   after(() => h.close());
 
-  const beforeAnything: [string, Script, number, string][] = [
-    ["upstream 500", { status: 500 }, 502, "upstream_status"],
-    ["upstream 503", { status: 503 }, 502, "upstream_status"],
-    ["upstream 400 passes on", { status: 400 }, 400, "upstream_status"],
-    ["slow headers", { headerDelayMs: 1500, text: "late" }, 504, "upstream_timeout"],
-    ["reset before the first chunk", { text: "abc", faultAfter: 0, fault: "reset" }, 502, "upstream_reset"],
-    ["malformed first event", { text: "abc", faultAfter: 0, fault: "malformed" }, 502, "upstream_malformed"],
+  // Whether a reset before the first chunk happens before or after the response headers depends on the fixture's
+  // runtime (Bun sends nothing, Deno sends headers first): either way the client gets a 502 and no stream.
+  const beforeAnything: [string, Script, number, RegExp][] = [
+    ["upstream 500", { status: 500 }, 502, /^upstream_status$/],
+    ["upstream 503", { status: 503 }, 502, /^upstream_status$/],
+    ["upstream 400 passes on", { status: 400 }, 400, /^upstream_status$/],
+    ["slow headers", { headerDelayMs: 1500, text: "late" }, 504, /^upstream_timeout$/],
+    ["reset before the first chunk", { text: "abc", faultAfter: 0, fault: "reset" }, 502, /^upstream_(connect|reset)$/],
+    ["malformed first event", { text: "abc", faultAfter: 0, fault: "malformed" }, 502, /^upstream_malformed$/],
   ];
   for (const [name, script, status, code] of beforeAnything) {
     for (const stream of [true, false]) {
@@ -34,7 +36,7 @@ describe("upstream faults", () => {
         h.upstream.scripts.set(name, script);
         const res = await call(h, name, stream);
         assert.equal(res.status, status, res.text);
-        assert.equal(JSON.parse(res.text).error.code, code);
+        assert.match(JSON.parse(res.text).error.code, code);
       });
     }
   }
@@ -47,10 +49,10 @@ describe("upstream faults", () => {
   });
 
   const midStream: [string, Script, string][] = [
-    ["reset mid-stream", { text: "hello world", chunking: 1, faultAfter: 4, fault: "reset" }, "upstream_reset"],
-    ["malformed mid-stream", { text: "hello world", chunking: 1, faultAfter: 4, fault: "malformed" }, "upstream_malformed"],
-    ["stall mid-stream", { text: "hello world", chunking: 1, faultAfter: 4, fault: "stall" }, "upstream_timeout"],
-    ["end without [DONE]", { text: "hello world", chunking: 1, faultAfter: 4, fault: "eof" }, "upstream_reset"],
+    ["reset mid-stream", { text: "a b c d e f", chunking: 2, faultAfter: 3, fault: "reset" }, "upstream_reset"],
+    ["malformed mid-stream", { text: "a b c d e f", chunking: 2, faultAfter: 3, fault: "malformed" }, "upstream_malformed"],
+    ["stall mid-stream", { text: "a b c d e f", chunking: 2, faultAfter: 3, fault: "stall" }, "upstream_timeout"],
+    ["eof before the end marker", { text: "a b c d e f", chunking: 2, faultAfter: 3, fault: "eof" }, "upstream_reset"],
   ];
   for (const [name, script, code] of midStream) {
     test(`${name} → SSE error event, no [DONE]`, async () => {
@@ -61,7 +63,7 @@ describe("upstream faults", () => {
       assert.match(last, /^event: error/);
       assert.equal(JSON.parse(last.split("data: ")[1]!).error.code, code);
       assert.ok(!res.text.includes("[DONE]"));
-      assert.ok(res.text.includes("\"content\":\"h\""), "text before the fault was delivered");
+      assert.ok(res.text.includes("\"content\":\"a \""), "text before the fault was delivered");
     });
   }
 

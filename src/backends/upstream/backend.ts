@@ -105,7 +105,7 @@ export class UpstreamBackend implements Backend {
           yield* chunkEvents(e.data, kind);
         }
       }
-      if (!done) throw new UpstreamError("reset", 502, "upstream closed the stream before [DONE]");
+      if (!done) throw new UpstreamError("reset", 502, "upstream closed the stream before its end marker");
     } finally {
       reader.cancel().catch(() => {});
     }

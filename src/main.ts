@@ -5,10 +5,13 @@ import { GatewayMetrics } from "./metrics/gateway.ts";
 import { policyJsonSchemaText } from "./policy/json-schema.ts";
 import { loadPolicies } from "./policy/load.ts";
 import { PolicyStore } from "./policy/store.ts";
-import { readConfig } from "./server/config.ts";
+import { type GatewayConfig, readConfig } from "./server/config.ts";
+import { LocalBackend } from "./backends/local/backend.ts";
+import { ensureFixtureModel, LlamaEngine } from "./backends/local/mod.ts";
+import { selectKernels } from "../ffi/mod.ts";
 import { createGateway } from "./server/app.ts";
 
-function serveGateway(argv: string[]): void {
+async function serveGateway(argv: string[]): Promise<void> {
   const config = readConfig(argv, process.env);
   const metrics = new GatewayMetrics();
   const policies = new PolicyStore(config.policy, (result) => {
@@ -17,14 +20,15 @@ function serveGateway(argv: string[]): void {
     else console.error(`rsk: policy reload failed, keeping the last good policies\n${result.error.message}`);
   });
   policies.watch();
-  if (!config.upstream) throw new Error("no backend: set RSK_UPSTREAM_URL (or --upstream)");
-  const backend = new UpstreamBackend({
-    url: config.upstream,
-    apiKey: config.upstreamApiKey,
-    firstByteTimeoutMs: config["upstream-timeout-ms"],
-    idleTimeoutMs: config["upstream-idle-ms"],
-    onFailure: (kind) => metrics.upstreamErrors.inc({ kind }),
-  });
+  const backend = config.upstream
+    ? new UpstreamBackend({
+      url: config.upstream,
+      apiKey: config.upstreamApiKey,
+      firstByteTimeoutMs: config["upstream-timeout-ms"],
+      idleTimeoutMs: config["upstream-idle-ms"],
+      onFailure: (kind) => metrics.upstreamErrors.inc({ kind }),
+    })
+    : await openLocalBackend(config);
   const app = createGateway({
     backend,
     policies,
@@ -35,9 +39,11 @@ function serveGateway(argv: string[]): void {
   });
   const server = serve({ port: config.port, hostname: config.host, fetch: app.fetch });
   const names = [...policies.current.byName.keys()].join(", ");
-  console.error(`rsk: listening on http://${config.host}:${server.port} (upstream ${config.upstream}; policies: ${names})`);
+  const source = backend instanceof LocalBackend ? `local model ${backend.modelPath}, ${backend.kernels.kind} kernels` : `upstream ${config.upstream}`;
+  console.error(`rsk: listening on http://${config.host}:${server.port} (${source}; policies: ${names})`);
   const stop = () => {
     policies.close();
+    if (backend instanceof LocalBackend) backend.engine.close();
     server.close().then(() => process.exit(0));
   };
   process.on("SIGINT", stop);
@@ -51,11 +57,18 @@ function checkPolicies(path: string | undefined): void {
   console.log(`ok: ${[...set.byName.values()].map((p) => `${p.name} (${p.file}, ${p.version})`).join(", ")}`);
 }
 
+/** The local backend: RSK_MODEL, or the generated fixture model (built now if missing). */
+async function openLocalBackend(config: GatewayConfig): Promise<LocalBackend> {
+  const modelPath = config.model ?? (await ensureFixtureModel());
+  const engine = await LlamaEngine.open({ modelPath, nSeqMax: config["n-seq-max"], nCtxPerSequence: config["ctx-per-seq"] });
+  return new LocalBackend(engine, await selectKernels(config.kernels), modelPath);
+}
+
 try {
   const [command, sub, arg] = process.argv.slice(2);
   if (command === "policy" && sub === "check") checkPolicies(arg);
   else if (command === "policy" && sub === "schema") process.stdout.write(policyJsonSchemaText());
-  else serveGateway(process.argv.slice(2));
+  else await serveGateway(process.argv.slice(2));
 } catch (err) {
   console.error(`rsk: cannot start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

@@ -44,7 +44,10 @@ async function serveGateway(argv: string[]): Promise<void> {
   const stop = () => {
     policies.close();
     if (backend instanceof LocalBackend) backend.engine.close();
-    server.close().then(() => process.exit(0));
+    server.close().then(() => {
+      console.error("rsk: stopped");
+      process.exit(0);
+    });
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -158,6 +158,7 @@ export function referenceSample(
   }
   if (mirostat === 2) {
     const scaled = { ids: all.ids, values: all.values.map((v) => v / temp) };
+    if (!(scaled.values.reduce((m, v) => (v > m ? v : m), -Infinity) < Infinity)) return { status: -3 };
     const { max, sum } = softmax(scaled.values);
     const kept = keepAtLeast(scaled, max + log(sum) - mu * LN2, 1);
     const { probs } = softmax(kept.values);
@@ -172,6 +173,8 @@ export function referenceSample(
     for (const v of c.values) if (v > max) max = v;
     c = keepAtLeast(c, max + log(minP), minKeep > 0 ? minKeep : 1);
   }
-  const { probs } = softmax(c.values.map((v) => v / temp));
+  const scaled = c.values.map((v) => v / temp);
+  if (!(scaled.reduce((m, v) => (v > m ? v : m), -Infinity) < Infinity)) return { status: -3 };
+  const { probs } = softmax(scaled);
   return { status: 0, ids: c.ids, probs, pick: draw(probs, u), muNext: mu, u };
 }

@@ -260,6 +260,16 @@ static uint32_t draw(const ws *w, uint32_t n, double u) {
   return last;
 }
 
+/* Divides by the temperature; a tiny temperature can overflow the largest logit to +inf: RSK_E_PARAM. */
+static int32_t scale(ws *w, uint32_t n, double temp) {
+  double max = -RSK_INF;
+  for (uint32_t i = 0; i < n; i++) {
+    w->cv[i] /= temp;
+    if (w->cv[i] > max) max = w->cv[i];
+  }
+  return max < RSK_INF ? RSK_OK : RSK_E_PARAM;
+}
+
 typedef struct {
   double temp, top_p, min_p, typical_p, tau, eta, mu, rp, freq, pres;
   uint32_t top_k, min_keep, mirostat, n_recent, seed_lo, seed_hi, isa;
@@ -308,7 +318,7 @@ static int32_t run_chain(ws *w, const params *p, double *mu_next) {
   if (p->mirostat == 2) {
     if ((r = candidates_at_least(w, -RSK_INF)) < 0) return r;
     n = (uint32_t)r;
-    for (uint32_t i = 0; i < n; i++) w->cv[i] /= p->temp;
+    if ((r = scale(w, n, p->temp)) < 0) return r;
     double sum, max = softmax(w, n, &sum);
     /* -log2(p_i) <= mu  <=>  logit_i >= max + ln(sum) - mu ln 2; keep the argmax if nothing qualifies. */
     n = keep_at_least(w, n, max + rsk_log(sum) - p->mu * LN2, 1);
@@ -333,7 +343,7 @@ static int32_t run_chain(ws *w, const params *p, double *mu_next) {
   if (p->typical_p < 1.0) n = stage_typical(w, n, p->typical_p, p->min_keep);
   if (p->top_p < 1.0) n = stage_top_p(w, n, p->top_p, p->min_keep);
   if (p->min_p > 0.0 && !min_p_done) n = keep_at_least(w, n, max_logit(w, n) + rsk_log(p->min_p), need);
-  for (uint32_t i = 0; i < n; i++) w->cv[i] /= p->temp;
+  if ((r = scale(w, n, p->temp)) < 0) return r;
   softmax(w, n, 0);
   return (int32_t)n;
 }

@@ -30,7 +30,8 @@ for (const k of implementations) {
       const cases: Partial<SampleParams>[] = [
         { topK: V + 1 }, { temperature: NaN }, { topP: NaN }, { minP: Infinity }, { repeatPenalty: 0 },
         { repeatPenalty: -1 }, { minKeep: 1.5 }, { minKeep: -1 }, { mirostat: 1 as 0 }, { seed: -1 }, { step: 0.5 },
-        { step: 2 ** 53 }, { mirostat: 2, mu: NaN }, { frequencyPenalty: NaN },
+        { step: 2 ** 53 }, { mirostat: 2, mu: NaN }, { frequencyPenalty: NaN }, { temperature: 5e-324 },
+        { mirostat: 2, temperature: 5e-324 },
       ];
       for (const c of cases) assert.equal(status(k.sample(good(), { params: { ...plain, ...c } })), -3, JSON.stringify(c));
       assert.equal(status(k.sample(good(), { params: plain, recent: Int32Array.of(V), })), 0, "window ignored when penalties are off");

@@ -1,0 +1,177 @@
+/**
+ * Per-step sampling latency of the kernels (native, WASM, TS reference) next to llama.cpp's own sampler
+ * chains on the same logits in the same run, at LLM vocabulary sizes; small-vocabulary throughput; bare
+ * call baselines. Writes bench/results/kernels.json (kernels-deno.json under Deno).
+ *   bun bench/kernels.bench.ts            full suite (also: deno run -A bench/kernels.bench.ts)
+ *   bun bench/kernels.bench.ts --check    V=128k only, native/wasm/llama.cpp; fails on a >10% ratio regression
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { bench, do_not_optimize, group, run, summary } from "mitata";
+import type { Kernels, Logits, SampleParams } from "../ffi/kernels.ts";
+import { LlamaSamplerChain, type LlamaSamplerConfig } from "../ffi/llama/sampler.ts";
+import { loadKernelsOf } from "../ffi/mod.ts";
+
+const check = process.argv.includes("--check");
+const root = fileURLToPath(new URL("..", import.meta.url));
+const runtime = "Deno" in globalThis ? "deno" : "bun";
+
+const plain: SampleParams = {
+  temperature: 1, topK: 0, topP: 1, minP: 0, typicalP: 1, minKeep: 0, mirostat: 0, tau: 5, eta: 0.1, mu: 10,
+  repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, seed: 1, step: 0,
+};
+/** The issue's four chains, as rsk parameters and as the llama.cpp chain they are compared with. */
+const chains: ReadonlyArray<{ name: string; params: SampleParams; llama: LlamaSamplerConfig }> = [
+  { name: "greedy", params: { ...plain, temperature: 0 }, llama: { kind: "greedy" } },
+  {
+    name: "top-k 40 → top-p 0.95 → temp 0.8",
+    params: { ...plain, topK: 40, topP: 0.95, temperature: 0.8 },
+    llama: { kind: "top-k-top-p", topK: 40, topP: 0.95, temperature: 0.8 },
+  },
+  { name: "min-p 0.05", params: { ...plain, minP: 0.05 }, llama: { kind: "min-p", minP: 0.05, temperature: 1 } },
+  {
+    name: "mirostat 2.0",
+    params: { ...plain, mirostat: 2, tau: 5, eta: 0.1, mu: 10 },
+    llama: { kind: "mirostat-v2", tau: 5, eta: 0.1, temperature: 1 },
+  },
+];
+const sizes = check ? [128256] : [32000, 128256, 151936, 256000];
+
+/** LLM-like logits: a wide normal-ish body and a handful of strong candidates (deterministic). */
+function logitsLike(vocab: number): Float32Array {
+  let a = 12345;
+  const random = () => ((a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const out = new Float32Array(vocab);
+  for (let i = 0; i < vocab; i++) out[i] = (random() + random() + random() - 1.5) * 6 - 2;
+  for (let j = 0; j < 8; j++) out[Math.floor(random() * vocab)] = 14 + random() * 4;
+  return out;
+}
+
+const implementations: Kernels[] = [await loadKernelsOf("native"), await loadKernelsOf("wasm")];
+if (!check) implementations.push(await loadKernelsOf("ts"));
+
+const llama = new Map<string, LlamaSamplerChain>();
+let llamaProblem: string | undefined;
+for (const chain of chains) {
+  try {
+    llama.set(chain.name, await LlamaSamplerChain.create(chain.llama, Math.max(...sizes), 1));
+  } catch (error) {
+    llamaProblem = String(error);
+  }
+}
+if (llamaProblem) console.warn(`llama.cpp baseline unavailable: ${llamaProblem}`);
+
+const label = (what: string, chain: string, vocab: number) => `${what} · ${chain} · V=${vocab}`;
+
+for (const chain of chains) {
+  for (const vocab of sizes) {
+    const values = logitsLike(vocab);
+    summary(() => {
+      group(`${chain.name} · V=${vocab}`, () => {
+        for (const k of implementations) {
+          // Generator bench: the buffer is made when this bench runs (a WASM memory grow detaches older views).
+          bench(label(k.kind, chain.name, vocab), function* () {
+            const logits: Logits<number> = k.logits(vocab);
+            logits.set(values);
+            const params = { ...chain.params };
+            yield () => {
+              params.step++;
+              return do_not_optimize(k.sample(logits, { params }));
+            };
+          });
+        }
+        const peer = llama.get(chain.name);
+        if (peer) bench(label("llama.cpp", chain.name, vocab), () => do_not_optimize(peer.sample(values)));
+      });
+    });
+  }
+}
+
+if (!check) {
+  const small = logitsLike(64);
+  for (const [name, params] of [["top-k 40", { ...plain, topK: 40 }], [chains[1]!.name, chains[1]!.params]] as const) {
+    summary(() => {
+      group(`small vocabulary (V=64): ${name}`, () => {
+        for (const k of implementations) {
+          bench(label(k.kind, `small ${name}`, 64), function* () {
+            const logits = k.logits(64);
+            logits.set(small);
+            const p = { ...params };
+            yield () => {
+              p.step++;
+              return do_not_optimize(k.sample(logits, { params: p }));
+            };
+          });
+        }
+      });
+    });
+  }
+  group("bare call baselines", () => {
+    const noop = (x: number) => x;
+    bench("js function noop", () => do_not_optimize(noop(1)));
+    for (const k of implementations) bench(`${k.kind} noop (${k.kind === "native" ? runtime + " FFI" : k.kind})`, () => do_not_optimize(k.noop(1)));
+  });
+}
+
+const { benchmarks } = await run({ format: check ? "quiet" : "mitata" });
+const ns = new Map<string, number>();
+for (const trial of benchmarks) for (const r of trial.runs) if (r.stats) ns.set(r.name, r.stats.avg);
+
+/** Per chain and size: ns per step for each implementation and the ratios that matter. */
+const steps: Record<string, Record<string, Record<string, number>>> = {};
+for (const chain of chains) {
+  steps[chain.name] = {};
+  for (const vocab of sizes) {
+    const row: Record<string, number> = {};
+    for (const what of ["native", "wasm", "ts", "llama.cpp"]) {
+      const t = ns.get(label(what, chain.name, vocab));
+      if (t !== undefined) row[`${what}_ns`] = Math.round(t);
+    }
+    if (row["llama.cpp_ns"] && row.native_ns) row.llama_over_native = +(row["llama.cpp_ns"] / row.native_ns).toFixed(2);
+    if (row["llama.cpp_ns"] && row.wasm_ns) row.llama_over_wasm = +(row["llama.cpp_ns"] / row.wasm_ns).toFixed(2);
+    if (row.wasm_ns && row.native_ns) row.wasm_over_native = +(row.wasm_ns / row.native_ns).toFixed(2);
+    steps[chain.name]![String(vocab)] = row;
+  }
+}
+const results = {
+  runtime,
+  date: new Date().toISOString(),
+  isa: implementations[0]!.isa,
+  steps,
+  small_vocab_samples_per_s: Object.fromEntries(
+    ["top-k 40", chains[1]!.name].map((name) => [name, Object.fromEntries(
+      implementations.map((k) => [k.kind, Math.round(1e9 / (ns.get(label(k.kind, `small ${name}`, 64)) ?? Infinity))]),
+    )]),
+  ),
+  noop_ns: Object.fromEntries([...ns].filter(([name]) => name.includes("noop")).map(([name, t]) => [name, +t.toFixed(2)])),
+  llama_baseline: llamaProblem ?? "ok",
+};
+
+/** Ratio budgets live under "kernels" in bench/budgets.json: step time relative to llama.cpp's chain at V=128k. */
+type KernelBudgets = Record<string, number>;
+const budgetsPath = `${root}bench/budgets.json`;
+if (check) {
+  const budgets = (JSON.parse(readFileSync(budgetsPath, "utf8")) as { kernels?: { native_over_llama_max?: KernelBudgets } }).kernels;
+  const failures: string[] = [];
+  for (const [name, budget] of Object.entries(budgets?.native_over_llama_max ?? {})) {
+    const row = steps[name]?.["128256"];
+    if (!row?.native_ns || !row["llama.cpp_ns"]) {
+      failures.push(`${name}: no measurement (llama.cpp baseline: ${results.llama_baseline})`);
+      continue;
+    }
+    const ratio = row.native_ns / row["llama.cpp_ns"];
+    const verdict = ratio > budget * 1.1 ? "REGRESSION" : "ok";
+    console.log(`${verdict.padEnd(10)} ${name} @128k: native/llama.cpp = ${ratio.toFixed(3)} (budget ${budget}, +10% = ${(budget * 1.1).toFixed(3)})`);
+    if (verdict !== "ok") failures.push(name);
+  }
+  if (failures.length > 0) {
+    console.error(`bench:check failed: ${failures.join(", ")}`);
+    process.exit(1);
+  }
+} else {
+  mkdirSync(`${root}bench/results`, { recursive: true });
+  const file = `${root}bench/results/${runtime === "bun" ? "kernels.json" : "kernels-deno.json"}`;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}
+for (const chain of llama.values()) chain.close();

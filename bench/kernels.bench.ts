@@ -115,7 +115,8 @@ if (!check) {
 
 const { benchmarks } = await run({ format: check ? "quiet" : "mitata" });
 const ns = new Map<string, number>();
-for (const trial of benchmarks) for (const r of trial.runs) if (r.stats) ns.set(r.name, r.stats.avg);
+// Medians: on a shared machine the mean is dragged by preemptions, the median much less.
+for (const trial of benchmarks) for (const r of trial.runs) if (r.stats) ns.set(r.name, r.stats.p50);
 
 /** Per chain and size: ns per step for each implementation and the ratios that matter. */
 const steps: Record<string, Record<string, Record<string, number>>> = {};

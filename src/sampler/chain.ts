@@ -95,7 +95,7 @@ export class SamplerChain<V extends number> {
     const recent = this.window.subarray(0, this.filled);
     const r = this.kernels.sample(logits, { params: this.params, mask, recent, bias: this.bias }, this.out);
     if (!r.ok) return r;
-    const problem = this.check(r.token, r.prob, r.size, mask);
+    const problem = this.check(r.token, r.prob, r.size, r.muNext, mask);
     if (problem) return { ok: false, status: "check", message: problem };
     this.params.step++;
     this.params.mu = r.muNext;
@@ -112,11 +112,11 @@ export class SamplerChain<V extends number> {
   }
 
   /** Independent checks of the kernel's answer: allowed token, in the support, a valid simplex. */
-  private check(token: number, prob: number, size: number, mask?: TokenMask<V>): string | undefined {
+  private check(token: number, prob: number, size: number, muNext: number, mask?: TokenMask<V>): string | undefined {
     if (!Number.isInteger(token) || token < 0 || token >= this.vocab) return `token ${token} is outside the vocabulary`;
     if (mask && !((mask[token >>> 5]! >>> (token & 31)) & 1)) return `token ${token} is masked out`;
     if (!(prob > 0 && prob <= 1)) return `token ${token} was drawn with probability ${prob}`;
-    if (!Number.isFinite(this.params.mu)) return "mirostat mu is not finite";
+    if (!Number.isFinite(muNext)) return `mirostat mu became ${muNext}`;
     let sum = 0, found = false;
     for (let i = 0; i < size; i++) {
       const p = this.out.probs[i]!;

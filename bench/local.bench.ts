@@ -8,6 +8,7 @@
  *   bun bench/local.bench.ts [tokens=48] [rounds=3]
  * Writes bench/results/latest/local.json and bench/results/local.json.
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { bench, do_not_optimize, group, run, summary } from "mitata";
@@ -19,11 +20,20 @@ import { Sequence } from "../src/backends/local/sequence.ts";
 import { ensureFixtureModel } from "../tests/fixture/model.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const tokensPerStream = Number(process.argv[2] ?? 48);
-const rounds = Number(process.argv[3] ?? 3);
+const self = fileURLToPath(import.meta.url);
+const peerMode = process.argv[2] === "--peer";
+const args = process.argv.slice(peerMode ? 3 : 2);
+const tokensPerStream = Number(args[0] ?? 48);
+const rounds = Number(args[1] ?? 3);
 const threads = 2;
 const streams = [1, 4, 16] as const;
 const modelPath = await ensureFixtureModel();
+const prompts = Array.from({ length: 16 }, (_, i) => `request ${i}: tell me something`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+if (peerMode) {
+  console.log(JSON.stringify(await nodeLlamaCppRounds()));
+  process.exit(0);
+}
 const engine = await LlamaEngine.open({ modelPath, nSeqMax: 16, nCtxPerSequence: 256, nThreads: threads });
 const { model, context } = engine;
 const nVocab = model.nVocab;
@@ -79,7 +89,6 @@ for (const loop of stubLoops.values()) loop.close();
 for (let s = 0; s < 16; s++) context.removeSequence(s);
 
 // ---- 2. tokens/s: rsk vs node-llama-cpp, same model, threads and per-sequence context ----
-const prompts = Array.from({ length: 16 }, (_, i) => `request ${i}: tell me something`);
 const greedyChains = await Promise.all(prompts.map(() => LlamaSamplerChain.create({ kind: "greedy" }, nVocab, 0)));
 
 async function rskRun(n: number, pick: "llama-greedy" | "js-argmax"): Promise<number> {
@@ -99,46 +108,29 @@ async function rskRun(n: number, pick: "llama-greedy" | "js-argmax"): Promise<nu
   return (results.reduce((a, b) => a + b, 0) / (performance.now() - started)) * 1000;
 }
 
-const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
-const peerModel = await llama.loadModel({ modelPath });
-const peerContext = await peerModel.createContext({ contextSize: 256 * 16, sequences: 16, batchSize: 512, threads });
-
-async function peerRun(n: number): Promise<number> {
-  const started = performance.now();
-  const counts = await Promise.all(
-    prompts.slice(0, n).map(async (content) => {
-      const sequence = peerContext.getSequence();
-      try {
-        const prompt = peerModel.tokenize(model.applyChatTemplate([{ role: "user", content }]), true);
-        let count = 0;
-        for await (const _ of sequence.evaluate(prompt, { temperature: 0 })) if (++count >= tokensPerStream) break;
-        return count;
-      } finally {
-        sequence.dispose();
-      }
-    }),
-  );
-  return (counts.reduce((a, b) => a + b, 0) / (performance.now() - started)) * 1000;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const throughput: Record<string, { rsk_llama_greedy: number; rsk_js_argmax: number; node_llama_cpp: number; ratio_vs_node_llama_cpp: number }> = {};
-await rskRun(1, "llama-greedy");
-await peerRun(1);
-for (const n of streams) {
-  const samples = { greedy: [] as number[], argmax: [] as number[], peer: [] as number[] };
+const rskSamples = new Map(streams.map((n) => [n, { greedy: [] as number[], argmax: [] as number[] }]));
+async function rskRounds(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
-    samples.greedy.push(await rskRun(n, "llama-greedy"));
-    samples.peer.push(await peerRun(n));
-    samples.argmax.push(await rskRun(n, "js-argmax"));
+    for (const n of streams) {
+      rskSamples.get(n)!.greedy.push(await rskRun(n, "llama-greedy"));
+      rskSamples.get(n)!.argmax.push(await rskRun(n, "js-argmax"));
+    }
   }
+}
+await rskRun(1, "llama-greedy");
+await rskRounds();
+const peer = peerInChildProcess();
+await rskRounds(); // rsk before and after the peer, so drift in machine load shows up in both medians
+const throughput: Record<string, { rsk_llama_greedy: number; rsk_js_argmax: number; node_llama_cpp: number; ratio_vs_node_llama_cpp: number }> = {};
+for (const n of streams) {
+  const samples = rskSamples.get(n)!;
   const rsk = median(samples.greedy);
-  const peer = median(samples.peer);
+  const other = peer[n]!;
   throughput[`${n}_streams`] = {
     rsk_llama_greedy: Math.round(rsk),
     rsk_js_argmax: Math.round(median(samples.argmax)),
-    node_llama_cpp: Math.round(peer),
-    ratio_vs_node_llama_cpp: Number((rsk / peer).toFixed(2)),
+    node_llama_cpp: Math.round(other),
+    ratio_vs_node_llama_cpp: Number((rsk / other).toFixed(2)),
   };
 }
 console.table(throughput);
@@ -191,6 +183,49 @@ if (budgets) {
   }
 }
 for (const chain of greedyChains) chain.close();
-await peerContext.dispose();
-await peerModel.dispose();
 engine.close();
+
+/**
+ * node-llama-cpp's own generation (greedy, temperature 0), run in a child process: two llama.cpp thread pools in
+ * one process on a 2-core machine starve each other, and node-llama-cpp replaces llama.cpp's log callback.
+ * One context per stream count, sized like rsk's sequences (node-llama-cpp is much slower on a 16-sequence
+ * context even with one stream, so each count gets its best-fitting context).
+ */
+async function nodeLlamaCppRounds(): Promise<Record<number, number>> {
+  const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath });
+  const chatml = (content: string) => `<|im_start|>user\n${content}<|im_end|>\n<|im_start|>assistant\n`;
+  const result: Record<number, number> = {};
+  for (const n of streams) {
+    const context = await model.createContext({ contextSize: 256 * n, sequences: n, batchSize: 512, threads });
+    const sequences = prompts.slice(0, n).map(() => context.getSequence());
+    const runOnce = async (): Promise<number> => {
+      await Promise.all(sequences.map((sequence) => sequence.clearHistory()));
+      const started = performance.now();
+      const counts = await Promise.all(
+        sequences.map(async (sequence, i) => {
+          let count = 0;
+          for await (const _ of sequence.evaluate(model.tokenize(chatml(prompts[i]!), true), { temperature: 0 })) {
+            if (++count >= tokensPerStream) break;
+          }
+          return count;
+        }),
+      );
+      return (counts.reduce((a, b) => a + b, 0) / (performance.now() - started)) * 1000;
+    };
+    await runOnce();
+    const samples: number[] = [];
+    for (let r = 0; r < rounds * 2; r++) samples.push(await runOnce());
+    result[n] = median(samples);
+    await context.dispose();
+  }
+  await model.dispose();
+  return result;
+}
+
+function peerInChildProcess(): Record<number, number> {
+  const child = spawnSync(process.execPath, [self, "--peer", String(tokensPerStream), String(rounds)], { encoding: "utf8" });
+  const line = child.stdout.trim().split("\n").pop() ?? "";
+  if (child.status !== 0 || !line.startsWith("{")) throw new Error(`node-llama-cpp run failed: ${child.stderr}`);
+  return JSON.parse(line) as Record<number, number>;
+}

@@ -25,4 +25,12 @@ static inline void APPLY16(float *p, uint32_t off) {
   _mm256_maskstore_ps(p, lo, ninf);
   _mm256_maskstore_ps(p + 8, hi, ninf);
 }
+/* Unordered "not <= t" / "not < t" over 4 vectors: true for passing lanes, NaN and +inf; all zero means skip. */
+static inline int SKIP32(const float *p, float t, int ge) {
+  __m256 tv = _mm256_set1_ps(t), any = _mm256_setzero_ps();
+  for (int k = 0; k < 32; k += 8)
+    any = _mm256_or_ps(any, ge ? _mm256_cmp_ps(_mm256_loadu_ps(p + k), tv, _CMP_NLT_UQ)
+                               : _mm256_cmp_ps(_mm256_loadu_ps(p + k), tv, _CMP_NLE_UQ));
+  return _mm256_testz_ps(any, any);
+}
 #include "scan_body.h"

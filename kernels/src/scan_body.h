@@ -4,8 +4,9 @@
  *   GT16(p, t) / GE16(p, t): bitmask of lanes with p[l] > t / >= t (ordered: NaN never passes)
  *   BAD16(p):                bitmask of lanes that are NaN or +inf
  *   APPLY16(p, off):         p[l] = -inf for every lane bit set in `off`
- * and may define a block filter: SKIP32(p, t, ge, &state) nonzero when none of the 32 floats can pass, while
- * `state` (SKIP_STATE, initialised with SKIP_INIT) accumulates what SKIP_BAD(state) needs to report NaN/+inf.
+ *   SKIP32(p, t, ge):        nonzero when no lane of the 32 can pass AND none is NaN/+inf: an unordered
+ *                            "not <= t" (or "not < t") compare is true for passing lanes, NaN and +inf at once,
+ *                            so most blocks cost one compare per vector and skip the per-lane bitmasks.
  * Tails shorter than 16 go through the scalar helpers below, so every table gives identical results.
  */
 #include "internal.h"
@@ -41,13 +42,8 @@ static uint32_t scan_top(const float *x, uint32_t n, const uint32_t *mask, uint3
                          float *hval, uint32_t *bad) {
   uint32_t size = 0, i = 0, badbits = 0;
   float t = -RSK_INF;
-#ifdef SKIP32
-  SKIP_STATE skip = SKIP_INIT;
-#endif
   for (; i + 32 <= n; i += 32) {
-#ifdef SKIP32
-    if (SKIP32(x + i, t, 0, &skip)) continue;
-#endif
+    if (SKIP32(x + i, t, 0)) continue;
     uint32_t hits = (GT16(x + i, t) | (GT16(x + i + 16, t) << 16));
     badbits |= BAD16(x + i) | BAD16(x + i + 16);
     if (mask) hits &= mask[i >> 5];
@@ -62,9 +58,6 @@ static uint32_t scan_top(const float *x, uint32_t n, const uint32_t *mask, uint3
     uint32_t hits = tail_bits(x + i, n - i, t, 0, bad) & allow16(mask, i);
     take(x, i, hits, cap, hid, hval, &size, &t);
   }
-#ifdef SKIP32
-  badbits |= SKIP_BAD(skip);
-#endif
   if (badbits) *bad = 1;
   return size;
 }
@@ -79,13 +72,8 @@ static inline uint32_t emit(uint32_t base, uint32_t hits, int32_t *ids, uint32_t
 
 static uint32_t scan_ge(const float *x, uint32_t n, const uint32_t *mask, float t, int32_t *ids, uint32_t *bad) {
   uint32_t count = 0, i = 0, badbits = 0;
-#ifdef SKIP32
-  SKIP_STATE skip = SKIP_INIT;
-#endif
   for (; i + 32 <= n; i += 32) {
-#ifdef SKIP32
-    if (SKIP32(x + i, t, 1, &skip)) continue;
-#endif
+    if (SKIP32(x + i, t, 1)) continue;
     uint32_t hits = (GE16(x + i, t) | (GE16(x + i + 16, t) << 16));
     badbits |= BAD16(x + i) | BAD16(x + i + 16);
     if (mask) hits &= mask[i >> 5];
@@ -96,9 +84,6 @@ static uint32_t scan_ge(const float *x, uint32_t n, const uint32_t *mask, float 
     count = emit(i, GE16(x + i, t) & allow16(mask, i), ids, count);
   }
   if (i < n) count = emit(i, tail_bits(x + i, n - i, t, 1, bad) & allow16(mask, i), ids, count);
-#ifdef SKIP32
-  badbits |= SKIP_BAD(skip);
-#endif
   if (badbits) *bad = 1;
   return count;
 }

@@ -21,4 +21,9 @@ static inline void APPLY16(float *p, uint32_t off) {
   for (int l = 0; l < 16; l++)
     if ((off >> l) & 1u) p[l] = -RSK_INF;
 }
+static inline int SKIP32(const float *p, float t, int ge) {
+  int below = 1;
+  for (int l = 0; l < 32; l++) below &= ge ? p[l] < t : p[l] <= t;
+  return below;
+}
 #include "scan_body.h"

@@ -1,6 +1,5 @@
 /* scan_wasm128.c — scans with WebAssembly SIMD128 (four 4-lane compares per 16 tokens). */
 #define SCAN_TABLE rsk_scan_wasm128
-#include <stdint.h>
 #include <wasm_simd128.h>
 #include "internal.h"
 
@@ -26,19 +25,13 @@ static inline void APPLY16(float *p, uint32_t off) {
   for (int l = 0; l < 16; l++)
     if ((off >> l) & 1u) p[l] = -RSK_INF;
 }
-/* Block filter: OR of the lane compares against t; an AND of `v < +inf` (false for NaN and +inf) carried in
- * `state` reports bad lanes of skipped blocks. Only single-instruction ops (clang-14 lowers pmax/max to two). */
-#define SKIP_STATE v128_t
-#define SKIP_INIT wasm_i32x4_splat(-1)
-static inline int SKIP32(const float *p, float t, int ge, v128_t *ok) {
-  v128_t tv = wasm_f32x4_splat(t), inf = wasm_f32x4_splat(RSK_INF), pass = wasm_i32x4_splat(0), fine = *ok;
+/* All 32 lanes <= t (or < t), ordered: false for NaN and +inf, so those blocks are never skipped. */
+static inline int SKIP32(const float *p, float t, int ge) {
+  v128_t tv = wasm_f32x4_splat(t), below = wasm_i32x4_splat(-1);
   for (int k = 0; k < 32; k += 4) {
     v128_t v = wasm_v128_load(p + k);
-    pass = wasm_v128_or(pass, ge ? wasm_f32x4_ge(v, tv) : wasm_f32x4_gt(v, tv));
-    fine = wasm_v128_and(fine, wasm_f32x4_lt(v, inf));
+    below = wasm_v128_and(below, ge ? wasm_f32x4_lt(v, tv) : wasm_f32x4_le(v, tv));
   }
-  *ok = fine;
-  return !wasm_v128_any_true(pass);
+  return wasm_i32x4_all_true(below);
 }
-#define SKIP_BAD(ok) ((uint32_t)!wasm_i32x4_all_true(ok))
 #include "scan_body.h"

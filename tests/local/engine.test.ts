@@ -33,6 +33,18 @@ describe("local engine", () => {
     assert.equal(engine.activeSequences, 0);
   });
 
+  test("pick reads llama.cpp's logits in place: the same view every step, no copies", async () => {
+    const seen = new Set<Float32Array>();
+    const pick = (logits: Float32Array) => {
+      seen.add(logits);
+      return argmax(logits);
+    };
+    const { finish } = await collect(engine.generate({ prompt: chat("in place"), maxTokens: 6, pick }));
+    assert.equal(finish.completionTokens, 6);
+    assert.equal(seen.size, 1);
+    assert.equal([...seen][0]!.length, engine.model.nVocab);
+  });
+
   test("16 concurrent sequences produce exactly what each produces alone", async () => {
     const prompts = Array.from({ length: 16 }, (_, i) => `request ${i}: ${"more context ".repeat(i)}`);
     const alone: Awaited<ReturnType<typeof greedy>>[] = [];

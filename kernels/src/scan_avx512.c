@@ -9,8 +9,8 @@
 #define APPLY16(p, off) _mm512_mask_storeu_ps((p), (__mmask16)(off), _mm512_set1_ps(-RSK_INF))
 /* Unordered "not <= t" / "not < t": true for passing lanes, NaN and +inf, so a zero mask means skip. */
 static inline int SKIP32(const float *p, float t, int ge) {
-  __m512 tv = _mm512_set1_ps(t);
-  const int pred = ge ? _CMP_NLT_UQ : _CMP_NLE_UQ;
-  return (_mm512_cmp_ps_mask(_mm512_loadu_ps(p), tv, pred) | _mm512_cmp_ps_mask(_mm512_loadu_ps(p + 16), tv, pred)) == 0;
+  __m512 tv = _mm512_set1_ps(t), a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
+  if (ge) return (_mm512_cmp_ps_mask(a, tv, _CMP_NLT_UQ) | _mm512_cmp_ps_mask(b, tv, _CMP_NLT_UQ)) == 0;
+  return (_mm512_cmp_ps_mask(a, tv, _CMP_NLE_UQ) | _mm512_cmp_ps_mask(b, tv, _CMP_NLE_UQ)) == 0;
 }
 #include "scan_body.h"

@@ -10,6 +10,7 @@ import { LocalBackend } from "./backends/local/backend.ts";
 import { ensureFixtureModel, LlamaEngine } from "./backends/local/mod.ts";
 import { selectKernels } from "../ffi/mod.ts";
 import { createGateway } from "./server/app.ts";
+import { Scheduler } from "./sched/scheduler.ts";
 
 async function serveGateway(argv: string[]): Promise<void> {
   const config = readConfig(argv, process.env);
@@ -35,6 +36,12 @@ async function serveGateway(argv: string[]): Promise<void> {
     metrics,
     maxBodyBytes: config["max-body-bytes"],
     limits: { maxTokens: config["max-tokens"], maxChoices: config["max-choices"] },
+    scheduler: new Scheduler({
+      slots: config["max-concurrent"] ?? (backend instanceof LocalBackend ? backend.slots : undefined),
+      queueSize: config["queue-size"],
+      queueTimeoutMs: config["queue-timeout-ms"],
+      requestTimeoutMs: config["request-timeout-ms"],
+    }),
     onInternalError: (err) => console.error("rsk: internal error", err),
   });
   const server = serve({ port: config.port, hostname: config.host, fetch: app.fetch });

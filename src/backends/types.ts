@@ -39,6 +39,8 @@ export interface ModelCard {
 
 /** A source of generated text. Failures are thrown as ApiError (502/504/...) from the iterator. */
 export interface Backend {
+  /** Requests it serves at once (local: the engine's sequences); admission queues the rest. Unset: a default. */
+  readonly slots?: number;
   /** Models this backend serves. */
   models(signal: AbortSignal): Promise<ModelCard[]>;
   /** Streams events for one request; stops work promptly when `request.signal` aborts or iteration stops. */

@@ -2,15 +2,19 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { GatewayMetrics } from "../metrics/gateway.ts";
+import { SchedulerMetrics } from "../sched/metrics.ts";
+import { Scheduler } from "../sched/scheduler.ts";
 import { type CompletionDeps, completionHandler } from "./completions.ts";
 import { ApiError, asApiError } from "./errors.ts";
 
 /** Everything the app is built from. */
-export interface GatewayOptions extends Omit<CompletionDeps, "metrics"> {
+export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "scheduler"> {
   /** Largest request body accepted, in bytes (413 beyond). */
   maxBodyBytes: number;
   /** Shared metric families; a fresh set when omitted. */
   metrics?: GatewayMetrics;
+  /** Admission queue and slots; default: 4,096 queue places in front of the backend's own slot count. */
+  scheduler?: Scheduler;
   /** Where unexpected (500) errors are reported. */
   onInternalError?: (err: unknown) => void;
 }
@@ -18,7 +22,9 @@ export interface GatewayOptions extends Omit<CompletionDeps, "metrics"> {
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */
 export function createGateway(options: GatewayOptions): Hono {
   const metrics = options.metrics ?? new GatewayMetrics();
-  const deps: CompletionDeps = { ...options, metrics };
+  const scheduler = options.scheduler ?? new Scheduler({ slots: options.backend.slots });
+  const deps: CompletionDeps = { ...options, metrics, scheduler };
+  const schedulerMetrics = new SchedulerMetrics(scheduler);
   const app = new Hono();
 
   app.use(async (c, next) => {
@@ -39,7 +45,8 @@ export function createGateway(options: GatewayOptions): Hono {
     const { byName, defaultPolicy } = options.policies.current;
     return c.json({ status: "ok", policies: [...byName.keys()], defaultPolicy: defaultPolicy.name });
   });
-  app.get("/metrics", (c) => c.text(metrics.expose(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
+  app.get("/v1/rsk/status", (c) => c.json(scheduler.status()));
+  app.get("/metrics", (c) => c.text(metrics.expose() + schedulerMetrics.expose() + "\n", 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
 
   app.notFound((c) => {
     const err = new ApiError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { code: "unknown_route" });

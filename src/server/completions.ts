@@ -7,6 +7,8 @@ import { gateMessages, gateText } from "../guard/input.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { Policy } from "../policy/load.ts";
 import type { PolicyStore } from "../policy/store.ts";
+import { admit, clientGone, DEFAULT_TENANT, timedOut } from "../sched/admission.ts";
+import type { Scheduler, Ticket } from "../sched/scheduler.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { JsonCollector, type ResponseShape, SseWriter } from "./respond.ts";
 import { parseJsonBody, validate } from "./validate.ts";
@@ -22,6 +24,10 @@ export interface CompletionDeps {
   metrics: GatewayMetrics;
   /** Validation limits. */
   limits: WireLimits;
+  /** Admission queue and backend slots every completion passes through. */
+  scheduler: Scheduler;
+  /** The request's fairness key for admission (auth's tenant or key); one shared lane when omitted. */
+  tenantOf?: (c: Context) => string;
 }
 
 /** Header that selects a policy per request. */
@@ -50,7 +56,8 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
       includeUsage: body.stream_options?.include_usage === true,
       startedAt,
     };
-    const decisions = guarded(deps.backend.generate(request), new OutputGuard(policy, deps.metrics));
+    const ticket = await admit(deps.scheduler, deps.tenantOf?.(c) ?? DEFAULT_TENANT, c.req.raw.signal, abort);
+    const decisions = guarded(deps.backend.generate(request), new OutputGuard(policy, deps.metrics), deps.scheduler, ticket);
     if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
     return stream(c, decisions, shape, abort, deps.metrics);
   };
@@ -66,16 +73,30 @@ function selectPolicy(store: PolicyStore, name: string | undefined): Policy {
   });
 }
 
-/** Backend events through the guard; errors become a sealed failure; stops (aborting the backend) on a block. */
-async function* guarded(events: AsyncIterable<BackendEvent>, guard: OutputGuard): AsyncGenerator<GuardDecision> {
+/**
+ * Backend events through the guard; errors become a sealed failure; stops (aborting the backend) on a block.
+ * Drives the request's lifecycle: the slot is freed as soon as the backend is done, before the last writes.
+ */
+async function* guarded(events: AsyncIterable<BackendEvent>, guard: OutputGuard, scheduler: Scheduler, ticket: Ticket): AsyncGenerator<GuardDecision> {
   try {
+    scheduler.fire(ticket, "start");
     for await (const event of events) {
-      yield* guard.admit(event);
+      if (event.type === "text") scheduler.fire(ticket, "token");
+      const out = guard.admit(event);
+      if (guard.blocked) scheduler.fire(ticket, "block");
+      yield* out;
       if (guard.blocked) return;
     }
-    yield* guard.drain();
+    const late = timedOut(ticket, scheduler);
+    if (late) throw late;
+    const tail = guard.drain();
+    scheduler.fire(ticket, guard.blocked ? "block" : "complete");
+    yield* tail;
   } catch (err) {
+    scheduler.fire(ticket, "fail");
     yield guard.fail(asApiError(err));
+  } finally {
+    scheduler.fire(ticket, "cancel");
   }
 }
 
@@ -103,14 +124,14 @@ async function stream(
     try {
       if (!first.done) await writer.write(first.value);
       for await (const d of decisions) {
-        if (abort.signal.aborted) break;
+        if (clientGone(abort.signal)) break;
         await writer.write(d);
         if (writer.ended) {
           reason = d.verdict.kind === "block" ? "blocked" : "failed";
           break;
         }
       }
-      if (abort.signal.aborted) reason = "aborted";
+      if (clientGone(abort.signal)) reason = "aborted";
       else await writer.done();
     } finally {
       await decisions.return(undefined);

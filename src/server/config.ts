@@ -18,6 +18,15 @@ export const SETTINGS = {
   "max-body-bytes": "RSK_MAX_BODY_BYTES",
   "max-tokens": "RSK_MAX_TOKENS",
   "max-choices": "RSK_MAX_CHOICES",
+  auth: "RSK_AUTH",
+  "audit-log": "RSK_AUDIT_LOG",
+  "audit-flush-ms": "RSK_AUDIT_FLUSH_MS",
+  redis: "RSK_REDIS_URL",
+  "queue-size": "RSK_QUEUE_SIZE",
+  "max-concurrent": "RSK_MAX_CONCURRENT",
+  "queue-timeout-ms": "RSK_QUEUE_TIMEOUT_MS",
+  "request-timeout-ms": "RSK_REQUEST_TIMEOUT_MS",
+  "stream-buffer-bytes": "RSK_STREAM_BUFFER_BYTES",
 } as const;
 
 /** The policy served when none is configured: the shipped default, wherever the gateway is started from. */
@@ -40,12 +49,23 @@ const Config = v.object({
   "max-body-bytes": int(1024, 1 << 30, 1 << 20),
   "max-tokens": int(1, 1 << 20, 32_768),
   "max-choices": int(1, 128, 8),
+  auth: v.optional(v.pipe(v.string(), v.minLength(1))),
+  "audit-log": v.optional(v.pipe(v.string(), v.minLength(1))),
+  "audit-flush-ms": int(0, 60_000, 100),
+  redis: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\//i, "must be a redis:// or rediss:// URL"))),
+  "queue-size": int(0, 1 << 20, 4096),
+  "max-concurrent": v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1), v.maxValue(1 << 16))),
+  "queue-timeout-ms": int(0, 3_600_000, 30_000),
+  "request-timeout-ms": int(0, 86_400_000, 0),
+  "stream-buffer-bytes": int(1024, 1 << 30, 1 << 16),
 });
 
 /** Validated gateway settings. */
 export type GatewayConfig = v.InferOutput<typeof Config> & {
   /** Upstream credential; environment only (`RSK_UPSTREAM_API_KEY`), never a flag, so it stays out of `ps`. */
   upstreamApiKey?: string;
+  /** HMAC key of the audit log; environment only (`RSK_AUDIT_KEY`), never a flag. */
+  auditKey?: string;
 };
 
 /** Reads settings from `argv` flags and `env`; throws an Error listing every bad setting by flag and variable. */
@@ -65,5 +85,9 @@ export function readConfig(argv: string[], env: Record<string, string | undefine
     });
     throw new Error(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
-  return { ...parsed.output, upstreamApiKey: env.RSK_UPSTREAM_API_KEY || undefined };
+  const auditKey = env.RSK_AUDIT_KEY || undefined;
+  if (parsed.output["audit-log"] && (auditKey?.length ?? 0) < 16) {
+    throw new Error("invalid configuration:\n  --audit-log / RSK_AUDIT_LOG needs RSK_AUDIT_KEY (environment only), at least 16 characters");
+  }
+  return { ...parsed.output, upstreamApiKey: env.RSK_UPSTREAM_API_KEY || undefined, auditKey };
 }

@@ -26,6 +26,11 @@ export class LocalBackend implements Backend {
     this.#card = { id: basename(modelPath).replace(/\.gguf$/i, ""), object: "model", created: 0, owned_by: "rsk-local" };
   }
 
+  /** One admission slot per llama.cpp sequence. */
+  get slots(): number {
+    return this.engine.context.nSeqMax;
+  }
+
   /** The one model this backend serves. */
   models(): Promise<ModelCard[]> {
     return Promise.resolve([this.#card]);

@@ -11,6 +11,8 @@ import { ensureFixtureModel, LlamaEngine } from "./backends/local/mod.ts";
 import { selectKernels } from "../ffi/mod.ts";
 import { createGateway } from "./server/app.ts";
 import { Scheduler } from "./sched/scheduler.ts";
+import { hashKeyCommand, openAccess } from "./auth/setup.ts";
+import { verifyCommand } from "./audit/verify.ts";
 
 async function serveGateway(argv: string[]): Promise<void> {
   const config = readConfig(argv, process.env);
@@ -30,7 +32,12 @@ async function serveGateway(argv: string[]): Promise<void> {
       onFailure: (kind) => metrics.upstreamErrors.inc({ kind }),
     })
     : await openLocalBackend(config);
+  const access = await openAccess(
+    { auth: config.auth, redis: config.redis, auditLog: config["audit-log"], auditKey: config.auditKey, auditFlushMs: config["audit-flush-ms"] },
+    (line) => console.error(line),
+  );
   const app = createGateway({
+    access: access.access,
     backend,
     policies,
     metrics,
@@ -47,11 +54,12 @@ async function serveGateway(argv: string[]): Promise<void> {
   const server = serve({ port: config.port, hostname: config.host, fetch: app.fetch });
   const names = [...policies.current.byName.keys()].join(", ");
   const source = backend instanceof LocalBackend ? `local model ${backend.modelPath}, ${backend.kernels.kind} kernels` : `upstream ${config.upstream}`;
-  console.error(`rsk: listening on http://${config.host}:${server.port} (${source}; policies: ${names})`);
+  console.error(`rsk: listening on http://${config.host}:${server.port} (${source}; policies: ${names}; ${access.summary})`);
   const stop = () => {
+    access.flush();
     policies.close();
     if (backend instanceof LocalBackend) backend.engine.close();
-    server.close().then(() => {
+    server.close().then(() => access.close()).catch((err) => console.error("rsk: shutdown:", err)).then(() => {
       console.error("rsk: stopped");
       process.exit(0);
     });
@@ -78,6 +86,8 @@ try {
   const [command, sub, arg] = process.argv.slice(2);
   if (command === "policy" && sub === "check") checkPolicies(arg);
   else if (command === "policy" && sub === "schema") process.stdout.write(policyJsonSchemaText());
+  else if (command === "auth" && sub === "hash-key") await hashKeyCommand(arg);
+  else if (command === "audit" && sub === "verify") process.exitCode = verifyCommand(process.argv.slice(4));
   else await serveGateway(process.argv.slice(2));
 } catch (err) {
   console.error(`rsk: cannot start: ${err instanceof Error ? err.message : String(err)}`);

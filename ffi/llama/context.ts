@@ -43,15 +43,17 @@ export class LlamaContext {
   /** The batch `decode` sends; fill its first n entries. */
   readonly batch: DecodeBatch;
   private rows: Float32Array[] = [];
+  private pointer: NativePointer | null;
 
   private constructor(
     /** The model the context runs. */
     readonly model: LlamaModel,
-    private readonly handle: NativePointer,
+    pointer: NativePointer,
     private readonly runtime: NativeRuntime,
   ) {
+    this.pointer = pointer;
     const info = new Int32Array(4);
-    model.library.native.rsk_llama_context_info(handle, info, info.length);
+    model.library.native.rsk_llama_context_info(pointer, info, info.length);
     [this.nCtx, this.nCtxSeq, this.nBatch, this.nSeqMax] = [info[0]!, info[1]!, info[2]!, info[3]!];
     const n = this.nBatch;
     this.batch = { token: new Int32Array(n), pos: new Int32Array(n), seq: new Int32Array(n), output: new Int32Array(n) };
@@ -67,6 +69,12 @@ export class LlamaContext {
       throw new LlamaLoadError("context_failed", `cannot create a llama.cpp context (n_ctx ${nCtx}, n_seq_max ${nSeqMax}): ${reason}`);
     }
     return new LlamaContext(model, handle, runtime);
+  }
+
+  /** Native handle; throws once closed, since a freed handle would crash the whole process. */
+  private get handle(): NativePointer {
+    if (this.pointer === null) throw new Error("the llama.cpp context is closed");
+    return this.pointer;
   }
 
   /** Decodes the first n batch entries in one llama_decode; returns 0 or llama.cpp's status (1: no KV slot, <0: error). */
@@ -106,6 +114,9 @@ export class LlamaContext {
 
   /** Frees the context and its KV cache. */
   close(): void {
-    this.model.library.native.rsk_llama_context_free(this.handle);
+    if (this.pointer === null) return;
+    this.model.library.native.rsk_llama_context_free(this.pointer);
+    this.pointer = null;
+    this.rows = [];
   }
 }

@@ -36,18 +36,19 @@ export class LlamaModel {
   /** Whether the GGUF carries a chat template. */
   readonly hasChatTemplate: boolean;
   private pieceBuffer = new Uint8Array(256);
+  private pointer: NativePointer | null;
   private vocabularyCache: VocabularyBytes | undefined;
 
   private constructor(
     /** The shim library this model lives in. */
     readonly library: LlamaLibrary,
-    /** Native handle, passed back to the shim. */
-    readonly handle: NativePointer,
+    pointer: NativePointer,
     /** The GGUF file it was loaded from. */
     readonly path: string,
   ) {
+    this.pointer = pointer;
     const info = new Int32Array(8);
-    library.native.rsk_llama_model_info(handle, info, info.length);
+    library.native.rsk_llama_model_info(pointer, info, info.length);
     [this.nVocab, this.bos, this.eos, this.nCtxTrain] = [info[0]!, info[1]!, info[2]!, info[3]!];
     this.addBos = info[4] === 1;
     this.hasChatTemplate = info[7] === 1;
@@ -63,6 +64,12 @@ export class LlamaModel {
       throw new LlamaLoadError("model_load_failed", `cannot load GGUF model ${path}: ${reason}`);
     }
     return new LlamaModel(library, handle, path);
+  }
+
+  /** Native handle for the shim; throws once closed, since a freed handle would crash the whole process. */
+  get handle(): NativePointer {
+    if (this.pointer === null) throw new Error(`model ${this.path} is closed`);
+    return this.pointer;
   }
 
   /** Tokens of `text`; `special` lets control-token text (e.g. `<|im_end|>`) become control tokens. */
@@ -152,6 +159,8 @@ export class LlamaModel {
 
   /** Frees the weights; contexts created from this model must be closed first. */
   close(): void {
-    this.library.native.rsk_llama_model_free(this.handle);
+    if (this.pointer === null) return;
+    this.library.native.rsk_llama_model_free(this.pointer);
+    this.pointer = null;
   }
 }

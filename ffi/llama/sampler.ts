@@ -24,12 +24,15 @@ function encode(config: LlamaSamplerConfig): { kind: number; params: Float32Arra
 
 /** One llama.cpp sampler chain, reused across calls (its RNG and mirostat state carry over); `close()` frees it. */
 export class LlamaSamplerChain {
+  private pointer: NativePointer | null;
   private constructor(
     private readonly library: LlamaLibrary,
-    private readonly handle: NativePointer,
+    pointer: NativePointer,
     /** Largest logits row accepted. */
     readonly nVocab: number,
-  ) {}
+  ) {
+    this.pointer = pointer;
+  }
 
   /** Builds a chain for rows of `nVocab` logits, seeded with `seed` (u32). */
   static async create(config: LlamaSamplerConfig, nVocab: number, seed: number): Promise<LlamaSamplerChain> {
@@ -42,13 +45,16 @@ export class LlamaSamplerChain {
 
   /** Samples a token from `logits` (not modified; a view of native memory works too). */
   sample(logits: Float32Array): number {
-    const token = this.library.native.rsk_llama_sampler_sample(this.handle, logits, logits.length);
+    if (this.pointer === null) throw new Error("the llama.cpp sampler chain is closed");
+    const token = this.library.native.rsk_llama_sampler_sample(this.pointer, logits, logits.length);
     if (token < 0) throw new Error(`llama.cpp sampler rejected a row of ${logits.length} logits (max ${this.nVocab})`);
     return token;
   }
 
   /** Frees the chain. */
   close(): void {
-    this.library.native.rsk_llama_sampler_free(this.handle);
+    if (this.pointer === null) return;
+    this.library.native.rsk_llama_sampler_free(this.pointer);
+    this.pointer = null;
   }
 }

@@ -1,6 +1,7 @@
 /** The gateway as a runtime-neutral Hono app: routes, body limit, errors in OpenAI's shape, metrics. */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { type AccessOptions, accessControl } from "../auth/access.ts";
 import { GatewayMetrics } from "../metrics/gateway.ts";
 import { SchedulerMetrics } from "../sched/metrics.ts";
 import { Scheduler } from "../sched/scheduler.ts";
@@ -17,6 +18,8 @@ export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "schedu
   scheduler?: Scheduler;
   /** Where unexpected (500) errors are reported. */
   onInternalError?: (err: unknown) => void;
+  /** API keys/JWT, rate limits and audit log for `/v1/*`; omitted = open, unlimited, unaudited. */
+  access?: Omit<AccessOptions, "policies">;
 }
 
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */
@@ -31,6 +34,7 @@ export function createGateway(options: GatewayOptions): Hono {
     await next();
     metrics.requests.inc({ route: c.req.routePath === "/*" ? "unmatched" : c.req.routePath, status: String(c.res.status) });
   });
+  app.use("/v1/*", accessControl({ ...options.access, policies: options.policies }));
   const limit = bodyLimit({
     maxSize: options.maxBodyBytes,
     onError: () => {

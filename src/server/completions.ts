@@ -38,16 +38,19 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
   const schema = kind === "chat" ? chatRequest(deps.limits) : completionRequest(deps.limits);
   return async (c: Context): Promise<Response> => {
     const startedAt = performance.now();
-    const body = validate(schema, parseJsonBody(await c.req.arrayBuffer()));
+    const bytes = await c.req.arrayBuffer();
+    const body = validate(schema, parseJsonBody(bytes));
     const policy = selectPolicy(deps.policies, c.req.header(POLICY_HEADER));
+    const caller = c.get("caller");
+    await caller.admitPrompt(bytes.byteLength);
     c.header("x-rsk-policy", policy.name);
     c.header("x-rsk-policy-version", policy.version);
 
     const abort = new AbortController();
     c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
     const request: BackendRequest = "messages" in body
-      ? { kind: "chat", body: { ...body, messages: gateMessages(policy, body.messages, deps.metrics) }, signal: abort.signal }
-      : { kind: "completion", body: { ...body, prompt: gateText(policy, [body.prompt].flat()[0]!, deps.metrics) }, signal: abort.signal };
+      ? { kind: "chat", body: { ...body, messages: gateMessages(policy, body.messages, deps.metrics, caller.trail) }, signal: abort.signal }
+      : { kind: "completion", body: { ...body, prompt: gateText(policy, [body.prompt].flat()[0]!, deps.metrics, caller.trail) }, signal: abort.signal };
     const shape: ResponseShape = {
       id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${crypto.randomUUID().replaceAll("-", "")}`,
       created: Math.floor(Date.now() / 1000),
@@ -56,8 +59,8 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
       includeUsage: body.stream_options?.include_usage === true,
       startedAt,
     };
-    const ticket = await admit(deps.scheduler, deps.tenantOf?.(c) ?? DEFAULT_TENANT, c.req.raw.signal, abort);
-    const decisions = guarded(deps.backend.generate(request), new OutputGuard(policy, deps.metrics), deps.scheduler, ticket);
+    const ticket = await admit(deps.scheduler, deps.tenantOf?.(c) ?? caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
+    const decisions = guarded(deps.backend.generate(request), new OutputGuard(policy, deps.metrics, caller.trail), deps.scheduler, ticket);
     if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
     return stream(c, decisions, shape, abort, deps.metrics);
   };

@@ -114,6 +114,15 @@ describe("local engine", () => {
     assert.equal(engine.activeSequences, 0);
   });
 
+  test("a closed engine refuses work instead of touching freed native memory", async () => {
+    const closed = await fixtureEngine({ nSeqMax: 1 });
+    const prompt = closed.model.tokenize("late");
+    closed.close();
+    closed.close();
+    assert.throws(() => closed.generate({ prompt, maxTokens: 2, pick: argmax }), /closed/);
+    assert.throws(() => closed.model.tokenize("late"), /closed/);
+  });
+
   test("a missing or corrupt GGUF fails with a clear error", async () => {
     await assert.rejects(LlamaEngine.open({ modelPath: join(scratch, "absent.gguf") }), (error: unknown) => {
       assert.ok(error instanceof LlamaLoadError);

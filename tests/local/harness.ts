@@ -3,9 +3,9 @@ import { LlamaEngine, type LlamaEngineOptions } from "../../src/backends/local/e
 import type { GenerationFinish, LocalGeneration } from "../../src/backends/local/sequence.ts";
 import { ensureFixtureModel } from "../fixture/model.ts";
 
-/** Opens the engine on the fixture model (built first if missing). */
+/** Opens the engine on the fixture model (built first if missing); one thread, so a busy shared CPU cannot stall llama.cpp's thread barrier. */
 export async function fixtureEngine(options: Partial<LlamaEngineOptions> = {}): Promise<LlamaEngine> {
-  return LlamaEngine.open({ modelPath: await ensureFixtureModel(), nSeqMax: 16, nCtxPerSequence: 256, nThreads: 2, ...options });
+  return LlamaEngine.open({ modelPath: await ensureFixtureModel(), nSeqMax: 16, nCtxPerSequence: 256, nThreads: 1, ...options });
 }
 
 /** Greedy choice: the sampler kernels replace this in the server; tests only need determinism. */

@@ -2,6 +2,7 @@
 import OpenAI from "openai";
 import { serve } from "../../ffi/serve.ts";
 import { UpstreamBackend } from "../../src/backends/upstream/backend.ts";
+import type { AccessOptions } from "../../src/auth/access.ts";
 import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
 import { createGateway } from "../../src/server/app.ts";
@@ -34,6 +35,8 @@ export interface HarnessOptions {
   idleTimeoutMs?: number;
   /** Body limit. */
   maxBodyBytes?: number;
+  /** Auth, rate limits, audit (default: open). */
+  access?: Omit<AccessOptions, "policies">;
 }
 
 /** Starts the pair. */
@@ -53,6 +56,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     policies,
     metrics,
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
+    access: options.access,
     limits: { maxTokens: 32768, maxChoices: 8 },
   });
   const server = serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });

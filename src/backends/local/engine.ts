@@ -40,6 +40,7 @@ export interface GenerationRequest {
 
 /** A model served with continuous batching. */
 export class LlamaEngine {
+  private closed = false;
   private constructor(
     /** The loaded model (tokenizer, chat template, vocabulary). */
     readonly model: LlamaModel,
@@ -93,6 +94,7 @@ export class LlamaEngine {
    * InvalidGenerationError at once (HTTP 400) instead of starting.
    */
   generate(request: GenerationRequest): LocalGeneration {
+    if (this.closed) throw new Error("the local engine is closed");
     const prompt = Int32Array.from(request.prompt);
     if (prompt.length === 0) throw new InvalidGenerationError("the prompt is empty");
     if (prompt.length > this.maxPromptTokens) throw new PromptTooLongError(prompt.length, this.maxPromptTokens);
@@ -117,6 +119,8 @@ export class LlamaEngine {
 
   /** Aborts every request and frees the context and model. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.loop.close();
     this.context.close();
     this.model.close();

@@ -2,6 +2,7 @@
 import type { Hono } from "hono";
 import { UpstreamBackend } from "./backends/upstream/backend.ts";
 import type { Backend } from "./backends/types.ts";
+import type { AccessOptions } from "./auth/access.ts";
 import { GatewayMetrics } from "./metrics/gateway.ts";
 import { PolicyStore } from "./policy/store.ts";
 import { createGateway } from "./server/app.ts";
@@ -23,6 +24,8 @@ export interface RskOptions {
   limits?: { maxTokens?: number; maxChoices?: number };
   /** Metric families to record into (default: a fresh set, exposed at `/metrics`). */
   metrics?: GatewayMetrics;
+  /** API keys/JWT, rate limits and audit log (default: open, unlimited, unaudited). */
+  access?: Omit<AccessOptions, "policies">;
 }
 
 /** The gateway as a Hono sub-app: `app.route("/ai", rsk({ upstream: { url } }))` serves `/ai/v1/chat/completions`. */
@@ -38,6 +41,7 @@ export function rsk(options: RskOptions): Hono {
     policies,
     metrics,
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
+    access: options.access,
     limits: { maxTokens: options.limits?.maxTokens ?? 32_768, maxChoices: options.limits?.maxChoices ?? 8 },
   });
 }
@@ -62,3 +66,11 @@ export { PolicySchema, type PolicyFile } from "./policy/schema.ts";
 export { UpstreamBackend, type UpstreamOptions } from "./backends/upstream/backend.ts";
 export type { Backend, BackendEvent, BackendRequest, ModelCard } from "./backends/types.ts";
 export * from "./gates/mod.ts";
+export { accessControl, type AccessOptions, type Caller } from "./auth/access.ts";
+export { Authenticator, hashKey, type Principal } from "./auth/authenticator.ts";
+export { loadAuthFile, AuthFileSchema, type AuthFile } from "./auth/file.ts";
+export { MemoryBucketStore, type BucketStore } from "./auth/bucket.ts";
+export { RedisBucketStore } from "./auth/redis-store.ts";
+export { RateLimiter, RateLimited } from "./auth/limiter.ts";
+export { AuditLog, type AuditLogOptions } from "./audit/log.ts";
+export { verifyAuditLog, verifyAuditFile, type VerifyReport } from "./audit/verify.ts";

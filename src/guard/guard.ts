@@ -4,6 +4,7 @@
  * path can hand a writer text that did not pass the policy's output gates.
  */
 import type { BackendEvent, FinishReason, Usage } from "../backends/types.ts";
+import type { DecisionObserver } from "../audit/trail.ts";
 import type { Finding, GateStep, TextStream } from "../gates/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { Policy } from "../policy/load.ts";
@@ -38,6 +39,7 @@ export const GATE_ERROR_RULE = "gate_error";
 /** Per-response output guard: one gate stream per choice, fail closed unless the policy says otherwise. */
 export class OutputGuard {
   readonly #streams = new Map<number, TextStream>();
+  readonly #tokens = new Map<number, number>();
   #blocked = false;
 
   constructor(
@@ -45,6 +47,8 @@ export class OutputGuard {
     readonly policy: Policy,
     /** Where findings and gate latency are recorded. */
     private readonly metrics: GatewayMetrics,
+    /** Audit and token metering for this request (optional: tests and plugins may omit it). */
+    private readonly observer?: DecisionObserver,
   ) {}
 
   /** True once any choice was blocked: the response must end. */
@@ -84,28 +88,40 @@ export class OutputGuard {
   #step(choice: number, run: (s: TextStream) => GateStep, raw: string): GuardDecision[] {
     let stream = this.#streams.get(choice);
     if (!stream) this.#streams.set(choice, (stream = this.policy.output.open()));
+    const token = this.#tokens.get(choice) ?? 0;
+    if (raw) this.#tokens.set(choice, token + 1);
     const t0 = performance.now();
     let step: GateStep;
     try {
       step = run(stream);
     } catch {
       this.metrics.decisions.inc({ policy: this.policy.name, rule: GATE_ERROR_RULE, action: this.policy.onError });
-      if (this.policy.onError === "pass") return raw ? [seal({ kind: "release", choice, text: raw })] : [];
-      return [this.#block(choice, GATE_ERROR_RULE)];
+      this.observer?.decided(this.policy, { kind: "finding", stage: "output", rule: GATE_ERROR_RULE, action: this.policy.onError, choice, token });
+      if (this.policy.onError === "pass") return raw ? [this.#release(choice, raw)] : [];
+      return [this.#block(choice, GATE_ERROR_RULE, token)];
     } finally {
       this.metrics.gateLatency.observe((performance.now() - t0) / 1000, { stage: "output" });
     }
-    this.#record(step.findings);
-    if (step.blocked) return [this.#block(choice, step.blocked.rule)];
-    return step.text ? [seal({ kind: "release", choice, text: step.text })] : [];
+    this.#record(step.findings, choice, token);
+    if (step.blocked) return [this.#block(choice, step.blocked.rule, token)];
+    return step.text ? [this.#release(choice, step.text)] : [];
   }
 
-  #block(choice: number, rule: string): GuardDecision {
+  #release(choice: number, text: string): GuardDecision {
+    this.observer?.released(text.length);
+    return seal({ kind: "release", choice, text });
+  }
+
+  #block(choice: number, rule: string, token: number): GuardDecision {
     this.#blocked = true;
+    this.observer?.decided(this.policy, { kind: "block", stage: "output", rule, action: "block", choice, token });
     return seal({ kind: "block", choice, policy: this.policy.name, rule });
   }
 
-  #record(findings: readonly Finding[]): void {
-    for (const f of findings) this.metrics.decisions.inc({ policy: this.policy.name, rule: f.rule, action: f.action });
+  #record(findings: readonly Finding[], choice: number, token: number): void {
+    for (const f of findings) {
+      this.metrics.decisions.inc({ policy: this.policy.name, rule: f.rule, action: f.action });
+      this.observer?.decided(this.policy, { kind: "finding", stage: "output", rule: f.rule, action: f.action, choice, token, offset: f.start });
+    }
   }
 }

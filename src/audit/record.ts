@@ -1,0 +1,69 @@
+/**
+ * The audit record format and its HMAC chain, shared by the writer and `rsk audit verify`.
+ * A line is `{"seq":…,"ts":…,…,"mac":"<hex>"}` where mac = HMAC-SHA256(key, previous mac + the line without its
+ * mac field). The MAC covers the exact bytes written, so any edit shows; chaining over the previous MAC makes a
+ * deletion, insertion or reorder break the chain at the first record out of place.
+ */
+import { createHmac } from "node:crypto";
+
+/** What is recorded: decisions and rejections, never the matched text or the key itself. */
+export interface AuditEvent {
+  /** decision: a gate finding; block: a response/prompt ended by a rule; auth/rate_limit: a refused request;
+   * open/close: the log was opened or closed cleanly (a missing close after the last record means truncation or a crash). */
+  event: "decision" | "block" | "auth" | "rate_limit" | "open" | "close";
+  /** Request id (the `x-request-id` response header). */
+  request?: string;
+  /** Key id or `jwt:<sub>` (anonymous on an open gateway). */
+  key?: string;
+  /** Tenant of the key. */
+  tenant?: string | null;
+  /** Policy name. */
+  policy?: string;
+  /** Policy file version (content hash). */
+  version?: string;
+  /** Which gate: the prompt or the generated text. */
+  stage?: "input" | "output";
+  /** Rule id (or gate_error). */
+  rule?: string;
+  /** Action taken (redact, mask, block, log, pass). */
+  action?: string;
+  /** Choice index. */
+  choice?: number;
+  /** Index of the backend text event (≈ token) within its choice. */
+  token?: number;
+  /** Offset of the match in the choice's text or the prompt message (UTF-16 code units). */
+  offset?: number;
+  /** Milliseconds since the request arrived. */
+  latencyMs?: number;
+  /** HTTP status of a refused request. */
+  status?: number;
+  /** Why a request was refused (stable error code). */
+  reason?: string;
+}
+
+/** A written record: sequence number and timestamp added by the log. */
+export type AuditRecord = AuditEvent & { seq: number; ts: string };
+
+/** The MAC a log starts its chain from. */
+export const GENESIS_MAC = "0".repeat(64);
+
+const MAC_SUFFIX = /,"mac":"([0-9a-f]{64})"\}$/;
+
+/** One line (without newline) for `record`, chained to `prevMac`; returns the line and its MAC. */
+export function sealRecord(key: string, prevMac: string, record: AuditRecord): { line: string; mac: string } {
+  const body = JSON.stringify(record);
+  const mac = macOf(key, prevMac, body);
+  return { line: `${body.slice(0, -1)},"mac":"${mac}"}`, mac };
+}
+
+/** Splits a line into the body its MAC covers and the MAC it carries; undefined when it has no MAC field. */
+export function openRecord(line: string): { body: string; mac: string } | undefined {
+  const m = MAC_SUFFIX.exec(line);
+  if (!m) return undefined;
+  return { body: `${line.slice(0, m.index)}}`, mac: m[1]! };
+}
+
+/** HMAC-SHA256 of the previous MAC and a record body. */
+export function macOf(key: string, prevMac: string, body: string): string {
+  return createHmac("sha256", key).update(prevMac).update("\n").update(body).digest("hex");
+}

@@ -1,0 +1,112 @@
+/**
+ * Access control for `/v1/*`, as Hono middleware: who is calling (401), may they use the policy they select (403),
+ * are they within their request rate (429). Every refusal is audited. The handler finds the caller in `c.get("caller")`.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AuditLog } from "../audit/log.ts";
+import { RequestTrail } from "../audit/trail.ts";
+import type { PolicyStore } from "../policy/store.ts";
+import { ApiError } from "../server/errors.ts";
+import { ANONYMOUS, type Authenticator, type Principal } from "./authenticator.ts";
+import { RateLimited, type RateLimiter } from "./limiter.ts";
+
+/** Header selecting a policy (same as the completion routes'). */
+const POLICY_HEADER = "x-rsk-policy";
+
+/** What access control is built from; everything optional except the policies (open, unlimited, unaudited). */
+export interface AccessOptions {
+  /** Checks bearer tokens; undefined = open gateway (anyone, every policy). */
+  authenticator?: Authenticator;
+  /** Per-caller rate limits; undefined = none. */
+  limiter?: RateLimiter;
+  /** Live policies, to resolve the default policy name for the 403 check. */
+  policies: PolicyStore;
+  /** Audit log for refusals and (through the trail) gate decisions. */
+  audit?: AuditLog;
+  /** Where failures to charge completion tokens are reported (they happen after the response is under way). */
+  onMeterError?: (err: unknown) => void;
+}
+
+/** The authenticated caller of one request, for the completion handler. */
+export interface Caller {
+  /** Who is calling. */
+  principal: Principal;
+  /** Request id (also the `x-request-id` response header and the audit records' `request`). */
+  requestId: string;
+  /** Audit and metering for this request's gate decisions. */
+  trail: RequestTrail;
+  /** Admission-queue fairness key: the tenant, else the key id; undefined on an open gateway (one shared lane). */
+  fairnessKey: string | undefined;
+  /** Charges the prompt estimate (body bytes / 4) to the tokens/min limit; throws a 429 when exhausted. */
+  admitPrompt(bodyBytes: number): Promise<void>;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by accessControl on every `/v1/*` request. */
+    caller: Caller;
+  }
+}
+
+/** The middleware. */
+export function accessControl(options: AccessOptions): MiddlewareHandler {
+  return async (c, next) => {
+    const startedAt = performance.now();
+    const requestId = crypto.randomUUID();
+    c.header("x-request-id", requestId);
+    let principal = ANONYMOUS;
+    const refuse = (err: ApiError): never => {
+      const latencyMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
+      options.audit?.append({
+        event: err.status === 401 || err.status === 403 ? "auth" : "rate_limit",
+        request: requestId,
+        key: principal.id,
+        tenant: principal.tenant,
+        status: err.status,
+        reason: err.code ?? undefined,
+        latencyMs,
+      });
+      throw err;
+    };
+
+    if (options.authenticator) {
+      const token = bearerToken(c.req.header("authorization"));
+      const found = token === undefined ? undefined : await options.authenticator.authenticate(token);
+      if (!found) {
+        principal = { id: "unauthenticated", tenant: null };
+        refuse(new ApiError(401, token === undefined
+          ? "missing API key: send Authorization: Bearer <key>"
+          : "invalid API key or token", { code: "invalid_api_key", headers: { "www-authenticate": "Bearer" } }));
+      }
+      principal = found!;
+    }
+    const policy = c.req.header(POLICY_HEADER) ?? options.policies.current.defaultPolicy.name;
+    if (principal.policies && !principal.policies.has(policy)) {
+      refuse(new ApiError(403, `key "${principal.id}" may not use policy "${policy.slice(0, 64)}"; allowed: ${[...principal.policies].join(", ")}`, {
+        param: POLICY_HEADER,
+        code: "policy_forbidden",
+      }));
+    }
+    const limiter = options.limiter;
+    if (limiter) await limiter.admitRequest(principal).catch((err) => refuse(asRefusal(err)));
+    const meter = limiter?.meter(principal, options.onMeterError ?? (() => {}));
+    const trail = new RequestTrail(options.audit, { request: requestId, key: principal.id, tenant: principal.tenant }, meter, startedAt);
+    const admitPrompt = async (bodyBytes: number) => {
+      if (limiter) await limiter.admitPrompt(principal, bodyBytes).catch((err) => refuse(asRefusal(err)));
+    };
+    const fairnessKey = principal === ANONYMOUS ? undefined : principal.tenant ?? principal.id;
+    c.set("caller", { principal, requestId, trail, fairnessKey, admitPrompt });
+    await next();
+  };
+}
+
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), else undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = header === undefined ? null : /^Bearer[ \t]+(\S{1,4096})[ \t]*$/i.exec(header);
+  return m?.[1];
+}
+
+function asRefusal(err: unknown): ApiError {
+  if (err instanceof RateLimited || err instanceof ApiError) return err;
+  throw err;
+}

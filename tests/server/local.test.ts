@@ -19,7 +19,7 @@ describe("gateway on the local llama.cpp backend", () => {
 
   before(async () => {
     const modelPath = await ensureFixtureModel();
-    const engine = await LlamaEngine.open({ modelPath, nSeqMax: 16, nCtxPerSequence: 256, nThreads: 2 });
+    const engine = await LlamaEngine.open({ modelPath, nSeqMax: 16, nCtxPerSequence: 256, nThreads: 1 });
     backend = new LocalBackend(engine, await selectKernels(), modelPath);
     const app = createGateway({
       backend,

@@ -170,7 +170,8 @@ export class Scheduler {
     this.#counts[from]--;
     this.#counts[move.to]++;
     ticket.state = move.to;
-    if (ticket.timer !== undefined) {
+    // The queue-wait timer ends with the wait; the total-time timer lives until the request ends.
+    if (ticket.timer !== undefined && (move.queue < 0 || TERMINAL.has(move.to))) {
       this.#clock.clear(ticket.timer);
       ticket.timer = undefined;
     }

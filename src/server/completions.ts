@@ -26,8 +26,6 @@ export interface CompletionDeps {
   limits: WireLimits;
   /** Admission queue and backend slots every completion passes through. */
   scheduler: Scheduler;
-  /** The request's fairness key for admission (auth's tenant or key); one shared lane when omitted. */
-  tenantOf?: (c: Context) => string;
 }
 
 /** Header that selects a policy per request. */
@@ -59,7 +57,7 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
       includeUsage: body.stream_options?.include_usage === true,
       startedAt,
     };
-    const ticket = await admit(deps.scheduler, deps.tenantOf?.(c) ?? caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
+    const ticket = await admit(deps.scheduler, caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
     const decisions = guarded(deps.backend.generate(request), new OutputGuard(policy, deps.metrics, caller.trail), deps.scheduler, ticket);
     if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
     return stream(c, decisions, shape, abort, deps.metrics);

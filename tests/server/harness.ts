@@ -5,6 +5,7 @@ import { UpstreamBackend } from "../../src/backends/upstream/backend.ts";
 import type { AccessOptions } from "../../src/auth/access.ts";
 import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
+import type { Scheduler } from "../../src/sched/scheduler.ts";
 import { createGateway } from "../../src/server/app.ts";
 import { DEFAULT_POLICY } from "../../src/server/config.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "./scripted-upstream.ts";
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   /** Auth, rate limits, audit (default: open). */
   access?: Omit<AccessOptions, "policies">;
+  /** Admission queue and slots (default: the gateway's). */
+  scheduler?: Scheduler;
 }
 
 /** Starts the pair. */
@@ -58,6 +61,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
     access: options.access,
     limits: { maxTokens: 32768, maxChoices: 8 },
+    scheduler: options.scheduler,
   });
   const server = serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   const url = `http://127.0.0.1:${server.port}/v1`;

@@ -63,9 +63,10 @@ export class RedisBucketStore implements BucketStore {
     }
   }
 
-  /** Closes the connection. */
+  /** Closes the connection (at once when Redis is unreachable: nothing to wait for). */
   async close(): Promise<void> {
-    if (this.client.isOpen) await this.client.quit();
+    if (this.client.isReady) await this.client.close();
+    else if (this.client.isOpen) this.client.destroy();
   }
 
   async #eval(options: { keys: string[]; arguments: string[] }): Promise<unknown> {

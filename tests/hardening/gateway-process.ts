@@ -1,0 +1,66 @@
+/** The gateway as a real child process on the runtime running the tests (Bun under bun test, Deno under deno test). */
+import { type ChildProcess, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { ROOT, sleep } from "./fixtures.ts";
+
+const IS_BUN = "Bun" in globalThis;
+
+/** Command line that runs `entry` (a .ts file) on this runtime. */
+export function runtimeCommand(entry = `${ROOT}src/main.ts`): [string, string[]] {
+  return IS_BUN
+    ? [`${ROOT}node_modules/.bin/bun`, [entry]]
+    : [`${ROOT}node_modules/.bin/deno`, ["run", "-A", `--config=${ROOT}deno.json`, entry]];
+}
+
+/** A started gateway process. */
+export interface GatewayProcess {
+  /** Base URL (no /v1). */
+  url: string;
+  /** The child. */
+  child: ChildProcess;
+  /** Everything it wrote on stderr so far. */
+  log(): string;
+  /** Sends SIGTERM and resolves once it exited (with its exit code; null = killed by the signal). */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `src/main.ts` (or `entry`) with `args` and extra env; resolves once it logs that it listens. */
+export function startGateway(args: string[], env: Record<string, string> = {}, entry?: string): Promise<GatewayProcess> {
+  const [bin, pre] = runtimeCommand(entry);
+  const child = spawn(bin, [...pre, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, PORT: "0", ...env } });
+  let err = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on("data", (d) => {
+      err += d;
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(err);
+      if (m) {
+        resolve({
+          url: m[1]!,
+          child,
+          log: () => err,
+          stop: () => {
+            child.kill("SIGTERM");
+            return exited;
+          },
+        });
+      }
+    });
+    exited.then((code) => reject(new Error(`gateway exited ${code} before listening:\n${err}`)));
+  });
+}
+
+/** Waits until `log()` matches `pattern` `count` times (policy reloads are debounced and watched asynchronously). */
+export async function waitForLog(p: GatewayProcess, pattern: RegExp, count = 1, timeoutMs = 15_000): Promise<void> {
+  const global = new RegExp(pattern.source, "g");
+  const deadline = Date.now() + timeoutMs;
+  while ((p.log().match(global)?.length ?? 0) < count) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} ×${count} in:\n${p.log()}`);
+    await sleep(25);
+  }
+}
+
+/** Runs the CLI once (`rsk <args>`) and returns its output. */
+export function runCli(args: string[], env: Record<string, string> = {}, input?: string): SpawnSyncReturns<string> {
+  const [bin, pre] = runtimeCommand();
+  return spawnSync(bin, [...pre, ...args], { encoding: "utf8", env: { ...process.env, ...env }, input, timeout: 30_000 });
+}

@@ -24,6 +24,8 @@ export interface Script {
   fault?: "reset" | "malformed" | "stall" | "eof";
   /** Finish reason in the last chunk. */
   finish?: string;
+  /** Never finish: repeat the pieces forever (with `pieceDelayMs` between them). */
+  endless?: boolean;
 }
 
 /** A request as the fixture saw it. */
@@ -111,9 +113,9 @@ function sse(script: Script, chat: boolean, onClose: () => void): ReadableStream
         if (script.fault === "stall") return new Promise<void>(() => {});
         if (script.fault === "eof") return ctl.close();
       }
-      if (i < parts.length) {
+      if (i < parts.length || (script.endless && parts.length > 0)) {
         if (script.pieceDelayMs && i > 0) await sleep(script.pieceDelayMs);
-        const text = parts[i++]!;
+        const text = parts[i++ % parts.length]!;
         ctl.enqueue(enc.encode(chunk(chat ? { index: 0, delta: { content: text }, finish_reason: null } : { index: 0, text, finish_reason: null })));
         return;
       }

@@ -49,11 +49,11 @@ export function startGateway(args: string[], env: Record<string, string> = {}, e
   });
 }
 
-/** Waits until `log()` matches `pattern` `count` times (policy reloads are debounced and watched asynchronously). */
-export async function waitForLog(p: GatewayProcess, pattern: RegExp, count = 1, timeoutMs = 15_000): Promise<void> {
+/** Waits until `log()` (from offset `from`) matches `pattern` `count` times (reloads are debounced and asynchronous). */
+export async function waitForLog(p: GatewayProcess, pattern: RegExp, count = 1, from = 0, timeoutMs = 15_000): Promise<void> {
   const global = new RegExp(pattern.source, "g");
   const deadline = Date.now() + timeoutMs;
-  while ((p.log().match(global)?.length ?? 0) < count) {
+  while ((p.log().slice(from).match(global)?.length ?? 0) < count) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} ×${count} in:\n${p.log()}`);
     await sleep(25);
   }

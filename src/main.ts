@@ -78,7 +78,8 @@ function checkPolicies(path: string | undefined): void {
 /** The local backend: RSK_MODEL, or the generated fixture model (built now if missing). */
 async function openLocalBackend(config: GatewayConfig): Promise<LocalBackend> {
   const modelPath = config.model ?? (await ensureFixtureModel());
-  const engine = await LlamaEngine.open({ modelPath, nSeqMax: config["n-seq-max"], nCtxPerSequence: config["ctx-per-seq"], nThreads: config.threads });
+  const engine = await LlamaEngine.open({ modelPath, nSeqMax: config["n-seq-max"], nCtxPerSequence: config["ctx-per-seq"], nThreads: config.threads,
+    streamBufferBytes: config["stream-buffer-bytes"] });
   return new LocalBackend(engine, await selectKernels(config.kernels), modelPath);
 }
 

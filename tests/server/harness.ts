@@ -5,7 +5,7 @@ import { UpstreamBackend } from "../../src/backends/upstream/backend.ts";
 import type { AccessOptions } from "../../src/auth/access.ts";
 import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
-import type { Scheduler } from "../../src/sched/scheduler.ts";
+import { Scheduler } from "../../src/sched/scheduler.ts";
 import { createGateway } from "../../src/server/app.ts";
 import { DEFAULT_POLICY } from "../../src/server/config.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "./scripted-upstream.ts";
@@ -22,6 +22,8 @@ export interface Harness {
   metrics: GatewayMetrics;
   /** The gateway's policies. */
   policies: PolicyStore;
+  /** The gateway's admission queue and slots. */
+  scheduler: Scheduler;
   /** Stops both servers. */
   close(): Promise<void>;
 }
@@ -54,6 +56,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     idleTimeoutMs: options.idleTimeoutMs ?? 5000,
     onFailure: (kind) => metrics.upstreamErrors.inc({ kind }),
   });
+  const scheduler = options.scheduler ?? new Scheduler();
   const app = createGateway({
     backend,
     policies,
@@ -61,7 +64,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
     access: options.access,
     limits: { maxTokens: 32768, maxChoices: 8 },
-    scheduler: options.scheduler,
+    scheduler,
   });
   const server = serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   const url = `http://127.0.0.1:${server.port}/v1`;
@@ -71,6 +74,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     upstream,
     metrics,
     policies,
+    scheduler,
     close: async () => {
       policies.close();
       await server.close();

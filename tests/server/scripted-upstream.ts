@@ -38,6 +38,8 @@ export interface Received {
   authorization: string | null;
   /** Resolves when the client (the gateway) closed or aborted this request. */
   closed: Promise<void>;
+  /** Text pieces enqueued so far (stops growing when the reader, the gateway, stops pulling). */
+  sent: number;
 }
 
 /** The running fixture. */
@@ -77,7 +79,8 @@ export function startScriptedUpstream(): ScriptedUpstream {
       let onClose!: () => void;
       const closed = new Promise<void>((r) => (onClose = r));
       req.signal.addEventListener("abort", () => onClose(), { once: true });
-      received.push({ path, body, authorization: req.headers.get("authorization"), closed });
+      const entry: Received = { path, body, authorization: req.headers.get("authorization"), closed, sent: 0 };
+      received.push(entry);
       const script = scripts.get(String(body.model)) ?? { text: "" };
       if (script.headerDelayMs) await sleep(script.headerDelayMs);
       if (script.status) {
@@ -85,7 +88,7 @@ export function startScriptedUpstream(): ScriptedUpstream {
         return Response.json({ error: { message: `scripted ${script.status}`, type: "x", param: null, code: null } }, { status: script.status, headers: script.headers });
       }
       const chat = path.endsWith("/chat/completions");
-      return new Response(sse(script, chat, onClose), { headers: { "content-type": "text/event-stream" } });
+      return new Response(sse(script, chat, onClose, () => entry.sent++), { headers: { "content-type": "text/event-stream" } });
     },
   });
   return {
@@ -96,7 +99,7 @@ export function startScriptedUpstream(): ScriptedUpstream {
   };
 }
 
-function sse(script: Script, chat: boolean, onClose: () => void): ReadableStream<Uint8Array> {
+function sse(script: Script, chat: boolean, onClose: () => void, onPiece: () => void): ReadableStream<Uint8Array> {
   const parts = pieces(script.text ?? "", script.chunking);
   let i = 0;
   const chunk = (choice: object) => `data: ${JSON.stringify({ id: "x", object: "chunk", created: 0, model: "m", choices: [choice] })}\n\n`;
@@ -117,6 +120,7 @@ function sse(script: Script, chat: boolean, onClose: () => void): ReadableStream
         if (script.pieceDelayMs && i > 0) await sleep(script.pieceDelayMs);
         const text = parts[i++ % parts.length]!;
         ctl.enqueue(enc.encode(chunk(chat ? { index: 0, delta: { content: text }, finish_reason: null } : { index: 0, text, finish_reason: null })));
+        onPiece();
         return;
       }
       const end = chat ? { index: 0, delta: {}, finish_reason: script.finish ?? "stop" } : { index: 0, text: "", finish_reason: script.finish ?? "stop" };

@@ -22,6 +22,8 @@ export interface LlamaEngineOptions {
   readonly nBatch?: number;
   /** CPU threads for llama_decode (default: available cores, at most 8). */
   readonly nThreads?: number;
+  /** Unread text per request after which its decoding pauses (RSK_STREAM_BUFFER_BYTES, default 64 KiB). */
+  readonly streamBufferBytes?: number;
 }
 
 /** One completion request, already tokenized (see `model.tokenize` / `model.tokenizeChat`). */
@@ -47,6 +49,7 @@ export class LlamaEngine {
     /** The shared context. */
     readonly context: LlamaContext,
     private readonly loop: DecodeLoop,
+    private readonly streamBufferBytes: number | undefined,
   ) {}
 
   /** Loads the model and creates the context; rejects with LlamaLoadError (missing library, bad GGUF...). */
@@ -62,7 +65,7 @@ export class LlamaEngine {
         nThreads: options.nThreads ?? Math.min(availableParallelism(), 8),
       });
       const loop = new DecodeLoop(context, model.vocabularyBytes(), (token) => model.isEndOfGeneration(token));
-      return new LlamaEngine(model, context, loop);
+      return new LlamaEngine(model, context, loop, options.streamBufferBytes);
     } catch (error) {
       model.close();
       throw error;
@@ -103,13 +106,11 @@ export class LlamaEngine {
     if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
       throw new InvalidGenerationError(`max_tokens must be a positive integer, got ${request.maxTokens}`);
     }
-    const sequence = new Sequence(prompt, request.maxTokens, request.stop ?? [], request.pick);
+    const sequence = new Sequence(prompt, request.maxTokens, request.stop ?? [], request.pick, this.streamBufferBytes);
     const { signal } = request;
     if (signal) {
       if (signal.aborted) sequence.cancelled = true;
-      const onAbort = (): void => {
-        sequence.cancelled = true;
-      };
+      const onAbort = (): void => sequence.cancel();
       signal.addEventListener("abort", onAbort, { once: true });
       void sequence.finished.then(() => signal.removeEventListener("abort", onAbort));
     }

@@ -65,10 +65,15 @@ export class DecodeLoop {
   submit(sequence: Sequence): void {
     if (this.closed) throw new Error("the decode loop is closed");
     this.waiting.push(sequence);
-    if (!this.running) {
-      this.running = true;
-      void this.run();
-    }
+    sequence.wake = () => this.wake();
+    this.wake();
+  }
+
+  /** Starts the loop if it is idle (a new request, or a paused sequence whose reader caught up). */
+  private wake(): void {
+    if (this.running || this.closed) return;
+    this.running = true;
+    void this.run();
   }
 
   /** Aborts every request and stops; the context can be freed afterwards. */
@@ -145,7 +150,7 @@ export class DecodeLoop {
     this.outputs.length = 0;
     let n = 0;
     for (const sequence of this.slots) {
-      if (!sequence || sequence.pending < 0 || n >= budget) continue;
+      if (!sequence || sequence.pending < 0 || n >= budget || sequence.paused) continue;
       token[n] = sequence.pending;
       pos[n] = sequence.position;
       seq[n] = sequence.slot;

@@ -42,6 +42,9 @@ export interface LocalGeneration extends AsyncIterable<string> {
   readonly promptTokens: number;
 }
 
+/** Default cap on a sequence's unread text (RSK_STREAM_BUFFER_BYTES). */
+export const DEFAULT_STREAM_BUFFER = 1 << 16;
+
 /** A request inside the loop. Mutable on purpose: the loop updates it in place every step without allocating. */
 export class Sequence {
   /** llama.cpp sequence id while admitted, else -1. */
@@ -60,8 +63,10 @@ export class Sequence {
   private stoppedByString = false;
   /** The reader cancelled the stream: nothing may be enqueued any more. */
   private streamCancelled = false;
-  /** Output channel for text pieces. */
+  /** Output channel for text pieces, holding at most ~`bufferChars` unread (then the sequence pauses). */
   readonly output: ReadableStream<string>;
+  /** Set by the loop: called when a paused sequence may run again (its reader took text, or it was cancelled). */
+  wake: (() => void) | undefined = undefined;
   /** Resolves `finish`. */
   readonly finished: Promise<GenerationFinish>;
   private controller!: ReadableStreamDefaultController<string>;
@@ -77,18 +82,32 @@ export class Sequence {
     stop: readonly string[],
     /** The caller's token choice. */
     readonly pick: PickToken,
+    /** Unread text (UTF-16 units, about bytes) after which decoding pauses: a slow client costs no memory or compute. */
+    bufferChars = DEFAULT_STREAM_BUFFER,
   ) {
     this.stops = new StopMatcher(stop);
     this.output = new ReadableStream<string>({
       start: (controller) => {
         this.controller = controller;
       },
+      pull: () => this.wake?.(),
       cancel: () => {
-        this.cancelled = true;
         this.streamCancelled = true;
+        this.cancel();
       },
-    });
+    }, { highWaterMark: bufferChars, size: (chunk) => chunk?.length ?? 0 });
     this.finished = new Promise((resolve) => (this.resolveFinish = resolve));
+  }
+
+  /** Marks the request cancelled (honoured at the next step) and wakes the loop if it was idle. */
+  cancel(): void {
+    this.cancelled = true;
+    this.wake?.();
+  }
+
+  /** True while its reader is behind by the buffer cap: the loop skips its decode steps (backpressure). */
+  get paused(): boolean {
+    return !this.done && !this.streamCancelled && (this.controller.desiredSize ?? 1) <= 0;
   }
 
   /** Position of the next token this sequence decodes. */
@@ -136,7 +155,7 @@ export function generationOf(sequence: Sequence): LocalGeneration {
           yield value;
         }
       } finally {
-        if (!sequence.done) sequence.cancelled = true;
+        if (!sequence.done) sequence.cancel();
         reader.releaseLock();
       }
     },

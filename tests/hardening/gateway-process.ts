@@ -4,11 +4,11 @@ import { ROOT, sleep } from "./fixtures.ts";
 
 const IS_BUN = "Bun" in globalThis;
 
-/** Command line that runs `entry` (a .ts file) on this runtime. */
-export function runtimeCommand(entry = `${ROOT}src/main.ts`): [string, string[]] {
+/** Command line that runs `src/main.ts` of the checkout at `root` (this repository, or a copy of it) on this runtime. */
+export function runtimeCommand(root = ROOT): [string, string[]] {
   return IS_BUN
-    ? [`${ROOT}node_modules/.bin/bun`, [entry]]
-    : [`${ROOT}node_modules/.bin/deno`, ["run", "-A", `--config=${ROOT}deno.json`, entry]];
+    ? [`${ROOT}node_modules/.bin/bun`, [`${root}src/main.ts`]]
+    : [`${ROOT}node_modules/.bin/deno`, ["run", "-A", `--config=${root}deno.json`, `${root}src/main.ts`]];
 }
 
 /** A started gateway process. */
@@ -23,9 +23,9 @@ export interface GatewayProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `src/main.ts` (or `entry`) with `args` and extra env; resolves once it logs that it listens. */
-export function startGateway(args: string[], env: Record<string, string> = {}, entry?: string): Promise<GatewayProcess> {
-  const [bin, pre] = runtimeCommand(entry);
+/** Starts `src/main.ts` (of `root`) with `args` and extra env; resolves once it logs that it listens. */
+export function startGateway(args: string[], env: Record<string, string> = {}, root = ROOT): Promise<GatewayProcess> {
+  const [bin, pre] = runtimeCommand(root);
   const child = spawn(bin, [...pre, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, PORT: "0", ...env } });
   let err = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));

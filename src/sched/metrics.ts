@@ -22,6 +22,7 @@ export class SchedulerMetrics implements Exposable {
       family("rsk_slots_total", "gauge", "Backend slots available.", [`rsk_slots_total ${s.slots.total}`]),
       family("rsk_requests_in_state", "gauge", "Live requests by lifecycle state.", live.map((st) => `rsk_requests_in_state{state="${st}"} ${s.states[st]}`)),
       family("rsk_requests_ended_total", "counter", "Requests by the terminal state they ended in.", ended.map((st) => `rsk_requests_ended_total{state="${st}"} ${s.states[st]}`)),
+      this.scheduler.admissionWait.expose(),
       family("rsk_admission_rejected_total", "counter", "Arrivals refused with 429 because the queue was full.", [`rsk_admission_rejected_total ${s.rejected}`]),
     ].join("\n");
   }

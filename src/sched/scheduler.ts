@@ -3,6 +3,7 @@
  * `transition()` over the lifecycle table, and the resource effects applied are the table's own, so what spin
  * proves about the table holds for this code.
  */
+import { Histogram } from "../metrics/registry.ts";
 import { type LifecycleEvent, type Move, STATES, type State, TERMINAL, transition } from "./lifecycle.ts";
 import { TenantQueue } from "./queue.ts";
 
@@ -86,10 +87,15 @@ export interface SchedulerStatus {
   rejected: number;
 }
 
+/** Admission-wait buckets in seconds: fine below 1 ms, where the issue's 100/250 µs goals sit. */
+const WAIT_S = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 1e-2, 0.1, 1, 10];
+
 /** Admission queue + slots + deadlines, driven by lifecycle events. */
 export class Scheduler {
   /** The bounds in force. */
   readonly limits: SchedulerLimits;
+  /** Arrival to slot, per admitted request: the scheduler's queueing latency (exposed in `/metrics`). */
+  readonly admissionWait = new Histogram("rsk_admission_wait_seconds", "Time from arrival to holding a backend slot, in seconds.", WAIT_S);
   readonly #clock: SchedulerClock;
   readonly #queue = new TenantQueue<Ticket>();
   readonly #counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<State, number>;
@@ -175,7 +181,10 @@ export class Scheduler {
       this.#clock.clear(ticket.timer);
       ticket.timer = undefined;
     }
-    if (move.to === "admitted") this.#armDeadline(ticket);
+    if (move.to === "admitted") {
+      this.admissionWait.observe((this.#clock.now() - ticket.arrivedAt) / 1000);
+      this.#armDeadline(ticket);
+    }
   }
 
   #armDeadline(ticket: Ticket): void {

@@ -41,13 +41,13 @@ export function verifyAuditLog(text: string, key: string, live = false): VerifyR
   for (const [i, line] of lines.entries()) {
     const n = i + 1;
     const opened = openRecord(line);
-    let record: { seq?: unknown; event?: unknown };
+    let record: { seq?: unknown; event?: unknown } | null;
     try {
       record = JSON.parse(line) as typeof record;
     } catch {
       return bad(n, "not valid JSON (edited or truncated)");
     }
-    const seq = typeof record.seq === "number" ? record.seq : undefined;
+    const seq = typeof record?.seq === "number" ? record.seq : undefined;
     if (!opened || seq === undefined) return bad(n, "not an audit record (no seq or mac field)", seq);
     const expected = expectedSeq ?? 0;
     if (seq !== expected) {
@@ -61,7 +61,7 @@ export function verifyAuditLog(text: string, key: string, live = false): VerifyR
     mac = opened.mac;
     verified++;
     expectedSeq = seq + 1;
-    sealed = record.event === "close";
+    sealed = record?.event === "close";
   }
   if (!sealed && lines.length > 0 && !live) {
     return {

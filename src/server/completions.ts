@@ -9,6 +9,7 @@ import type { Policy } from "../policy/load.ts";
 import type { PolicyStore } from "../policy/store.ts";
 import { admit, clientGone, DEFAULT_TENANT, timedOut } from "../sched/admission.ts";
 import type { Scheduler, Ticket } from "../sched/scheduler.ts";
+import { TimeSlice } from "../sched/slice.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { JsonCollector, type ResponseShape, SseWriter } from "./respond.ts";
 import { parseJsonBody, validate } from "./validate.ts";
@@ -81,7 +82,9 @@ function selectPolicy(store: PolicyStore, name: string | undefined): Policy {
 async function* guarded(events: AsyncIterable<BackendEvent>, guard: OutputGuard, scheduler: Scheduler, ticket: Ticket): AsyncGenerator<GuardDecision> {
   try {
     scheduler.fire(ticket, "start");
+    const slice = new TimeSlice();
     for await (const event of events) {
+      if (slice.due()) await slice.yield();
       if (event.type === "text") scheduler.fire(ticket, "token");
       const out = guard.admit(event);
       if (guard.blocked) scheduler.fire(ticket, "block");

@@ -92,6 +92,13 @@ describe("gateway on the local llama.cpp backend", () => {
     assert.equal(backend.engine.activeSequences, 0);
   });
 
+  test("an unknown model is a 404 naming the served one", async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] }),
+      (e: unknown) => e instanceof APIError && e.status === 404 && e.code === "model_not_found" && /serves "fixture"/.test(e.message),
+    );
+  });
+
   test("a prompt longer than the context and bad sampling params are 400s naming the problem", async () => {
     await assert.rejects(
       run(1, 8, "word ".repeat(2000)),

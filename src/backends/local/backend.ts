@@ -39,6 +39,12 @@ export class LocalBackend implements Backend {
   /** Runs `n` generations (one per choice) in the shared batch and merges their text events. */
   async *generate(request: BackendRequest): AsyncIterable<BackendEvent> {
     const { body, signal } = request;
+    if (body.model !== this.#card.id) {
+      throw new ApiError(404, `model "${body.model.slice(0, 128)}" does not exist; this gateway serves "${this.#card.id}"`, {
+        param: "model",
+        code: "model_not_found",
+      });
+    }
     const prompt = this.#tokenize(request);
     const sampling = parseSamplingConfig(body);
     if (!sampling.ok) throw new ApiError(400, sampling.message, { code: "invalid_sampling" });

@@ -1,0 +1,155 @@
+/**
+ * The grammar's parser as a lazily determinized automaton. A parser stack is a hash-consed linked list of
+ * positions (so stacks share tails and compare by id); a parser state is the set of stacks alive after some
+ * input, interned to a small integer; a transition (state, byte) is computed once and kept in a flat table.
+ * Tail calls do not push (a rule reference that ends an alternative returns straight to its caller), so the
+ * right-recursive loops that repetitions lower to run in constant stack. Everything here depends only on the
+ * grammar, never on a vocabulary: one automaton serves every request and tokenizer of its grammar.
+ */
+import { GrammarLimitError } from "./errors.ts";
+import { END, type Grammar, setHas } from "./grammar.ts";
+
+/** Transition table value for a byte that no stack accepts. */
+export const DEAD = -1;
+
+/** The shared automaton of one grammar. */
+export class GrammarAutomaton {
+  /** Node position (index into `grammar.elems`). */
+  #nodePos = new Int32Array(1024);
+  /** Node parent (-1: the root caller). */
+  #nodeParent = new Int32Array(1024);
+  #nodeStamp = new Int32Array(1024);
+  #nodeCount = 0;
+  readonly #nodeIds = new Map<number, number>();
+  /** Terminal-topped stacks of each state. */
+  readonly #stateNodes: Int32Array[] = [];
+  readonly #stateIds = new Map<string, number>();
+  /** 1 when the input so far is a complete sentence. */
+  #accepting = new Uint8Array(256);
+  /** `table[state * 256 + byte]`: 0 unknown, DEAD, else next state + 1. */
+  table = new Int32Array(256 * 256);
+  #stamp = 0;
+  readonly #out: number[] = [];
+  #accept = false;
+  /** The state before any input. */
+  readonly start: number;
+
+  constructor(readonly grammar: Grammar) {
+    this.#stamp++;
+    this.#out.length = 0;
+    this.#accept = false;
+    for (const a of grammar.ruleAlts[grammar.root]!) this.#expand(a, -1);
+    this.start = this.#intern();
+  }
+
+  /** Parser states created so far. */
+  get states(): number {
+    return this.#stateNodes.length;
+  }
+
+  /** Whether the input that led to `state` is a complete sentence of the grammar. */
+  accepting(state: number): boolean {
+    return this.#accepting[state] === 1;
+  }
+
+  /** Whether no byte can follow `state` (only the end of input). */
+  final(state: number): boolean {
+    return this.#stateNodes[state]!.length === 0;
+  }
+
+  /** The state after `byte`, or DEAD. Cached; the first call for a pair computes it. */
+  next(state: number, byte: number): number {
+    const v = this.table[state * 256 + byte]!;
+    if (v !== 0) return v > 0 ? v - 1 : DEAD;
+    return this.step(state, byte);
+  }
+
+  /** Computes and caches one transition (the slow path behind `next` and the mask walk). */
+  step(state: number, byte: number): number {
+    const { elems, sets } = this.grammar;
+    this.#stamp++;
+    this.#out.length = 0;
+    this.#accept = false;
+    for (const node of this.#stateNodes[state]!) {
+      const pos = this.#nodePos[node]!;
+      if (setHas(sets, elems[pos]!, byte)) this.#expand(pos + 1, this.#nodeParent[node]!);
+    }
+    const next = this.#out.length === 0 && !this.#accept ? DEAD : this.#intern();
+    this.table[state * 256 + byte] = next === DEAD ? DEAD : next + 1;
+    return next;
+  }
+
+  /** Follows `bytes` from `state`; DEAD as soon as one byte is refused. */
+  walk(state: number, bytes: Uint8Array, from = 0, to = bytes.length): number {
+    let s = state;
+    for (let i = from; i < to && s !== DEAD; i++) s = this.next(s, bytes[i]!);
+    return s;
+  }
+
+  /** Pushes every terminal-topped stack reachable from continuing at `pos` with return address `parent`. */
+  #expand(pos: number, parent: number): void {
+    const { elems, ruleAlts } = this.grammar;
+    for (;;) {
+      const e = elems[pos]!;
+      if (e === END) {
+        if (parent < 0) {
+          this.#accept = true;
+          return;
+        }
+        pos = this.#nodePos[parent]!;
+        parent = this.#nodeParent[parent]!;
+        continue;
+      }
+      const node = this.#node(pos, parent);
+      if (this.#nodeStamp[node] === this.#stamp) return;
+      this.#nodeStamp[node] = this.#stamp;
+      if (e >= 0) {
+        this.#out.push(node);
+        if (this.#out.length > this.grammar.limits.maxStateWidth) {
+          throw new GrammarLimitError(`a parser state holds more than ${this.grammar.limits.maxStateWidth} stacks (grammar too ambiguous)`);
+        }
+        return;
+      }
+      const ret = elems[pos + 1] === END ? parent : this.#node(pos + 1, parent);
+      for (const a of ruleAlts[-2 - e]!) this.#expand(a, ret);
+      return;
+    }
+  }
+
+  #node(pos: number, parent: number): number {
+    const key = pos * 4294967296 + (parent + 1);
+    const known = this.#nodeIds.get(key);
+    if (known !== undefined) return known;
+    const id = this.#nodeCount++;
+    if (id >= this.#nodePos.length) {
+      this.#nodePos = grow(this.#nodePos);
+      this.#nodeParent = grow(this.#nodeParent);
+      this.#nodeStamp = grow(this.#nodeStamp);
+    }
+    this.#nodePos[id] = pos;
+    this.#nodeParent[id] = parent;
+    this.#nodeIds.set(key, id);
+    return id;
+  }
+
+  #intern(): number {
+    const nodes = Int32Array.from(this.#out).sort();
+    const key = `${this.#accept ? 1 : 0}:${nodes.join(",")}`;
+    const known = this.#stateIds.get(key);
+    if (known !== undefined) return known;
+    const id = this.#stateNodes.length;
+    if (id >= this.grammar.limits.maxStates) throw new GrammarLimitError(`more than ${this.grammar.limits.maxStates} parser states`);
+    this.#stateNodes.push(nodes);
+    this.#stateIds.set(key, id);
+    if (id >= this.#accepting.length) this.#accepting = grow(this.#accepting);
+    this.#accepting[id] = this.#accept ? 1 : 0;
+    if ((id + 1) * 256 > this.table.length) this.table = grow(this.table);
+    return id;
+  }
+}
+
+function grow<T extends Int32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as { new (n: number): T })(a.length * 2);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,471 @@
+/**
+ * JSON Schema to grammar. Every keyword is either enforced exactly, ignored because it is an annotation, or refused
+ * with a GrammarError naming the keyword and its JSON path (in `lenient` mode dropped with a warning instead):
+ * a schema is never silently weakened. Object properties are generated in the order `properties` lists them
+ * (as OpenAI's structured outputs do), additional properties after them.
+ */
+import { DEFAULT_LIMITS, GrammarError, type GrammarLimits } from "./errors.ts";
+import { alt, cps, EMPTY, type Expr, lit, rep, seq } from "./expr.ts";
+import { type Grammar, GrammarBuilder } from "./grammar.ts";
+import { JsonRules, UNESCAPED } from "./json.ts";
+import { anyInteger, anyNumber, type Bound, integerRange, numberRange } from "./numbers.ts";
+import { regexExpr } from "./regex.ts";
+
+/** How a schema is compiled. */
+export interface SchemaOptions {
+  /** Drop keywords that cannot be enforced (with a warning) instead of refusing the schema. */
+  readonly lenient?: boolean;
+  /** Most whitespace characters between two JSON tokens (default 8). */
+  readonly maxWhitespace?: number;
+  /** Compile and runtime bounds. */
+  readonly limits?: GrammarLimits;
+  /** Prefix of every error path (e.g. `response_format.json_schema.schema`). */
+  readonly path?: string;
+}
+
+/** A compiled schema and what lenient mode dropped. */
+export interface CompiledSchema {
+  /** The grammar of the schema's instances. */
+  readonly grammar: Grammar;
+  /** One line per dropped keyword (empty unless lenient). */
+  readonly warnings: readonly string[];
+}
+
+/** Default cap on whitespace between tokens. */
+export const DEFAULT_MAX_WHITESPACE = 8;
+
+type Schema = Record<string, unknown>;
+
+const ANNOTATIONS = new Set(["$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions"]);
+const SUPPORTED = new Set(["type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "properties", "required", "additionalProperties",
+  "items", "prefixItems", "additionalItems", "minItems", "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
+  "exclusiveMinimum", "exclusiveMaximum"]);
+const TYPES = ["null", "boolean", "object", "array", "string", "integer", "number"] as const;
+type TypeName = (typeof TYPES)[number];
+const KEYWORD_TYPES: Record<string, TypeName[]> = {
+  properties: ["object"], required: ["object"], additionalProperties: ["object"],
+  items: ["array"], prefixItems: ["array"], additionalItems: ["array"], minItems: ["array"], maxItems: ["array"],
+  minLength: ["string"], maxLength: ["string"], pattern: ["string"], format: ["string"],
+  minimum: ["integer", "number"], maximum: ["integer", "number"], exclusiveMinimum: ["integer", "number"], exclusiveMaximum: ["integer", "number"],
+};
+
+/** Formats as patterns over unescaped string characters. */
+const FORMATS: Record<string, string> = {
+  date: "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])",
+  time: "([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
+  "date-time": "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
+  email: "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+",
+  uuid: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+  uri: "[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?#@!$&'()*+,;=%\\[\\]-]+",
+  ipv4: "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}",
+};
+
+/** The supported `format` values (documented; anything else is refused). */
+export const SUPPORTED_FORMATS: readonly string[] = Object.keys(FORMATS);
+
+/** Compiles a JSON Schema (draft 2020-12 subset; draft-7 tuples and draft-4 boolean exclusives accepted). */
+export function schemaGrammar(schema: unknown, options: SchemaOptions = {}): CompiledSchema {
+  const compiler = new SchemaCompiler(schema, options);
+  const root = compiler.b.rule("root");
+  const ws = compiler.json.ws;
+  compiler.b.define(root, seq(ws, compiler.visit(schema, compiler.base), ws));
+  return { grammar: compiler.b.build(root), warnings: compiler.warnings };
+}
+
+/** `{"type":"json_object"}`: any JSON object. */
+export function jsonObjectGrammar(options: SchemaOptions = {}): Grammar {
+  return schemaGrammar({ type: "object" }, options).grammar;
+}
+
+class SchemaCompiler {
+  readonly b: GrammarBuilder;
+  readonly json: JsonRules;
+  readonly warnings: string[] = [];
+  readonly refs = new Map<string, Expr>();
+  readonly base: string;
+  readonly lenient: boolean;
+  readonly merging = new Set<string>();
+
+  constructor(readonly root: unknown, options: SchemaOptions) {
+    this.b = new GrammarBuilder(options.limits ?? DEFAULT_LIMITS);
+    this.json = new JsonRules(this.b, options.maxWhitespace ?? DEFAULT_MAX_WHITESPACE);
+    this.base = options.path ?? "schema";
+    this.lenient = options.lenient === true;
+  }
+
+  fail(path: string, keyword: string | undefined, message: string): never {
+    throw new GrammarError(message, path, keyword);
+  }
+
+  /** Refuses (or in lenient mode drops, with a warning) a keyword that cannot be enforced. */
+  unsupported(path: string, keyword: string, why = "is not supported"): void {
+    if (!this.lenient) this.fail(path, keyword, `keyword "${keyword}" ${why}`);
+    this.warnings.push(`${path}: keyword "${keyword}" ${why}; dropped (lenient)`);
+  }
+
+  visit(schema: unknown, path: string): Expr {
+    this.b.checkTime();
+    if (schema === true) return this.json.value;
+    if (schema === false) return this.fail(path, undefined, "schema false accepts no value");
+    if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return this.fail(path, undefined, "a schema must be an object or a boolean");
+    const s = schema as Schema;
+    for (const k of Object.keys(s)) {
+      if (!ANNOTATIONS.has(k) && !SUPPORTED.has(k)) this.unsupported(path, k);
+    }
+    if (typeof s.$ref === "string") {
+      const rest = constraints(s, ["$ref"]);
+      if (Object.keys(rest).length === 0) return this.ref(s.$ref, `${path}.$ref`);
+      return this.visit(this.merge([rest, { allOf: [{ $ref: s.$ref }] }], path), path);
+    }
+    if (s.$ref !== undefined) return this.fail(`${path}.$ref`, "$ref", "$ref must be a string");
+    if (s.allOf !== undefined) return this.visit(this.merge([constraints(s, ["allOf"]), ...this.list(s, "allOf", path)], path), path);
+    for (const key of ["anyOf", "oneOf"] as const) {
+      if (s[key] === undefined) continue;
+      const rest = constraints(s, [key]);
+      const branches = this.list(s, key, path);
+      const other = key === "anyOf" ? "oneOf" : "anyOf";
+      if (rest[other] !== undefined) return this.fail(path, other, `"anyOf" and "oneOf" together are not supported`);
+      return alt(...branches.map((b, i) => this.visit(Object.keys(rest).length === 0 ? b : this.merge([rest, b], `${path}.${key}.${i}`), `${path}.${key}.${i}`)));
+    }
+    if (s.const !== undefined) return this.literal(s.const, s, `${path}.const`);
+    if (s.enum !== undefined) {
+      if (!Array.isArray(s.enum) || s.enum.length === 0) return this.fail(`${path}.enum`, "enum", "enum must be a non-empty array");
+      const values = s.enum.filter((v) => this.typeAllows(s, v));
+      if (values.length === 0) return this.fail(`${path}.enum`, "enum", "no enum value matches the schema's type");
+      return alt(...values.map((v, i) => this.literal(v, s, `${path}.enum.${i}`)));
+    }
+    return alt(...this.types(s, path).map((t) => this.typed(t, s, path)));
+  }
+
+  list(s: Schema, key: string, path: string): unknown[] {
+    const v = s[key];
+    if (!Array.isArray(v) || v.length === 0) return this.fail(`${path}.${key}`, key, `${key} must be a non-empty array of schemas`);
+    return v;
+  }
+
+  types(s: Schema, path: string): TypeName[] {
+    if (s.type === undefined) {
+      const implied = new Set(Object.keys(s).flatMap((k) => KEYWORD_TYPES[k] ?? []));
+      return implied.size === 0 ? [...TYPES].filter((t) => t !== "integer") : TYPES.filter((t) => implied.has(t));
+    }
+    const list = Array.isArray(s.type) ? s.type : [s.type];
+    for (const t of list) if (!TYPES.includes(t as TypeName)) this.fail(`${path}.type`, "type", `unknown type ${JSON.stringify(t)}`);
+    const types = list as TypeName[];
+    return types.includes("number") ? types.filter((t) => t !== "integer") : types;
+  }
+
+  typeAllows(s: Schema, value: unknown): boolean {
+    if (s.type === undefined) return true;
+    const types = Array.isArray(s.type) ? s.type : [s.type];
+    return types.some((t) => jsonType(value) === t || (t === "number" && jsonType(value) === "integer"));
+  }
+
+  literal(value: unknown, s: Schema, path: string): Expr {
+    if (!this.typeAllows(s, value)) this.fail(path, "const", "value does not match the schema's type");
+    return lit(JSON.stringify(value));
+  }
+
+  typed(t: TypeName, s: Schema, path: string): Expr {
+    switch (t) {
+      case "null": return lit("null");
+      case "boolean": return alt(lit("true"), lit("false"));
+      case "string": return this.string(s, path);
+      case "integer": return this.integer(s, path);
+      case "number": return this.number(s, path);
+      case "object": return this.object(s, path);
+      case "array": return this.array(s, path);
+    }
+  }
+
+  count(s: Schema, key: string, path: string): number | undefined {
+    const v = s[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) return this.fail(`${path}.${key}`, key, `${key} must be a non-negative integer`);
+    return v;
+  }
+
+  string(s: Schema, path: string): Expr {
+    const min = this.count(s, "minLength", path) ?? 0;
+    const max = this.count(s, "maxLength", path) ?? Infinity;
+    if (max < min) this.fail(`${path}.maxLength`, "maxLength", "maxLength is below minLength");
+    const { json } = this;
+    const shaped = (key: string, pattern: string): Expr => {
+      if (s.minLength !== undefined || s.maxLength !== undefined) {
+        this.unsupported(`${path}.${s.minLength !== undefined ? "minLength" : "maxLength"}`, s.minLength !== undefined ? "minLength" : "maxLength", `cannot be combined with "${key}"`);
+      }
+      return json.quoted(regexExpr(pattern, { mode: key === "format" ? "full" : "search", within: UNESCAPED, filler: json.char, path: `${path}.${key}` }));
+    };
+    if (s.format !== undefined) {
+      const pattern = typeof s.format === "string" ? FORMATS[s.format] : undefined;
+      if (pattern === undefined) {
+        this.unsupported(`${path}.format`, "format", `value ${JSON.stringify(s.format)} is not supported (supported: ${SUPPORTED_FORMATS.join(", ")})`);
+      } else {
+        if (s.pattern !== undefined) this.unsupported(`${path}.pattern`, "pattern", 'cannot be combined with "format"');
+        return shaped("format", pattern);
+      }
+    }
+    if (s.pattern !== undefined) {
+      if (typeof s.pattern !== "string") return this.fail(`${path}.pattern`, "pattern", "pattern must be a string");
+      return shaped("pattern", s.pattern);
+    }
+    return json.string(min, max);
+  }
+
+  bounds(s: Schema, path: string, integer: boolean): { lo: Bound; hi: Bound } | undefined {
+    const read = (key: string): number | undefined => {
+      const v = s[key];
+      if (v === undefined || typeof v === "boolean") return undefined;
+      if (typeof v !== "number" || !Number.isFinite(v)) return this.fail(`${path}.${key}`, key, `${key} must be a number`);
+      if (!Number.isSafeInteger(Math.trunc(v)) || Math.abs(v) > 1e15) return this.fail(`${path}.${key}`, key, `${key} beyond ±1e15 is not supported`);
+      return v;
+    };
+    const min = read("minimum"), max = read("maximum");
+    const xmin = s.exclusiveMinimum === true ? min : read("exclusiveMinimum");
+    const xmax = s.exclusiveMaximum === true ? max : read("exclusiveMaximum");
+    let lo: Bound = { value: -Infinity, exclusive: false }, hi: Bound = { value: Infinity, exclusive: false };
+    if (min !== undefined && s.exclusiveMinimum !== true) lo = { value: min, exclusive: false };
+    if (xmin !== undefined && xmin >= lo.value) lo = { value: xmin, exclusive: true };
+    if (max !== undefined && s.exclusiveMaximum !== true) hi = { value: max, exclusive: false };
+    if (xmax !== undefined && xmax <= hi.value) hi = { value: xmax, exclusive: true };
+    if (lo.value === -Infinity && hi.value === Infinity) return undefined;
+    if (integer) {
+      const a = lo.exclusive ? Math.floor(lo.value) + 1 : Math.ceil(lo.value);
+      const b = hi.exclusive ? Math.ceil(hi.value) - 1 : Math.floor(hi.value);
+      if (a > b) this.fail(path, "minimum", "no integer satisfies minimum/maximum");
+      return { lo: { value: a, exclusive: false }, hi: { value: b, exclusive: false } };
+    }
+    for (const [key, b] of [["minimum", lo], ["maximum", hi]] as const) {
+      if (Number.isFinite(b.value) && !Number.isInteger(b.value)) {
+        this.unsupported(`${path}.${b.exclusive ? `exclusive${key[0]!.toUpperCase()}${key.slice(1)}` : key}`, key, "with a non-integer bound on a number is not expressible");
+        return undefined;
+      }
+    }
+    if (lo.value > hi.value || (lo.value === hi.value && (lo.exclusive || hi.exclusive))) this.fail(path, "minimum", "no number satisfies minimum/maximum");
+    return { lo, hi };
+  }
+
+  integer(s: Schema, path: string): Expr {
+    const b = this.bounds(s, path, true);
+    return b ? integerRange(b.lo.value, b.hi.value) : anyInteger();
+  }
+
+  number(s: Schema, path: string): Expr {
+    const b = this.bounds(s, path, false);
+    return b ? numberRange(b.lo, b.hi) : anyNumber();
+  }
+
+  /** A rule for `expr` so it can be referenced several times without copying. */
+  named(hint: string, expr: Expr): Expr {
+    const id = this.b.fresh(hint);
+    this.b.define(id, expr);
+    return this.b.ref(id);
+  }
+
+  object(s: Schema, path: string): Expr {
+    const { json } = this;
+    const { ws } = json;
+    const props = (s.properties ?? {}) as Schema;
+    if (typeof props !== "object" || props === null || Array.isArray(props)) return this.fail(`${path}.properties`, "properties", "properties must be an object");
+    const required = s.required ?? [];
+    if (!Array.isArray(required) || required.some((r) => typeof r !== "string")) return this.fail(`${path}.required`, "required", "required must be an array of strings");
+    const additional = s.additionalProperties ?? true;
+    const entries = Object.entries(props);
+    for (const name of required as string[]) {
+      if (!(name in props)) {
+        if (additional === false) this.fail(`${path}.required`, "required", `"${name}" is required but not in properties and additionalProperties is false`);
+        entries.push([name, additional]);
+      }
+    }
+    const names = entries.map(([name]) => name);
+    const sep = seq(ws, lit(","), ws);
+    const kv = entries.map(([name, sub]) => seq(lit(JSON.stringify(name)), ws, lit(":"), ws, this.visit(sub, `${path}.properties.${name}`)));
+    const extra = additional === false ? undefined
+      : seq(json.quoted(this.keyNotIn(names, `${path}.additionalProperties`)), ws, lit(":"), ws, this.visit(additional, `${path}.additionalProperties`));
+    const isRequired = entries.map(([name]) => (required as string[]).includes(name));
+    const n = entries.length;
+    // rest[i]: members i.. after at least one was written (each starts with a comma); first[i]: the first member is i or later.
+    const rest: Expr[] = new Array<Expr>(n + 1);
+    rest[n] = extra ? this.named("more", rep(seq(sep, extra), 0, Infinity)) : EMPTY;
+    for (let i = n - 1; i >= 0; i--) {
+      const withIt = seq(sep, kv[i]!, rest[i + 1]!);
+      rest[i] = this.named("rest", isRequired[i] ? withIt : alt(withIt, rest[i + 1]!));
+    }
+    let first: Expr | undefined = extra ? seq(extra, rest[n]!) : undefined;
+    for (let i = n - 1; i >= 0; i--) {
+      const withIt = seq(kv[i]!, rest[i + 1]!);
+      first = this.named("members", isRequired[i] || !first ? withIt : alt(withIt, first));
+    }
+    const parts: Expr[] = [];
+    if (!isRequired.includes(true)) parts.push(seq(lit("{"), ws, lit("}")));
+    if (first) parts.push(seq(lit("{"), ws, first, ws, lit("}")));
+    return alt(...parts);
+  }
+
+  /** String content that is none of `names` (so an additional property never repeats a declared one). */
+  keyNotIn(names: readonly string[], path: string): Expr {
+    const { json } = this;
+    if (names.length === 0) return rep(json.char, 0, Infinity);
+    for (const name of names) {
+      if (/["\\\u0000-\u001f]/.test(name)) {
+        this.unsupported(path, "additionalProperties", `next to a property name that needs JSON escapes (${JSON.stringify(name)})`);
+        return rep(json.char, 0, Infinity);
+      }
+    }
+    interface Node { end: boolean; next: Map<number, Node> }
+    const root: Node = { end: false, next: new Map() };
+    for (const name of names) {
+      let node = root;
+      for (const ch of name) {
+        const cp = ch.codePointAt(0)!;
+        let child = node.next.get(cp);
+        if (!child) node.next.set(cp, (child = { end: false, next: new Map() }));
+        node = child;
+      }
+      node.end = true;
+    }
+    const anyTail = rep(json.char, 0, Infinity);
+    const escape = seq(lit("\\"), alt(cps(0x22, 0x22, 0x2f, 0x2f, 0x5c, 0x5c, 0x62, 0x62, 0x66, 0x66, 0x6e, 0x6e, 0x72, 0x72, 0x74, 0x74), seq(lit("u"), rep(cps(0x30, 0x39, 0x41, 0x46, 0x61, 0x66), 4, 4))));
+    const build = (node: Node): Expr => {
+      const parts: Expr[] = [];
+      if (!node.end) parts.push(EMPTY);
+      for (const [cp, child] of node.next) parts.push(seq(cps(cp, cp), build(child)));
+      const taken = [...node.next.keys()].flatMap((cp) => [cp, cp]);
+      const others = subtract([...UNESCAPED], taken);
+      parts.push(seq(alt(cps(...others), escape), anyTail));
+      return this.named("key", alt(...parts));
+    };
+    return build(root);
+  }
+
+  array(s: Schema, path: string): Expr {
+    const { ws } = this.json;
+    const prefixSource = s.prefixItems ?? (Array.isArray(s.items) ? s.items : []);
+    if (!Array.isArray(prefixSource)) return this.fail(`${path}.prefixItems`, "prefixItems", "prefixItems must be an array of schemas");
+    const itemsKey = Array.isArray(s.items) ? "additionalItems" : "items";
+    const itemSchema = (Array.isArray(s.items) ? s.additionalItems : s.items) ?? true;
+    const min = this.count(s, "minItems", path) ?? 0;
+    let max = this.count(s, "maxItems", path) ?? Infinity;
+    if (itemSchema === false) max = Math.min(max, prefixSource.length);
+    if (max < min) this.fail(path, "minItems", "minItems exceeds maxItems (or the items allowed)");
+    const prefix = prefixSource.slice(0, max === Infinity ? undefined : max).map((p, i) => this.named("item", this.visit(p, `${path}.prefixItems.${i}`)));
+    const item = max > prefix.length ? this.named("item", this.visit(itemSchema, `${path}.${itemsKey}`)) : undefined;
+    const sep = seq(ws, lit(","), ws);
+    // Elements from index k on; the first written element has no separator.
+    const from = (k: number): Expr => {
+      if (k >= max) return EMPTY;
+      const lead = k === 0 ? EMPTY : sep;
+      if (k < prefix.length) {
+        const e = seq(lead, prefix[k]!, from(k + 1));
+        return k < min ? e : rep(e, 0, 1);
+      }
+      const need = Math.max(0, min - k), room = max - k;
+      if (k > 0) return rep(seq(sep, item!), need, room);
+      const body = seq(item!, rep(seq(sep, item!), Math.max(0, need - 1), room - 1));
+      return need > 0 ? body : rep(body, 0, 1);
+    };
+    const parts: Expr[] = [];
+    if (min === 0) parts.push(seq(lit("["), ws, lit("]")));
+    if (max > 0) {
+      const first = prefix.length > 0 ? seq(prefix[0]!, from(1)) : seq(item!, rep(seq(sep, item!), Math.max(0, min - 1), max - 1));
+      parts.push(seq(lit("["), ws, first, ws, lit("]")));
+    }
+    return alt(...parts);
+  }
+
+  /** A rule per `$ref` target (so recursion works); only local refs (`#`, `#/$defs/...`). */
+  ref(ref: string, path: string): Expr {
+    const known = this.refs.get(ref);
+    if (known) return known;
+    const target = this.resolve(ref, path);
+    const id = this.b.fresh(`ref-${ref.split("/").pop() || "root"}`);
+    const expr = this.b.ref(id);
+    this.refs.set(ref, expr);
+    this.b.define(id, this.visit(target, path.replace(/\.\$ref$/, "") + ` (${ref})`));
+    return expr;
+  }
+
+  resolve(ref: string, path: string): unknown {
+    if (!ref.startsWith("#")) return this.fail(path, "$ref", `only local references ("#/...") are supported, got ${JSON.stringify(ref)}`);
+    let node: unknown = this.root;
+    for (const raw of ref.slice(1).split("/").slice(1)) {
+      const key = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
+      if (typeof node !== "object" || node === null || !(key in node)) return this.fail(path, "$ref", `reference ${JSON.stringify(ref)} does not resolve`);
+      node = (node as Schema)[key];
+    }
+    return node;
+  }
+
+  /** allOf: one schema holding every constraint of the parts (refused where two parts constrain a keyword differently). */
+  merge(parts: unknown[], path: string): Schema {
+    const out: Schema = {};
+    for (const raw of parts) {
+      if (raw === true) continue;
+      if (raw === false || typeof raw !== "object" || raw === null) return this.fail(path, "allOf", "allOf parts must be schemas (and not false)");
+      let part = raw as Schema;
+      const ref = part.$ref;
+      if (typeof ref === "string") {
+        if (this.merging.has(ref)) return this.fail(path, "allOf", `recursive reference ${ref} inside allOf is not supported`);
+        this.merging.add(ref);
+        try {
+          part = this.merge([constraints(part, ["$ref"]), this.resolve(ref, `${path}.$ref`)], path);
+        } finally {
+          this.merging.delete(ref);
+        }
+      }
+      if (part.allOf !== undefined) part = this.merge([constraints(part, ["allOf"]), ...this.list(part, "allOf", path)], path);
+      for (const [k, v] of Object.entries(part)) {
+        if (ANNOTATIONS.has(k)) continue;
+        if (!(k in out)) {
+          out[k] = v;
+          continue;
+        }
+        const cur = out[k];
+        if (k === "properties") {
+          const merged: Schema = { ...(cur as Schema) };
+          for (const [name, sub] of Object.entries(v as Schema)) merged[name] = name in merged ? { allOf: [merged[name], sub] } : sub;
+          out[k] = merged;
+        } else if (k === "required") out[k] = [...new Set([...(cur as string[]), ...(v as string[])])];
+        else if (k === "type") {
+          const a = [cur].flat() as string[], b = [v].flat() as string[];
+          const both = a.filter((t) => b.includes(t) || (t === "integer" && b.includes("number"))).concat(b.filter((t) => t === "integer" && a.includes("number")));
+          if (both.length === 0) this.fail(path, "type", `allOf parts have no type in common (${JSON.stringify(cur)} and ${JSON.stringify(v)})`);
+          out[k] = [...new Set(both)];
+        } else if (k === "minimum" || k === "minLength" || k === "minItems" || k === "exclusiveMinimum") out[k] = Math.max(cur as number, v as number);
+        else if (k === "maximum" || k === "maxLength" || k === "maxItems" || k === "exclusiveMaximum") out[k] = Math.min(cur as number, v as number);
+        else if (JSON.stringify(cur) !== JSON.stringify(v)) this.unsupported(path, k, "appears in several allOf parts with different values, which is not supported");
+      }
+    }
+    return out;
+  }
+}
+
+/** The schema without `drop` and annotations. */
+function constraints(s: Schema, drop: string[]): Schema {
+  return Object.fromEntries(Object.entries(s).filter(([k]) => !drop.includes(k) && !ANNOTATIONS.has(k)));
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+  return typeof v;
+}
+
+/** Normalized code point ranges minus single code points. */
+function subtract(ranges: number[], points: number[]): number[] {
+  let out = ranges;
+  for (let i = 0; i < points.length; i += 2) {
+    const p = points[i]!;
+    const next: number[] = [];
+    for (let j = 0; j < out.length; j += 2) {
+      const lo = out[j]!, hi = out[j + 1]!;
+      if (p < lo || p > hi) next.push(lo, hi);
+      else {
+        if (lo <= p - 1) next.push(lo, p - 1);
+        if (p + 1 <= hi) next.push(p + 1, hi);
+      }
+    }
+    out = next;
+  }
+  return out;
+}

@@ -65,6 +65,22 @@ export class JsonRules {
     return this.#value;
   }
 
+  /** Exactly `value` (enum / const), with the same bounded whitespace as any other JSON between its tokens. */
+  literal(value: unknown): Expr {
+    const { ws } = this;
+    if (Array.isArray(value)) {
+      if (value.length === 0) return seq(lit("["), ws, lit("]"));
+      return seq(lit("["), ws, ...value.flatMap((v, i) => (i === 0 ? [this.literal(v)] : [ws, lit(","), ws, this.literal(v)])), ws, lit("]"));
+    }
+    if (typeof value === "object" && value !== null) {
+      const entries = Object.entries(value);
+      if (entries.length === 0) return seq(lit("{"), ws, lit("}"));
+      const members = entries.map(([k, v]) => seq(lit(JSON.stringify(k)), ws, lit(":"), ws, this.literal(v)));
+      return seq(lit("{"), ws, ...members.flatMap((m, i) => (i === 0 ? [m] : [ws, lit(","), ws, m])), ws, lit("}"));
+    }
+    return lit(JSON.stringify(value));
+  }
+
   #rule(name: string, body: Expr): Expr {
     const id = this.b.fresh(name);
     this.b.define(id, body);

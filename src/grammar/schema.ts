@@ -162,7 +162,7 @@ class SchemaCompiler {
 
   literal(value: unknown, s: Schema, path: string): Expr {
     if (!this.typeAllows(s, value)) this.fail(path, "const", "value does not match the schema's type");
-    return lit(JSON.stringify(value));
+    return this.json.literal(value);
   }
 
   typed(t: TypeName, s: Schema, path: string): Expr {

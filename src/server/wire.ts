@@ -65,6 +65,12 @@ const samplingEntries = (limits: WireLimits) => ({
     v.pipe(v.number(), v.value(0, "logprobs are not returned: token text in logprobs would bypass the output gates")),
   ]))),
   response_format: ResponseFormat,
+  /** rsk extension: GBNF grammar the completion must match (src/grammar). */
+  grammar: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1, "grammar must not be empty"), v.maxLength(1 << 18)))),
+  /** rsk extension: regex the whole completion must match. */
+  regex: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1, "regex must not be empty"), v.maxLength(1 << 14)))),
+  /** rsk extension: `lenient` drops unenforceable schema keywords (listed in x-rsk-grammar-warnings); whitespace cap between JSON tokens. */
+  grammar_options: v.optional(v.nullable(v.strictObject({ lenient: v.optional(v.boolean()), max_whitespace: v.optional(intIn(0, 64)) }))),
 });
 
 const TextPart = v.strictObject({ type: v.literal("text"), text: v.string() });

@@ -3,7 +3,8 @@
  * token chosen by rsk's sampler kernels (with the checks that fail closed), text handed to the guard.
  */
 import { basename } from "node:path";
-import { type Kernels, logitsOf } from "../../../ffi/mod.ts";
+import { type Kernels, logitsOf, maskOf } from "../../../ffi/mod.ts";
+import { GrammarMatcher, masksFor, requestConstraint } from "../../grammar/mod.ts";
 import { SamplerChain, parseSamplingConfig } from "../../sampler/mod.ts";
 import { ApiError } from "../../server/errors.ts";
 import type { ChatMessage as WireMessage } from "../../server/wire.ts";
@@ -52,11 +53,13 @@ export class LocalBackend implements Backend {
     const room = this.engine.maxPromptTokens + 1 - prompt.length;
     const requested = body.max_tokens ?? ("max_completion_tokens" in body ? body.max_completion_tokens : undefined);
     const n = body.n ?? 1;
+    const constraint = requestConstraint(body);
+    const masks = constraint && masksFor(constraint, this.engine.model.vocabularyBytes(), this.#endTokens());
     const runs = Array.from({ length: n }, (_, choice) => {
       const config = { ...sampling.config, seed: sampling.config.seed === undefined ? undefined : sampling.config.seed + choice };
       const chain = SamplerChain.create(this.kernels, this.engine.model.nVocab, config);
       if (!(chain instanceof SamplerChain)) throw new ApiError(400, chain.message, { code: "invalid_sampling" });
-      return { choice, pick: pickWith(chain) };
+      return { choice, pick: pickWith(chain, masks && new GrammarMatcher(masks)) };
     });
     const generations = runs.map(({ choice, pick }) => {
       try {
@@ -80,6 +83,18 @@ export class LocalBackend implements Backend {
     }
   }
 
+  #endTokenIds?: number[];
+
+  /** End-of-generation token ids: a grammar mask allows them exactly where the grammar accepts. */
+  #endTokens(): number[] {
+    if (!this.#endTokenIds) {
+      const { model } = this.engine;
+      this.#endTokenIds = [];
+      for (let t = 0; t < model.nVocab; t++) if (model.isEndOfGeneration(t)) this.#endTokenIds.push(t);
+    }
+    return this.#endTokenIds;
+  }
+
   #tokenize(request: BackendRequest): Int32Array {
     const { model } = this.engine;
     try {
@@ -99,10 +114,15 @@ function plainMessage(m: WireMessage): { role: string; content: string } {
   return { role: m.role, content: m.content.map((p) => (p.type === "text" ? p.text : "")).join("") };
 }
 
-/** The per-step token choice: rsk's sampler chain over llama.cpp's logits, read in place; a failed check throws. */
-function pickWith(chain: SamplerChain<number>): PickToken {
+/**
+ * The per-step token choice: rsk's sampler chain over llama.cpp's logits, read in place; a failed check throws.
+ * With a grammar, the step's mask goes to the sampler and the chosen token advances the matcher, so every
+ * completion is valid by construction (end-of-generation is only in the mask where the grammar accepts).
+ */
+function pickWith(chain: SamplerChain<number>, matcher?: GrammarMatcher): PickToken {
   return (row) => {
-    const r = chain.sample(logitsOf(row, chain.vocab));
+    const r = chain.sample(logitsOf(row, chain.vocab), matcher && maskOf(matcher.mask(), chain.vocab));
+    if (r.ok && matcher && !matcher.accept(r.token)) throw new SamplerRejected(`token ${r.token} is outside the grammar's mask`);
     if (r.ok) return r.token;
     throw new SamplerRejected("status" in r && r.status === "check" ? r.message : `sampler kernel refused the step: ${"message" in r ? r.message : String(r)}`);
   };

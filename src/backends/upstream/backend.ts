@@ -46,7 +46,9 @@ export class UpstreamBackend implements Backend {
   /** Streams one completion; returning early (block, client gone) aborts the upstream request at once. */
   async *generate(request: BackendRequest): AsyncIterable<BackendEvent> {
     const path = request.kind === "chat" ? "/chat/completions" : "/completions";
-    const body = { ...request.body, stream: true, stream_options: { include_usage: true } };
+    // rsk's grammar extensions are enforced here (src/grammar/stream.ts), not sent: OpenAI-compatible servers refuse unknown fields.
+    const { grammar: _grammar, regex: _regex, grammar_options: _options, ...forwarded } = request.body;
+    const body = { ...forwarded, stream: true, stream_options: { include_usage: true } };
     const ctl = new TimedController(request.signal, this.options.firstByteTimeoutMs);
     let started = false;
     try {

@@ -33,8 +33,22 @@ export class GrammarAutomaton {
   #accept = false;
   /** The state before any input. */
   readonly start: number;
+  /** Elements plus one never-matching terminal: the "rest of the stack" placeholder that frame analysis cuts to. */
+  readonly #elems: Int32Array;
+  readonly #sets: Uint32Array;
+  #hasCut = new Uint8Array(256);
+  /** Node standing for "whatever the stack holds below the frame": reaching it means the frame is complete. */
+  readonly cut: number;
 
   constructor(readonly grammar: Grammar) {
+    const nSets = grammar.sets.length / 8;
+    this.#sets = new Uint32Array(grammar.sets.length + 8);
+    this.#sets.set(grammar.sets);
+    this.#elems = new Int32Array(grammar.elems.length + 2);
+    this.#elems.set(grammar.elems);
+    this.#elems[grammar.elems.length] = nSets;
+    this.#elems[grammar.elems.length + 1] = END;
+    this.cut = this.#node(grammar.elems.length, -1);
     this.#stamp++;
     this.#out.length = 0;
     this.#accept = false;
@@ -66,7 +80,7 @@ export class GrammarAutomaton {
 
   /** Computes and caches one transition (the slow path behind `next` and the mask walk). */
   step(state: number, byte: number): number {
-    const { elems, sets } = this.grammar;
+    const elems = this.#elems, sets = this.#sets;
     this.#stamp++;
     this.#out.length = 0;
     this.#accept = false;
@@ -88,7 +102,7 @@ export class GrammarAutomaton {
 
   /** Pushes every terminal-topped stack reachable from continuing at `pos` with return address `parent`. */
   #expand(pos: number, parent: number): void {
-    const { elems, ruleAlts } = this.grammar;
+    const elems = this.#elems, { ruleAlts } = this.grammar;
     for (;;) {
       const e = elems[pos]!;
       if (e === END) {
@@ -132,6 +146,29 @@ export class GrammarAutomaton {
     return id;
   }
 
+  /** The state whose only stack is `node` with the stack below `depth` frames replaced by `cut` (frame analysis). */
+  frameState(node: number, depth: number): number {
+    const chain: number[] = [];
+    for (let n = node; n >= 0 && chain.length < depth; n = this.#nodeParent[n]!) chain.push(n);
+    const bottom = chain.length === depth && this.#nodeParent[chain[depth - 1]!]! >= 0 ? this.cut : -1;
+    let parent = bottom;
+    for (let i = chain.length - 1; i >= 1; i--) parent = this.#node(this.#nodePos[chain[i]!]!, parent);
+    this.#out.length = 0;
+    this.#out.push(this.#node(this.#nodePos[node]!, parent));
+    this.#accept = false;
+    return this.#intern();
+  }
+
+  /** The stacks of `state` (node ids, read-only). */
+  nodesOf(state: number): Int32Array {
+    return this.#stateNodes[state]!;
+  }
+
+  /** Whether `state` may have completed the analysed frame (holds the `cut` node). */
+  reachedCut(state: number): boolean {
+    return this.#hasCut[state] === 1;
+  }
+
   #intern(): number {
     const nodes = Int32Array.from(this.#out).sort();
     const key = `${this.#accept ? 1 : 0}:${nodes.join(",")}`;
@@ -143,6 +180,8 @@ export class GrammarAutomaton {
     this.#stateIds.set(key, id);
     if (id >= this.#accepting.length) this.#accepting = grow(this.#accepting);
     this.#accepting[id] = this.#accept ? 1 : 0;
+    if (id >= this.#hasCut.length) this.#hasCut = grow(this.#hasCut);
+    this.#hasCut[id] = nodes.includes(this.cut) ? 1 : 0;
     if ((id + 1) * 256 > this.table.length) this.table = grow(this.table);
     return id;
   }

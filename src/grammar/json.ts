@@ -13,6 +13,8 @@ export class JsonRules {
   #ws?: Expr;
   #char?: Expr;
   #value?: Expr;
+  /** One rule per length range, so every string of a schema shares its frames (and their cached masks). */
+  readonly #strings = new Map<string, Expr>();
 
   constructor(readonly b: GrammarBuilder, readonly maxWhitespace: number) {}
 
@@ -38,7 +40,10 @@ export class JsonRules {
 
   /** A string of `min`..`max` characters (code points or escapes). */
   string(min = 0, max = Infinity): Expr {
-    return this.quoted(rep(this.char, min, max));
+    const key = `${min},${max}`;
+    let rule = this.#strings.get(key);
+    if (!rule) this.#strings.set(key, (rule = this.#rule("string", this.quoted(rep(this.char, min, max)))));
+    return rule;
   }
 
   /** `{ member (, member)* }` with bounded whitespace, or `{}`. */

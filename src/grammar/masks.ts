@@ -12,6 +12,20 @@ import type { TokenTrie } from "./trie.ts";
 /** Mask bytes kept per (grammar, vocabulary) before the cache starts over. */
 const MASK_CACHE_BYTES = 64 << 20;
 
+/** Stack frames (from the top) whose token acceptance is computed once and shared across contexts. */
+const FRAME_DEPTH = 3;
+
+/** A direct trie walk visiting more nodes than this gives way to the frame path (narrow states stay direct). */
+const DIRECT_WALK_NODES = 8192;
+
+/** One frame's context-independent part of a mask. */
+interface Frame {
+  /** Tokens consumed entirely inside the frame: allowed whatever lies below it. */
+  readonly accepted: Uint32Array;
+  /** Trie node ranges [from, to) whose tokens may complete the frame and continue below it: checked per state. */
+  readonly uncertain: Int32Array;
+}
+
 /** What a mask walk costs, for benchmarks and tests. */
 export interface MaskStats {
   /** Masks computed by a trie walk. */
@@ -27,6 +41,8 @@ export class TokenMasks {
   readonly #cache = new Map<number, Uint32Array>();
   readonly #maxCached: number;
   readonly #stack: Int32Array;
+  readonly #cutSeen: Uint8Array;
+  readonly #frames = new Map<number, Frame>();
   /** Counters since creation. */
   readonly stats: MaskStats = { walks: 0, hits: 0, nodes: 0 };
   /** Mask length in 32-bit words. */
@@ -43,6 +59,7 @@ export class TokenMasks {
     this.words = Math.ceil(trie.vocab / 32);
     this.#maxCached = Math.max(16, Math.floor(MASK_CACHE_BYTES / (this.words * 4)));
     this.#stack = new Int32Array(trie.maxDepth + 1);
+    this.#cutSeen = new Uint8Array(trie.maxDepth + 1);
   }
 
   /** The allowed tokens in `state` (read-only: the array is shared through the cache). */
@@ -52,14 +69,80 @@ export class TokenMasks {
       this.stats.hits++;
       return known;
     }
-    const mask = this.compute(state, new Uint32Array(this.words));
+    const direct = this.compute(state, new Uint32Array(this.words), DIRECT_WALK_NODES);
+    const mask = direct ?? this.#fromFrames(state);
     if (this.#cache.size >= this.#maxCached) this.#cache.clear();
     this.#cache.set(state, mask);
     return mask;
   }
 
+  /**
+   * The mask of a new state from its stacks' frames: for each stack, the tokens its top FRAME_DEPTH frames consume
+   * on their own (context-independent, computed once per frame and shared by every state and nesting depth that
+   * holds it), plus the few tokens that may run past the frame, each checked against the whole state.
+   */
+  #fromFrames(state: number): Uint32Array {
+    const mask = new Uint32Array(this.words);
+    const { automaton } = this;
+    const nodes = automaton.nodesOf(state);
+    const { ids, tokenStart } = this.trie;
+    const frames = Array.from(nodes, (node) => this.#frame(automaton.frameState(node, FRAME_DEPTH)));
+    for (const f of frames) for (let w = 0; w < mask.length; w++) mask[w]! |= f.accepted[w]!;
+    for (const f of frames) {
+      for (let r = 0; r < f.uncertain.length; r += 2) {
+        for (let k = tokenStart[f.uncertain[r]!]!, end = tokenStart[f.uncertain[r + 1]!]!; k < end; k++) {
+          const t = ids[k]!;
+          if ((mask[t >>> 5]! >>> (t & 31)) & 1) continue;
+          if (automaton.walk(state, this.trie.tokenBytes(t)) !== DEAD) mask[t >>> 5]! |= 1 << (t & 31);
+        }
+      }
+    }
+    if (automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
+    this.stats.walks++;
+    return mask;
+  }
+
+  /** Tokens a frame consumes by itself, and the trie subtrees [from, to) whose tokens may leave it. */
+  #frame(frameState: number): Frame {
+    const known = this.#frames.get(frameState);
+    if (known) return known;
+    const accepted = new Uint32Array(this.words);
+    const uncertain: number[] = [];
+    const { byte, depth, skip, tokenStart, ids, size } = this.trie;
+    const automaton = this.automaton;
+    const st = this.#stack, cut = this.#cutSeen;
+    st[0] = frameState;
+    cut[0] = automaton.reachedCut(frameState) ? 1 : 0;
+    let visited = 0;
+    for (let i = 0; i < size;) {
+      visited++;
+      const d = depth[i]!;
+      const next = automaton.next(st[d - 1]!, byte[i]!);
+      if (next === DEAD) {
+        if (cut[d - 1] === 1) uncertain.push(i, skip[i]!);
+        i = skip[i]!;
+        continue;
+      }
+      st[d] = next;
+      cut[d] = cut[d - 1]! | (automaton.reachedCut(next) ? 1 : 0);
+      for (let k = tokenStart[i]!, end = tokenStart[i + 1]!; k < end; k++) {
+        const t = ids[k]!;
+        accepted[t >>> 5]! |= 1 << (t & 31);
+      }
+      i++;
+    }
+    this.stats.nodes += visited;
+    const frame = { accepted, uncertain: Int32Array.from(uncertain) };
+    if (this.#frames.size >= this.#maxCached) this.#frames.clear();
+    this.#frames.set(frameState, frame);
+    return frame;
+  }
+
   /** Walks the trie from `state` into `mask` (cleared first); the reference every faster path is checked against. */
-  compute(state: number, mask: Uint32Array): Uint32Array {
+  compute(state: number, mask: Uint32Array): Uint32Array;
+  /** The same walk, giving up (undefined) after visiting `limit` trie nodes. */
+  compute(state: number, mask: Uint32Array, limit: number): Uint32Array | undefined;
+  compute(state: number, mask: Uint32Array, limit = Infinity): Uint32Array | undefined {
     mask.fill(0);
     const { byte, depth, skip, tokenStart, ids, size } = this.trie;
     const automaton = this.automaton;
@@ -68,7 +151,7 @@ export class TokenMasks {
     let table = automaton.table;
     let visited = 0;
     for (let i = 0; i < size;) {
-      visited++;
+      if (++visited > limit) return undefined;
       const s = st[depth[i]! - 1]!;
       const b = byte[i]!;
       let next = table[s * 256 + b]!;

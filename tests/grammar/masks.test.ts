@@ -40,7 +40,7 @@ describe("token masks", () => {
         if (has(mask, t) !== expected) assert.fail(`token ${t} ${JSON.stringify(new TextDecoder().decode(piece))}: mask ${has(mask, t)}, viable ${expected}`);
       }
       assert.deepEqual(masks.mask(state), mask, "cached mask equals a fresh walk");
-    }), { numRuns: 24, seed: 5 });
+    }), { numRuns: 48, seed: 5 });
   });
 
   test("matcher: greedy-by-mask tokenization of an instance is accepted and ends only where accepting", () => {

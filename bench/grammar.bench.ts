@@ -1,0 +1,135 @@
+/**
+ * Grammar masks side by side: rsk (src/grammar, TS) and XGrammar (@mlc-ai/web-xgrammar, WASM) on the same real
+ * vocabularies (cl100k_base, o200k_base) and JSON Schemas. For each schema a valid document is tokenized with the
+ * vocabulary's own tokenizer and replayed: before every token the next mask is computed and timed, then the token
+ * is accepted. "cold" = freshly compiled grammar (no state seen before), "warm" = the same document again on the
+ * same compiled grammar (rsk's per-state mask cache, XGrammar's own caches). Compile = schema to a matcher ready
+ * for its first mask; first mask = compile + the first mask. Results: bench/results/grammar.json.
+ * Run: `npm run bench:grammar` (Bun) or `deno run -A bench/grammar.bench.ts`.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { encode as encodeCl100k } from "gpt-tokenizer/encoding/cl100k_base";
+import { encode as encodeO200k } from "gpt-tokenizer/encoding/o200k_base";
+import { GrammarCompiler, GrammarMatcher as XgMatcher, TokenizerInfo } from "@mlc-ai/web-xgrammar";
+import { GrammarAutomaton, GrammarMatcher, schemaGrammar, TokenMasks, TokenTrie } from "../src/grammar/mod.ts";
+import { CORPUS } from "../tests/grammar/corpus.ts";
+import { realVocab, type TestVocab, type VocabName } from "../tests/grammar/vocab.ts";
+
+const SCHEMAS = ["user-profile", "order", "github-issue", "calendar-event", "tool-call-args", "log-entry", "recipe", "json-patch", "ref-tree", "package-json"];
+const VOCABS: VocabName[] = ["cl100k_base", "o200k_base"];
+
+interface Row { engine: string; vocab: string; schemas: number; steps: number; compile_p50_ms: number; first_mask_p50_ms: number; cold_p50_us: number; cold_p99_us: number; warm_p50_us: number; warm_p99_us: number; }
+
+const q = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+};
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** GPT-2 byte-to-unicode form of token bytes (XGrammar's "byte_level" vocabulary encoding). */
+function byteLevel(vocab: TestVocab): string[] {
+  const printable = new Set<number>();
+  for (let b = 0x21; b <= 0x7e; b++) printable.add(b);
+  for (let b = 0xa1; b <= 0xac; b++) printable.add(b);
+  for (let b = 0xae; b <= 0xff; b++) printable.add(b);
+  const table: string[] = [];
+  let extra = 0;
+  for (let b = 0; b < 256; b++) table[b] = String.fromCodePoint(printable.has(b) ? b : 256 + extra++);
+  const out: string[] = [];
+  for (let t = 0; t + 1 < vocab.offsets.length; t++) {
+    out.push(t === vocab.eos ? "<|endoftext|>" : Array.from(vocab.bytes.subarray(vocab.offsets[t]!, vocab.offsets[t + 1]!), (b) => table[b]!).join(""));
+  }
+  return out;
+}
+
+function documents(name: VocabName): { schema: Record<string, unknown>; tokens: number[] }[] {
+  const encode = name === "cl100k_base" ? encodeCl100k : encodeO200k;
+  return SCHEMAS.map((n) => {
+    const entry = CORPUS.find((c) => c.name === n)!;
+    return { schema: entry.schema, tokens: encode(JSON.stringify(entry.valid[0])) };
+  });
+}
+
+function runRsk(vocab: TestVocab, docs: ReturnType<typeof documents>): Row {
+  const trie = TokenTrie.of(vocab);
+  const compile: number[] = [], first: number[] = [], cold: number[] = [], warm: number[] = [];
+  for (const doc of docs) {
+    const t0 = performance.now();
+    const automaton = new GrammarAutomaton(schemaGrammar(doc.schema).grammar);
+    const masks = new TokenMasks(automaton, trie, [vocab.eos]);
+    const t1 = performance.now();
+    compile.push(t1 - t0);
+    for (const [pass, out] of [[0, cold], [1, warm]] as const) {
+      const m = new GrammarMatcher(masks);
+      for (const token of doc.tokens) {
+        const s = performance.now();
+        m.mask();
+        const e = performance.now();
+        out.push((e - s) * 1000);
+        if (pass === 0 && out.length === 1 + cold.length - 1 && m.tokens === 0) first.push(e - t0);
+        if (!m.accept(token)) throw new Error(`rsk refused token ${token}`);
+      }
+    }
+  }
+  return { engine: "rsk (TS)", vocab: "", schemas: docs.length, steps: cold.length, compile_p50_ms: r2(q(compile, 0.5)), first_mask_p50_ms: r2(q(first, 0.5)), cold_p50_us: r2(q(cold, 0.5)), cold_p99_us: r2(q(cold, 0.99)), warm_p50_us: r2(q(warm, 0.5)), warm_p99_us: r2(q(warm, 0.99)) };
+}
+
+async function runXGrammar(vocab: TestVocab, docs: ReturnType<typeof documents>): Promise<Row> {
+  const info = await TokenizerInfo.createTokenizerInfo(byteLevel(vocab), "byte_level", false, undefined, [vocab.eos]);
+  const compiler = await GrammarCompiler.createGrammarCompiler(info, false);
+  const compile: number[] = [], first: number[] = [], cold: number[] = [], warm: number[] = [];
+  for (const doc of docs) {
+    const t0 = performance.now();
+    const compiled = await compiler.compileJSONSchema(JSON.stringify(doc.schema), true, undefined, undefined, true, 8);
+    const t1 = performance.now();
+    compile.push(t1 - t0);
+    for (const pass of [0, 1]) {
+      const out = pass === 0 ? cold : warm;
+      const m = await XgMatcher.createGrammarMatcher(compiled);
+      let firstDone = false;
+      for (const token of doc.tokens) {
+        const s = performance.now();
+        await m.getNextTokenBitmask();
+        const e = performance.now();
+        out.push((e - s) * 1000);
+        if (pass === 0 && !firstDone) {
+          first.push(e - t0);
+          firstDone = true;
+        }
+        if (!m.acceptToken(token)) throw new Error(`xgrammar refused token ${token}`);
+      }
+      m.dispose();
+    }
+    compiled.dispose();
+  }
+  compiler.dispose();
+  info.dispose();
+  return { engine: "XGrammar (web-xgrammar WASM)", vocab: "", schemas: docs.length, steps: cold.length, compile_p50_ms: r2(q(compile, 0.5)), first_mask_p50_ms: r2(q(first, 0.5)), cold_p50_us: r2(q(cold, 0.5)), cold_p99_us: r2(q(cold, 0.99)), warm_p50_us: r2(q(warm, 0.5)), warm_p99_us: r2(q(warm, 0.99)) };
+}
+
+const rows: Row[] = [];
+for (const name of VOCABS) {
+  const vocab = realVocab(name);
+  const docs = documents(name);
+  const trieStart = performance.now();
+  TokenTrie.of(vocab);
+  console.log(`${name}: V=${vocab.offsets.length - 1}, trie built in ${(performance.now() - trieStart).toFixed(0)} ms (once per vocabulary)`);
+  rows.push({ ...runRsk(vocab, docs), vocab: name });
+  rows.push({ ...(await runXGrammar(vocab, docs)), vocab: name });
+}
+console.table(rows);
+
+const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
+const result = { suite: "grammar", runtime, date: new Date().toISOString(), schemas: SCHEMAS, rows };
+mkdirSync(new URL("./results/latest/", import.meta.url), { recursive: true });
+writeFileSync(new URL(`./results/latest/grammar-${runtime}.json`, import.meta.url), JSON.stringify(result, null, 2));
+if (process.argv.includes("--save")) writeFileSync(new URL(`./results/grammar${runtime === "bun" ? "" : "-deno"}.json`, import.meta.url), JSON.stringify(result, null, 2));
+if (process.argv.includes("--check")) {
+  const budget = (JSON.parse(readFileSync(new URL("./budgets.json", import.meta.url), "utf8")) as { grammar?: { warm_p50_us_max: number; cold_p99_us_max: number } }).grammar;
+  const ours = rows.filter((r) => r.engine.startsWith("rsk"));
+  const over = budget ? ours.filter((r) => r.warm_p50_us > budget.warm_p50_us_max * 1.1 || r.cold_p99_us > budget.cold_p99_us_max * 1.1) : [];
+  if (over.length > 0) {
+    console.error(`grammar over budget: ${JSON.stringify(over)}`);
+    process.exit(1);
+  }
+}

@@ -66,6 +66,8 @@ export { PolicySchema, type PolicyFile } from "./policy/schema.ts";
 export { UpstreamBackend, type UpstreamOptions } from "./backends/upstream/backend.ts";
 export type { Backend, BackendEvent, BackendRequest, ModelCard } from "./backends/types.ts";
 export * from "./gates/mod.ts";
+export { compileConstraint, GrammarError, GrammarMatcher, masksFor, parseGbnf, regexGrammar, schemaGrammar, type Constraint, type ConstraintSpec } from "./grammar/mod.ts";
+export { zodResponseFormat } from "./grammar/zod.ts";
 export { accessControl, type AccessOptions, type Caller } from "./auth/access.ts";
 export { Authenticator, hashKey, type Principal } from "./auth/authenticator.ts";
 export { loadAuthFile, AuthFileSchema, type AuthFile } from "./auth/file.ts";

@@ -216,6 +216,8 @@ class SchemaCompiler {
       const v = s[key];
       if (v === undefined || typeof v === "boolean") return undefined;
       if (typeof v !== "number" || !Number.isFinite(v)) return this.fail(`${path}.${key}`, key, `${key} must be a number`);
+      // Zod 4 writes the safe-integer range as bounds of every int(): no constraint a JSON integer could break usefully.
+      if (key.toLowerCase().endsWith("minimum") ? v <= -Number.MAX_SAFE_INTEGER : v >= Number.MAX_SAFE_INTEGER) return undefined;
       if (!Number.isSafeInteger(Math.trunc(v)) || Math.abs(v) > 1e15) return this.fail(`${path}.${key}`, key, `${key} beyond ±1e15 is not supported`);
       return v;
     };

@@ -109,3 +109,16 @@ describe("limits", () => {
     assert.equal(compileConstraint(spec), compileConstraint(spec));
   });
 });
+
+describe("zod in the plugin API", () => {
+  test("a Zod 4 schema becomes a strict response_format the compiler enforces", async () => {
+    const { z } = await import("zod");
+    const { zodResponseFormat } = await import("../../src/mod.ts");
+    const format = zodResponseFormat("person", z.object({ name: z.string().max(5), age: z.number().int(), role: z.enum(["a", "b"]), tags: z.array(z.string()).optional() }));
+    assert.equal(format.json_schema.strict, true);
+    const { grammar } = schemaGrammar(format.json_schema.schema);
+    assert.ok(accepts(grammar, '{"name":"Ada","age":-3,"role":"b","tags":["x"]}'));
+    assert.ok(!accepts(grammar, '{"name":"Ada","age":1.5,"role":"b"}'));
+    assert.ok(!accepts(grammar, '{"name":"Ada","age":3,"role":"c"}'));
+  });
+});

@@ -28,11 +28,15 @@ export interface Target {
 
 const decoder = new TextDecoder();
 
+/** Longest a single request may take before the client gives up on it (keeps every scenario bounded). */
+export const REQUEST_LIMIT_MS = 60_000;
+
 /** Sends one streamed chat completion and reads it to the end (or until `abortAfterEvents` content events). */
 export async function streamOnce(target: Target, model: string, abortAfterEvents?: number): Promise<StreamResult> {
   const t0 = performance.now();
   const ctl = new AbortController();
   const result: StreamResult = { status: 0, ttftMs: undefined, totalMs: 0, events: 0, gapsMs: [], error: undefined, aborted: false };
+  const limit = setTimeout(() => ctl.abort(new Error(`client gave up after ${REQUEST_LIMIT_MS} ms`)), REQUEST_LIMIT_MS);
   try {
     const res = await fetch(`${target.url}/chat/completions`, {
       method: "POST",
@@ -77,6 +81,8 @@ export async function streamOnce(target: Target, model: string, abortAfterEvents
     if (!done && !result.aborted && !result.error) result.error = "no [DONE]";
   } catch (err) {
     if (!result.aborted) result.error = err instanceof Error ? err.message : String(err);
+  } finally {
+    clearTimeout(limit);
   }
   result.totalMs = performance.now() - t0;
   return result;

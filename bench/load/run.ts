@@ -1,7 +1,8 @@
 /**
  * Load harness (seed 004's method): the same scenarios against rsk and against Portkey's gateway, both in front of
  * the same fast scripted upstream, each a separate process on loopback. Bounded in count and time; not part of
- * `npm test`. `npm run bench:load [-- <scenario>...]`; writes bench/results/load.json.
+ * `npm test`. `npm run bench:load [-- <scenario>...]` (the script raises Bun's 256-connection fetch limit, which
+ * would otherwise cap the client); writes bench/results/load.json.
  * Scenarios: saturation, steady500, hold4096, convoy, abortStorm.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -97,17 +98,17 @@ async function convoy(gw: Served) {
   };
 }
 
-/** Two rounds of 1,000 streams where every other client disconnects after 3 events: slots back to 0, RSS flat. */
+/** Three rounds of 1,000 streams where every other client disconnects after 3 events: slots back to 0, RSS flat. */
 async function abortStorm(gw: Served, clients = 1000) {
   const rounds = [];
-  for (let round_ = 0; round_ < 2; round_++) {
+  for (let round_ = 0; round_ < 3; round_++) {
     const results = await Promise.all(Array.from({ length: clients }, (_, i) => streamOnce(gw.target, "t100-d10", i % 2 === 0 ? 3 : undefined)));
     await sleep(500);
     const status = await fetch(`${gw.target.url}/rsk/status`).then((r) => (r.ok ? r.json() : undefined), () => undefined) as { slots: { inUse: number }; queue: { depth: number } } | undefined;
     const kept = results.filter((r) => !r.aborted);
     rounds.push({ aborted: results.length - kept.length, completedErrors: kept.filter((r) => r.error).length, slotsInUseAfter: status?.slots.inUse, queueDepthAfter: status?.queue.depth, rssMb: round(rssMb(gw.pid), 1) });
   }
-  return { clients, rounds, rssGrowthMb: round(rounds[1]!.rssMb - rounds[0]!.rssMb, 1) };
+  return { clients, rounds, rssGrowthAfterWarmupMb: round(rounds[2]!.rssMb - rounds[1]!.rssMb, 1) };
 }
 
 type Buckets = Map<number, number>;
@@ -134,6 +135,15 @@ function waitQuantiles(before: Buckets, after: Buckets) {
   return { admissions: total, p50: bound(0.5), p99: bound(0.99), p999: bound(0.999) };
 }
 
+/** rsk/Portkey ratios of the headline numbers both runs report (throughput: higher is better; the rest: lower). */
+function ratios(rsk: unknown, portkey: unknown) {
+  type Run = { requestsPerSecond?: number; achievedRps?: number; rssPeakMb?: number; ttftMs?: { p99: number } };
+  const a = rsk as Run;
+  const b = portkey as Run;
+  const r = (x: number | undefined, y: number | undefined) => (x && y ? round(x / y, 2) : undefined);
+  return { throughput: r(a.requestsPerSecond, b.requestsPerSecond), ttftP99: r(a.ttftMs?.p99, b.ttftMs?.p99), rssPeak: r(a.rssPeakMb, b.rssPeakMb) };
+}
+
 const SCENARIOS = { saturation, steady500: steady, hold4096: hold, convoy, abortStorm } as const;
 type Scenario = keyof typeof SCENARIOS;
 
@@ -147,7 +157,7 @@ try {
     for (const [label, launch] of [["rsk", startRsk], ["portkey", startPortkey]] as const) {
       const gw = await launch(upstream.url);
       try {
-        console.error(`${name} on ${label}…`);
+        console.error(`${name} on ${label}… (${new Date().toISOString()})`);
         row[label] = await SCENARIOS[name](gw);
       } catch (err) {
         row[label] = { failed: err instanceof Error ? err.message : String(err) };
@@ -155,6 +165,7 @@ try {
         await gw.stop();
       }
     }
+    row.rskOverPortkey = ratios(row.rsk, row.portkey);
     out[name] = row;
     console.log(JSON.stringify({ [name]: row }));
   }

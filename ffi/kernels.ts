@@ -142,6 +142,61 @@ export function kernelError(status: number): KernelError {
 /** Instruction sets (RSK_ISA_* in rsk.h). */
 export const isaName = { 1: "scalar", 2: "avx2", 3: "avx512", 4: "wasm-simd128", 5: "typescript" } as const;
 
+/** A token trie flattened for `rsk_trie_walk` (layout in rsk.h); built once per vocabulary by src/grammar/trie.ts. */
+export interface FlatTrie {
+  /** (size + 1) * 3 ints: [byte | depth << 8, index past the subtree, first token slot] per node, plus a closing node. */
+  readonly nodes: Int32Array;
+  /** Token ids in trie order (the slots `nodes` points into). */
+  readonly ids: Int32Array;
+  /** Nodes (without the closing one). */
+  readonly size: number;
+  /** Longest token in bytes (the walk's stack depth). */
+  readonly maxDepth: number;
+  /** Tokens in the vocabulary (the mask has ceil(vocab / 32) words). */
+  readonly vocab: number;
+}
+
+/** How big a walker's buffers are: a walk that needs more falls back to the caller's own walk. */
+export interface WalkerCapacity {
+  /** Table rows (distinct parser states one walk may meet). */
+  readonly rows: number;
+  /** Ints for recorded [from, to) node ranges. */
+  readonly ranges: number;
+}
+
+/**
+ * Buffers and the call of `rsk_trie_walk` over one loaded trie. The accessors return views into the memory the
+ * kernel reads (WASM: its linear memory, re-taken after a memory growth), so the caller fills them in place.
+ */
+export interface TrieWalker {
+  /** The trie this walker reads. */
+  readonly trie: FlatTrie;
+  /** Buffer sizes. */
+  readonly capacity: WalkerCapacity;
+  /** rows * 256 transition entries (0 unknown, -1 refused, next row + 1). */
+  table(): Int32Array;
+  /** Per row, bit 0: the row completes the analysed frame. */
+  flags(): Int32Array;
+  /** RSK_WALK_* slots followed by the row stack. */
+  cursor(): Int32Array;
+  /** Recorded [from, to) node ranges. */
+  ranges(): Int32Array;
+  /** The output mask (ceil(vocab / 32) words; the caller clears it). */
+  mask(): Uint32Array;
+  /** One `rsk_trie_walk` call over the first `rows` rows; returns its status. */
+  walk(rows: number): number;
+}
+
+/** Slots and statuses of `rsk_trie_walk` (RSK_WALK_* in rsk.h). */
+export const walk = {
+  node: 0, visited: 1, limit: 2, state: 3, byte: 4, ranges: 5, stack: 8, cut: 1 << 30, done: 0, need: 1, limited: 2,
+} as const;
+
+/** Cursor ints a walker over `trie` needs. */
+export function cursorLength(trie: FlatTrie): number {
+  return walk.stack + trie.maxDepth + 2;
+}
+
 /** The sampler and mask kernels, one implementation per backend. */
 export interface Kernels {
   /** Which implementation this is. */
@@ -164,6 +219,8 @@ export interface Kernels {
   uniform(seed: number, step: number): number;
   /** Bare call into the implementation (FFI / WASM boundary baseline for benchmarks). */
   noop(x: number): number;
+  /** A walker over `trie` (WASM: the trie is copied into its memory once per walker). */
+  trieWalker(trie: FlatTrie, capacity: WalkerCapacity): TrieWalker;
 }
 
 /** io slots of rsk_sample (RSK_IO_* in rsk.h). */

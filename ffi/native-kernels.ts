@@ -2,6 +2,7 @@
 import { type Kernels, type Logits, checkSameWords, checkShapes, decodeDraw, encodeParams, io, isaName, kernelError, packTokens } from "./kernels.ts";
 import type { NativeLibrary } from "./native.ts";
 import type { rskSymbols } from "./symbols.ts";
+import { arrayWalker } from "./walker.ts";
 
 /** Binds an opened librsk; buffers are grown once and reused, so steady-state calls allocate nothing big. */
 export function nativeKernels(lib: NativeLibrary<typeof rskSymbols>): Kernels {
@@ -56,6 +57,12 @@ export function nativeKernels(lib: NativeLibrary<typeof rskSymbols>): Kernels {
     },
     uniform: (seed, step) => c.rsk_uniform(seed % 4294967296, Math.floor(seed / 4294967296), step),
     noop: (x) => c.rsk_noop(x),
+    trieWalker: (trie, capacity) =>
+      arrayWalker(trie, capacity, (rows, b) =>
+        c.rsk_trie_walk(
+          trie.nodes, trie.size, trie.ids, trie.ids.length, b.table, rows, b.flags, b.cursor, b.cursor.length, b.mask,
+          b.mask.length, b.ranges, b.ranges.length,
+        )),
   };
 }
 

@@ -2,6 +2,8 @@
 import { type Kernels, type Logits, checkSameWords, checkShapes, decodeDraw, encodeParams, io, kernelError, packTokens } from "./kernels.ts";
 import { referenceSample } from "./reference/chain.ts";
 import { uniform } from "./reference/math.ts";
+import { referenceTrieWalk } from "./reference/trie.ts";
+import { arrayWalker } from "./walker.ts";
 
 /** Creates the TS reference implementation. */
 export function referenceKernels(): Kernels {
@@ -47,5 +49,8 @@ export function referenceKernels(): Kernels {
     },
     uniform: (seed, step) => uniform(seed % 4294967296, Math.floor(seed / 4294967296), step),
     noop: (x) => x,
+    trieWalker: (trie, capacity) =>
+      arrayWalker(trie, capacity, (rows, b) =>
+        referenceTrieWalk(trie.nodes, trie.size, trie.ids, b.table, rows, b.flags, b.cursor, b.mask, b.ranges)),
   };
 }

@@ -14,6 +14,10 @@ export const rskSymbols = {
   rsk_mask_count: { args: ["buffer", "u32", "u32"], returns: "i32" },
   rsk_philox4x32: { args: ["buffer", "buffer", "buffer"], returns: "i32" },
   rsk_uniform: { args: ["u32", "u32", "f64"], returns: "f64" },
+  rsk_trie_walk: {
+    args: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "buffer", "buffer", "u32", "buffer", "u32", "buffer", "u32"],
+    returns: "i32",
+  },
 } as const;
 
 /** The ABI version these bindings were written for (RSK_ABI_VERSION in rsk.h). */

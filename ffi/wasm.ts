@@ -3,7 +3,8 @@
  * module's memory: logits made by `logits(V)` are read in place, other buffers are copied in per call.
  */
 import { readFileSync } from "node:fs";
-import { type Kernels, type Logits, checkSameWords, checkShapes, decodeDraw, encodeParams, io, kernelError } from "./kernels.ts";
+import { type Kernels, type Logits, checkSameWords, checkShapes, cursorLength, decodeDraw, encodeParams, io, kernelError, type TrieWalker } from "./kernels.ts";
+import { checkTrie } from "./walker.ts";
 
 /** The module's exports we call (names as in ffi/symbols.ts). */
 interface RskExports {
@@ -17,6 +18,7 @@ interface RskExports {
   rsk_mask_or(dst: number, a: number, b: number, words: number): number;
   rsk_mask_count(mask: number, words: number, vocab: number): number;
   rsk_uniform(lo: number, hi: number, step: number): number;
+  rsk_trie_walk(...args: number[]): number;
 }
 
 /** Where the committed module lives. */
@@ -60,6 +62,56 @@ export async function wasmKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<Kern
   const status = (code: number): number => {
     if (code < 0) throw new RangeError(kernelError(code).message);
     return code;
+  };
+  let walkers = 0;
+  /** Copies the trie into linear memory once and places the walk buffers after it (views re-taken on growth). */
+  const trieWalker = (trie: Parameters<Kernels["trieWalker"]>[0], capacity: Parameters<Kernels["trieWalker"]>[1]): TrieWalker => {
+    checkTrie(trie);
+    const id = `walker-${walkers++}`;
+    const words = Math.ceil(trie.vocab / 32), nCursor = cursorLength(trie);
+    const at = {
+      nodes: arena.region(`${id}-nodes`, trie.nodes.byteLength),
+      ids: arena.region(`${id}-ids`, Math.max(4, trie.ids.byteLength)),
+      table: arena.region(`${id}-table`, capacity.rows * 1024),
+      flags: arena.region(`${id}-flags`, capacity.rows * 4),
+      cursor: arena.region(`${id}-cursor`, nCursor * 4),
+      mask: arena.region(`${id}-mask`, words * 4),
+      ranges: arena.region(`${id}-ranges`, Math.max(4, capacity.ranges * 4)),
+    };
+    new Int32Array(mem(), at.nodes, trie.nodes.length).set(trie.nodes);
+    new Int32Array(mem(), at.ids, trie.ids.length).set(trie.ids);
+    let buffer: ArrayBufferLike | undefined;
+    let views: { table: Int32Array; flags: Int32Array; cursor: Int32Array; mask: Uint32Array; ranges: Int32Array } | undefined;
+    const view = () => {
+      const current = mem();
+      if (!views || buffer !== current) {
+        buffer = current;
+        views = {
+          table: new Int32Array(current, at.table, capacity.rows * 256),
+          flags: new Int32Array(current, at.flags, capacity.rows),
+          cursor: new Int32Array(current, at.cursor, nCursor),
+          mask: new Uint32Array(current, at.mask, words),
+          ranges: new Int32Array(current, at.ranges, capacity.ranges),
+        };
+      }
+      return views;
+    };
+    return {
+      trie,
+      capacity,
+      table: () => view().table,
+      flags: () => view().flags,
+      cursor: () => view().cursor,
+      ranges: () => view().ranges,
+      mask: () => view().mask,
+      walk(rows) {
+        if (!(rows >= 1 && rows <= capacity.rows)) throw new RangeError(`trie walk: ${rows} rows, capacity ${capacity.rows}`);
+        return x.rsk_trie_walk(
+          at.nodes, trie.size, at.ids, trie.ids.length, at.table, rows, at.flags, at.cursor, nCursor, at.mask, words,
+          at.ranges, capacity.ranges,
+        );
+      },
+    };
   };
   return {
     kind: "wasm",
@@ -121,5 +173,6 @@ export async function wasmKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<Kern
     maskCount: (mask, vocab) => status(x.rsk_mask_count(place("mask", mask), mask.length, vocab)),
     uniform: (seed, step) => x.rsk_uniform(seed % 4294967296, Math.floor(seed / 4294967296), step),
     noop: (v) => x.rsk_noop(v),
+    trieWalker,
   };
 }

@@ -21,6 +21,7 @@ const units: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["select.c", []],
   ["math.c", []],
   ["dispatch.c", []],
+  ["trie.c", []],
   ["scan_scalar.c", []],
   ["scan_avx2.c", ["-mavx2"]],
   ["scan_avx512.c", ["-mavx512f"]],
@@ -74,7 +75,7 @@ function buildNative(): void {
 function buildWasm(target: string): void {
   const clang = findCompiler([process.env.CLANG ?? "clang-14", "clang"]);
   if (clang === undefined) throw new Error("rsk: --wasm needs clang-14 (apt-get install -y clang-14 lld-14)");
-  const sources = ["sample.c", "select.c", "math.c", "dispatch.c", "scan_scalar.c", "scan_wasm128.c"];
+  const sources = ["sample.c", "select.c", "math.c", "dispatch.c", "trie.c", "scan_scalar.c", "scan_wasm128.c"];
   const exports = Object.keys(rskSymbols).map((name) => `-Wl,--export=${name}`);
   run(clang, [
     ...common, "--target=wasm32", "-msimd128", "-nostdlib", "-fvisibility=hidden",

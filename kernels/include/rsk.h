@@ -100,6 +100,33 @@ RSK_API int32_t rsk_philox4x32(const uint32_t *ctr, const uint32_t *key, uint32_
 /* The uniform double in [0, 1) rsk_sample draws for (seed, step). */
 RSK_API double rsk_uniform(uint32_t seed_lo, uint32_t seed_hi, double step);
 
+/*
+ * Grammar mask walk over a preorder token trie (src/grammar/trie.ts flattens it; src/grammar/walk.ts drives it).
+ * nodes: (n_nodes + 1) * RSK_TRIE_NODE_WORDS ints; node i = [byte | depth << 8, index just past its subtree, first slot
+ * in `ids` of the tokens ending at it]; the extra last node only closes the token slots. table: n_rows * 256 ints,
+ * table[row * 256 + byte] = 0 unknown, < 0 refused, else next row + 1; flags[row] bit 0: the row completes the frame
+ * being analysed (a refused byte below such a row records [node, skip) in `ranges`). Every accepted node's tokens are
+ * OR-ed into `mask` (the caller clears it). cursor: RSK_WALK_STACK + max depth + 1 ints (slots below); start with
+ * node 0, visited 0, ranges 0 and stack[0] = start row (| RSK_WALK_CUT when it completes the frame).
+ * Returns RSK_WALK_DONE, RSK_WALK_NEED (fill table[cursor[STATE] * 256 + cursor[BYTE]] and call again),
+ * RSK_WALK_LIMITED (more than cursor[LIMIT] nodes visited; 0 = no limit) or RSK_E_PARAM / RSK_E_BUFFER.
+ */
+#define RSK_TRIE_NODE_WORDS 3
+#define RSK_WALK_NODE 0     /* in/out: next node to visit */
+#define RSK_WALK_VISITED 1  /* in/out: nodes whose byte was looked up */
+#define RSK_WALK_LIMIT 2    /* in: visit budget (0 = none) */
+#define RSK_WALK_STATE 3    /* out (NEED): row of the missing transition */
+#define RSK_WALK_BYTE 4     /* out (NEED): its byte */
+#define RSK_WALK_RANGES 5   /* in/out: ints written to `ranges` */
+#define RSK_WALK_STACK 8    /* stack[d]: row after d bytes of the current path, | RSK_WALK_CUT */
+#define RSK_WALK_CUT (1 << 30)
+#define RSK_WALK_DONE 0
+#define RSK_WALK_NEED 1
+#define RSK_WALK_LIMITED 2
+RSK_API int32_t rsk_trie_walk(const int32_t *nodes, uint32_t n_nodes, const int32_t *ids, uint32_t n_ids,
+                              const int32_t *table, uint32_t n_rows, const int32_t *flags, int32_t *cursor,
+                              uint32_t n_cursor, uint32_t *mask, uint32_t n_words, int32_t *ranges, uint32_t n_ranges);
+
 /* Best instruction set this build selects on this CPU (RSK_ISA_*). */
 RSK_API int32_t rsk_isa(void);
 /* ABI version (RSK_ABI_VERSION): the FFI layer refuses a library built from other headers. */

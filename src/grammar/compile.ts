@@ -3,6 +3,8 @@
  * (kind, source, options) and its automaton (and so every parser state and transition it learns) is shared by all
  * requests; token masks are shared per (automaton, vocabulary).
  */
+import type { Kernels } from "../../ffi/kernels.ts";
+import { kernels as processKernels } from "../../ffi/mod.ts";
 import { GrammarAutomaton } from "./automaton.ts";
 import type { GrammarLimits } from "./errors.ts";
 import { parseGbnf } from "./gbnf.ts";
@@ -81,12 +83,25 @@ export function compileConstraint(spec: ConstraintSpec, options: ConstraintOptio
   return constraint;
 }
 
-/** The token masks of `constraint` over `vocabulary` (built once per pair). */
-export function masksFor(constraint: Constraint, vocabulary: VocabularyBytes, endTokens: readonly number[]): TokenMasks {
+/** The process's kernels once `ffi/mod.ts` has chosen them (asked for on the first `masksFor`). */
+let chosenKernels: Kernels | undefined;
+let asked = false;
+
+/**
+ * The token masks of `constraint` over `vocabulary` (built once per pair). New masks are walked by `kernels`, by
+ * default the process's kernels (native → WASM → TS); until their asynchronous load has finished, by the TS walk.
+ */
+export function masksFor(constraint: Constraint, vocabulary: VocabularyBytes, endTokens: readonly number[], kernels?: Kernels): TokenMasks {
+  if (!kernels && !asked) {
+    asked = true;
+    processKernels().then((k) => (chosenKernels = k), () => undefined);
+  }
+  const walkWith = kernels ?? chosenKernels;
   const trie = TokenTrie.of(vocabulary);
   let byTrie = masksByAutomaton.get(constraint.automaton);
   if (!byTrie) masksByAutomaton.set(constraint.automaton, (byTrie = new Map()));
   let masks = byTrie.get(trie);
-  if (!masks) byTrie.set(trie, (masks = new TokenMasks(constraint.automaton, trie, endTokens)));
+  if (!masks) byTrie.set(trie, (masks = new TokenMasks(constraint.automaton, trie, endTokens, walkWith)));
+  else if (walkWith && !masks.walksInKernels) masks.useKernels(walkWith);
   return masks;
 }

@@ -6,8 +6,11 @@
  * the first refused byte) and then served from a bounded cache. Generations of the same schema revisit the same
  * states, so the steady-state cost of a mask is one map lookup; a new state costs one trie walk.
  */
+import type { Kernels } from "../../ffi/kernels.ts";
+import { walk } from "../../ffi/kernels.ts";
 import { DEAD, GrammarAutomaton } from "./automaton.ts";
 import type { TokenTrie } from "./trie.ts";
+import { KernelWalk, walkerFor } from "./walk.ts";
 
 /** Mask bytes kept per (grammar, vocabulary) before the cache starts over. */
 const MASK_CACHE_BYTES = 64 << 20;
@@ -47,6 +50,8 @@ export class TokenMasks {
   readonly stats: MaskStats = { walks: 0, hits: 0, nodes: 0 };
   /** Mask length in 32-bit words. */
   readonly words: number;
+  /** The C walk (absent: the TS walk of `compute`). */
+  #walk: KernelWalk | undefined;
 
   constructor(
     /** The grammar's parser. */
@@ -55,11 +60,24 @@ export class TokenMasks {
     readonly trie: TokenTrie,
     /** End-of-generation tokens: allowed exactly in accepting states. */
     readonly endTokens: readonly number[],
+    /** Kernels whose trie walk computes new masks (native / WASM / TS reference); absent: `compute` in plain TS. */
+    kernels?: Kernels,
   ) {
+    this.#walk = kernels && new KernelWalk(automaton, walkerFor(kernels, trie));
     this.words = Math.ceil(trie.vocab / 32);
     this.#maxCached = Math.max(16, Math.floor(MASK_CACHE_BYTES / (this.words * 4)));
     this.#stack = new Int32Array(trie.maxDepth + 1);
     this.#cutSeen = new Uint8Array(trie.maxDepth + 1);
+  }
+
+  /** Whether new masks are walked by kernels (native / WASM / TS reference) rather than `compute`. */
+  get walksInKernels(): boolean {
+    return this.#walk !== undefined;
+  }
+
+  /** Walks new masks with `kernels` from now on (the masks are the same; only the speed changes). */
+  useKernels(kernels: Kernels): void {
+    this.#walk = new KernelWalk(this.automaton, walkerFor(kernels, this.trie));
   }
 
   /** The allowed tokens in `state` (read-only: the array is shared through the cache). */
@@ -69,10 +87,24 @@ export class TokenMasks {
       this.stats.hits++;
       return known;
     }
-    const direct = this.compute(state, new Uint32Array(this.words), DIRECT_WALK_NODES);
+    const direct = this.#direct(state);
     const mask = direct ?? this.#fromFrames(state);
     if (this.#cache.size >= this.#maxCached) this.#cache.clear();
     this.#cache.set(state, mask);
+    return mask;
+  }
+
+  /** The mask of `state` by one walk over at most DIRECT_WALK_NODES trie nodes (undefined: wider than that). */
+  #direct(state: number): Uint32Array | undefined {
+    const kernelWalk = this.#walk;
+    if (!kernelWalk) return this.compute(state, new Uint32Array(this.words), DIRECT_WALK_NODES);
+    const end = kernelWalk.run(state, DIRECT_WALK_NODES, false);
+    if (end === "full") return this.compute(state, new Uint32Array(this.words), DIRECT_WALK_NODES);
+    this.stats.nodes += kernelWalk.visited;
+    if (end === "limited") return undefined;
+    const mask = Uint32Array.from(kernelWalk.walker.mask());
+    if (this.automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
+    this.stats.walks++;
     return mask;
   }
 
@@ -102,10 +134,27 @@ export class TokenMasks {
     return mask;
   }
 
-  /** Tokens a frame consumes by itself, and the trie subtrees [from, to) whose tokens may leave it. */
+  /** Tokens a frame consumes by itself, and the trie subtrees [from, to) whose tokens may leave it (cached). */
   #frame(frameState: number): Frame {
     const known = this.#frames.get(frameState);
     if (known) return known;
+    const frame = this.#kernelFrame(frameState) ?? this.#tsFrame(frameState);
+    if (this.#frames.size >= this.#maxCached) this.#frames.clear();
+    this.#frames.set(frameState, frame);
+    return frame;
+  }
+
+  /** A frame by the C walk (undefined without kernels or when the walk meets too many states). */
+  #kernelFrame(frameState: number): Frame | undefined {
+    const kernelWalk = this.#walk;
+    if (!kernelWalk || kernelWalk.run(frameState, 0, true) !== "done") return undefined;
+    this.stats.nodes += kernelWalk.visited;
+    const { walker } = kernelWalk;
+    return { accepted: Uint32Array.from(walker.mask()), uncertain: walker.ranges().slice(0, walker.cursor()[walk.ranges]!) };
+  }
+
+  /** A frame by the TS walk (the reference the kernel frame walk is checked against). */
+  #tsFrame(frameState: number): Frame {
     const accepted = new Uint32Array(this.words);
     const uncertain: number[] = [];
     const { byte, depth, skip, tokenStart, ids, size } = this.trie;
@@ -132,10 +181,7 @@ export class TokenMasks {
       i++;
     }
     this.stats.nodes += visited;
-    const frame = { accepted, uncertain: Int32Array.from(uncertain) };
-    if (this.#frames.size >= this.#maxCached) this.#frames.clear();
-    this.#frames.set(frameState, frame);
-    return frame;
+    return { accepted, uncertain: Int32Array.from(uncertain) };
   }
 
   /** Walks the trie from `state` into `mask` (cleared first); the reference every faster path is checked against. */

@@ -3,6 +3,8 @@
  * subtree with one jump when the parser refuses its first byte, so shared prefixes are parsed once per mask.
  */
 
+import type { FlatTrie } from "../../ffi/kernels.ts";
+
 /** Token byte strings: token t is `bytes[offsets[t] .. offsets[t+1])` (as `LlamaModel.vocabularyBytes()` gives). */
 export interface VocabularyBytes {
   /** All token bytes back to back. */
@@ -89,6 +91,22 @@ export class TokenTrie {
       built.set(vocabulary.bytes, trie);
     }
     return trie;
+  }
+
+  #flat: FlatTrie | undefined;
+
+  /** The same trie in the one-array layout `rsk_trie_walk` reads (kernels/include/rsk.h), built on first use. */
+  get flat(): FlatTrie {
+    if (this.#flat) return this.#flat;
+    const nodes = new Int32Array((this.size + 1) * 3);
+    for (let i = 0; i < this.size; i++) {
+      nodes[i * 3] = this.byte[i]! | (this.depth[i]! << 8);
+      nodes[i * 3 + 1] = this.skip[i]!;
+      nodes[i * 3 + 2] = this.tokenStart[i]!;
+    }
+    nodes[this.size * 3 + 2] = this.tokenStart[this.size]!;
+    this.#flat = { nodes, ids: this.ids, size: this.size, maxDepth: this.maxDepth, vocab: this.vocab };
+    return this.#flat;
   }
 
   /** Bytes of token `t`. */

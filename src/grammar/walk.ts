@@ -1,0 +1,101 @@
+/**
+ * Drives the C trie walk (`rsk_trie_walk`, native or WASM; `ffi/reference/trie.ts` in TS) for one automaton. The
+ * automaton is determinized lazily, so the kernel gets a small table of only the parser states one walk meets
+ * ("rows"), pre-filled from the transitions already known; at a hole the kernel stops, we compute that transition
+ * in TS and resume it. A walk's result is the same mask as `TokenMasks.compute` (tested for all three kernels).
+ */
+import type { Kernels, TrieWalker } from "../../ffi/kernels.ts";
+import { walk } from "../../ffi/kernels.ts";
+import { DEAD, type GrammarAutomaton } from "./automaton.ts";
+import type { TokenTrie } from "./trie.ts";
+
+/** Parser states one walk may meet before it gives way to the TS walk (1 KB of table per state). */
+const WALK_ROWS = 1024;
+/** Ints of node ranges a frame walk may record. */
+const WALK_RANGES = 1 << 16;
+
+/** How a walk ended. */
+export type WalkEnd = "done" | "limited" | "full";
+
+const walkers = new WeakMap<TokenTrie, Map<Kernels, TrieWalker>>();
+
+/** The walker of `kernels` over `trie` (one per pair: for WASM the trie is copied into its memory once). */
+export function walkerFor(kernels: Kernels, trie: TokenTrie): TrieWalker {
+  let byKernels = walkers.get(trie);
+  if (!byKernels) walkers.set(trie, (byKernels = new Map()));
+  let walker = byKernels.get(kernels);
+  if (!walker) byKernels.set(kernels, (walker = kernels.trieWalker(trie.flat, { rows: WALK_ROWS, ranges: WALK_RANGES })));
+  return walker;
+}
+
+/** Kernel walks of one automaton's states (not reentrant: a walk runs to completion before the next). */
+export class KernelWalk {
+  readonly #states: number[] = [];
+  readonly #rows = new Map<number, number>();
+  #frame = false;
+  /** Trie nodes visited by the last walk. */
+  visited = 0;
+
+  constructor(
+    /** The grammar's parser. */
+    readonly automaton: GrammarAutomaton,
+    /** The kernel and its buffers. */
+    readonly walker: TrieWalker,
+  ) {}
+
+  /**
+   * Walks the trie from `state`, leaving the accepted tokens in `walker.mask()`. With `frame`, rows completing the
+   * analysed frame are flagged and the subtrees refused below them are left in `walker.ranges()` (count in
+   * `walker.cursor()[walk.ranges]`). `limit` bounds the nodes visited (0: none).
+   */
+  run(state: number, limit: number, frame: boolean): WalkEnd {
+    const { automaton, walker } = this;
+    this.#states.length = 0;
+    this.#rows.clear();
+    this.#frame = frame;
+    const cursor = walker.cursor(), table = walker.table();
+    walker.mask().fill(0);
+    cursor.fill(0);
+    cursor[walk.limit] = limit;
+    const start = this.#row(state);
+    cursor[walk.stack] = start | (frame && automaton.reachedCut(state) ? walk.cut : 0);
+    for (;;) {
+      const status = walker.walk(this.#states.length);
+      if (status === walk.need) {
+        const r = cursor[walk.state]!, b = cursor[walk.byte]!;
+        const next = automaton.next(this.#states[r]!, b);
+        const to = next === DEAD ? -1 : this.#row(next);
+        if (to === -2) return "full";
+        table[r * 256 + b] = to === -1 ? -1 : to + 1;
+        continue;
+      }
+      this.visited = cursor[walk.visited]!;
+      if (status === walk.done) return "done";
+      if (status === walk.limited) return "limited";
+      throw new Error(`rsk_trie_walk failed with status ${status} (malformed trie or table: a bug)`);
+    }
+  }
+
+  /** The row of `state`, adding it (pre-filled from the known transitions) if new; -2 when the table is full. */
+  #row(state: number): number {
+    const known = this.#rows.get(state);
+    if (known !== undefined) return known;
+    const row = this.#states.length;
+    if (row >= this.walker.capacity.rows) return -2;
+    this.#states.push(state);
+    this.#rows.set(state, row);
+    const { table: global } = this.automaton;
+    const table = this.walker.table();
+    for (let b = 0, g = state * 256, at = row * 256; b < 256; b++) {
+      const v = global[g + b]!;
+      if (v <= 0) {
+        table[at + b] = v;
+        continue;
+      }
+      const to = this.#rows.get(v - 1);
+      table[at + b] = to === undefined ? 0 : to + 1;
+    }
+    this.walker.flags()[row] = this.#frame && this.automaton.reachedCut(state) ? 1 : 0;
+    return row;
+  }
+}

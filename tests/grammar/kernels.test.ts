@@ -1,0 +1,93 @@
+/**
+ * The C trie walk (`rsk_trie_walk`) native vs WASM vs TS reference: on sampled parser states of the corpus over
+ * cl100k_base, every implementation gives the mask of the TS walk (`TokenMasks.compute`, itself checked token by
+ * token in masks.test.ts), the same frame analysis (accepted tokens, recorded ranges, nodes visited), and the same
+ * status on malformed tries and tables (the kernel checks what it reads; it never trusts an index).
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { FlatTrie } from "../../ffi/kernels.ts";
+import { walk } from "../../ffi/kernels.ts";
+import { compileConstraint, DEAD, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { KernelWalk, walkerFor } from "../../src/grammar/walk.ts";
+import { implementations, prng } from "../kernels/impls.ts";
+import { CORPUS } from "./corpus.ts";
+import { realVocab } from "./vocab.ts";
+
+const vocab = realVocab("cl100k_base");
+const trie = TokenTrie.of(vocab);
+const encoder = new TextEncoder();
+
+/** Parser states at random cuts of the corpus's valid documents. */
+function sampledStates(n: number, seed: number) {
+  const random = prng(seed);
+  const docs = CORPUS.flatMap((c) => c.valid.map((v) => ({ schema: c.schema, text: JSON.stringify(v, null, random() < 0.5 ? 1 : 0) })));
+  return Array.from({ length: n }, () => {
+    const doc = docs[Math.floor(random() * docs.length)]!;
+    const constraint = compileConstraint({ kind: "json_schema", schema: doc.schema });
+    const bytes = encoder.encode(doc.text);
+    const state = constraint.automaton.walk(constraint.automaton.start, bytes, 0, Math.floor(random() * bytes.length));
+    assert.notEqual(state, DEAD);
+    return { automaton: constraint.automaton, state };
+  });
+}
+
+describe("trie walk kernel parity (native, wasm, ts)", () => {
+  const states = sampledStates(24, 11);
+
+  test("masks equal the TS walk on sampled states, through the direct and the frame paths", () => {
+    for (const { automaton, state } of states) {
+      const reference = new TokenMasks(automaton, trie, [vocab.eos]);
+      const expected = reference.compute(state, new Uint32Array(reference.words));
+      for (const k of implementations) {
+        const masks = new TokenMasks(automaton, trie, [vocab.eos], k);
+        assert.deepEqual(masks.mask(state), expected, `${k.kind}: mask of state ${state}`);
+      }
+    }
+  });
+
+  test("frame walks: same accepted tokens, ranges and visit counts on every implementation", () => {
+    for (const { automaton, state } of states.slice(0, 8)) {
+      const frame = automaton.frameState(automaton.nodesOf(state)[0] ?? automaton.cut, 3);
+      const results = implementations.map((k) => {
+        const w = new KernelWalk(automaton, walkerFor(k, trie));
+        assert.equal(w.run(frame, 0, true), "done");
+        const n = w.walker.cursor()[walk.ranges]!;
+        return { mask: Array.from(w.walker.mask()), ranges: Array.from(w.walker.ranges().subarray(0, n)), visited: w.visited };
+      });
+      assert.deepEqual(results[1], results[0], "wasm = native");
+      assert.deepEqual(results[2], results[0], "ts = native");
+    }
+  });
+
+  test("a visit limit stops every implementation at the same node", () => {
+    const { automaton, state } = states[0]!;
+    for (const k of implementations) {
+      const w = new KernelWalk(automaton, walkerFor(k, trie));
+      const end = w.run(state, 100, false);
+      assert.equal(end, w.visited >= 100 ? "limited" : "done", k.kind);
+      if (end === "limited") assert.equal(w.visited, 100, k.kind);
+    }
+  });
+
+  test("malformed tries and tables: the same error status everywhere, no out-of-bounds access", () => {
+    const random = prng(3);
+    const tiny = TokenTrie.of({ bytes: encoder.encode("abacab"), offsets: Uint32Array.from([0, 1, 2, 4, 6]) });
+    for (let round = 0; round < 200; round++) {
+      const nodes = tiny.flat.nodes.slice();
+      nodes[Math.floor(random() * nodes.length)] = Math.floor(random() * 2 ** 32) | 0;
+      const broken: FlatTrie = { ...tiny.flat, nodes, maxDepth: 3 };
+      const statuses = implementations.map((k) => {
+        const walker = k.trieWalker(broken, { rows: 2, ranges: 2 });
+        walker.table().fill(1);
+        walker.flags().fill(round & 1);
+        walker.mask().fill(0);
+        walker.cursor().fill(0);
+        walker.cursor()[walk.stack] = round & 1 ? walk.cut : 0;
+        return [walker.walk(2), Array.from(walker.mask())];
+      });
+      assert.deepEqual(statuses[1], statuses[0], `round ${round}: wasm = native`);
+      assert.deepEqual(statuses[2], statuses[0], `round ${round}: ts = native`);
+    }
+  });
+});

@@ -5,6 +5,7 @@ import type { Backend } from "./backends/types.ts";
 import type { AccessOptions } from "./auth/access.ts";
 import { GatewayMetrics } from "./metrics/gateway.ts";
 import { PolicyStore } from "./policy/store.ts";
+import { Scheduler, type SchedulerLimits } from "./sched/scheduler.ts";
 import { createGateway } from "./server/app.ts";
 import { DEFAULT_POLICY } from "./server/config.ts";
 
@@ -24,6 +25,8 @@ export interface RskOptions {
   limits?: { maxTokens?: number; maxChoices?: number };
   /** Metric families to record into (default: a fresh set, exposed at `/metrics`). */
   metrics?: GatewayMetrics;
+  /** Admission bounds (default: 4,096 queue places, 30 s queue wait, the backend's slots or 256). */
+  admission?: Partial<SchedulerLimits>;
   /** API keys/JWT, rate limits and audit log (default: open, unlimited, unaudited). */
   access?: Omit<AccessOptions, "policies">;
 }
@@ -43,6 +46,7 @@ export function rsk(options: RskOptions): Hono {
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
     access: options.access,
     limits: { maxTokens: options.limits?.maxTokens ?? 32_768, maxChoices: options.limits?.maxChoices ?? 8 },
+    scheduler: options.admission && new Scheduler({ slots: backend.slots, ...options.admission }),
   });
 }
 
@@ -76,3 +80,5 @@ export { RedisBucketStore } from "./auth/redis-store.ts";
 export { RateLimiter, RateLimited } from "./auth/limiter.ts";
 export { AuditLog, type AuditLogOptions } from "./audit/log.ts";
 export { verifyAuditLog, verifyAuditFile, type VerifyReport } from "./audit/verify.ts";
+export { Scheduler, type SchedulerLimits, type SchedulerStatus } from "./sched/scheduler.ts";
+export { LIFECYCLE, transition, type State } from "./sched/lifecycle.ts";

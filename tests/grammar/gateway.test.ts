@@ -6,15 +6,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
-import { serve, type RunningServer } from "../../ffi/serve.ts";
-import { selectKernels } from "../../ffi/mod.ts";
-import { LocalBackend } from "../../src/backends/local/backend.ts";
-import { ensureFixtureModel, LlamaEngine } from "../../src/backends/local/mod.ts";
 import { compileConstraint, DEAD } from "../../src/grammar/mod.ts";
-import { GatewayMetrics } from "../../src/metrics/gateway.ts";
-import { PolicyStore } from "../../src/policy/store.ts";
-import { createGateway } from "../../src/server/app.ts";
 import { type Harness, startHarness } from "../server/harness.ts";
+import { type LocalHarness, startLocalHarness } from "../server/local-harness.ts";
 import { ajvValid } from "./ajv.ts";
 
 const PERMISSIVE = "policies/permissive.json";
@@ -37,24 +31,15 @@ async function post(url: string, body: object): Promise<Response> {
 }
 
 describe("structured output on the local backend", () => {
-  let backend: LocalBackend;
-  let server: RunningServer;
+  let local: LocalHarness;
   let client: OpenAI;
   let url: string;
 
   before(async () => {
-    const modelPath = await ensureFixtureModel();
-    const engine = await LlamaEngine.open({ modelPath, nSeqMax: 16, nCtxPerSequence: 512, nThreads: 1 });
-    backend = new LocalBackend(engine, await selectKernels(), modelPath);
-    const app = createGateway({ backend, policies: new PolicyStore(PERMISSIVE), metrics: new GatewayMetrics(), maxBodyBytes: 1 << 20, limits: { maxTokens: 4096, maxChoices: 16 } });
-    server = serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
-    url = `http://127.0.0.1:${server.port}/v1`;
-    client = new OpenAI({ baseURL: url, apiKey: "k", maxRetries: 0 });
+    local = await startLocalHarness({ policy: PERMISSIVE, nCtxPerSequence: 512, maxChoices: 16 });
+    ({ client, url } = local);
   });
-  after(async () => {
-    await server.close();
-    backend.engine.close();
-  });
+  after(() => local.close());
 
   test("json_schema: 16 seeds, every finished choice parses and validates", async () => {
     const res = await client.chat.completions.create({

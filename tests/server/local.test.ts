@@ -1,44 +1,16 @@
 /** The gateway on the local backend: fixture GGUF through real llama.cpp, rsk's sampler kernels, the default policy. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import OpenAI, { APIError } from "openai";
-import { serve, type RunningServer } from "../../ffi/serve.ts";
-import { selectKernels } from "../../ffi/mod.ts";
-import { LocalBackend } from "../../src/backends/local/backend.ts";
-import { ensureFixtureModel, LlamaEngine } from "../../src/backends/local/mod.ts";
-import { GatewayMetrics } from "../../src/metrics/gateway.ts";
-import { PolicyStore } from "../../src/policy/store.ts";
-import { createGateway } from "../../src/server/app.ts";
-import { DEFAULT_POLICY } from "../../src/server/config.ts";
+import { APIError } from "openai";
+import { type LocalHarness, startLocalHarness } from "./local-harness.ts";
 
 describe("gateway on the local llama.cpp backend", () => {
-  let backend: LocalBackend;
-  let server: RunningServer;
-  let client: OpenAI;
-  let url: string;
-
-  before(async () => {
-    const modelPath = await ensureFixtureModel();
-    const engine = await LlamaEngine.open({ modelPath, nSeqMax: 16, nCtxPerSequence: 256, nThreads: 1 });
-    backend = new LocalBackend(engine, await selectKernels(), modelPath);
-    const app = createGateway({
-      backend,
-      policies: new PolicyStore(DEFAULT_POLICY),
-      metrics: new GatewayMetrics(),
-      maxBodyBytes: 1 << 20,
-      limits: { maxTokens: 4096, maxChoices: 8 },
-    });
-    server = serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
-    url = `http://127.0.0.1:${server.port}/v1`;
-    client = new OpenAI({ baseURL: url, apiKey: "k", maxRetries: 0 });
-  });
-  after(async () => {
-    await server.close();
-    backend.engine.close();
-  });
+  let h: LocalHarness;
+  before(async () => (h = await startLocalHarness()));
+  after(() => h.close());
 
   const run = async (seed: number, max_tokens = 24, content = "Tell me a story.") => {
-    const stream = await client.chat.completions.create({ model: "fixture", stream: true, seed, max_tokens, messages: [{ role: "user", content }] });
+    const stream = await h.client.chat.completions.create({ model: "fixture", stream: true, seed, max_tokens, messages: [{ role: "user", content }] });
     let text = "";
     let finish: string | null = null;
     for await (const chunk of stream) {
@@ -64,21 +36,21 @@ describe("gateway on the local llama.cpp backend", () => {
     for (const s of seeds) alone.push((await run(s, 8)).text);
     const together = await Promise.all(seeds.map((s) => run(s, 8)));
     assert.deepEqual(together.map((t) => t.text), alone);
-    assert.equal(backend.engine.activeSequences, 0);
+    assert.equal(h.backend.engine.activeSequences, 0);
   });
 
   test("non-streamed, n choices, usage", { timeout: 60_000 }, async () => {
-    const res = await client.chat.completions.create({ model: "fixture", seed: 3, n: 2, max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
+    const res = await h.client.chat.completions.create({ model: "fixture", seed: 3, n: 2, max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
     assert.equal(res.choices.length, 2);
     assert.equal(res.choices[0]?.finish_reason, "length");
     assert.equal(res.usage?.completion_tokens, 16);
-    const text = await client.completions.create({ model: "fixture", seed: 3, max_tokens: 8, prompt: "Once upon a time" });
+    const text = await h.client.completions.create({ model: "fixture", seed: 3, max_tokens: 8, prompt: "Once upon a time" });
     assert.equal(text.choices.length, 1);
   });
 
   test("an aborted stream frees its sequence", { timeout: 60_000 }, async () => {
     const ctl = new AbortController();
-    const res = await fetch(`${url}/chat/completions`, {
+    const res = await fetch(`${h.url}/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "fixture", stream: true, seed: 1, max_tokens: 200, messages: [{ role: "user", content: "go" }] }),
@@ -86,15 +58,15 @@ describe("gateway on the local llama.cpp backend", () => {
     });
     const reader = res.body!.getReader();
     await reader.read();
-    assert.equal(backend.engine.activeSequences, 1);
+    assert.equal(h.backend.engine.activeSequences, 1);
     ctl.abort();
-    for (let i = 0; i < 200 && backend.engine.activeSequences > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(backend.engine.activeSequences, 0);
+    for (let i = 0; i < 200 && h.backend.engine.activeSequences > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(h.backend.engine.activeSequences, 0);
   });
 
   test("an unknown model is a 404 naming the served one", async () => {
     await assert.rejects(
-      client.chat.completions.create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] }),
+      h.client.chat.completions.create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] }),
       (e: unknown) => e instanceof APIError && e.status === 404 && e.code === "model_not_found" && /serves "fixture"/.test(e.message),
     );
   });
@@ -105,7 +77,7 @@ describe("gateway on the local llama.cpp backend", () => {
       (e: unknown) => e instanceof APIError && e.status === 400 && e.code === "context_length_exceeded",
     );
     await assert.rejects(
-      client.chat.completions.create({ model: "fixture", top_k: 10_000_000, messages: [{ role: "user", content: "x" }] } as never),
+      h.client.chat.completions.create({ model: "fixture", top_k: 10_000_000, messages: [{ role: "user", content: "x" }] } as never),
       (e: unknown) => e instanceof APIError && e.status === 400 && /top_k/.test(e.message),
     );
   });

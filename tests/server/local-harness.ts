@@ -1,0 +1,57 @@
+/** Starts a real gateway on port 0 over the local backend (fixture GGUF, real llama.cpp, rsk kernels). */
+import OpenAI from "openai";
+import { serve } from "../../ffi/serve.ts";
+import { selectKernels } from "../../ffi/mod.ts";
+import { LocalBackend } from "../../src/backends/local/backend.ts";
+import { ensureFixtureModel, LlamaEngine } from "../../src/backends/local/mod.ts";
+import { GatewayMetrics } from "../../src/metrics/gateway.ts";
+import { PolicyStore } from "../../src/policy/store.ts";
+import { createGateway } from "../../src/server/app.ts";
+import { DEFAULT_POLICY } from "../../src/server/config.ts";
+
+/** A running local gateway. */
+export interface LocalHarness {
+  /** Gateway base URL with `/v1`. */
+  url: string;
+  /** SDK client pointed at it. */
+  client: OpenAI;
+  /** The backend (engine counters for slot checks). */
+  backend: LocalBackend;
+  /** Stops the server and frees the model. */
+  close(): Promise<void>;
+}
+
+/** Options for one local harness. */
+export interface LocalHarnessOptions {
+  /** Policy file (default: the shipped default). */
+  policy?: string;
+  /** KV cells per sequence (default 256). */
+  nCtxPerSequence?: number;
+  /** Largest `n` accepted (default 8). */
+  maxChoices?: number;
+}
+
+/** Opens the fixture model (one decode thread: robust on a loaded 2-core machine) and serves it. */
+export async function startLocalHarness(options: LocalHarnessOptions = {}): Promise<LocalHarness> {
+  const modelPath = await ensureFixtureModel();
+  const engine = await LlamaEngine.open({ modelPath, nSeqMax: 16, nCtxPerSequence: options.nCtxPerSequence ?? 256, nThreads: 1 });
+  const backend = new LocalBackend(engine, await selectKernels(), modelPath);
+  const app = createGateway({
+    backend,
+    policies: new PolicyStore(options.policy ?? DEFAULT_POLICY),
+    metrics: new GatewayMetrics(),
+    maxBodyBytes: 1 << 20,
+    limits: { maxTokens: 4096, maxChoices: options.maxChoices ?? 8 },
+  });
+  const server = serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+  const url = `http://127.0.0.1:${server.port}/v1`;
+  return {
+    url,
+    client: new OpenAI({ baseURL: url, apiKey: "k", maxRetries: 0 }),
+    backend,
+    close: async () => {
+      await server.close();
+      engine.close();
+    },
+  };
+}

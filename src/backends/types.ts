@@ -1,4 +1,5 @@
 /** What every backend (upstream HTTP, local llama.cpp) produces: raw, ungated text events per choice. */
+import type { TokenRules } from "../policy/schema.ts";
 import type { ChatRequest, CompletionRequest } from "../server/wire.ts";
 
 /** Why a choice stopped, as OpenAI reports it. */
@@ -22,8 +23,8 @@ export type BackendEvent =
 
 /** A completion job for a backend, after validation and the input gate. */
 export type BackendRequest =
-  | { kind: "chat"; body: ChatRequest; signal: AbortSignal }
-  | { kind: "completion"; body: CompletionRequest; signal: AbortSignal };
+  | { kind: "chat"; body: ChatRequest; signal: AbortSignal; tokens?: TokenRules }
+  | { kind: "completion"; body: CompletionRequest; signal: AbortSignal; tokens?: TokenRules };
 
 /** A model entry for `GET /v1/models`. */
 export interface ModelCard {

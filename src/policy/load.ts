@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import * as v from "valibot";
 import { compileGates, GateCompileError, type GateSet } from "../gates/mod.ts";
-import { type PolicyFile, PolicySchema } from "./schema.ts";
+import { type PolicyFile, PolicySchema, type TokenRules } from "./schema.ts";
 
 /** A policy ready to serve: immutable, so a request holding it sees one version from start to end. */
 export interface Policy {
@@ -20,6 +20,8 @@ export interface Policy {
   readonly input: GateSet;
   /** Gates over generated text. */
   readonly output: GateSet;
+  /** Token bans and biases for backends that own the logits (local). */
+  readonly tokens: TokenRules;
 }
 
 /** Every loaded policy plus the one used when a request names none. */
@@ -104,7 +106,8 @@ function loadFile(file: string, problems: string[]): Policy | undefined {
   const output = compile(parsed.output, "output", file, problems);
   if (!input || !output) return;
   const version = createHash("sha256").update(raw).digest("hex").slice(0, 12);
-  return { name: parsed.output.name, version, file: basename(file), onError: parsed.output.onError, input, output };
+  const { name, onError, tokens } = parsed.output;
+  return { name, version, file: basename(file), onError, input, output, tokens };
 }
 
 function compile(policy: PolicyFile, scope: "input" | "output", file: string, problems: string[]): GateSet | undefined {

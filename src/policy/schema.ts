@@ -28,6 +28,29 @@ export const PolicySchema = v.pipe(
     ),
     input: v.optional(Rules("the prompt (every message's text, before the backend is called)"), []),
     output: v.optional(Rules("the generated text (every streamed chunk, before it reaches the client)"), []),
+    tokens: v.optional(
+      v.pipe(
+        v.strictObject({
+          ban: v.optional(
+            v.pipe(
+              v.array(v.pipe(v.string(), v.minLength(1))),
+              v.maxLength(4096),
+              v.description("Token texts (exact pieces, e.g. \"<|im_start|>\") that can never be sampled."),
+            ),
+            [],
+          ),
+          bias: v.optional(
+            v.pipe(
+              v.record(v.pipe(v.string(), v.minLength(1)), v.pipe(v.number(), v.finite(), v.minValue(-100), v.maxValue(100))),
+              v.description("Token text → logit bias added at every step (-100 bans, like OpenAI's logit_bias)."),
+            ),
+            {},
+          ),
+        }),
+        v.description("Local backend only: token bans and biases applied to the logits before the grammar mask and sampler; a request's logit_bias cannot lift a ban."),
+      ),
+      { ban: [], bias: {} },
+    ),
   }),
   v.title("rsk policy"),
   v.description("A streaming safety policy for the rsk gateway."),
@@ -35,3 +58,6 @@ export const PolicySchema = v.pipe(
 
 /** A policy file after validation. */
 export type PolicyFile = v.InferOutput<typeof PolicySchema>;
+
+/** A policy's token bans and biases, by token text. */
+export type TokenRules = PolicyFile["tokens"];

@@ -1,6 +1,9 @@
 /** The gateway on the local backend: fixture GGUF through real llama.cpp, rsk's sampler kernels, the default policy. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { APIError } from "openai";
 import { type LocalHarness, startLocalHarness } from "./local-harness.ts";
 
@@ -62,6 +65,24 @@ describe("gateway on the local llama.cpp backend", () => {
     ctl.abort();
     for (let i = 0; i < 200 && h.backend.engine.activeSequences > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(h.backend.engine.activeSequences, 0);
+  });
+
+  test("a policy's token bans are never sampled, whatever the request's logit_bias says", { timeout: 60_000 }, async () => {
+    const greedy = { model: "fixture", temperature: 0, max_tokens: 1, messages: [{ role: "user" as const, content: "Say something." }] };
+    const first = (await h.client.chat.completions.create(greedy)).choices[0]?.message.content ?? "";
+    assert.ok(first.length > 0);
+    const dir = mkdtempSync(join(tmpdir(), "rsk-tokens-"));
+    writeFileSync(join(dir, "ban.json"), JSON.stringify({ name: "ban", tokens: { ban: [first] } }));
+    const banned = await startLocalHarness({ policy: join(dir, "ban.json") });
+    try {
+      const id = banned.backend.engine.model.tokenize(first, { addSpecial: false, special: true });
+      assert.equal(id.length, 1, "the greedy token's text is one token");
+      const again = await banned.client.chat.completions.create({ ...greedy, logit_bias: { [String(id[0])]: 100 } });
+      assert.notEqual(again.choices[0]?.message.content, first);
+    } finally {
+      await banned.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("an unknown model is a 404 naming the served one", async () => {

@@ -12,6 +12,7 @@ import type { Backend, BackendEvent, BackendRequest, ModelCard } from "../types.
 import type { LlamaEngine } from "./engine.ts";
 import { InvalidGenerationError, PromptTooLongError } from "./errors.ts";
 import type { PickToken } from "./sequence.ts";
+import { mergeBias, TokenRuleResolver } from "./tokens.ts";
 
 /** Serves one GGUF model through the engine's continuous batching. */
 export class LocalBackend implements Backend {
@@ -25,6 +26,8 @@ export class LocalBackend implements Backend {
     readonly modelPath: string,
   ) {
     this.#card = { id: basename(modelPath).replace(/\.gguf$/i, ""), object: "model", created: 0, owned_by: "rsk-local" };
+    this.#tokenRules = new TokenRuleResolver(engine.model, (texts) =>
+      console.error(`rsk: policy token rules name texts that are not one token of ${this.#card.id}: ${texts.map((t) => JSON.stringify(t)).join(", ")}`));
   }
 
   /** One admission slot per llama.cpp sequence. */
@@ -55,8 +58,9 @@ export class LocalBackend implements Backend {
     const n = body.n ?? 1;
     const constraint = requestConstraint(body);
     const masks = constraint && masksFor(constraint, this.engine.model.vocabularyBytes(), this.#endTokens());
+    const logit_bias = request.tokens ? mergeBias(sampling.config.logit_bias, this.#tokenRules.resolve(request.tokens)) : sampling.config.logit_bias;
     const runs = Array.from({ length: n }, (_, choice) => {
-      const config = { ...sampling.config, seed: sampling.config.seed === undefined ? undefined : sampling.config.seed + choice };
+      const config = { ...sampling.config, logit_bias, seed: sampling.config.seed === undefined ? undefined : sampling.config.seed + choice };
       const chain = SamplerChain.create(this.kernels, this.engine.model.nVocab, config);
       if (!(chain instanceof SamplerChain)) throw new ApiError(400, chain.message, { code: "invalid_sampling" });
       return { choice, pick: pickWith(chain, masks && new GrammarMatcher(masks)) };
@@ -84,6 +88,7 @@ export class LocalBackend implements Backend {
   }
 
   #endTokenIds?: number[];
+  readonly #tokenRules: TokenRuleResolver;
 
   /** End-of-generation token ids: a grammar mask allows them exactly where the grammar accepts. */
   #endTokens(): number[] {

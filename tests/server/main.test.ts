@@ -1,6 +1,9 @@
 /** The CLI entry as users run it (`npm start` / `deno task start`): real processes on Bun and on Deno. */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
@@ -57,6 +60,18 @@ describe("CLI entry", () => {
     assert.equal(run.status, 1);
     assert.match(run.stderr, /--port \/ PORT="http": must be a whole number/);
     assert.match(run.stderr, /--upstream \/ RSK_UPSTREAM_URL="ftp:\/\/x": must be http or https/);
+  });
+
+  test("a missing or corrupt GGUF stops start-up with llama.cpp's reason", () => {
+    const [bin, ...pre] = RUNTIMES.bun;
+    const missing = spawnSync(bin, [...pre, "--model", "/nonexistent/model.gguf"], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /cannot start: model file not found: \/nonexistent\/model\.gguf/);
+    const corrupt = join(mkdtempSync(join(tmpdir(), "rsk-gguf-")), "bad.gguf");
+    writeFileSync(corrupt, "not a gguf file at all");
+    const bad = spawnSync(bin, [...pre, "--model", corrupt], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /cannot start: cannot load GGUF model .*bad\.gguf: .*invalid magic/);
   });
 
   test("policy check validates files like the server does", () => {

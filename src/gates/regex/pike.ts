@@ -45,10 +45,11 @@ export class PikeScanner implements RuleScanner {
     private readonly maxLength: number,
     private readonly validate?: MatchValidator,
   ) {
-    const n = program.op.length + 1;
-    this.pcs = new Int32Array(n);
-    this.starts = new Int32Array(n);
-    this.nextStarts = new Int32Array(n);
+    // Thread lists start small and grow on demand (at most the program's length): a stream holds one scanner per
+    // rule, and most scanners never have more than a few live threads.
+    this.pcs = new Int32Array(INITIAL_THREADS);
+    this.starts = new Int32Array(INITIAL_THREADS);
+    this.nextStarts = new Int32Array(INITIAL_THREADS);
     this.cache = cacheOf(program);
   }
 
@@ -114,6 +115,7 @@ export class PikeScanner implements RuleScanner {
     const t = this.state >= 0 && c >= 0 && c < 128
       ? cache.step(this.state, c)
       : cache.compute(this.state >= 0 ? cache.pcsOf(this.state) : this.pcs, this.count, seeding, prev, c);
+    if (t.sources.length > this.pcs.length) this.grow(t.sources.length);
     const starts = this.starts, next = this.nextStarts, sources = t.sources, count = this.count;
     if (t.matchSource >= 0) {
       const start = t.matchSource < count ? starts[t.matchSource]! : i;
@@ -138,4 +140,18 @@ export class PikeScanner implements RuleScanner {
     this.starts = next;
     this.count = n;
   }
+
+  /** Makes room for `size` threads, keeping the live ones. */
+  private grow(size: number): void {
+    const capacity = Math.max(size, this.pcs.length * 2);
+    const pcs = new Int32Array(capacity), starts = new Int32Array(capacity);
+    pcs.set(this.pcs.subarray(0, this.count));
+    starts.set(this.starts.subarray(0, this.count));
+    this.pcs = pcs;
+    this.starts = starts;
+    this.nextStarts = new Int32Array(capacity);
+  }
 }
+
+/** Thread-list capacity a scanner starts with. */
+const INITIAL_THREADS = 8;

@@ -183,8 +183,8 @@ export interface TrieWalker {
   ranges(): Int32Array;
   /** The output mask (ceil(vocab / 32) words; the caller clears it). */
   mask(): Uint32Array;
-  /** One `rsk_trie_walk` call over the first `rows` rows; returns its status. */
-  walk(rows: number): number;
+  /** One `rsk_trie_walk` call over the first `rows` rows, stopping before node `end` (default: all); its status. */
+  walk(rows: number, end?: number): number;
 }
 
 /** Slots and statuses of `rsk_trie_walk` (RSK_WALK_* in rsk.h). */

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { type Kernels, type Logits, checkSameWords, checkShapes, cursorLength, decodeDraw, encodeParams, io, kernelError, type TrieWalker } from "./kernels.ts";
-import { checkTrie } from "./walker.ts";
+import { checkTrie, checkWalk } from "./walker.ts";
 
 /** The module's exports we call (names as in ffi/symbols.ts). */
 interface RskExports {
@@ -104,10 +104,10 @@ export async function wasmKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<Kern
       cursor: () => view().cursor,
       ranges: () => view().ranges,
       mask: () => view().mask,
-      walk(rows) {
-        if (!(rows >= 1 && rows <= capacity.rows)) throw new RangeError(`trie walk: ${rows} rows, capacity ${capacity.rows}`);
+      walk(rows, end = trie.size) {
+        checkWalk(trie, capacity, rows, end);
         return x.rsk_trie_walk(
-          at.nodes, trie.size, at.ids, trie.ids.length, at.table, rows, at.flags, at.cursor, nCursor, at.mask, words,
+          at.nodes, end, at.ids, trie.ids.length, at.table, rows, at.flags, at.cursor, nCursor, at.mask, words,
           at.ranges, capacity.ranges,
         );
       },

@@ -9,6 +9,14 @@
 import { GrammarLimitError } from "./errors.ts";
 import { END, type Grammar, setHas } from "./grammar.ts";
 
+/**
+ * Process-wide names of canonical rule closures (so equal sub-grammars of different grammars get equal frame keys).
+ * Ids are never reused, even after the map starts over, so a stale key can miss but never match a different rule.
+ */
+const closureIds = new Map<string, string>();
+let nextClosureId = 0;
+const MAX_CLOSURES = 4096;
+
 /** Transition table value for a byte that no stack accepts. */
 export const DEAD = -1;
 
@@ -89,8 +97,39 @@ export class GrammarAutomaton {
       if (setHas(sets, elems[pos]!, byte)) this.#expand(pos + 1, this.#nodeParent[node]!);
     }
     const next = this.#out.length === 0 && !this.#accept ? DEAD : this.#intern();
-    this.table[state * 256 + byte] = next === DEAD ? DEAD : next + 1;
+    // Bytes in exactly the same sets lead to the same state: one step fills the whole class.
+    const value = next === DEAD ? DEAD : next + 1, row = state * 256;
+    for (const b of this.byteClass(byte)) this.table[row + b] = value;
     return next;
+  }
+
+  #classOf: Uint8Array | undefined;
+  readonly #classes: Uint8Array[] = [];
+
+  /**
+   * The bytes that belong to exactly the same byte sets of the grammar as `byte` (it included): they are
+   * indistinguishable to the parser. Computed on first use (a few dozen classes for a JSON Schema).
+   */
+  byteClass(byte: number): Uint8Array {
+    if (!this.#classOf) {
+      const classOf = new Uint8Array(256), sets = this.#sets, remap = new Int16Array(512);
+      let count = 1;
+      for (let set = 0; set * 8 < sets.length && count < 256; set++) {
+        remap.fill(-1);
+        let next = 0;
+        for (let b = 0; b < 256; b++) {
+          const key = classOf[b]! * 2 + ((sets[set * 8 + (b >> 5)]! >>> (b & 31)) & 1);
+          if (remap[key] === -1) remap[key] = next++;
+          classOf[b] = remap[key]!;
+        }
+        count = next;
+      }
+      const members: number[][] = Array.from({ length: count }, () => []);
+      for (let b = 0; b < 256; b++) members[classOf[b]!]!.push(b);
+      for (const m of members) this.#classes.push(Uint8Array.from(m));
+      this.#classOf = classOf;
+    }
+    return this.#classes[this.#classOf[byte]!]!;
   }
 
   /** Follows `bytes` from `state`; DEAD as soon as one byte is refused. */
@@ -157,6 +196,87 @@ export class GrammarAutomaton {
     this.#out.push(this.#node(this.#nodePos[node]!, parent));
     this.#accept = false;
     return this.#intern();
+  }
+
+  /**
+   * A key equal for the top `depth` frames of two stacks (in any two grammars) exactly when those frames have the
+   * same structure: the element sequences from each frame's position (byte sets spelled out, rule references as
+   * the process-wide id of the referenced rule's canonical closure) and what lies below (the cut or the end of
+   * input). Frames with equal keys accept the same token byte strings, so their token sets can be shared across
+   * grammars. Undefined when a referenced rule reaches more than `maxRules` rules (rarely shared, costly to key).
+   */
+  frameKey(node: number, depth: number, maxRules: number): string | undefined {
+    const parts: string[] = [];
+    let n = node;
+    for (; n >= 0 && parts.length < depth; n = this.#nodeParent[n]!) {
+      const part = this.#sequence(this.#nodePos[n]!, (rule) => this.#closureId(rule, maxRules));
+      if (part === undefined) return undefined;
+      parts.push(part);
+    }
+    return `${n >= 0 ? "cut" : "end"};${parts.join(";")}`;
+  }
+
+  /** Elements from `from` to the end of the alternative, rule references named by `name` (undefined: give up). */
+  #sequence(from: number, name: (rule: number) => string | undefined): string | undefined {
+    const elems = this.#elems;
+    let out = "";
+    for (let p = from; ; p++) {
+      const e = elems[p]!;
+      if (e === END) return out;
+      if (e >= 0) {
+        out += `${this.#setKey(e)} `;
+        continue;
+      }
+      const id = name(-2 - e);
+      if (id === undefined) return undefined;
+      out += `${id} `;
+    }
+  }
+
+  readonly #closures: (string | null)[] = [];
+
+  /** Process-wide id of the canonical form of `rule` and every rule it reaches (rules renumbered in visit order). */
+  #closureId(rule: number, maxRules: number): string | undefined {
+    const known = this.#closures[rule];
+    if (known !== undefined) return known ?? undefined;
+    const renumbered = new Map<number, number>([[rule, 0]]), queue = [rule], { ruleAlts } = this.grammar;
+    const local = (r: number): string | undefined => {
+      let id = renumbered.get(r);
+      if (id === undefined) {
+        if (queue.length >= maxRules) return undefined;
+        renumbered.set(r, (id = queue.length));
+        queue.push(r);
+      }
+      return `r${id}`;
+    };
+    const alts: string[] = [];
+    for (let i = 0; i < queue.length; i++) {
+      for (const a of ruleAlts[queue[i]!]!) {
+        const part = this.#sequence(a, local);
+        if (part === undefined) {
+          this.#closures[rule] = null;
+          return undefined;
+        }
+        alts.push(part);
+      }
+      alts.push("/");
+    }
+    const form = alts.join("|");
+    let id = closureIds.get(form);
+    if (id === undefined) {
+      if (closureIds.size >= MAX_CLOSURES) closureIds.clear();
+      closureIds.set(form, (id = `R${nextClosureId++}`));
+    }
+    this.#closures[rule] = id;
+    return id;
+  }
+
+  readonly #setKeys: string[] = [];
+
+  #setKey(set: number): string {
+    let key = this.#setKeys[set];
+    if (key === undefined) this.#setKeys[set] = key = Array.from(this.#sets.subarray(set * 8, set * 8 + 8), (w) => w.toString(36)).join(".");
+    return key;
   }
 
   /** The stacks of `state` (node ids, read-only). */

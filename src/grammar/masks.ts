@@ -21,6 +21,45 @@ const FRAME_DEPTH = 3;
 /** A direct trie walk visiting more nodes than this gives way to the frame path (narrow states stay direct). */
 const DIRECT_WALK_NODES = 8192;
 
+/** Frames a shared analysis covers: two hold a string's character loop (the character, then the loop's tail call). */
+const SHARED_FRAME_DEPTH = 2;
+
+/** Rules a frame's structural key may span for it to be shared across grammars (`GrammarAutomaton.frameKey`). */
+const SHARED_FRAME_RULES = 32;
+
+/** A shared one-frame analysis leaving more boundary tokens than this to check per state is not used. */
+const SHARED_UNCERTAIN_TOKENS = 4096;
+
+/** Distinct shared frames kept per vocabulary before that cache starts over. */
+const SHARED_FRAMES = 512;
+
+/**
+ * One-frame analyses shared by every grammar over a vocabulary, keyed by the frame's structure: the body of a JSON
+ * string (or any rule shaped alike) is walked once per process and vocabulary, not once per schema. null: analysed
+ * and found not worth using.
+ */
+const sharedFrames = new WeakMap<TokenTrie, Map<string, Frame | null>>();
+
+/**
+ * The boundary ranges of `frames` as one sorted list without overlaps (a range inside another is dropped: walking
+ * the outer one covers it), adjacent sibling ranges merged so that one kernel call walks them.
+ */
+function boundaryRanges(frames: readonly Frame[], trie: TokenTrie): Int32Array {
+  const all: [number, number][] = [];
+  for (const f of frames) for (let r = 0; r < f.uncertain.length; r += 2) all.push([f.uncertain[r]!, f.uncertain[r + 1]!]);
+  all.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const out: number[] = [];
+  let covered = -1;
+  for (const [from, to] of all) {
+    if (to <= covered) continue;
+    const n = out.length;
+    if (n > 0 && out[n - 1] === from && trie.depth[out[n - 2]!] === trie.depth[from]) out[n - 1] = to;
+    else out.push(from, to);
+    covered = to;
+  }
+  return Int32Array.from(out);
+}
+
 /** One frame's context-independent part of a mask. */
 interface Frame {
   /** Tokens consumed entirely inside the frame: allowed whatever lies below it. */
@@ -46,6 +85,8 @@ export class TokenMasks {
   readonly #stack: Int32Array;
   readonly #cutSeen: Uint8Array;
   readonly #frames = new Map<number, Frame>();
+  /** Structural key of each stack node's top frame ("" when not shareable). */
+  readonly #nodeKeys = new Map<number, string>();
   /** Counters since creation. */
   readonly stats: MaskStats = { walks: 0, hits: 0, nodes: 0 };
   /** Mask length in 32-bit words. */
@@ -87,8 +128,9 @@ export class TokenMasks {
       this.stats.hits++;
       return known;
     }
-    const direct = this.#direct(state);
-    const mask = direct ?? this.#fromFrames(state);
+    // A state holding a frame already analysed for this vocabulary (a string body, typically) is wide: its direct
+    // walk would only run into the node limit.
+    const mask = (this.#anyShared(state) ? undefined : this.#direct(state)) ?? this.#fromFrames(state);
     if (this.#cache.size >= this.#maxCached) this.#cache.clear();
     this.#cache.set(state, mask);
     return mask;
@@ -118,20 +160,60 @@ export class TokenMasks {
     const { automaton } = this;
     const nodes = automaton.nodesOf(state);
     const { ids, tokenStart } = this.trie;
-    const frames = Array.from(nodes, (node) => this.#frame(automaton.frameState(node, FRAME_DEPTH)));
+    const frames = Array.from(nodes, (node) => this.#sharedFrame(node) ?? this.#frame(automaton.frameState(node, FRAME_DEPTH)));
     for (const f of frames) for (let w = 0; w < mask.length; w++) mask[w]! |= f.accepted[w]!;
-    for (const f of frames) {
-      for (let r = 0; r < f.uncertain.length; r += 2) {
-        for (let k = tokenStart[f.uncertain[r]!]!, end = tokenStart[f.uncertain[r + 1]!]!; k < end; k++) {
+    // Frames of one state share most boundary subtrees (every character class of a string ends at the same
+    // closing quote): each subtree is walked once, from the state itself.
+    const ranges = boundaryRanges(frames, this.trie);
+    const kernelWalk = this.#walk;
+    if (kernelWalk && kernelWalk.runRanges(state, ranges, this.trie) === "done") {
+      const found = kernelWalk.walker.mask();
+      for (let w = 0; w < mask.length; w++) mask[w]! |= found[w]!;
+      this.stats.nodes += kernelWalk.visited;
+    } else {
+      for (let r = 0; r < ranges.length; r += 2) {
+        for (let k = tokenStart[ranges[r]!]!, end = tokenStart[ranges[r + 1]!]!; k < end; k++) {
           const t = ids[k]!;
-          if ((mask[t >>> 5]! >>> (t & 31)) & 1) continue;
-          if (automaton.walk(state, this.trie.tokenBytes(t)) !== DEAD) mask[t >>> 5]! |= 1 << (t & 31);
+          if (!((mask[t >>> 5]! >>> (t & 31)) & 1) && automaton.walk(state, this.trie.tokenBytes(t)) !== DEAD) mask[t >>> 5]! |= 1 << (t & 31);
         }
       }
     }
     if (automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
     this.stats.walks++;
     return mask;
+  }
+
+  /** Whether a stack of `state` has a usable frame in the vocabulary-wide cache. */
+  #anyShared(state: number): boolean {
+    const byKey = sharedFrames.get(this.trie);
+    if (!byKey) return false;
+    for (const node of this.automaton.nodesOf(state)) if (byKey.get(this.#keyOf(node))) return true;
+    return false;
+  }
+
+  /** Structural key of the top frames of `node`'s stack ("" when not shareable), computed once per node. */
+  #keyOf(node: number): string {
+    let key = this.#nodeKeys.get(node);
+    if (key === undefined) this.#nodeKeys.set(node, (key = this.automaton.frameKey(node, SHARED_FRAME_DEPTH, SHARED_FRAME_RULES) ?? ""));
+    return key;
+  }
+
+  /** The top frame of `node`'s stack from the vocabulary-wide cache (computed here if new); undefined if not usable. */
+  #sharedFrame(node: number): Frame | undefined {
+    const key = this.#keyOf(node);
+    if (key === "") return undefined;
+    let byKey = sharedFrames.get(this.trie);
+    if (!byKey) sharedFrames.set(this.trie, (byKey = new Map()));
+    const known = byKey.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const frame = this.#frame(this.automaton.frameState(node, SHARED_FRAME_DEPTH));
+    const { tokenStart } = this.trie;
+    let boundary = 0;
+    for (let r = 0; r < frame.uncertain.length; r += 2) boundary += tokenStart[frame.uncertain[r + 1]!]! - tokenStart[frame.uncertain[r]!]!;
+    const usable = boundary <= SHARED_UNCERTAIN_TOKENS ? frame : null;
+    if (byKey.size >= SHARED_FRAMES) byKey.clear();
+    byKey.set(key, usable);
+    return usable ?? undefined;
   }
 
   /** Tokens a frame consumes by itself, and the trie subtrees [from, to) whose tokens may leave it (cached). */

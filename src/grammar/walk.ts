@@ -49,24 +49,62 @@ export class KernelWalk {
    * `walker.cursor()[walk.ranges]`). `limit` bounds the nodes visited (0: none).
    */
   run(state: number, limit: number, frame: boolean): WalkEnd {
-    const { automaton, walker } = this;
+    this.#reset(frame);
+    const cursor = this.walker.cursor();
+    cursor[walk.limit] = limit;
+    const start = this.#row(state);
+    cursor[walk.stack] = start | (frame && this.automaton.reachedCut(state) ? walk.cut : 0);
+    return this.#drive(this.walker.trie.size);
+  }
+
+  /**
+   * Leaves in `walker.mask()` the tokens of the trie node ranges [from, to) (sorted, disjoint; each one subtree or
+   * consecutive siblings) that are viable from `state`. A range is entered at its parent's state (the walk of the
+   * path above it) and pruned by the kernel at the first refused byte, so tokens sharing a prefix cost one lookup.
+   */
+  runRanges(state: number, ranges: Int32Array, trie: TokenTrie): WalkEnd {
+    this.#reset(false);
+    const cursor = this.walker.cursor();
+    let visited = 0;
+    for (let r = 0; r < ranges.length; r += 2) {
+      const from = ranges[r]!, depth = trie.depth[from]!;
+      const path = trie.tokenBytes(trie.ids[trie.tokenStart[from]!]!);
+      const parent = this.automaton.walk(state, path, 0, depth - 1);
+      if (parent === DEAD) continue;
+      const row = this.#row(parent);
+      if (row === -2) return "full";
+      cursor[walk.node] = from;
+      cursor[walk.visited] = 0;
+      cursor[walk.stack + depth - 1] = row;
+      const end = this.#drive(ranges[r + 1]!);
+      if (end !== "done") return end;
+      visited += this.visited;
+    }
+    this.visited = visited;
+    return "done";
+  }
+
+  #reset(frame: boolean): void {
     this.#states.length = 0;
     this.#rows.clear();
     this.#frame = frame;
+    this.walker.mask().fill(0);
+    this.walker.cursor().fill(0);
+  }
+
+  /** Calls the kernel until it finishes, filling each transition it asks for. */
+  #drive(end: number): WalkEnd {
+    const { automaton, walker } = this;
     const cursor = walker.cursor(), table = walker.table();
-    walker.mask().fill(0);
-    cursor.fill(0);
-    cursor[walk.limit] = limit;
-    const start = this.#row(state);
-    cursor[walk.stack] = start | (frame && automaton.reachedCut(state) ? walk.cut : 0);
     for (;;) {
-      const status = walker.walk(this.#states.length);
+      const status = walker.walk(this.#states.length, end);
       if (status === walk.need) {
         const r = cursor[walk.state]!, b = cursor[walk.byte]!;
         const next = automaton.next(this.#states[r]!, b);
         const to = next === DEAD ? -1 : this.#row(next);
         if (to === -2) return "full";
-        table[r * 256 + b] = to === -1 ? -1 : to + 1;
+        const value = to === -1 ? -1 : to + 1;
+        for (const c of automaton.byteClass(b)) table[r * 256 + c] = value;
         continue;
       }
       this.visited = cursor[walk.visited]!;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { compileConstraint, DEAD, GrammarMatcher, masksFor, TokenTrie } from "../../src/grammar/mod.ts";
+import { compileConstraint, DEAD, GrammarAutomaton, GrammarMatcher, masksFor, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
 import { CORPUS } from "./corpus.ts";
 import { realVocab } from "./vocab.ts";
 
@@ -41,6 +41,21 @@ describe("token masks", () => {
       }
       assert.deepEqual(masks.mask(state), mask, "cached mask equals a fresh walk");
     }), { numRuns: 48, seed: 5 });
+  });
+
+  test("a string body is analysed once per vocabulary: another schema's string state walks only its closing quote", () => {
+    const trie = TokenTrie.of(vocab);
+    const inString = (schema: object, prefix: string) => {
+      const automaton = new GrammarAutomaton(schemaGrammar(schema).grammar);
+      const masks = new TokenMasks(automaton, trie, [vocab.eos]);
+      return { masks, state: automaton.walk(automaton.start, encoder.encode(prefix)) };
+    };
+    const first = inString({ type: "object", properties: { name: { type: "string" } }, required: ["name"] }, '{"name": "Ad');
+    first.masks.mask(first.state);
+    const second = inString({ type: "array", items: { type: "string" }, maxItems: 3 }, '["x", "ab');
+    const mask = second.masks.mask(second.state);
+    assert.ok(second.masks.stats.nodes < 2000, `${second.masks.stats.nodes} trie nodes walked (a full walk is ~200k)`);
+    assert.deepEqual(mask, second.masks.compute(second.state, new Uint32Array(second.masks.words)));
   });
 
   test("matcher: greedy-by-mask tokenization of an instance is accepted and ends only where accepting", () => {

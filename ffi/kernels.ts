@@ -183,13 +183,17 @@ export interface TrieWalker {
   ranges(): Int32Array;
   /** The output mask (ceil(vocab / 32) words; the caller clears it). */
   mask(): Uint32Array;
-  /** One `rsk_trie_walk` call over the first `rows` rows, stopping before node `end` (default: all); its status. */
-  walk(rows: number, end?: number): number;
+  /**
+   * One `rsk_trie_walk` call over the first `rows` rows, stopping before node `end` (default: all), with the first
+   * `ranges` ints of `ranges()` (default: all of it; in ranges mode, the list to walk); returns its status.
+   */
+  walk(rows: number, end?: number, ranges?: number): number;
 }
 
 /** Slots and statuses of `rsk_trie_walk` (RSK_WALK_* in rsk.h). */
 export const walk = {
-  node: 0, visited: 1, limit: 2, state: 3, byte: 4, ranges: 5, stack: 8, cut: 1 << 30, done: 0, need: 1, limited: 2,
+  node: 0, visited: 1, limit: 2, state: 3, byte: 4, ranges: 5, mode: 6, modeAll: 0, modeRanges: 1, stack: 8, cut: 1 << 30,
+  done: 0, need: 1, limited: 2,
 } as const;
 
 /** Cursor ints a walker over `trie` needs. */

@@ -58,10 +58,10 @@ export function nativeKernels(lib: NativeLibrary<typeof rskSymbols>): Kernels {
     uniform: (seed, step) => c.rsk_uniform(seed % 4294967296, Math.floor(seed / 4294967296), step),
     noop: (x) => c.rsk_noop(x),
     trieWalker: (trie, capacity) =>
-      arrayWalker(trie, capacity, (rows, end, b) =>
+      arrayWalker(trie, capacity, (rows, end, ranges, b) =>
         c.rsk_trie_walk(
           trie.nodes, end, trie.ids, trie.ids.length, b.table, rows, b.flags, b.cursor, b.cursor.length, b.mask,
-          b.mask.length, b.ranges, b.ranges.length,
+          b.mask.length, b.ranges, ranges,
         )),
   };
 }

@@ -50,7 +50,7 @@ export function referenceKernels(): Kernels {
     uniform: (seed, step) => uniform(seed % 4294967296, Math.floor(seed / 4294967296), step),
     noop: (x) => x,
     trieWalker: (trie, capacity) =>
-      arrayWalker(trie, capacity, (rows, end, b) =>
-        referenceTrieWalk(trie.nodes, end, trie.ids, b.table, rows, b.flags, b.cursor, b.mask, b.ranges)),
+      arrayWalker(trie, capacity, (rows, end, ranges, b) =>
+        referenceTrieWalk(trie.nodes, end, trie.ids, b.table, rows, b.flags, b.cursor, b.mask, b.ranges.subarray(0, ranges))),
   };
 }

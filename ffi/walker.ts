@@ -22,13 +22,16 @@ export function checkTrie(trie: FlatTrie): void {
 }
 
 /** Checks one walk call's row count and end node against the walker (a RangeError is a caller bug). */
-export function checkWalk(trie: FlatTrie, capacity: WalkerCapacity, rows: number, end: number): void {
+export function checkWalk(trie: FlatTrie, capacity: WalkerCapacity, rows: number, end: number, ranges: number): void {
   if (!(rows >= 1 && rows <= capacity.rows)) throw new RangeError(`trie walk: ${rows} rows, capacity ${capacity.rows}`);
   if (!(Number.isInteger(end) && end >= 0 && end <= trie.size)) throw new RangeError(`trie walk: end node ${end} of ${trie.size}`);
+  if (!(Number.isInteger(ranges) && ranges >= 0 && ranges <= capacity.ranges)) throw new RangeError(`trie walk: ${ranges} range ints, capacity ${capacity.ranges}`);
 }
 
 /** A walker whose buffers are ordinary typed arrays, calling `call` with them. */
-export function arrayWalker(trie: FlatTrie, capacity: WalkerCapacity, call: (rows: number, end: number, b: WalkBuffers) => number): TrieWalker {
+export function arrayWalker(
+  trie: FlatTrie, capacity: WalkerCapacity, call: (rows: number, end: number, ranges: number, b: WalkBuffers) => number,
+): TrieWalker {
   checkTrie(trie);
   const b: WalkBuffers = {
     table: new Int32Array(capacity.rows * 256),
@@ -45,9 +48,9 @@ export function arrayWalker(trie: FlatTrie, capacity: WalkerCapacity, call: (row
     cursor: () => b.cursor,
     ranges: () => b.ranges,
     mask: () => b.mask,
-    walk(rows, end = trie.size) {
-      checkWalk(trie, capacity, rows, end);
-      return call(rows, end, b);
+    walk(rows, end = trie.size, ranges = capacity.ranges) {
+      checkWalk(trie, capacity, rows, end, ranges);
+      return call(rows, end, ranges, b);
     },
   };
 }

@@ -104,11 +104,11 @@ export async function wasmKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<Kern
       cursor: () => view().cursor,
       ranges: () => view().ranges,
       mask: () => view().mask,
-      walk(rows, end = trie.size) {
-        checkWalk(trie, capacity, rows, end);
+      walk(rows, end = trie.size, ranges = capacity.ranges) {
+        checkWalk(trie, capacity, rows, end, ranges);
         return x.rsk_trie_walk(
           at.nodes, end, at.ids, trie.ids.length, at.table, rows, at.flags, at.cursor, nCursor, at.mask, words,
-          at.ranges, capacity.ranges,
+          at.ranges, ranges,
         );
       },
     };

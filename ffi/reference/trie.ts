@@ -11,6 +11,8 @@ export function referenceTrieWalk(
   if ((nNodes + 1) * 3 > nodes.length || nRows * 256 > table.length || nRows > flags.length) return -5;
   const depthCap = cursor.length - walk.stack, limit = cursor[walk.limit]! >>> 0, nBits = mask.length * 32;
   let i = cursor[walk.node]! >>> 0, visited = cursor[walk.visited]! >>> 0, nRange = cursor[walk.ranges]! >>> 0;
+  const onlyRanges = cursor[walk.mode] === walk.modeRanges;
+  if (onlyRanges && nRange + 2 >= ranges.length) return -3;
   let status: number = walk.done;
   while (i < nNodes) {
     if (limit !== 0 && visited >= limit) {
@@ -19,6 +21,17 @@ export function referenceTrieWalk(
     }
     const head = nodes[i * 3]!, byte = head & 255, depth = head >>> 8;
     if (depth === 0 || depth >= depthCap) return -3;
+    if (onlyRanges && i >= ranges[nRange + 1]! >>> 0) {
+      nRange += 3;
+      if (nRange + 2 >= ranges.length) break;
+      const first = ranges[nRange]! >>> 0, row = ranges[nRange + 2]! >>> 0;
+      if (first >= nNodes || row >= nRows) return -3;
+      const d = nodes[first * 3]! >>> 8;
+      if (d === 0 || d >= depthCap) return -3;
+      cursor[walk.stack + d - 1] = row;
+      i = first;
+      continue;
+    }
     const from = cursor[walk.stack + depth - 1]!;
     const row = from & ~walk.cut;
     if (row >= nRows) return -3;
@@ -33,7 +46,7 @@ export function referenceTrieWalk(
     if (next < 0) {
       const skip = nodes[i * 3 + 1]! >>> 0;
       if (skip <= i || skip > nNodes) return -3;
-      if (from & walk.cut) {
+      if (from & walk.cut && !onlyRanges) {
         if (nRange + 2 > ranges.length) return -5;
         ranges[nRange] = i;
         ranges[nRange + 1] = skip;

@@ -117,7 +117,13 @@ RSK_API double rsk_uniform(uint32_t seed_lo, uint32_t seed_hi, double step);
 #define RSK_WALK_LIMIT 2    /* in: visit budget (0 = none) */
 #define RSK_WALK_STATE 3    /* out (NEED): row of the missing transition */
 #define RSK_WALK_BYTE 4     /* out (NEED): its byte */
-#define RSK_WALK_RANGES 5   /* in/out: ints written to `ranges` */
+#define RSK_WALK_RANGES 5   /* in/out: ints written to `ranges` (ranges mode: index of the current triple) */
+#define RSK_WALK_MODE 6     /* in: RSK_WALK_MODE_ALL, or RSK_WALK_MODE_RANGES: `ranges` is an input of sorted, disjoint
+                               [from, to, row] triples (n_ranges ints): only nodes in [from, to) are walked, entered
+                               at `row` (the state of from's parent); nothing is recorded. Start with node = the first
+                               from, stack[depth(from) - 1] = its row, cursor[RANGES] = 0 */
+#define RSK_WALK_MODE_ALL 0
+#define RSK_WALK_MODE_RANGES 1
 #define RSK_WALK_STACK 8    /* stack[d]: row after d bytes of the current path, | RSK_WALK_CUT */
 #define RSK_WALK_CUT (1 << 30)
 #define RSK_WALK_DONE 0

@@ -21,6 +21,8 @@ int32_t rsk_trie_walk(const int32_t *nodes, uint32_t n_nodes, const int32_t *ids
   int32_t *stack = cursor + RSK_WALK_STACK;
   uint32_t i = (uint32_t)cursor[RSK_WALK_NODE], visited = (uint32_t)cursor[RSK_WALK_VISITED];
   uint32_t n_range = (uint32_t)cursor[RSK_WALK_RANGES];
+  const int32_t only_ranges = cursor[RSK_WALK_MODE] == RSK_WALK_MODE_RANGES;
+  if (only_ranges && n_range + 2 >= n_ranges) return RSK_E_PARAM;
   int32_t status = RSK_WALK_DONE;
   while (i < n_nodes) {
     if (limit && visited >= limit) {
@@ -30,6 +32,18 @@ int32_t rsk_trie_walk(const int32_t *nodes, uint32_t n_nodes, const int32_t *ids
     const int32_t *node = nodes + (size_t)i * NODE_WORDS;
     const uint32_t byte = (uint32_t)node[0] & 255u, depth = (uint32_t)node[0] >> 8;
     if (depth == 0 || depth >= depth_cap) return RSK_E_PARAM;
+    /* Ranges mode: past the current range, jump to the next one and enter it at its given row. */
+    if (only_ranges && i >= (uint32_t)ranges[n_range + 1]) {
+      n_range += 3;
+      if (n_range + 2 >= n_ranges) break;
+      const uint32_t first = (uint32_t)ranges[n_range], row = (uint32_t)ranges[n_range + 2];
+      if (first >= n_nodes || row >= n_rows) return RSK_E_PARAM;
+      const uint32_t d = (uint32_t)nodes[(size_t)first * NODE_WORDS] >> 8;
+      if (d == 0 || d >= depth_cap) return RSK_E_PARAM;
+      stack[d - 1] = (int32_t)row;
+      i = first;
+      continue;
+    }
     const uint32_t from = (uint32_t)stack[depth - 1];
     const uint32_t row = from & ~(uint32_t)RSK_WALK_CUT;
     if (row >= n_rows) return RSK_E_PARAM;
@@ -44,7 +58,7 @@ int32_t rsk_trie_walk(const int32_t *nodes, uint32_t n_nodes, const int32_t *ids
     if (next < 0) {
       const uint32_t skip = (uint32_t)node[1];
       if (skip <= i || skip > n_nodes) return RSK_E_PARAM;
-      if (from & RSK_WALK_CUT) {
+      if ((from & RSK_WALK_CUT) && !only_ranges) {
         if (n_range + 2 > n_ranges) return RSK_E_BUFFER;
         ranges[n_range] = (int32_t)i;
         ranges[n_range + 1] = (int32_t)skip;

@@ -45,12 +45,19 @@ const sharedFrames = new WeakMap<TokenTrie, Map<string, Frame | null>>();
  * the outer one covers it), adjacent sibling ranges merged so that one kernel call walks them.
  */
 function boundaryRanges(frames: readonly Frame[], trie: TokenTrie): Int32Array {
-  const all: [number, number][] = [];
-  for (const f of frames) for (let r = 0; r < f.uncertain.length; r += 2) all.push([f.uncertain[r]!, f.uncertain[r + 1]!]);
-  all.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  let total = 0;
+  for (const f of frames) total += f.uncertain.length / 2;
+  // One numeric sort on packed keys (from ascending, then longer first) instead of comparing pairs.
+  const keys = new Float64Array(total);
+  let k = 0;
+  for (const f of frames) {
+    for (let r = 0; r < f.uncertain.length; r += 2) keys[k++] = f.uncertain[r]! * SPAN + (SPAN - 1 - (f.uncertain[r + 1]! - f.uncertain[r]!));
+  }
+  keys.sort();
   const out: number[] = [];
   let covered = -1;
-  for (const [from, to] of all) {
+  for (let i = 0; i < total; i++) {
+    const from = Math.floor(keys[i]! / SPAN), to = from + SPAN - 1 - (keys[i]! - from * SPAN);
     if (to <= covered) continue;
     const n = out.length;
     if (n > 0 && out[n - 1] === from && trie.depth[out[n - 2]!] === trie.depth[from]) out[n - 1] = to;
@@ -60,8 +67,31 @@ function boundaryRanges(frames: readonly Frame[], trie: TokenTrie): Int32Array {
   return Int32Array.from(out);
 }
 
+/** Range lengths are below this (tries have fewer than 2^22 nodes), so (from, length) packs exactly in a double. */
+const SPAN = 2 ** 22;
+
+/** Union of the shared frames of a state (keyed by their ids): most states inside strings share one. */
+const groups = new Map<string, Frame>();
+const GROUPS = 256;
+let frameIds = 0;
+
+/** The shared frames of one state as one frame: accepted tokens or-ed, boundary ranges merged. */
+function sharedGroup(frames: readonly Frame[], trie: TokenTrie, words: number): Frame {
+  const key = frames.map((f) => f.id).sort((a, b) => a - b).join(",");
+  const known = groups.get(key);
+  if (known) return known;
+  const accepted = new Uint32Array(words);
+  for (const f of frames) for (let w = 0; w < words; w++) accepted[w]! |= f.accepted[w]!;
+  const group = { id: frameIds++, accepted, uncertain: boundaryRanges(frames, trie) };
+  if (groups.size >= GROUPS) groups.clear();
+  groups.set(key, group);
+  return group;
+}
+
 /** One frame's context-independent part of a mask. */
 interface Frame {
+  /** Process-wide id (keys unions of frames). */
+  readonly id: number;
   /** Tokens consumed entirely inside the frame: allowed whatever lies below it. */
   readonly accepted: Uint32Array;
   /** Trie node ranges [from, to) whose tokens may complete the frame and continue below it: checked per state. */
@@ -160,11 +190,17 @@ export class TokenMasks {
     const { automaton } = this;
     const nodes = automaton.nodesOf(state);
     const { ids, tokenStart } = this.trie;
-    const frames = Array.from(nodes, (node) => this.#sharedFrame(node) ?? this.#frame(automaton.frameState(node, FRAME_DEPTH)));
+    const shared: Frame[] = [], frames: Frame[] = [];
+    for (const node of nodes) {
+      const f = this.#sharedFrame(node);
+      if (f) shared.push(f);
+      else frames.push(this.#frame(automaton.frameState(node, FRAME_DEPTH)));
+    }
+    if (shared.length > 0) frames.push(shared.length === 1 ? shared[0]! : sharedGroup(shared, this.trie, this.words));
     for (const f of frames) for (let w = 0; w < mask.length; w++) mask[w]! |= f.accepted[w]!;
     // Frames of one state share most boundary subtrees (every character class of a string ends at the same
     // closing quote): each subtree is walked once, from the state itself.
-    const ranges = boundaryRanges(frames, this.trie);
+    const ranges = frames.length === 1 ? frames[0]!.uncertain : boundaryRanges(frames, this.trie);
     const kernelWalk = this.#walk;
     if (kernelWalk && kernelWalk.runRanges(state, ranges, this.trie) === "done") {
       const found = kernelWalk.walker.mask();
@@ -232,7 +268,7 @@ export class TokenMasks {
     if (!kernelWalk || kernelWalk.run(frameState, 0, true) !== "done") return undefined;
     this.stats.nodes += kernelWalk.visited;
     const { walker } = kernelWalk;
-    return { accepted: Uint32Array.from(walker.mask()), uncertain: walker.ranges().slice(0, walker.cursor()[walk.ranges]!) };
+    return { id: frameIds++, accepted: Uint32Array.from(walker.mask()), uncertain: walker.ranges().slice(0, walker.cursor()[walk.ranges]!) };
   }
 
   /** A frame by the TS walk (the reference the kernel frame walk is checked against). */
@@ -263,7 +299,7 @@ export class TokenMasks {
       i++;
     }
     this.stats.nodes += visited;
-    return { accepted, uncertain: Int32Array.from(uncertain) };
+    return { id: frameIds++, accepted, uncertain: Int32Array.from(uncertain) };
   }
 
   /** Walks the trie from `state` into `mask` (cleared first); the reference every faster path is checked against. */

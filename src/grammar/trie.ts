@@ -21,6 +21,8 @@ export class TokenTrie {
   readonly depth: Uint16Array;
   /** Index just past each node's subtree. */
   readonly skip: Int32Array;
+  /** Parent of each node (-1 for a first byte): ranges of a state's boundary tokens share parents. */
+  readonly parent: Int32Array;
   /** Tokens ending at node i are `ids[tokenStart[i] .. tokenStart[i+1])`. */
   readonly tokenStart: Int32Array;
   /** Token ids in byte order. */
@@ -46,7 +48,7 @@ export class TokenTrie {
     }
     const order = Array.from({ length: n }, (_, t) => t).filter((t) => keys[t]!.length > 0);
     order.sort((x, y) => (keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : x - y));
-    const byte: number[] = [], depth: number[] = [], skip: number[] = [];
+    const byte: number[] = [], depth: number[] = [], skip: number[] = [], parent: number[] = [];
     const endNode = new Int32Array(order.length);
     const path: number[] = [];
     let prev = "";
@@ -57,6 +59,7 @@ export class TokenTrie {
       while (lcp < key.length && lcp < prev.length && key.charCodeAt(lcp) === prev.charCodeAt(lcp)) lcp++;
       while (path.length > lcp) skip[path.pop()!] = byte.length;
       for (let d = lcp; d < key.length; d++) {
+        parent.push(path.length > 0 ? path[path.length - 1]! : -1);
         path.push(byte.length);
         byte.push(key.charCodeAt(d));
         depth.push(d + 1);
@@ -77,6 +80,7 @@ export class TokenTrie {
     this.byte = Uint8Array.from(byte);
     this.depth = Uint16Array.from(depth);
     this.skip = Int32Array.from(skip);
+    this.parent = Int32Array.from(parent);
     this.tokenStart = ends;
     this.ids = Int32Array.from(order);
     this.size = byte.length;

@@ -28,6 +28,24 @@ export function walkerFor(kernels: Kernels, trie: TokenTrie): TrieWalker {
   return walker;
 }
 
+/** Per-trie scratch of `runRanges`: the state at each path node, valid where `stamp` equals the call's epoch. */
+interface PathMemo {
+  /** Bumped once per call. */
+  epoch: number;
+  /** Epoch in which `state[node]` was computed. */
+  readonly stamp: Int32Array;
+  /** State after the path to the node. */
+  readonly state: Int32Array;
+}
+
+const memos = new WeakMap<TokenTrie, PathMemo>();
+
+function pathMemo(trie: TokenTrie): PathMemo {
+  let memo = memos.get(trie);
+  if (!memo) memos.set(trie, (memo = { epoch: 0, stamp: new Int32Array(trie.size), state: new Int32Array(trie.size) }));
+  return memo;
+}
+
 /** Kernel walks of one automaton's states (not reentrant: a walk runs to completion before the next). */
 export class KernelWalk {
   readonly #states: number[] = [];
@@ -54,34 +72,50 @@ export class KernelWalk {
     cursor[walk.limit] = limit;
     const start = this.#row(state);
     cursor[walk.stack] = start | (frame && this.automaton.reachedCut(state) ? walk.cut : 0);
-    return this.#drive(this.walker.trie.size);
+    return this.#drive(this.walker.trie.size, this.walker.capacity.ranges);
   }
 
   /**
    * Leaves in `walker.mask()` the tokens of the trie node ranges [from, to) (sorted, disjoint; each one subtree or
-   * consecutive siblings) that are viable from `state`. A range is entered at its parent's state (the walk of the
-   * path above it) and pruned by the kernel at the first refused byte, so tokens sharing a prefix cost one lookup.
+   * consecutive siblings) that are viable from `state`. Each range is entered at the state of its parent (the walk
+   * of the path above it, shared by ranges with the same parent), and one kernel call walks them all, pruning at the
+   * first refused byte.
    */
   runRanges(state: number, ranges: Int32Array, trie: TokenTrie): WalkEnd {
     this.#reset(false);
-    const cursor = this.walker.cursor();
-    let visited = 0;
+    const triples = this.walker.ranges();
+    const memo = pathMemo(trie);
+    memo.epoch++;
+    let n = 0;
     for (let r = 0; r < ranges.length; r += 2) {
-      const from = ranges[r]!, depth = trie.depth[from]!;
-      const path = trie.tokenBytes(trie.ids[trie.tokenStart[from]!]!);
-      const parent = this.automaton.walk(state, path, 0, depth - 1);
+      const from = ranges[r]!, parentNode = trie.parent[from]!;
+      const parent = parentNode < 0 ? state : this.#stateAt(parentNode, state, trie, memo);
       if (parent === DEAD) continue;
-      const row = this.#row(parent);
-      if (row === -2) return "full";
-      cursor[walk.node] = from;
-      cursor[walk.visited] = 0;
-      cursor[walk.stack + depth - 1] = row;
-      const end = this.#drive(ranges[r + 1]!);
-      if (end !== "done") return end;
-      visited += this.visited;
+      const parentRow = this.#row(parent);
+      if (parentRow === -2) return "full";
+      if (n + 3 > triples.length) return "full";
+      triples[n++] = from;
+      triples[n++] = ranges[r + 1]!;
+      triples[n++] = parentRow;
     }
-    this.visited = visited;
-    return "done";
+    this.visited = 0;
+    if (n === 0) return "done";
+    const cursor = this.walker.cursor();
+    cursor[walk.mode] = walk.modeRanges;
+    cursor[walk.node] = triples[0]!;
+    cursor[walk.stack + trie.depth[triples[0]!]! - 1] = triples[2]!;
+    return this.#drive(this.walker.trie.size, n);
+  }
+
+  /** The state after the bytes of the path to trie node `node`, from `state` (each path node computed once per call). */
+  #stateAt(node: number, state: number, trie: TokenTrie, memo: PathMemo): number {
+    if (memo.stamp[node] === memo.epoch) return memo.state[node]!;
+    const up = trie.parent[node]!;
+    const above = up < 0 ? state : this.#stateAt(up, state, trie, memo);
+    const here = above === DEAD ? DEAD : this.automaton.next(above, trie.byte[node]!);
+    memo.stamp[node] = memo.epoch;
+    memo.state[node] = here;
+    return here;
   }
 
   #reset(frame: boolean): void {
@@ -93,11 +127,11 @@ export class KernelWalk {
   }
 
   /** Calls the kernel until it finishes, filling each transition it asks for. */
-  #drive(end: number): WalkEnd {
+  #drive(end: number, ranges: number): WalkEnd {
     const { automaton, walker } = this;
     const cursor = walker.cursor(), table = walker.table();
     for (;;) {
-      const status = walker.walk(this.#states.length, end);
+      const status = walker.walk(this.#states.length, end, ranges);
       if (status === walk.need) {
         const r = cursor[walk.state]!, b = cursor[walk.byte]!;
         const next = automaton.next(this.#states[r]!, b);

@@ -88,6 +88,10 @@ export class GrammarAutomaton {
 
   /** Computes and caches one transition (the slow path behind `next` and the mask walk). */
   step(state: number, byte: number): number {
+    if (this.#refusedFilled[state] !== 1) {
+      this.fillRefused(state);
+      if (this.table[state * 256 + byte] === DEAD) return DEAD;
+    }
     const elems = this.#elems, sets = this.#sets;
     this.#stamp++;
     this.#out.length = 0;
@@ -101,6 +105,25 @@ export class GrammarAutomaton {
     const value = next === DEAD ? DEAD : next + 1, row = state * 256;
     for (const b of this.byteClass(byte)) this.table[row + b] = value;
     return next;
+  }
+
+  #refusedFilled = new Uint8Array(256);
+
+  /**
+   * Marks in the table every byte no stack of `state` can take (outside the union of its terminals' sets) as DEAD,
+   * at once: narrow states refuse most bytes, and this spares a step per refused byte class.
+   */
+  fillRefused(state: number): void {
+    if (this.#refusedFilled[state] === 1) return;
+    while (state >= this.#refusedFilled.length) this.#refusedFilled = grow(this.#refusedFilled);
+    this.#refusedFilled[state] = 1;
+    const elems = this.#elems, sets = this.#sets, live = new Uint32Array(8);
+    for (const node of this.#stateNodes[state]!) {
+      const set = elems[this.#nodePos[node]!]!;
+      for (let w = 0; w < 8; w++) live[w]! |= sets[set * 8 + w]!;
+    }
+    const row = state * 256;
+    for (let b = 0; b < 256; b++) if (!((live[b >> 5]! >>> (b & 31)) & 1)) this.table[row + b] = DEAD;
   }
 
   #classOf: Uint8Array | undefined;

@@ -174,7 +174,7 @@ export class TokenMasks {
     if (end === "full") return this.compute(state, new Uint32Array(this.words), DIRECT_WALK_NODES);
     this.stats.nodes += kernelWalk.visited;
     if (end === "limited") return undefined;
-    const mask = Uint32Array.from(kernelWalk.walker.mask());
+    const mask = kernelWalk.walker.mask().slice();
     if (this.automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
     this.stats.walks++;
     return mask;
@@ -268,7 +268,7 @@ export class TokenMasks {
     if (!kernelWalk || kernelWalk.run(frameState, 0, true) !== "done") return undefined;
     this.stats.nodes += kernelWalk.visited;
     const { walker } = kernelWalk;
-    return { id: frameIds++, accepted: Uint32Array.from(walker.mask()), uncertain: walker.ranges().slice(0, walker.cursor()[walk.ranges]!) };
+    return { id: frameIds++, accepted: walker.mask().slice(), uncertain: walker.ranges().slice(0, walker.cursor()[walk.ranges]!) };
   }
 
   /** A frame by the TS walk (the reference the kernel frame walk is checked against). */

@@ -11,6 +11,9 @@ import type { TokenTrie } from "./trie.ts";
 
 /** Parser states one walk may meet before it gives way to the TS walk (1 KB of table per state). */
 const WALK_ROWS = 1024;
+/** RSK_E_BUFFER: in a frame walk, more boundary ranges than `WALK_RANGES`. */
+const RSK_E_BUFFER = -5;
+
 /** Ints of node ranges a frame walk may record. */
 const WALK_RANGES = 1 << 16;
 
@@ -46,10 +49,16 @@ function pathMemo(trie: TokenTrie): PathMemo {
   return memo;
 }
 
+/** The walk whose rows a walker's table holds (rows are kept between walks of the same automaton). */
+const owners = new WeakMap<TrieWalker, KernelWalk>();
+
 /** Kernel walks of one automaton's states (not reentrant: a walk runs to completion before the next). */
 export class KernelWalk {
   readonly #states: number[] = [];
-  readonly #rows = new Map<number, number>();
+  /** Row of each parser state, valid where `#stamp` equals `#epoch`. */
+  #rowOf = new Int32Array(256);
+  #stamp = new Int32Array(256);
+  #epoch = 0;
   #frame = false;
   /** Trie nodes visited by the last walk. */
   visited = 0;
@@ -118,12 +127,25 @@ export class KernelWalk {
     return here;
   }
 
+  /**
+   * Prepares a walk. Rows (and every transition filled in them) persist from walk to walk of this automaton, so a
+   * transition costs one kernel stop per process, not per mask; they start over when another automaton used the
+   * walker in between or the table is three quarters full.
+   */
   #reset(frame: boolean): void {
-    this.#states.length = 0;
-    this.#rows.clear();
-    this.#frame = frame;
-    this.walker.mask().fill(0);
-    this.walker.cursor().fill(0);
+    const { walker } = this;
+    if (owners.get(walker) !== this || this.#states.length > (walker.capacity.rows * 3) / 4) {
+      owners.set(walker, this);
+      this.#states.length = 0;
+      this.#epoch++;
+    }
+    if (frame !== this.#frame) {
+      this.#frame = frame;
+      const flags = walker.flags();
+      for (let r = 0; r < this.#states.length; r++) flags[r] = frame && this.automaton.reachedCut(this.#states[r]!) ? 1 : 0;
+    }
+    walker.mask().fill(0);
+    walker.cursor().fill(0);
   }
 
   /** Calls the kernel until it finishes, filling each transition it asks for. */
@@ -144,28 +166,35 @@ export class KernelWalk {
       this.visited = cursor[walk.visited]!;
       if (status === walk.done) return "done";
       if (status === walk.limited) return "limited";
+      // A frame recording more boundary ranges than the buffer holds: the caller's TS walk takes over.
+      if (status === RSK_E_BUFFER && this.#frame) return "full";
       throw new Error(`rsk_trie_walk failed with status ${status} (malformed trie or table: a bug)`);
     }
   }
 
   /** The row of `state`, adding it (pre-filled from the known transitions) if new; -2 when the table is full. */
   #row(state: number): number {
-    const known = this.#rows.get(state);
-    if (known !== undefined) return known;
+    if (state >= this.#stamp.length) {
+      const size = Math.max(state + 1, this.#stamp.length * 2);
+      const rowOf = new Int32Array(size), stamp = new Int32Array(size);
+      rowOf.set(this.#rowOf);
+      stamp.set(this.#stamp);
+      this.#rowOf = rowOf;
+      this.#stamp = stamp;
+    }
+    if (this.#stamp[state] === this.#epoch) return this.#rowOf[state]!;
     const row = this.#states.length;
     if (row >= this.walker.capacity.rows) return -2;
     this.#states.push(state);
-    this.#rows.set(state, row);
+    this.#stamp[state] = this.#epoch;
+    this.#rowOf[state] = row;
+    this.automaton.fillRefused(state);
     const { table: global } = this.automaton;
-    const table = this.walker.table();
+    const table = this.walker.table(), stamp = this.#stamp, rowOf = this.#rowOf, epoch = this.#epoch;
     for (let b = 0, g = state * 256, at = row * 256; b < 256; b++) {
       const v = global[g + b]!;
-      if (v <= 0) {
-        table[at + b] = v;
-        continue;
-      }
-      const to = this.#rows.get(v - 1);
-      table[at + b] = to === undefined ? 0 : to + 1;
+      // Known transitions into states already given a row are copied; the rest stay holes (0) for the kernel to ask.
+      table[at + b] = v <= 0 ? v : v - 1 < stamp.length && stamp[v - 1] === epoch ? rowOf[v - 1]! + 1 : 0;
     }
     this.walker.flags()[row] = this.#frame && this.automaton.reachedCut(state) ? 1 : 0;
     return row;

@@ -60,6 +60,16 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
     }
   });
 
+  test("a frame with more boundary ranges than the buffer holds ends as full (the TS walk takes over)", () => {
+    const { automaton, state } = states.find((s) => s.automaton.nodesOf(s.state).length > 3) ?? states[0]!;
+    const frame = automaton.frameState(automaton.nodesOf(state)[0]!, 1);
+    for (const k of implementations) {
+      const w = new KernelWalk(automaton, k.trieWalker(trie.flat, { rows: 1024, ranges: 2 }));
+      const end = w.run(frame, 0, true);
+      assert.ok(end === "full" || (end === "done" && w.walker.cursor()[walk.ranges]! <= 2), `${k.kind}: ${end}`);
+    }
+  });
+
   test("a visit limit stops every implementation at the same node", () => {
     const { automaton, state } = states[0]!;
     for (const k of implementations) {

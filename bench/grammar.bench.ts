@@ -11,9 +11,14 @@
  * Run: `npm run bench:grammar` (Bun) or `deno run -A bench/grammar.bench.ts`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { encode as encodeCl100k } from "gpt-tokenizer/encoding/cl100k_base";
 import { encode as encodeO200k } from "gpt-tokenizer/encoding/o200k_base";
 import { GrammarCompiler, GrammarMatcher as XgMatcher, TokenizerInfo } from "@mlc-ai/web-xgrammar";
+// node-llama-cpp's own JSON Schema → GBNF converter (what its users feed llama.cpp); not in its package exports map.
+import { getGbnfGrammarForGbnfJsonSchema } from "../node_modules/node-llama-cpp/dist/utils/gbnfJson/getGbnfGrammarForGbnfJsonSchema.js";
+import { LlamaGrammarSampler } from "../ffi/llama/grammar.ts";
+import { LlamaModel } from "../ffi/llama/model.ts";
 import type { Kernels } from "../ffi/kernels.ts";
 import { loadKernelsOf } from "../ffi/mod.ts";
 import { GrammarAutomaton, GrammarMatcher, schemaGrammar, TokenMasks, TokenTrie } from "../src/grammar/mod.ts";
@@ -23,7 +28,7 @@ import { realVocab, type TestVocab, type VocabName } from "../tests/grammar/voca
 const SCHEMAS = ["user-profile", "order", "github-issue", "calendar-event", "tool-call-args", "log-entry", "recipe", "json-patch", "ref-tree", "package-json"];
 const VOCABS: VocabName[] = ["cl100k_base", "o200k_base"];
 
-interface Row { engine: string; vocab: string; schemas: number; steps: number; compile_p50_ms: number; first_mask_p50_ms: number; cold_p50_us: number; cold_p99_us: number; warm_p50_us: number; warm_p99_us: number; }
+interface Row { note?: string; engine: string; vocab: string; schemas: number; steps: number; compile_p50_ms: number; first_mask_p50_ms: number; cold_p50_us: number; cold_p99_us: number; warm_p50_us: number; warm_p99_us: number; }
 
 const q = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -119,6 +124,50 @@ async function runXGrammar(vocab: TestVocab, docs: ReturnType<typeof documents>)
   return { engine: "XGrammar (web-xgrammar WASM)", vocab: "", schemas: docs.length, steps: cold.length, compile_p50_ms: r2(q(compile, 0.5)), first_mask_p50_ms: r2(q(first, 0.5)), cold_p50_us: r2(q(cold, 0.5)), cold_p99_us: r2(q(cold, 0.99)), warm_p50_us: r2(q(warm, 0.5)), warm_p99_us: r2(q(warm, 0.99)) };
 }
 
+/**
+ * llama.cpp's grammar sampler (libllama through the shim) on the fixture model, whose vocabulary is cl100k_base
+ * (same ids as gpt-tokenizer), with GBNF from node-llama-cpp's converter. Each step applies the grammar to all
+ * candidates, as llama.cpp does; a document is replayed until the converter's grammar refuses a token (it ignores or
+ * reads differently some keywords), so steps can be fewer than rsk's.
+ */
+async function runLlama(docs: ReturnType<typeof documents>): Promise<Row | string> {
+  let model: LlamaModel;
+  try {
+    model = await LlamaModel.load(fileURLToPath(new URL("../tests/fixture/out/fixture.gguf", import.meta.url)));
+  } catch (error) {
+    return `llama.cpp row skipped: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const compile: number[] = [], first: number[] = [], cold: number[] = [], warm: number[] = [];
+  let stopped = 0;
+  for (const doc of docs) {
+    const gbnf = getGbnfGrammarForGbnfJsonSchema(doc.schema as never, { allowNewLines: false });
+    for (const pass of [0, 1]) {
+      const t0 = performance.now();
+      const sampler = LlamaGrammarSampler.create(model, gbnf);
+      if (pass === 0) compile.push(performance.now() - t0);
+      for (const [i, token] of doc.tokens.entries()) {
+        const s = performance.now();
+        sampler.apply();
+        const e = performance.now();
+        (pass === 0 ? cold : warm).push((e - s) * 1000);
+        if (pass === 0 && i === 0) first.push(e - t0);
+        if (!sampler.allows(token)) {
+          if (pass === 0) stopped++;
+          break;
+        }
+        sampler.accept(token);
+      }
+      sampler.close();
+    }
+  }
+  model.close();
+  return {
+    engine: "llama.cpp grammar sampler", vocab: "cl100k_base", schemas: docs.length, steps: cold.length, compile_p50_ms: r2(q(compile, 0.5)),
+    first_mask_p50_ms: r2(q(first, 0.5)), cold_p50_us: r2(q(cold, 0.5)), cold_p99_us: r2(q(cold, 0.99)), warm_p50_us: r2(q(warm, 0.5)),
+    warm_p99_us: r2(q(warm, 0.99)), note: `fixture model (cl100k_base + specials), GBNF by node-llama-cpp; ${stopped} documents cut short where that GBNF differs`,
+  };
+}
+
 const kernelSets: Kernels[] = await Promise.all((["native", "wasm", "ts"] as const).map((k) => loadKernelsOf(k)));
 const warmUp = CORPUS.filter((c) => !SCHEMAS.includes(c.name)).slice(0, 20);
 const rows: Row[] = [];
@@ -134,8 +183,14 @@ for (const name of VOCABS) {
     rows.push({ ...runRsk(freshCopy(vocab), docs, kernels), vocab: name });
   }
   rows.push({ ...(await runXGrammar(vocab, docs)), vocab: name });
+  if (name === "cl100k_base") {
+    const llama = await runLlama(docs);
+    if (typeof llama === "string") console.warn(llama);
+    else rows.push(llama);
+  }
 }
-console.table(rows);
+console.table(rows.map(({ note: _, ...row }) => row));
+for (const row of rows) if (row.note) console.log(`${row.engine}: ${row.note}`);
 
 const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
 const result = { suite: "grammar", runtime, date: new Date().toISOString(), schemas: SCHEMAS, rows };

@@ -19,6 +19,9 @@ export const llamaSymbols = {
   rsk_llama_sampler_new: { args: ["i32", "buffer", "i32", "u32", "i32"], returns: "pointer" },
   rsk_llama_sampler_sample: { args: ["pointer", "buffer", "i32"], returns: "i32" },
   rsk_llama_sampler_free: { args: ["pointer"], returns: "void" },
+  rsk_llama_grammar_new: { args: ["pointer", "buffer", "buffer"], returns: "pointer" },
+  rsk_llama_grammar_apply: { args: ["pointer", "buffer", "i32", "buffer"], returns: "i32" },
+  rsk_llama_sampler_accept: { args: ["pointer", "i32"], returns: "void" },
 } as const;
 
 /** The shim's symbol table type, for `NativeLibrary<LlamaSymbols>`. */

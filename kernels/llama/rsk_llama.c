@@ -25,7 +25,8 @@
   X(llama_sampler_chain_default_params) X(llama_sampler_chain_init) X(llama_sampler_chain_add)                \
   X(llama_sampler_init_greedy) X(llama_sampler_init_dist) X(llama_sampler_init_top_k)                          \
   X(llama_sampler_init_top_p) X(llama_sampler_init_min_p) X(llama_sampler_init_temp)                           \
-  X(llama_sampler_init_mirostat_v2) X(llama_sampler_apply) X(llama_sampler_accept) X(llama_sampler_free)
+  X(llama_sampler_init_mirostat_v2) X(llama_sampler_apply) X(llama_sampler_accept) X(llama_sampler_free)    \
+  X(llama_sampler_init_grammar)
 
 /* The dispatch table: written once by rsk_llama_open, read-only afterwards. */
 #define DECLARE_POINTER(name) static __typeof__(name) *p_##name;
@@ -352,3 +353,48 @@ void rsk_llama_sampler_free(rsk_llama_sampler *sampler) {
   free(sampler->candidates);
   free(sampler);
 }
+
+rsk_llama_sampler *rsk_llama_grammar_new(const rsk_llama_model *model, const char *grammar, const char *root) {
+  if (!libllama || !model || !grammar || !root) return NULL;
+  last_error[0] = '\0';
+  struct llama_sampler *chain = p_llama_sampler_init_grammar(model->vocab, grammar, root);
+  if (!chain) {
+    if (!last_error[0]) set_error("llama.cpp refused the grammar");
+    return NULL;
+  }
+  const int32_t n_vocab = p_llama_vocab_n_tokens(model->vocab);
+  rsk_llama_sampler *sampler = calloc(1, sizeof *sampler);
+  llama_token_data *candidates = malloc(sizeof *candidates * (size_t)n_vocab);
+  if (!sampler || !candidates) {
+    free(sampler);
+    free(candidates);
+    p_llama_sampler_free(chain);
+    set_error("out of memory");
+    return NULL;
+  }
+  sampler->chain = chain;
+  sampler->candidates = candidates;
+  sampler->n_vocab = n_vocab;
+  return sampler;
+}
+
+int32_t rsk_llama_grammar_apply(rsk_llama_sampler *sampler, const float *logits, int32_t n_vocab, float *allowed) {
+  if (n_vocab <= 0 || n_vocab > sampler->n_vocab) return -1;
+  llama_token_data *candidates = sampler->candidates;
+  for (int32_t i = 0; i < n_vocab; i++) {
+    candidates[i].id = i;
+    candidates[i].logit = logits[i];
+    candidates[i].p = 0.0f;
+  }
+  llama_token_data_array array = {candidates, (size_t)n_vocab, -1, false};
+  p_llama_sampler_apply(sampler->chain, &array);
+  int32_t count = 0;
+  for (size_t i = 0; i < array.size; i++) {
+    const int keep = array.data[i].logit != -__builtin_inff();
+    allowed[array.data[i].id] = keep ? 1.0f : 0.0f;
+    count += keep;
+  }
+  return count;
+}
+
+void rsk_llama_sampler_accept(rsk_llama_sampler *sampler, int32_t token) { p_llama_sampler_accept(sampler->chain, token); }

@@ -88,6 +88,15 @@ rsk_llama_sampler *rsk_llama_sampler_new(int32_t kind, const float *params, int3
 int32_t rsk_llama_sampler_sample(rsk_llama_sampler *sampler, const float *logits, int32_t n_vocab);
 void rsk_llama_sampler_free(rsk_llama_sampler *sampler);
 
+/* llama.cpp's grammar sampler (llama_sampler_init_grammar) over `model`'s vocabulary, for the grammar benchmark:
+ * GBNF text and root rule name, NUL-terminated. NULL with rsk_llama_last_error set when llama.cpp refuses it. */
+rsk_llama_sampler *rsk_llama_grammar_new(const rsk_llama_model *model, const char *grammar, const char *root);
+/* One mask computation as llama.cpp does it: the grammar applied to all n_vocab candidates; allowed[id] = 1 for
+ * the tokens it keeps, 0 for the others. Returns how many it keeps, or -1. */
+int32_t rsk_llama_grammar_apply(rsk_llama_sampler *sampler, const float *logits, int32_t n_vocab, float *allowed);
+/* Advances a sampler by `token` (for a grammar: the token must be allowed, llama.cpp aborts otherwise). */
+void rsk_llama_sampler_accept(rsk_llama_sampler *sampler, int32_t token);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,14 +21,14 @@ import { LlamaGrammarSampler } from "../ffi/llama/grammar.ts";
 import { LlamaModel } from "../ffi/llama/model.ts";
 import type { Kernels } from "../ffi/kernels.ts";
 import { loadKernelsOf } from "../ffi/mod.ts";
-import { GrammarAutomaton, GrammarMatcher, schemaGrammar, TokenMasks, TokenTrie } from "../src/grammar/mod.ts";
+import { GrammarAutomaton, GrammarMatcher, prepareVocabulary, schemaGrammar, TokenMasks, TokenTrie } from "../src/grammar/mod.ts";
 import { CORPUS } from "../tests/grammar/corpus.ts";
 import { realVocab, type TestVocab, type VocabName } from "../tests/grammar/vocab.ts";
 
 const SCHEMAS = ["user-profile", "order", "github-issue", "calendar-event", "tool-call-args", "log-entry", "recipe", "json-patch", "ref-tree", "package-json"];
 const VOCABS: VocabName[] = ["cl100k_base", "o200k_base"];
 
-interface Row { note?: string; engine: string; vocab: string; schemas: number; steps: number; compile_p50_ms: number; first_mask_p50_ms: number; cold_p50_us: number; cold_p99_us: number; warm_p50_us: number; warm_p99_us: number; }
+interface Row { note?: string; prepare_ms?: number; engine: string; vocab: string; schemas: number; steps: number; compile_p50_ms: number; first_mask_p50_ms: number; cold_p50_us: number; cold_p99_us: number; warm_p50_us: number; warm_p99_us: number; }
 
 const q = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -180,7 +180,9 @@ for (const name of VOCABS) {
   const encode = name === "cl100k_base" ? encodeCl100k : encodeO200k;
   for (const kernels of kernelSets) {
     runRsk(freshCopy(vocab), warmUp.map((c) => ({ schema: c.schema, tokens: encode(JSON.stringify(c.valid[0])) })), kernels);
-    rows.push({ ...runRsk(freshCopy(vocab), docs, kernels), vocab: name });
+    const copy = freshCopy(vocab);
+    const prepare = prepareVocabulary(copy, [copy.eos], kernels);
+    rows.push({ ...runRsk(copy, docs, kernels), vocab: name, prepare_ms: r2(prepare) });
   }
   rows.push({ ...(await runXGrammar(vocab, docs)), vocab: name });
   if (name === "cl100k_base") {

@@ -239,6 +239,15 @@ export class GrammarAutomaton {
     return `${n >= 0 ? "cut" : "end"};${parts.join(";")}`;
   }
 
+  /** Whether the rest of `node`'s alternative refers to a rule (so a one-frame analysis can hold a loop). */
+  refersToRule(node: number): boolean {
+    for (let p = this.#nodePos[node]!; ; p++) {
+      const e = this.#elems[p]!;
+      if (e === END) return false;
+      if (e < END) return true;
+    }
+  }
+
   /** Elements from `from` to the end of the alternative, rule references named by `name` (undefined: give up). */
   #sequence(from: number, name: (rule: number) => string | undefined): string | undefined {
     const elems = this.#elems;

@@ -10,7 +10,7 @@ import type { GrammarLimits } from "./errors.ts";
 import { parseGbnf } from "./gbnf.ts";
 import { TokenMasks } from "./masks.ts";
 import { regexGrammar } from "./regex.ts";
-import { jsonObjectGrammar, schemaGrammar } from "./schema.ts";
+import { FORMAT_EXAMPLES, jsonObjectGrammar, schemaGrammar } from "./schema.ts";
 import { TokenTrie, type VocabularyBytes } from "./trie.ts";
 
 /** What a request asks its output to match. */
@@ -104,4 +104,27 @@ export function masksFor(constraint: Constraint, vocabulary: VocabularyBytes, en
   if (!masks) byTrie.set(trie, (masks = new TokenMasks(constraint.automaton, trie, endTokens, walkWith)));
   else if (walkWith && !masks.walksInKernels) masks.useKernels(walkWith);
   return masks;
+}
+
+/**
+ * Analyses the string bodies JSON Schemas share — plain strings, and every position of an example of each supported
+ * format — over `vocabulary` once, so that no request's first mask inside a string pays for a whole-trie walk (the
+ * shared frames are kept per vocabulary, see `TokenMasks`). Meant for model load, next to building the trie;
+ * returns the milliseconds it took.
+ */
+export function prepareVocabulary(vocabulary: VocabularyBytes, endTokens: readonly number[], kernels?: Kernels): number {
+  const t0 = performance.now();
+  const trie = TokenTrie.of(vocabulary);
+  const encoder = new TextEncoder();
+  for (const [format, example] of [[undefined, "ab"], ...Object.entries(FORMAT_EXAMPLES)] as const) {
+    // Inside an array, so the string has a context below it as in any real schema.
+    const items = format === undefined ? { type: "string" } : { type: "string", format };
+    const automaton = new GrammarAutomaton(schemaGrammar({ type: "array", items }).grammar);
+    const masks = new TokenMasks(automaton, trie, endTokens, kernels ?? chosenKernels);
+    const text = encoder.encode(`["${example}`);
+    for (let at = 2, state = automaton.walk(automaton.start, text, 0, 2); at <= text.length && state >= 0; state = automaton.next(state, text[at++]!)) {
+      masks.mask(state);
+    }
+  }
+  return performance.now() - t0;
 }

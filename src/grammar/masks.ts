@@ -21,9 +21,6 @@ const FRAME_DEPTH = 3;
 /** A direct trie walk visiting more nodes than this gives way to the frame path (narrow states stay direct). */
 const DIRECT_WALK_NODES = 8192;
 
-/** Frames a shared analysis covers: two hold a string's character loop (the character, then the loop's tail call). */
-const SHARED_FRAME_DEPTH = 2;
-
 /** Rules a frame's structural key may span for it to be shared across grammars (`GrammarAutomaton.frameKey`). */
 const SHARED_FRAME_RULES = 32;
 
@@ -115,8 +112,8 @@ export class TokenMasks {
   readonly #stack: Int32Array;
   readonly #cutSeen: Uint8Array;
   readonly #frames = new Map<number, Frame>();
-  /** Structural key of each stack node's top frame ("" when not shareable). */
-  readonly #nodeKeys = new Map<number, string>();
+  /** Structural keys of each stack node's top one and two frames ("" when not shareable). */
+  readonly #nodeKeys = new Map<number, readonly [string, string]>();
   /** Counters since creation. */
   readonly stats: MaskStats = { walks: 0, hits: 0, nodes: 0 };
   /** Mask length in 32-bit words. */
@@ -223,33 +220,48 @@ export class TokenMasks {
   #anyShared(state: number): boolean {
     const byKey = sharedFrames.get(this.trie);
     if (!byKey) return false;
-    for (const node of this.automaton.nodesOf(state)) if (byKey.get(this.#keyOf(node))) return true;
+    for (const node of this.automaton.nodesOf(state)) for (const key of this.#keysOf(node)) if (key && byKey.get(key)) return true;
     return false;
   }
 
-  /** Structural key of the top frames of `node`'s stack ("" when not shareable), computed once per node. */
-  #keyOf(node: number): string {
-    let key = this.#nodeKeys.get(node);
-    if (key === undefined) this.#nodeKeys.set(node, (key = this.automaton.frameKey(node, SHARED_FRAME_DEPTH, SHARED_FRAME_RULES) ?? ""));
-    return key;
+  /**
+   * Structural keys of the top one and two frames of `node`'s stack ("" when not shareable), computed once per node.
+   * One frame holds a loop written inline (a format's pattern); a string's character loop is a rule of its own, so
+   * a character's frame alone is one byte long and only two frames hold the loop: one-frame keys are kept only for
+   * positions followed by a rule reference.
+   */
+  #keysOf(node: number): readonly [string, string] {
+    let keys = this.#nodeKeys.get(node);
+    if (keys === undefined) {
+      const { automaton } = this;
+      const one = automaton.refersToRule(node) ? automaton.frameKey(node, 1, SHARED_FRAME_RULES) ?? "" : "";
+      keys = [one, automaton.frameKey(node, 2, SHARED_FRAME_RULES) ?? ""];
+      this.#nodeKeys.set(node, keys);
+    }
+    return keys;
   }
 
-  /** The top frame of `node`'s stack from the vocabulary-wide cache (computed here if new); undefined if not usable. */
+  /** The top frame(s) of `node`'s stack from the vocabulary-wide cache (analysed here if new); undefined if none is usable. */
   #sharedFrame(node: number): Frame | undefined {
-    const key = this.#keyOf(node);
-    if (key === "") return undefined;
     let byKey = sharedFrames.get(this.trie);
     if (!byKey) sharedFrames.set(this.trie, (byKey = new Map()));
-    const known = byKey.get(key);
-    if (known !== undefined) return known ?? undefined;
-    const frame = this.#frame(this.automaton.frameState(node, SHARED_FRAME_DEPTH));
-    const { tokenStart } = this.trie;
-    let boundary = 0;
-    for (let r = 0; r < frame.uncertain.length; r += 2) boundary += tokenStart[frame.uncertain[r + 1]!]! - tokenStart[frame.uncertain[r]!]!;
-    const usable = boundary <= SHARED_UNCERTAIN_TOKENS ? frame : null;
-    if (byKey.size >= SHARED_FRAMES) byKey.clear();
-    byKey.set(key, usable);
-    return usable ?? undefined;
+    const keys = this.#keysOf(node);
+    for (let depth = 1; depth <= 2; depth++) {
+      const key = keys[depth - 1]!;
+      if (key === "") continue;
+      const known = byKey.get(key);
+      if (known) return known;
+      if (known === null) continue;
+      const frame = this.#frame(this.automaton.frameState(node, depth));
+      const { tokenStart } = this.trie;
+      let boundary = 0;
+      for (let r = 0; r < frame.uncertain.length; r += 2) boundary += tokenStart[frame.uncertain[r + 1]!]! - tokenStart[frame.uncertain[r]!]!;
+      const usable = boundary <= SHARED_UNCERTAIN_TOKENS ? frame : null;
+      if (byKey.size >= SHARED_FRAMES) byKey.clear();
+      byKey.set(key, usable);
+      if (usable) return usable;
+    }
+    return undefined;
   }
 
   /** Tokens a frame consumes by itself, and the trie subtrees [from, to) whose tokens may leave it (cached). */

@@ -60,6 +60,15 @@ const FORMATS: Record<string, string> = {
   ipv4: "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}",
 };
 
+/**
+ * One value per format, walked position by position by `prepareVocabulary` (src/grammar/compile.ts) so that the wide
+ * positions of every format (an email's local part, a URI's path) are analysed once per vocabulary, not per request.
+ */
+export const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
+  date: "2024-01-31", time: "12:30:59.5+01:00", "date-time": "2024-01-31T12:30:59Z", email: "ab.c@ex-1.example.org",
+  uuid: "123e4567-e89b-12d3-a456-426614174000", uri: "https://ex.org/a?b=c#d", ipv4: "192.168.0.1",
+};
+
 /** The supported `format` values (documented; anything else is refused). */
 export const SUPPORTED_FORMATS: readonly string[] = Object.keys(FORMATS);
 
@@ -82,6 +91,8 @@ class SchemaCompiler {
   readonly json: JsonRules;
   readonly warnings: string[] = [];
   readonly refs = new Map<string, Expr>();
+  /** Rules of format- and pattern-shaped strings, by kind and pattern. */
+  readonly shapedStrings = new Map<string, Expr>();
   readonly base: string;
   readonly lenient: boolean;
   readonly merging = new Set<string>();
@@ -193,7 +204,13 @@ class SchemaCompiler {
       if (s.minLength !== undefined || s.maxLength !== undefined) {
         this.unsupported(`${path}.${s.minLength !== undefined ? "minLength" : "maxLength"}`, s.minLength !== undefined ? "minLength" : "maxLength", `cannot be combined with "${key}"`);
       }
-      return json.quoted(regexExpr(pattern, { mode: key === "format" ? "full" : "search", within: UNESCAPED, filler: json.char, path: `${path}.${key}` }));
+      // A rule of its own (one per distinct pattern): its body then ends at the closing quote, so the frame analysis
+      // of its positions does not depend on where the string sits, and is shared across schemas (TokenMasks).
+      const known = this.shapedStrings.get(`${key}:${pattern}`);
+      if (known) return known;
+      const rule = this.named(`${key}-string`, json.quoted(regexExpr(pattern, { mode: key === "format" ? "full" : "search", within: UNESCAPED, filler: json.char, path: `${path}.${key}` })));
+      this.shapedStrings.set(`${key}:${pattern}`, rule);
+      return rule;
     };
     if (s.format !== undefined) {
       const pattern = typeof s.format === "string" ? FORMATS[s.format] : undefined;

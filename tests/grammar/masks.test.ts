@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { compileConstraint, DEAD, GrammarAutomaton, GrammarMatcher, masksFor, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { compileConstraint, DEAD, GrammarAutomaton, GrammarMatcher, masksFor, prepareVocabulary, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
 import { CORPUS } from "./corpus.ts";
 import { realVocab } from "./vocab.ts";
 
@@ -56,6 +56,21 @@ describe("token masks", () => {
     const mask = second.masks.mask(second.state);
     assert.ok(second.masks.stats.nodes < 2000, `${second.masks.stats.nodes} trie nodes walked (a full walk is ~200k)`);
     assert.deepEqual(mask, second.masks.compute(second.state, new Uint32Array(second.masks.words)));
+  });
+
+  test("a prepared vocabulary analyses format strings once: an email inside any object walks no wide subtree", () => {
+    const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
+    prepareVocabulary(copy, [vocab.eos]);
+    const trie = TokenTrie.of(copy);
+    const automaton = new GrammarAutomaton(schemaGrammar({ type: "object", properties: { id: { type: "integer" }, contact: { type: "string", format: "email" } } }).grammar);
+    const masks = new TokenMasks(automaton, trie, [vocab.eos]);
+    for (const prefix of ['{"id": 1, "contact": "', '{"contact": "ada.l', '{"contact": "ada@exam']) {
+      const state = automaton.walk(automaton.start, encoder.encode(prefix));
+      const before = masks.stats.nodes;
+      const mask = masks.mask(state);
+      assert.ok(masks.stats.nodes - before < 10_000, `${prefix}: ${masks.stats.nodes - before} trie nodes walked`);
+      assert.deepEqual(mask, masks.compute(state, new Uint32Array(masks.words)), prefix);
+    }
   });
 
   test("matcher: greedy-by-mask tokenization of an instance is accepted and ends only where accepting", () => {

@@ -8,7 +8,7 @@
  * (so no frame analysis is inherited from another row: the first schema of a row pays for the string bodies), after
  * a JIT warm-up over 20 other corpus schemas on yet another copy (the process-lifetime cost of a cold JIT is not a
  * per-grammar cost). Results: bench/results/grammar.json.
- * Run: `npm run bench:grammar` (Bun) or `deno run -A bench/grammar.bench.ts`.
+ * Run: `npm run bench:grammar` (Bun only: web-xgrammar's bundle calls `require` and does not load under Deno 2.9).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -200,9 +200,12 @@ mkdirSync(new URL("./results/latest/", import.meta.url), { recursive: true });
 writeFileSync(new URL(`./results/latest/grammar-${runtime}.json`, import.meta.url), JSON.stringify(result, null, 2));
 if (process.argv.includes("--save")) writeFileSync(new URL(`./results/grammar${runtime === "bun" ? "" : "-deno"}.json`, import.meta.url), JSON.stringify(result, null, 2));
 if (process.argv.includes("--check")) {
-  const budget = (JSON.parse(readFileSync(new URL("./budgets.json", import.meta.url), "utf8")) as { grammar?: { warm_p50_us_max: number; cold_p99_us_max: number } }).grammar;
+  type Budget = { warm_p50_us_max: number; cold_p50_us_max: number; cold_p99_us_max: number };
+  const budget = (JSON.parse(readFileSync(new URL("./budgets.json", import.meta.url), "utf8")) as { grammar?: Budget }).grammar;
   const ours = rows.filter((r) => r.engine.startsWith("rsk (native"));
-  const over = budget ? ours.filter((r) => r.warm_p50_us > budget.warm_p50_us_max * 1.1 || r.cold_p99_us > budget.cold_p99_us_max * 1.1) : [];
+  const over = budget
+    ? ours.filter((r) => r.warm_p50_us > budget.warm_p50_us_max * 1.1 || r.cold_p50_us > budget.cold_p50_us_max * 1.1 || r.cold_p99_us > budget.cold_p99_us_max * 1.1)
+    : [];
   if (over.length > 0) {
     console.error(`grammar over budget: ${JSON.stringify(over)}`);
     process.exit(1);

@@ -134,6 +134,11 @@ export class GrammarAutomaton {
    * indistinguishable to the parser. Computed on first use (a few dozen classes for a JSON Schema).
    */
   byteClass(byte: number): Uint8Array {
+    return this.byteClasses()[this.#classOf![byte]!]!;
+  }
+
+  /** Every byte class (see `byteClass`), each a sorted list of bytes. */
+  byteClasses(): readonly Uint8Array[] {
     if (!this.#classOf) {
       const classOf = new Uint8Array(256), sets = this.#sets, remap = new Int16Array(512);
       let count = 1;
@@ -152,7 +157,7 @@ export class GrammarAutomaton {
       for (const m of members) this.#classes.push(Uint8Array.from(m));
       this.#classOf = classOf;
     }
-    return this.#classes[this.#classOf[byte]!]!;
+    return this.#classes;
   }
 
   /** Follows `bytes` from `state`; DEAD as soon as one byte is refused. */
@@ -232,11 +237,21 @@ export class GrammarAutomaton {
     const parts: string[] = [];
     let n = node;
     for (; n >= 0 && parts.length < depth; n = this.#nodeParent[n]!) {
-      const part = this.#sequence(this.#nodePos[n]!, (rule) => this.#closureId(rule, maxRules));
+      const part = this.#positionKey(this.#nodePos[n]!, maxRules);
       if (part === undefined) return undefined;
       parts.push(part);
     }
     return `${n >= 0 ? "cut" : "end"};${parts.join(";")}`;
+  }
+
+  readonly #positionKeys = new Map<number, string | null>();
+
+  /** The key part of one position (its sequence, rules named by closure ids), computed once per position. */
+  #positionKey(pos: number, maxRules: number): string | undefined {
+    const memo = pos * 1024 + maxRules;
+    let key = this.#positionKeys.get(memo);
+    if (key === undefined) this.#positionKeys.set(memo, (key = this.#sequence(pos, (rule) => this.#closureId(rule, maxRules)) ?? null));
+    return key ?? undefined;
   }
 
   /** Whether the rest of `node`'s alternative refers to a rule (so a one-frame analysis can hold a loop). */

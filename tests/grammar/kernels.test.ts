@@ -70,6 +70,17 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
     }
   });
 
+  test("a WASM walker keeps working after its memory grows (views are re-taken)", () => {
+    const wasm = implementations.find((k) => k.kind === "wasm")!;
+    const { automaton, state } = states[1]!;
+    const w = new KernelWalk(automaton, walkerFor(wasm, trie));
+    assert.equal(w.run(state, 0, false), "done");
+    const before = Array.from(w.walker.mask());
+    wasm.logits(1_000_000); // grows linear memory: every old view is detached
+    assert.equal(w.run(state, 0, false), "done");
+    assert.deepEqual(Array.from(w.walker.mask()), before);
+  });
+
   test("a visit limit stops every implementation at the same node", () => {
     const { automaton, state } = states[0]!;
     for (const k of implementations) {

@@ -2,9 +2,9 @@
  * Token masks of one grammar over one vocabulary, and the per-sequence matcher that uses them.
  *
  * The mask of a parser state does not depend on anything but that state, and states are interned, so a mask is
- * computed once (a preorder walk of the token trie through the automaton's transition table, pruning a subtree at
- * the first refused byte) and then served from a bounded cache. Generations of the same schema revisit the same
- * states, so the steady-state cost of a mask is one map lookup; a new state costs one trie walk.
+ * computed once and then served from a bounded cache: generations of the same schema revisit the same states, so the
+ * steady-state cost of a mask is one map lookup. A new narrow state costs one trie walk in the C kernel (walk.ts);
+ * a wide one is assembled from frame analyses shared across states and grammars (src/grammar/README.md).
  */
 import type { Kernels } from "../../ffi/kernels.ts";
 import { walk } from "../../ffi/kernels.ts";
@@ -44,17 +44,19 @@ const sharedFrames = new WeakMap<TokenTrie, Map<string, Frame | null>>();
 function boundaryRanges(frames: readonly Frame[], trie: TokenTrie): Int32Array {
   let total = 0;
   for (const f of frames) total += f.uncertain.length / 2;
-  // One numeric sort on packed keys (from ascending, then longer first) instead of comparing pairs.
+  // One numeric sort on packed keys (from ascending, then longer first) instead of comparing pairs; exact in a
+  // double while the trie has fewer than 2^26 nodes (vocabularies are at most 2^24 tokens).
+  const span = 2 ** Math.ceil(Math.log2(trie.size + 2));
   const keys = new Float64Array(total);
   let k = 0;
   for (const f of frames) {
-    for (let r = 0; r < f.uncertain.length; r += 2) keys[k++] = f.uncertain[r]! * SPAN + (SPAN - 1 - (f.uncertain[r + 1]! - f.uncertain[r]!));
+    for (let r = 0; r < f.uncertain.length; r += 2) keys[k++] = f.uncertain[r]! * span + (span - 1 - (f.uncertain[r + 1]! - f.uncertain[r]!));
   }
   keys.sort();
   const out: number[] = [];
   let covered = -1;
   for (let i = 0; i < total; i++) {
-    const from = Math.floor(keys[i]! / SPAN), to = from + SPAN - 1 - (keys[i]! - from * SPAN);
+    const from = Math.floor(keys[i]! / span), to = from + span - 1 - (keys[i]! - from * span);
     if (to <= covered) continue;
     const n = out.length;
     if (n > 0 && out[n - 1] === from && trie.depth[out[n - 2]!] === trie.depth[from]) out[n - 1] = to;
@@ -63,9 +65,6 @@ function boundaryRanges(frames: readonly Frame[], trie: TokenTrie): Int32Array {
   }
   return Int32Array.from(out);
 }
-
-/** Range lengths are below this (tries have fewer than 2^22 nodes), so (from, length) packs exactly in a double. */
-const SPAN = 2 ** 22;
 
 /** Union of the shared frames of a state (keyed by their ids): most states inside strings share one. */
 const groups = new Map<string, Frame>();

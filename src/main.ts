@@ -80,7 +80,9 @@ async function openLocalBackend(config: GatewayConfig): Promise<LocalBackend> {
   const modelPath = config.model ?? (await ensureFixtureModel());
   const engine = await LlamaEngine.open({ modelPath, nSeqMax: config["n-seq-max"], nCtxPerSequence: config["ctx-per-seq"], nThreads: config.threads,
     streamBufferBytes: config["stream-buffer-bytes"] });
-  return new LocalBackend(engine, await selectKernels(config.kernels), modelPath);
+  const backend = new LocalBackend(engine, await selectKernels(config.kernels), modelPath);
+  backend.prepareGrammars();
+  return backend;
 }
 
 try {

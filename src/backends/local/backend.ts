@@ -4,7 +4,7 @@
  */
 import { basename } from "node:path";
 import { type Kernels, logitsOf, maskOf } from "../../../ffi/mod.ts";
-import { GrammarMatcher, masksFor, requestConstraint } from "../../grammar/mod.ts";
+import { GrammarMatcher, masksFor, prepareVocabulary, requestConstraint } from "../../grammar/mod.ts";
 import { SamplerChain, parseSamplingConfig } from "../../sampler/mod.ts";
 import { ApiError } from "../../server/errors.ts";
 import type { ChatMessage as WireMessage } from "../../server/wire.ts";
@@ -28,6 +28,11 @@ export class LocalBackend implements Backend {
     this.#card = { id: basename(modelPath).replace(/\.gguf$/i, ""), object: "model", created: 0, owned_by: "rsk-local" };
     this.#tokenRules = new TokenRuleResolver(engine.model, (texts) =>
       console.error(`rsk: policy token rules name texts that are not one token of ${this.#card.id}: ${texts.map((t) => JSON.stringify(t)).join(", ")}`));
+  }
+
+  /** Analyses the vocabulary for grammar masks now (string bodies, formats: tens of ms), not in the first request. */
+  prepareGrammars(): number {
+    return prepareVocabulary(this.engine.model.vocabularyBytes(), this.#endTokens(), this.kernels);
   }
 
   /** One admission slot per llama.cpp sequence. */

@@ -285,6 +285,24 @@ static float param(const float *params, int32_t n_params, int32_t i, float fallb
   return i < n_params ? params[i] : fallback;
 }
 
+
+/* Owns `chain` and a candidates buffer for n_vocab tokens; frees the chain when allocation fails. */
+static rsk_llama_sampler *wrap_chain(struct llama_sampler *chain, int32_t n_vocab) {
+  rsk_llama_sampler *sampler = calloc(1, sizeof *sampler);
+  llama_token_data *candidates = malloc(sizeof *candidates * (size_t)n_vocab);
+  if (!sampler || !candidates) {
+    free(sampler);
+    free(candidates);
+    p_llama_sampler_free(chain);
+    set_error("out of memory");
+    return NULL;
+  }
+  sampler->chain = chain;
+  sampler->candidates = candidates;
+  sampler->n_vocab = n_vocab;
+  return sampler;
+}
+
 rsk_llama_sampler *rsk_llama_sampler_new(int32_t kind, const float *params, int32_t n_params, uint32_t seed,
                                          int32_t n_vocab) {
   if (!libllama || n_vocab <= 0) return NULL;
@@ -316,19 +334,7 @@ rsk_llama_sampler *rsk_llama_sampler_new(int32_t kind, const float *params, int3
       set_error("unknown sampler kind");
       return NULL;
   }
-  rsk_llama_sampler *sampler = calloc(1, sizeof *sampler);
-  llama_token_data *candidates = malloc(sizeof *candidates * (size_t)n_vocab);
-  if (!sampler || !candidates) {
-    free(sampler);
-    free(candidates);
-    p_llama_sampler_free(chain);
-    set_error("out of memory");
-    return NULL;
-  }
-  sampler->chain = chain;
-  sampler->candidates = candidates;
-  sampler->n_vocab = n_vocab;
-  return sampler;
+  return wrap_chain(chain, n_vocab);
 }
 
 int32_t rsk_llama_sampler_sample(rsk_llama_sampler *sampler, const float *logits, int32_t n_vocab) {
@@ -363,19 +369,7 @@ rsk_llama_sampler *rsk_llama_grammar_new(const rsk_llama_model *model, const cha
     return NULL;
   }
   const int32_t n_vocab = p_llama_vocab_n_tokens(model->vocab);
-  rsk_llama_sampler *sampler = calloc(1, sizeof *sampler);
-  llama_token_data *candidates = malloc(sizeof *candidates * (size_t)n_vocab);
-  if (!sampler || !candidates) {
-    free(sampler);
-    free(candidates);
-    p_llama_sampler_free(chain);
-    set_error("out of memory");
-    return NULL;
-  }
-  sampler->chain = chain;
-  sampler->candidates = candidates;
-  sampler->n_vocab = n_vocab;
-  return sampler;
+  return wrap_chain(chain, n_vocab);
 }
 
 int32_t rsk_llama_grammar_apply(rsk_llama_sampler *sampler, const float *logits, int32_t n_vocab, float *allowed) {

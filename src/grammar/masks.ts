@@ -38,9 +38,19 @@ const SHARED_FRAMES = 512;
 const sharedFrames = new WeakMap<TokenTrie, Map<string, Frame | null>>();
 
 /**
- * The boundary ranges of `frames` as one sorted list without overlaps (a range inside another is dropped: walking
- * the outer one covers it), adjacent sibling ranges merged so that one kernel call walks them.
+ * Appends node range [from, to) to a sorted range list being built (ranges arrive by `from` ascending, longer
+ * first): a range inside one already listed is dropped (walking the outer one covers it), and one starting at or
+ * before the end of the last range at the same depth (a sibling: preorder puts nothing else there at that depth)
+ * extends it, so that one kernel call walks consecutive siblings.
  */
+function appendRange(out: number[], from: number, to: number, trie: TokenTrie): void {
+  const n = out.length;
+  if (n > 0 && to <= out[n - 1]!) return;
+  if (n > 0 && out[n - 1]! >= from && trie.depth[out[n - 2]!] === trie.depth[from]) out[n - 1] = to;
+  else out.push(from, to);
+}
+
+/** The boundary ranges of `frames` as one sorted list without overlaps (see `appendRange`). */
 function boundaryRanges(frames: readonly Frame[], trie: TokenTrie): Int32Array {
   let total = 0;
   for (const f of frames) total += f.uncertain.length / 2;
@@ -54,14 +64,26 @@ function boundaryRanges(frames: readonly Frame[], trie: TokenTrie): Int32Array {
   }
   keys.sort();
   const out: number[] = [];
-  let covered = -1;
   for (let i = 0; i < total; i++) {
-    const from = Math.floor(keys[i]! / span), to = from + span - 1 - (keys[i]! - from * span);
-    if (to <= covered) continue;
-    const n = out.length;
-    if (n > 0 && out[n - 1] === from && trie.depth[out[n - 2]!] === trie.depth[from]) out[n - 1] = to;
-    else out.push(from, to);
-    covered = to;
+    const from = Math.floor(keys[i]! / span);
+    appendRange(out, from, from + span - 1 - (keys[i]! - from * span), trie);
+  }
+  return Int32Array.from(out);
+}
+
+/** Two sorted range lists (each as `boundaryRanges` leaves them) merged in one pass. */
+function mergeRanges(a: Int32Array, b: Int32Array, trie: TokenTrie): Int32Array {
+  const out: number[] = [];
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    const takeA = j >= b.length || (i < a.length && (a[i]! < b[j]! || (a[i] === b[j] && a[i + 1]! >= b[j + 1]!)));
+    if (takeA) {
+      appendRange(out, a[i]!, a[i + 1]!, trie);
+      i += 2;
+    } else {
+      appendRange(out, b[j]!, b[j + 1]!, trie);
+      j += 2;
+    }
   }
   return Int32Array.from(out);
 }
@@ -71,14 +93,21 @@ const groups = new Map<string, Frame>();
 const GROUPS = 256;
 let frameIds = 0;
 
-/** The shared frames of one state as one frame: accepted tokens or-ed, boundary ranges merged. */
+/**
+ * The shared frames of one state (distinct) as one frame: accepted tokens or-ed, boundary ranges merged. Built
+ * newest frame last onto the group of the others, so the string-body frames every grammar shares are merged once
+ * and a grammar's own extra frame (its string's closing context) costs one linear merge.
+ */
 function sharedGroup(frames: readonly Frame[], trie: TokenTrie, words: number): Frame {
-  const key = frames.map((f) => f.id).sort((a, b) => a - b).join(",");
+  const sorted = [...frames].sort((a, b) => a.id - b.id);
+  const key = sorted.map((f) => f.id).join(",");
   const known = groups.get(key);
   if (known) return known;
-  const accepted = new Uint32Array(words);
-  for (const f of frames) for (let w = 0; w < words; w++) accepted[w]! |= f.accepted[w]!;
-  const group = { id: frameIds++, accepted, uncertain: boundaryRanges(frames, trie) };
+  const last = sorted[sorted.length - 1]!;
+  const base = sorted.length === 2 ? sorted[0]! : sharedGroup(sorted.slice(0, -1), trie, words);
+  const accepted = base.accepted.slice();
+  for (let w = 0; w < words; w++) accepted[w]! |= last.accepted[w]!;
+  const group = { id: frameIds++, accepted, uncertain: mergeRanges(base.uncertain, last.uncertain, trie) };
   if (groups.size >= GROUPS) groups.clear();
   groups.set(key, group);
   return group;
@@ -189,14 +218,16 @@ export class TokenMasks {
     const shared: Frame[] = [], frames: Frame[] = [];
     for (const node of nodes) {
       const f = this.#sharedFrame(node);
-      if (f) shared.push(f);
-      else frames.push(this.#frame(automaton.frameState(node, FRAME_DEPTH)));
+      if (!f) frames.push(this.#frame(automaton.frameState(node, FRAME_DEPTH)));
+      else if (!shared.includes(f)) shared.push(f);
     }
-    if (shared.length > 0) frames.push(shared.length === 1 ? shared[0]! : sharedGroup(shared, this.trie, this.words));
-    for (const f of frames) for (let w = 0; w < mask.length; w++) mask[w]! |= f.accepted[w]!;
+    const group = shared.length === 0 ? undefined : shared.length === 1 ? shared[0]! : sharedGroup(shared, this.trie, this.words);
+    for (const f of group ? [...frames, group] : frames) for (let w = 0; w < mask.length; w++) mask[w]! |= f.accepted[w]!;
     // Frames of one state share most boundary subtrees (every character class of a string ends at the same
-    // closing quote): each subtree is walked once, from the state itself.
-    const ranges = frames.length === 1 ? frames[0]!.uncertain : boundaryRanges(frames, this.trie);
+    // closing quote): each subtree is walked once, from the state itself. The shared group's (long) list is
+    // already sorted: the state's own frames are sorted on their own and merged into it.
+    const own = frames.length === 0 ? new Int32Array(0) : frames.length === 1 ? frames[0]!.uncertain : boundaryRanges(frames, this.trie);
+    const ranges = !group ? own : own.length === 0 ? group.uncertain : mergeRanges(group.uncertain, own, this.trie);
     const kernelWalk = this.#walk;
     if (kernelWalk && kernelWalk.runRanges(state, ranges, this.trie) === "done") {
       const found = kernelWalk.walker.mask();

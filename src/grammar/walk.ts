@@ -39,13 +39,15 @@ interface PathMemo {
   readonly stamp: Int32Array;
   /** State after the path to the node. */
   readonly state: Int32Array;
+  /** Scratch: the path nodes still to compute, deepest first. */
+  readonly path: Int32Array;
 }
 
 const memos = new WeakMap<TokenTrie, PathMemo>();
 
 function pathMemo(trie: TokenTrie): PathMemo {
   let memo = memos.get(trie);
-  if (!memo) memos.set(trie, (memo = { epoch: 0, stamp: new Int32Array(trie.size), state: new Int32Array(trie.size) }));
+  if (!memo) memos.set(trie, (memo = { epoch: 0, stamp: new Int32Array(trie.size), state: new Int32Array(trie.size), path: new Int32Array(trie.maxDepth + 1) }));
   return memo;
 }
 
@@ -116,15 +118,22 @@ export class KernelWalk {
     return this.#drive(this.walker.trie.size, n);
   }
 
-  /** The state after the bytes of the path to trie node `node`, from `state` (each path node computed once per call). */
+  /**
+   * The state after the bytes of the path to trie node `node`, from `state`: climbs to the nearest path node already
+   * computed in this call (ranges of one state share most of their paths), then steps down from it.
+   */
   #stateAt(node: number, state: number, trie: TokenTrie, memo: PathMemo): number {
-    if (memo.stamp[node] === memo.epoch) return memo.state[node]!;
-    const up = trie.parent[node]!;
-    const above = up < 0 ? state : this.#stateAt(up, state, trie, memo);
-    const here = above === DEAD ? DEAD : this.automaton.next(above, trie.byte[node]!);
-    memo.stamp[node] = memo.epoch;
-    memo.state[node] = here;
-    return here;
+    const path = memo.path, { parent, byte } = trie, { stamp, epoch } = memo;
+    let k = 0, n = node;
+    for (; n >= 0 && stamp[n] !== epoch; n = parent[n]!) path[k++] = n;
+    let s = n < 0 ? state : memo.state[n]!;
+    while (k > 0) {
+      const m = path[--k]!;
+      if (s !== DEAD) s = this.automaton.next(s, byte[m]!);
+      stamp[m] = epoch;
+      memo.state[m] = s;
+    }
+    return s;
   }
 
   /**

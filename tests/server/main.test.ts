@@ -13,12 +13,13 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const RUNTIMES = {
   bun: [`${root}node_modules/.bin/bun`, `${root}src/main.ts`],
   deno: [`${root}node_modules/.bin/deno`, "run", "-A", `--config=${root}deno.json`, `${root}src/main.ts`],
+  "deno task": [`${root}node_modules/.bin/deno`, "task", "start"],
 } as const;
 
 /** Starts the gateway process and resolves with its URL once it logs that it listens. */
 function start(runtime: keyof typeof RUNTIMES, args: string[]): Promise<{ url: string; child: ChildProcess; log: () => string }> {
   const [bin, ...pre] = RUNTIMES[runtime];
-  const child = spawn(bin, [...pre, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, PORT: "0" } });
+  const child = spawn(bin, [...pre, ...args], { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, PORT: "0" } });
   return new Promise((resolve, reject) => {
     let err = "";
     child.stderr!.on("data", (d) => {

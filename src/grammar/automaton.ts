@@ -31,7 +31,9 @@ export class GrammarAutomaton {
   readonly #nodeIds = new Map<number, number>();
   /** Terminal-topped stacks of each state. */
   readonly #stateNodes: Int32Array[] = [];
-  readonly #stateIds = new Map<string, number>();
+  /** First state of each stack-set hash; `#sameHash` chains the others with that hash (-1 ends a chain). */
+  readonly #stateIds = new Map<number, number>();
+  #sameHash = new Int32Array(256);
   /** 1 when the input so far is a complete sentence. */
   #accepting = new Uint8Array(256);
   /** `table[state * 256 + byte]`: 0 unknown, DEAD, else next state + 1. */
@@ -96,18 +98,20 @@ export class GrammarAutomaton {
     this.#stamp++;
     this.#out.length = 0;
     this.#accept = false;
-    for (const node of this.#stateNodes[state]!) {
-      const pos = this.#nodePos[node]!;
-      if (setHas(sets, elems[pos]!, byte)) this.#expand(pos + 1, this.#nodeParent[node]!);
+    const nodes = this.#stateNodes[state]!;
+    for (let i = 0; i < nodes.length; i++) {
+      const pos = this.#nodePos[nodes[i]!]!;
+      if (setHas(sets, elems[pos]!, byte)) this.#expand(pos + 1, this.#nodeParent[nodes[i]!]!);
     }
     const next = this.#out.length === 0 && !this.#accept ? DEAD : this.#intern();
     // Bytes in exactly the same sets lead to the same state: one step fills the whole class.
-    const value = next === DEAD ? DEAD : next + 1, row = state * 256;
-    for (const b of this.byteClass(byte)) this.table[row + b] = value;
+    const value = next === DEAD ? DEAD : next + 1, row = state * 256, members = this.byteClass(byte), table = this.table;
+    for (let i = 0; i < members.length; i++) table[row + members[i]!] = value;
     return next;
   }
 
   #refusedFilled = new Uint8Array(256);
+  readonly #live = new Uint32Array(8);
 
   /**
    * Marks in the table every byte no stack of `state` can take (outside the union of its terminals' sets) as DEAD,
@@ -117,13 +121,14 @@ export class GrammarAutomaton {
     if (this.#refusedFilled[state] === 1) return;
     while (state >= this.#refusedFilled.length) this.#refusedFilled = grow(this.#refusedFilled);
     this.#refusedFilled[state] = 1;
-    const elems = this.#elems, sets = this.#sets, live = new Uint32Array(8);
-    for (const node of this.#stateNodes[state]!) {
-      const set = elems[this.#nodePos[node]!]!;
+    const elems = this.#elems, sets = this.#sets, live = this.#live, nodes = this.#stateNodes[state]!, table = this.table;
+    live.fill(0);
+    for (let i = 0; i < nodes.length; i++) {
+      const set = elems[this.#nodePos[nodes[i]!]!]!;
       for (let w = 0; w < 8; w++) live[w]! |= sets[set * 8 + w]!;
     }
     const row = state * 256;
-    for (let b = 0; b < 256; b++) if (!((live[b >> 5]! >>> (b & 31)) & 1)) this.table[row + b] = DEAD;
+    for (let b = 0; b < 256; b++) if (!((live[b >> 5]! >>> (b & 31)) & 1)) table[row + b] = DEAD;
   }
 
   #classOf: Uint8Array | undefined;
@@ -336,22 +341,36 @@ export class GrammarAutomaton {
     return this.#hasCut[state] === 1;
   }
 
+  /** Interns the state of the stacks in `#out` (plus `#accept`): states are found by a hash of their sorted stacks. */
   #intern(): number {
-    const nodes = Int32Array.from(this.#out).sort();
-    const key = `${this.#accept ? 1 : 0}:${nodes.join(",")}`;
-    const known = this.#stateIds.get(key);
-    if (known !== undefined) return known;
+    const nodes = Int32Array.from(this.#out).sort(), accept = this.#accept ? 1 : 0;
+    let h = accept;
+    for (let i = 0; i < nodes.length; i++) h = Math.imul(h ^ nodes[i]!, 0x9e3779b1) ^ (h >>> 15);
+    const head = this.#stateIds.get(h);
+    for (let id = head ?? -1; id >= 0; id = this.#sameHash[id]!) {
+      if (this.#accepting[id] === accept && sameNodes(this.#stateNodes[id]!, nodes)) return id;
+    }
     const id = this.#stateNodes.length;
     if (id >= this.grammar.limits.maxStates) throw new GrammarLimitError(`more than ${this.grammar.limits.maxStates} parser states`);
     this.#stateNodes.push(nodes);
-    this.#stateIds.set(key, id);
-    if (id >= this.#accepting.length) this.#accepting = grow(this.#accepting);
-    this.#accepting[id] = this.#accept ? 1 : 0;
-    if (id >= this.#hasCut.length) this.#hasCut = grow(this.#hasCut);
+    this.#stateIds.set(h, id);
+    if (id >= this.#accepting.length) {
+      this.#accepting = grow(this.#accepting);
+      this.#hasCut = grow(this.#hasCut);
+      this.#sameHash = grow(this.#sameHash);
+    }
+    this.#sameHash[id] = head ?? -1;
+    this.#accepting[id] = accept;
     this.#hasCut[id] = nodes.includes(this.cut) ? 1 : 0;
     if ((id + 1) * 256 > this.table.length) this.table = grow(this.table);
     return id;
   }
+}
+
+function sameNodes(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function grow<T extends Int32Array | Uint8Array>(a: T): T {

@@ -169,7 +169,8 @@ export class KernelWalk {
         const to = next === DEAD ? -1 : this.#row(next);
         if (to === -2) return "full";
         const value = to === -1 ? -1 : to + 1;
-        for (const c of automaton.byteClass(b)) table[r * 256 + c] = value;
+        const members = automaton.byteClass(b);
+        for (let i = 0; i < members.length; i++) table[r * 256 + members[i]!] = value;
         continue;
       }
       this.visited = cursor[walk.visited]!;

@@ -164,6 +164,9 @@ export class TokenMasks {
     this.#maxCached = Math.max(16, Math.floor(MASK_CACHE_BYTES / (this.words * 4)));
     this.#stack = new Int32Array(trie.maxDepth + 1);
     this.#cutSeen = new Uint8Array(trie.maxDepth + 1);
+    // Eager work at compile time: every sequence starts in the start state, so its mask is walked now (a few hundred
+    // microseconds of kernel walk, mostly learning the grammar's first states) rather than in the first decode step.
+    if (this.#walk) this.mask(automaton.start);
   }
 
   /** Whether new masks are walked by kernels (native / WASM / TS reference) rather than `compute`. */
@@ -214,36 +217,44 @@ export class TokenMasks {
     const mask = new Uint32Array(this.words);
     const { automaton } = this;
     const nodes = automaton.nodesOf(state);
-    const { ids, tokenStart } = this.trie;
     const shared: Frame[] = [], frames: Frame[] = [];
     for (const node of nodes) {
       const f = this.#sharedFrame(node);
       if (!f) frames.push(this.#frame(automaton.frameState(node, FRAME_DEPTH)));
       else if (!shared.includes(f)) shared.push(f);
     }
-    const group = shared.length === 0 ? undefined : shared.length === 1 ? shared[0]! : sharedGroup(shared, this.trie, this.words);
+    // The shared frames but the newest form a group cached across states and grammars (typically a string body's,
+    // analysed at model load) whose boundary list and its paths are prepared once; the newest (typically this
+    // grammar's own closing-quote context) joins the state's own frames in a second, short list.
+    shared.sort((x, y) => x.id - y.id);
+    const group = shared.length < 2 ? undefined : shared.length === 2 ? shared[0]! : sharedGroup(shared.slice(0, -1), this.trie, this.words);
+    if (shared.length > 0) frames.push(shared[shared.length - 1]!);
     for (const f of group ? [...frames, group] : frames) for (let w = 0; w < mask.length; w++) mask[w]! |= f.accepted[w]!;
     // Frames of one state share most boundary subtrees (every character class of a string ends at the same
-    // closing quote): each subtree is walked once, from the state itself. The shared group's (long) list is
-    // already sorted: the state's own frames are sorted on their own and merged into it.
-    const own = frames.length === 0 ? new Int32Array(0) : frames.length === 1 ? frames[0]!.uncertain : boundaryRanges(frames, this.trie);
-    const ranges = !group ? own : own.length === 0 ? group.uncertain : mergeRanges(group.uncertain, own, this.trie);
+    // closing quote): each subtree of a list is walked once, from the state itself.
+    const own = frames.length === 0 ? undefined : frames.length === 1 ? frames[0]!.uncertain : boundaryRanges(frames, this.trie);
+    for (const ranges of [group?.uncertain, own]) if (ranges && ranges.length > 0) this.#boundary(state, ranges, mask);
+    if (automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
+    this.stats.walks++;
+    return mask;
+  }
+
+  /** Adds to `mask` the tokens of the trie node ranges `ranges` viable from `state` (one kernel walk, else in TS). */
+  #boundary(state: number, ranges: Int32Array, mask: Uint32Array): void {
     const kernelWalk = this.#walk;
     if (kernelWalk && kernelWalk.runRanges(state, ranges, this.trie) === "done") {
       const found = kernelWalk.walker.mask();
       for (let w = 0; w < mask.length; w++) mask[w]! |= found[w]!;
       this.stats.nodes += kernelWalk.visited;
-    } else {
-      for (let r = 0; r < ranges.length; r += 2) {
-        for (let k = tokenStart[ranges[r]!]!, end = tokenStart[ranges[r + 1]!]!; k < end; k++) {
-          const t = ids[k]!;
-          if (!((mask[t >>> 5]! >>> (t & 31)) & 1) && automaton.walk(state, this.trie.tokenBytes(t)) !== DEAD) mask[t >>> 5]! |= 1 << (t & 31);
-        }
+      return;
+    }
+    const { ids, tokenStart } = this.trie, { automaton } = this;
+    for (let r = 0; r < ranges.length; r += 2) {
+      for (let k = tokenStart[ranges[r]!]!, end = tokenStart[ranges[r + 1]!]!; k < end; k++) {
+        const t = ids[k]!;
+        if (!((mask[t >>> 5]! >>> (t & 31)) & 1) && automaton.walk(state, this.trie.tokenBytes(t)) !== DEAD) mask[t >>> 5]! |= 1 << (t & 31);
       }
     }
-    if (automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
-    this.stats.walks++;
-    return mask;
   }
 
   /** Whether a stack of `state` has a usable frame in the vocabulary-wide cache. */

@@ -31,24 +31,50 @@ export function walkerFor(kernels: Kernels, trie: TokenTrie): TrieWalker {
   return walker;
 }
 
-/** Per-trie scratch of `runRanges`: the state at each path node, valid where `stamp` equals the call's epoch. */
-interface PathMemo {
-  /** Bumped once per call. */
-  epoch: number;
-  /** Epoch in which `state[node]` was computed. */
-  readonly stamp: Int32Array;
-  /** State after the path to the node. */
-  readonly state: Int32Array;
-  /** Scratch: the path nodes still to compute, deepest first. */
-  readonly path: Int32Array;
+/**
+ * The trie paths above the parents of a range list, as a program run once per state: entry `i` is the state after
+ * byte `bytes[i]` from entry `up[i]` (-1: from the state itself); entries come after the entry they step from. Built
+ * once per range list (a shared frame group's list serves every state holding that group), so a state's ranges cost
+ * one pass of table lookups, not a climb per range.
+ */
+interface RangePaths {
+  /** Entry each entry steps from (-1: the state). */
+  readonly up: Int32Array;
+  /** Byte each entry steps by. */
+  readonly bytes: Uint8Array;
+  /** Per range: the entry of its parent node (-1: the range starts at the trie's first level). */
+  readonly entry: Int32Array;
 }
 
-const memos = new WeakMap<TokenTrie, PathMemo>();
+const programs = new WeakMap<Int32Array, RangePaths>();
+/** Per trie: entry of each node while a program is built (valid where `stamp` equals the build's epoch). */
+const scratch = new WeakMap<TokenTrie, { epoch: number; readonly stamp: Int32Array; readonly entry: Int32Array }>();
 
-function pathMemo(trie: TokenTrie): PathMemo {
-  let memo = memos.get(trie);
-  if (!memo) memos.set(trie, (memo = { epoch: 0, stamp: new Int32Array(trie.size), state: new Int32Array(trie.size), path: new Int32Array(trie.maxDepth + 1) }));
-  return memo;
+function rangePaths(ranges: Int32Array, trie: TokenTrie): RangePaths {
+  const known = programs.get(ranges);
+  if (known) return known;
+  let memo = scratch.get(trie);
+  if (!memo) scratch.set(trie, (memo = { epoch: 0, stamp: new Int32Array(trie.size), entry: new Int32Array(trie.size) }));
+  const epoch = ++memo.epoch, { stamp, entry: entryOf } = memo, { parent, byte } = trie;
+  const up: number[] = [], bytes: number[] = [], climb: number[] = [], entry = new Int32Array(ranges.length / 2);
+  for (let r = 0; r < ranges.length; r += 2) {
+    let n = parent[ranges[r]!]!;
+    climb.length = 0;
+    for (; n >= 0 && stamp[n] !== epoch; n = parent[n]!) climb.push(n);
+    let at = n < 0 ? -1 : entryOf[n]!;
+    for (let k = climb.length - 1; k >= 0; k--) {
+      const m = climb[k]!;
+      up.push(at);
+      bytes.push(byte[m]!);
+      at = up.length - 1;
+      stamp[m] = epoch;
+      entryOf[m] = at;
+    }
+    entry[r / 2] = at;
+  }
+  const paths = { up: Int32Array.from(up), bytes: Uint8Array.from(bytes), entry };
+  programs.set(ranges, paths);
+  return paths;
 }
 
 /** The walk whose rows a walker's table holds (rows are kept between walks of the same automaton). */
@@ -62,6 +88,8 @@ export class KernelWalk {
   #stamp = new Int32Array(256);
   #epoch = 0;
   #frame = false;
+  /** Scratch of `runRanges`: the state at each path entry. */
+  #pathStates = new Int32Array(0);
   /** Trie nodes visited by the last walk. */
   visited = 0;
 
@@ -95,19 +123,26 @@ export class KernelWalk {
   runRanges(state: number, ranges: Int32Array, trie: TokenTrie): WalkEnd {
     this.#reset(false);
     const triples = this.walker.ranges();
-    const memo = pathMemo(trie);
-    memo.epoch++;
-    let n = 0;
+    const { up, bytes, entry } = rangePaths(ranges, trie), { automaton } = this;
+    if (this.#pathStates.length < up.length) this.#pathStates = new Int32Array(up.length * 2);
+    const at = this.#pathStates;
+    for (let i = 0; i < up.length; i++) {
+      const from = up[i]! < 0 ? state : at[up[i]!]!;
+      at[i] = from === DEAD ? DEAD : automaton.next(from, bytes[i]!);
+    }
+    let n = 0, lastParent = DEAD, lastRow = -1;
     for (let r = 0; r < ranges.length; r += 2) {
-      const from = ranges[r]!, parentNode = trie.parent[from]!;
-      const parent = parentNode < 0 ? state : this.#stateAt(parentNode, state, trie, memo);
+      const e = entry[r >> 1]!, parent = e < 0 ? state : at[e]!;
       if (parent === DEAD) continue;
-      const parentRow = this.#row(parent);
-      if (parentRow === -2) return "full";
+      if (parent !== lastParent) {
+        lastRow = this.#row(parent);
+        lastParent = parent;
+        if (lastRow === -2) return "full";
+      }
       if (n + 3 > triples.length) return "full";
-      triples[n++] = from;
+      triples[n++] = ranges[r]!;
       triples[n++] = ranges[r + 1]!;
-      triples[n++] = parentRow;
+      triples[n++] = lastRow;
     }
     this.visited = 0;
     if (n === 0) return "done";
@@ -116,24 +151,6 @@ export class KernelWalk {
     cursor[walk.node] = triples[0]!;
     cursor[walk.stack + trie.depth[triples[0]!]! - 1] = triples[2]!;
     return this.#drive(this.walker.trie.size, n);
-  }
-
-  /**
-   * The state after the bytes of the path to trie node `node`, from `state`: climbs to the nearest path node already
-   * computed in this call (ranges of one state share most of their paths), then steps down from it.
-   */
-  #stateAt(node: number, state: number, trie: TokenTrie, memo: PathMemo): number {
-    const path = memo.path, { parent, byte } = trie, { stamp, epoch } = memo;
-    let k = 0, n = node;
-    for (; n >= 0 && stamp[n] !== epoch; n = parent[n]!) path[k++] = n;
-    let s = n < 0 ? state : memo.state[n]!;
-    while (k > 0) {
-      const m = path[--k]!;
-      if (s !== DEAD) s = this.automaton.next(s, byte[m]!);
-      stamp[m] = epoch;
-      memo.state[m] = s;
-    }
-    return s;
   }
 
   /**

@@ -145,17 +145,35 @@ export class GrammarAutomaton {
   /** Every byte class (see `byteClass`), each a sorted list of bytes. */
   byteClasses(): readonly Uint8Array[] {
     if (!this.#classOf) {
-      const classOf = new Uint8Array(256), sets = this.#sets, remap = new Int16Array(512);
+      // Partition refinement: each set splits the classes it cuts, touching only its own bytes (most sets of a
+      // grammar are single characters of its literals).
+      const classOf = new Uint8Array(256), sets = this.#sets, size = [256], hit = [0], split = [-1];
+      const inSet = new Uint8Array(256), from = new Uint8Array(256);
       let count = 1;
-      for (let set = 0; set * 8 < sets.length && count < 256; set++) {
-        remap.fill(-1);
-        let next = 0;
-        for (let b = 0; b < 256; b++) {
-          const key = classOf[b]! * 2 + ((sets[set * 8 + (b >> 5)]! >>> (b & 31)) & 1);
-          if (remap[key] === -1) remap[key] = next++;
-          classOf[b] = remap[key]!;
+      for (let set = 0; set * 8 < sets.length; set++) {
+        let m = 0;
+        for (let w = 0; w < 8; w++) for (let x = sets[set * 8 + w]!; x !== 0; x &= x - 1) inSet[m++] = w * 32 + 31 - Math.clz32(x & -x);
+        for (let i = 0; i < m; i++) hit[(from[i] = classOf[inSet[i]!]!)]!++;
+        for (let i = 0; i < m; i++) {
+          const c = from[i]!;
+          if (split[c]! < 0) {
+            // A class inside the set stays whole; one the set cuts gives its bytes in the set to a new class.
+            split[c] = hit[c] === size[c] ? c : count++;
+            if (split[c] !== c) {
+              size.push(0);
+              hit.push(0);
+              split.push(-1);
+            }
+          }
+          if (split[c] === c) continue;
+          classOf[inSet[i]!] = split[c]!;
+          size[c]!--;
+          size[split[c]!]!++;
         }
-        count = next;
+        for (let i = 0; i < m; i++) {
+          hit[from[i]!] = 0;
+          split[from[i]!] = -1;
+        }
       }
       const members: number[][] = Array.from({ length: count }, () => []);
       for (let b = 0; b < 256; b++) members[classOf[b]!]!.push(b);

@@ -127,8 +127,10 @@ export class GrammarAutomaton {
       const set = elems[this.#nodePos[nodes[i]!]!]!;
       for (let w = 0; w < 8; w++) live[w]! |= sets[set * 8 + w]!;
     }
+    // The row is still all unknown (steps fill it only after this): mark it all refused, then reopen the live bytes.
     const row = state * 256;
-    for (let b = 0; b < 256; b++) if (!((live[b >> 5]! >>> (b & 31)) & 1)) table[row + b] = DEAD;
+    table.fill(DEAD, row, row + 256);
+    for (let w = 0; w < 8; w++) for (let x = live[w]!; x !== 0; x &= x - 1) table[row + w * 32 + 31 - Math.clz32(x & -x)] = 0;
   }
 
   #classOf: Uint8Array | undefined;

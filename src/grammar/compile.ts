@@ -116,14 +116,17 @@ export function prepareVocabulary(vocabulary: VocabularyBytes, endTokens: readon
   const t0 = performance.now();
   const trie = TokenTrie.of(vocabulary);
   const encoder = new TextEncoder();
-  for (const [format, example] of [[undefined, "ab"], ...Object.entries(FORMAT_EXAMPLES)] as const) {
-    // Inside an array, so the string has a context below it as in any real schema.
-    const items = format === undefined ? { type: "string" } : { type: "string", format };
-    const automaton = new GrammarAutomaton(schemaGrammar({ type: "array", items }).grammar);
-    const masks = new TokenMasks(automaton, trie, endTokens, kernels ?? chosenKernels);
-    const text = encoder.encode(`["${example}`);
-    for (let at = 2, state = automaton.walk(automaton.start, text, 0, 2); at <= text.length && state >= 0; state = automaton.next(state, text[at++]!)) {
-      masks.mask(state);
+  // Twice, in an array then in an object, so the string has a context below it as in any real schema: the first pass
+  // analyses the string's frames, the second (where a new context comes after them) also unites them once for all.
+  for (const [open, wrap] of [["[\"", (items: object) => ({ type: "array", items })], ['{"x":"', (items: object) => ({ type: "object", properties: { x: items }, required: ["x"] })]] as const) {
+    for (const [format, example] of [[undefined, "ab"], ...Object.entries(FORMAT_EXAMPLES)] as const) {
+      const items = format === undefined ? { type: "string" } : { type: "string", format };
+      const automaton = new GrammarAutomaton(schemaGrammar(wrap(items)).grammar);
+      const masks = new TokenMasks(automaton, trie, endTokens, kernels ?? chosenKernels);
+      const text = encoder.encode(`${open}${example}`);
+      for (let at = open.length, state = automaton.walk(automaton.start, text, 0, at); at <= text.length && state >= 0; state = automaton.next(state, text[at++]!)) {
+        masks.mask(state);
+      }
     }
   }
   return performance.now() - t0;

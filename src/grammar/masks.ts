@@ -88,6 +88,14 @@ function mergeRanges(a: Int32Array, b: Int32Array, trie: TokenTrie): Int32Array 
   return Int32Array.from(out);
 }
 
+/**
+ * `dst |= src` over a whole mask. One shared function rather than a loop at each call site: the sites run once per
+ * new state, too rarely for the JIT to compile their own loops early, while this one is hot after a few masks.
+ */
+function orInto(dst: Uint32Array, src: Uint32Array): void {
+  for (let w = 0; w < dst.length; w++) dst[w]! |= src[w]!;
+}
+
 /** Union of the shared frames of a state (keyed by their ids): most states inside strings share one. */
 const groups = new Map<string, Frame>();
 const GROUPS = 256;
@@ -106,7 +114,7 @@ function sharedGroup(frames: readonly Frame[], trie: TokenTrie, words: number): 
   const last = sorted[sorted.length - 1]!;
   const base = sorted.length === 2 ? sorted[0]! : sharedGroup(sorted.slice(0, -1), trie, words);
   const accepted = base.accepted.slice();
-  for (let w = 0; w < words; w++) accepted[w]! |= last.accepted[w]!;
+  orInto(accepted, last.accepted);
   const group = { id: frameIds++, accepted, uncertain: mergeRanges(base.uncertain, last.uncertain, trie) };
   if (groups.size >= GROUPS) groups.clear();
   groups.set(key, group);
@@ -229,7 +237,7 @@ export class TokenMasks {
     shared.sort((x, y) => x.id - y.id);
     const group = shared.length < 2 ? undefined : shared.length === 2 ? shared[0]! : sharedGroup(shared.slice(0, -1), this.trie, this.words);
     if (shared.length > 0) frames.push(shared[shared.length - 1]!);
-    for (const f of group ? [...frames, group] : frames) for (let w = 0; w < mask.length; w++) mask[w]! |= f.accepted[w]!;
+    for (const f of group ? [...frames, group] : frames) orInto(mask, f.accepted);
     // Frames of one state share most boundary subtrees (every character class of a string ends at the same
     // closing quote): each subtree of a list is walked once, from the state itself.
     const own = frames.length === 0 ? undefined : frames.length === 1 ? frames[0]!.uncertain : boundaryRanges(frames, this.trie);
@@ -244,7 +252,7 @@ export class TokenMasks {
     const kernelWalk = this.#walk;
     if (kernelWalk && kernelWalk.runRanges(state, ranges, this.trie) === "done") {
       const found = kernelWalk.walker.mask();
-      for (let w = 0; w < mask.length; w++) mask[w]! |= found[w]!;
+      orInto(mask, found);
       this.stats.nodes += kernelWalk.visited;
       return;
     }

@@ -77,6 +77,25 @@ function rangePaths(ranges: Int32Array, trie: TokenTrie): RangePaths {
   return paths;
 }
 
+/** Runs a `RangePaths` program from `state`, leaving the state at each entry in `at` (a small function: it gets hot). */
+function pathStates(automaton: GrammarAutomaton, state: number, up: Int32Array, bytes: Uint8Array, at: Int32Array): void {
+  let table = automaton.table;
+  for (let i = 0; i < up.length; i++) {
+    const from = up[i]! < 0 ? state : at[up[i]!]!;
+    if (from === DEAD) {
+      at[i] = DEAD;
+      continue;
+    }
+    // The automaton's table read in place (most path bytes are known transitions); a hole is stepped.
+    const v = table[from * 256 + bytes[i]!]!;
+    if (v !== 0) at[i] = v > 0 ? v - 1 : DEAD;
+    else {
+      at[i] = automaton.step(from, bytes[i]!);
+      table = automaton.table;
+    }
+  }
+}
+
 /** The walk whose rows a walker's table holds (rows are kept between walks of the same automaton). */
 const owners = new WeakMap<TrieWalker, KernelWalk>();
 
@@ -126,10 +145,7 @@ export class KernelWalk {
     const { up, bytes, entry } = rangePaths(ranges, trie), { automaton } = this;
     if (this.#pathStates.length < up.length) this.#pathStates = new Int32Array(up.length * 2);
     const at = this.#pathStates;
-    for (let i = 0; i < up.length; i++) {
-      const from = up[i]! < 0 ? state : at[up[i]!]!;
-      at[i] = from === DEAD ? DEAD : automaton.next(from, bytes[i]!);
-    }
+    pathStates(automaton, state, up, bytes, at);
     let n = 0, lastParent = DEAD, lastRow = -1;
     for (let r = 0; r < ranges.length; r += 2) {
       const e = entry[r >> 1]!, parent = e < 0 ? state : at[e]!;

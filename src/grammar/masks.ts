@@ -15,6 +15,9 @@ import { KernelWalk, walkerFor } from "./walk.ts";
 /** Mask bytes kept per (grammar, vocabulary) before the cache starts over. */
 const MASK_CACHE_BYTES = 64 << 20;
 
+/** Cached masks allocated at once (see `TokenMasks.#newMask`). */
+const MASKS_PER_BLOCK = 32;
+
 /** Stack frames (from the top) whose token acceptance is computed once and shared across contexts. */
 const FRAME_DEPTH = 3;
 
@@ -202,6 +205,23 @@ export class TokenMasks {
     return mask;
   }
 
+  #arena = new Uint32Array(0);
+  #arenaUsed = 0;
+
+  /**
+   * A zeroed mask for the cache, cut from a block of MASKS_PER_BLOCK: one typed-array allocation per block, not per
+   * mask (a mask is 12–25 KB, which the runtime allocates on a slow path).
+   */
+  #newMask(): Uint32Array {
+    if (this.#arenaUsed + this.words > this.#arena.length) {
+      this.#arena = new Uint32Array(this.words * MASKS_PER_BLOCK);
+      this.#arenaUsed = 0;
+    }
+    const mask = this.#arena.subarray(this.#arenaUsed, this.#arenaUsed + this.words);
+    this.#arenaUsed += this.words;
+    return mask;
+  }
+
   /** The mask of `state` by one walk over at most DIRECT_WALK_NODES trie nodes (undefined: wider than that). */
   #direct(state: number): Uint32Array | undefined {
     const kernelWalk = this.#walk;
@@ -210,7 +230,8 @@ export class TokenMasks {
     if (end === "full") return this.compute(state, new Uint32Array(this.words), DIRECT_WALK_NODES);
     this.stats.nodes += kernelWalk.visited;
     if (end === "limited") return undefined;
-    const mask = kernelWalk.walker.mask().slice();
+    const mask = this.#newMask();
+    mask.set(kernelWalk.walker.mask());
     if (this.automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
     this.stats.walks++;
     return mask;
@@ -222,7 +243,7 @@ export class TokenMasks {
    * holds it), plus the few tokens that may run past the frame, each checked against the whole state.
    */
   #fromFrames(state: number): Uint32Array {
-    const mask = new Uint32Array(this.words);
+    const mask = this.#newMask();
     const { automaton } = this;
     const nodes = automaton.nodesOf(state);
     const shared: Frame[] = [], frames: Frame[] = [];

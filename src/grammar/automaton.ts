@@ -279,6 +279,17 @@ export class GrammarAutomaton {
     return key ?? undefined;
   }
 
+  /**
+   * A number equal for two nodes when their positions, their parents' positions and whether a grandparent exists
+   * are: all `frameKey` reads for depths 1 and 2 (and `refersToRule`), so such nodes have the same keys.
+   */
+  frameShape(node: number): number {
+    const parent = this.#nodeParent[node]!;
+    const above = parent < 0 ? -1 : this.#nodePos[parent]!;
+    const below = parent >= 0 && this.#nodeParent[parent]! >= 0 ? 1 : 0;
+    return (this.#nodePos[node]! * (this.#elems.length + 1) + above + 1) * 2 + below;
+  }
+
   /** Whether the rest of `node`'s alternative refers to a rule (so a one-frame analysis can hold a loop). */
   refersToRule(node: number): boolean {
     for (let p = this.#nodePos[node]!; ; p++) {

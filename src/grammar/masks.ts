@@ -151,8 +151,8 @@ export class TokenMasks {
   readonly #stack: Int32Array;
   readonly #cutSeen: Uint8Array;
   readonly #frames = new Map<number, Frame>();
-  /** Structural keys of each stack node's top one and two frames ("" when not shareable). */
-  readonly #nodeKeys = new Map<number, readonly [string, string]>();
+  /** Structural keys of the top one and two frames ("" when not shareable), by `GrammarAutomaton.frameShape`. */
+  readonly #shapeKeys = new Map<number, readonly [string, string]>();
   /** Counters since creation. */
   readonly stats: MaskStats = { walks: 0, hits: 0, nodes: 0 };
   /** Mask length in 32-bit words. */
@@ -295,18 +295,20 @@ export class TokenMasks {
   }
 
   /**
-   * Structural keys of the top one and two frames of `node`'s stack ("" when not shareable), computed once per node.
+   * Structural keys of the top one and two frames of `node`'s stack ("" when not shareable), computed once per frame
+   * shape (new states bring new nodes, mostly of shapes already keyed).
    * One frame holds a loop written inline (a format's pattern); a string's character loop is a rule of its own, so
    * a character's frame alone is one byte long and only two frames hold the loop: one-frame keys are kept only for
    * positions followed by a rule reference.
    */
   #keysOf(node: number): readonly [string, string] {
-    let keys = this.#nodeKeys.get(node);
+    const shape = this.automaton.frameShape(node);
+    let keys = this.#shapeKeys.get(shape);
     if (keys === undefined) {
       const { automaton } = this;
       const one = automaton.refersToRule(node) ? automaton.frameKey(node, 1, SHARED_FRAME_RULES) ?? "" : "";
       keys = [one, automaton.frameKey(node, 2, SHARED_FRAME_RULES) ?? ""];
-      this.#nodeKeys.set(node, keys);
+      this.#shapeKeys.set(shape, keys);
     }
     return keys;
   }

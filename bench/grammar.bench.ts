@@ -4,7 +4,8 @@
  * vocabulary's own tokenizer and replayed: before every token the next mask is computed and timed, then the token
  * is accepted. "cold" = freshly compiled grammar (no state seen before), "warm" = the same document again on the
  * same compiled grammar (rsk's per-state mask cache, XGrammar's own caches). Compile = schema to a matcher ready
- * for its first mask; first mask = compile + the first mask. Each rsk row starts from a fresh copy of the vocabulary
+ * for its first mask (rsk walks the start state's mask while building `TokenMasks`, so its first mask is a cache
+ * hit); first mask = compile + the first mask. Each rsk row starts from a fresh copy of the vocabulary
  * (so no frame analysis is inherited from another row: the first schema of a row pays for the string bodies), after
  * a JIT warm-up over 20 other corpus schemas on yet another copy (the process-lifetime cost of a cold JIT is not a
  * per-grammar cost). Results: bench/results/grammar.json.

@@ -209,12 +209,13 @@ export class TokenMasks {
   #arenaUsed = 0;
 
   /**
-   * A zeroed mask for the cache, cut from a block of MASKS_PER_BLOCK: one typed-array allocation per block, not per
-   * mask (a mask is 12–25 KB, which the runtime allocates on a slow path).
+   * A zeroed mask for the cache, cut from a block: one typed-array allocation per block, not per mask (a mask is
+   * 12–25 KB, which the runtime allocates on a slow path). Blocks double from 2 to MASKS_PER_BLOCK masks, so a small
+   * grammar does not hold a large block.
    */
   #newMask(): Uint32Array {
     if (this.#arenaUsed + this.words > this.#arena.length) {
-      this.#arena = new Uint32Array(this.words * MASKS_PER_BLOCK);
+      this.#arena = new Uint32Array(this.words * Math.min(MASKS_PER_BLOCK, Math.max(2, (this.#arena.length / this.words) * 2)));
       this.#arenaUsed = 0;
     }
     const mask = this.#arena.subarray(this.#arenaUsed, this.#arenaUsed + this.words);

@@ -36,8 +36,15 @@ export class GrammarAutomaton {
   #sameHash = new Int32Array(256);
   /** 1 when the input so far is a complete sentence. */
   #accepting = new Uint8Array(256);
-  /** `table[state * 256 + byte]`: 0 unknown, DEAD, else next state + 1. */
-  table = new Int32Array(256 * 256);
+  /**
+   * `table[state * width + classOf[byte]]`: 0 unknown, DEAD, else next state + 1. One entry per byte class, not per
+   * byte (a few dozen classes): a new state's row is small, and so is the copy when the table grows.
+   */
+  table: Int32Array;
+  /** Byte class of each byte (see `byteClass`). */
+  readonly classOf: Uint8Array;
+  /** Entries per state in `table`: the number of byte classes. */
+  readonly width: number;
   #stamp = 0;
   readonly #out: number[] = [];
   #accept = false;
@@ -58,6 +65,9 @@ export class GrammarAutomaton {
     this.#elems.set(grammar.elems);
     this.#elems[grammar.elems.length] = nSets;
     this.#elems[grammar.elems.length + 1] = END;
+    this.width = this.byteClasses().length;
+    this.classOf = this.#classOf!;
+    this.table = new Int32Array(256 * this.width);
     this.cut = this.#node(grammar.elems.length, -1);
     this.#stamp++;
     this.#out.length = 0;
@@ -83,7 +93,7 @@ export class GrammarAutomaton {
 
   /** The state after `byte`, or DEAD. Cached; the first call for a pair computes it. */
   next(state: number, byte: number): number {
-    const v = this.table[state * 256 + byte]!;
+    const v = this.table[state * this.width + this.classOf[byte]!]!;
     if (v !== 0) return v > 0 ? v - 1 : DEAD;
     return this.step(state, byte);
   }
@@ -92,7 +102,7 @@ export class GrammarAutomaton {
   step(state: number, byte: number): number {
     if (this.#refusedFilled[state] !== 1) {
       this.fillRefused(state);
-      if (this.table[state * 256 + byte] === DEAD) return DEAD;
+      if (this.table[state * this.width + this.classOf[byte]!] === DEAD) return DEAD;
     }
     const elems = this.#elems, sets = this.#sets;
     this.#stamp++;
@@ -104,9 +114,8 @@ export class GrammarAutomaton {
       if (setHas(sets, elems[pos]!, byte)) this.#expand(pos + 1, this.#nodeParent[nodes[i]!]!);
     }
     const next = this.#out.length === 0 && !this.#accept ? DEAD : this.#intern();
-    // Bytes in exactly the same sets lead to the same state: one step fills the whole class.
-    const value = next === DEAD ? DEAD : next + 1, row = state * 256, members = this.byteClass(byte), table = this.table;
-    for (let i = 0; i < members.length; i++) table[row + members[i]!] = value;
+    // Bytes in exactly the same sets lead to the same state: one entry serves the whole class.
+    this.table[state * this.width + this.classOf[byte]!] = next === DEAD ? DEAD : next + 1;
     return next;
   }
 
@@ -114,23 +123,23 @@ export class GrammarAutomaton {
   readonly #live = new Uint32Array(8);
 
   /**
-   * Marks in the table every byte no stack of `state` can take (outside the union of its terminals' sets) as DEAD,
-   * at once: narrow states refuse most bytes, and this spares a step per refused byte class.
+   * Marks in the table every byte class no stack of `state` can take (outside the union of its terminals' sets) as
+   * DEAD, at once: narrow states refuse most bytes, and this spares a step per refused class.
    */
   fillRefused(state: number): void {
     if (this.#refusedFilled[state] === 1) return;
     while (state >= this.#refusedFilled.length) this.#refusedFilled = grow(this.#refusedFilled);
     this.#refusedFilled[state] = 1;
-    const elems = this.#elems, sets = this.#sets, live = this.#live, nodes = this.#stateNodes[state]!, table = this.table;
+    const elems = this.#elems, sets = this.#sets, live = this.#live, nodes = this.#stateNodes[state]!, table = this.table, classOf = this.classOf;
     live.fill(0);
     for (let i = 0; i < nodes.length; i++) {
       const set = elems[this.#nodePos[nodes[i]!]!]!;
       for (let w = 0; w < 8; w++) live[w]! |= sets[set * 8 + w]!;
     }
     // The row is still all unknown (steps fill it only after this): mark it all refused, then reopen the live bytes.
-    const row = state * 256;
-    table.fill(DEAD, row, row + 256);
-    for (let w = 0; w < 8; w++) for (let x = live[w]!; x !== 0; x &= x - 1) table[row + w * 32 + 31 - Math.clz32(x & -x)] = 0;
+    const row = state * this.width;
+    table.fill(DEAD, row, row + this.width);
+    for (let w = 0; w < 8; w++) for (let x = live[w]!; x !== 0; x &= x - 1) table[row + classOf[w * 32 + 31 - Math.clz32(x & -x)]!] = 0;
   }
 
   #classOf: Uint8Array | undefined;
@@ -138,7 +147,7 @@ export class GrammarAutomaton {
 
   /**
    * The bytes that belong to exactly the same byte sets of the grammar as `byte` (it included): they are
-   * indistinguishable to the parser. Computed on first use (a few dozen classes for a JSON Schema).
+   * indistinguishable to the parser (a few dozen classes for a JSON Schema; computed with the automaton).
    */
   byteClass(byte: number): Uint8Array {
     return this.byteClasses()[this.#classOf![byte]!]!;
@@ -393,7 +402,7 @@ export class GrammarAutomaton {
     this.#sameHash[id] = head ?? -1;
     this.#accepting[id] = accept;
     this.#hasCut[id] = nodes.includes(this.cut) ? 1 : 0;
-    if ((id + 1) * 256 > this.table.length) this.table = grow(this.table);
+    if ((id + 1) * this.width > this.table.length) this.table = grow(this.table);
     return id;
   }
 }

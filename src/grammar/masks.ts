@@ -403,7 +403,7 @@ export class TokenMasks {
       if (++visited > limit) return undefined;
       const s = st[depth[i]! - 1]!;
       const b = byte[i]!;
-      let next = table[s * 256 + b]!;
+      let next = table[s * automaton.width + automaton.classOf[b]!]!;
       if (next === 0) {
         next = automaton.step(s, b);
         table = automaton.table;

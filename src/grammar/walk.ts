@@ -87,7 +87,7 @@ function pathStates(automaton: GrammarAutomaton, state: number, up: Int32Array, 
       continue;
     }
     // The automaton's table read in place (most path bytes are known transitions); a hole is stepped.
-    const v = table[from * 256 + bytes[i]!]!;
+    const v = table[from * automaton.width + automaton.classOf[bytes[i]!]!]!;
     if (v !== 0) at[i] = v > 0 ? v - 1 : DEAD;
     else {
       at[i] = automaton.step(from, bytes[i]!);
@@ -232,10 +232,10 @@ export class KernelWalk {
     this.#stamp[state] = this.#epoch;
     this.#rowOf[state] = row;
     this.automaton.fillRefused(state);
-    const { table: global } = this.automaton;
+    const { table: global, classOf, width } = this.automaton;
     const table = this.walker.table(), stamp = this.#stamp, rowOf = this.#rowOf, epoch = this.#epoch;
-    for (let b = 0, g = state * 256, at = row * 256; b < 256; b++) {
-      const v = global[g + b]!;
+    for (let b = 0, g = state * width, at = row * 256; b < 256; b++) {
+      const v = global[g + classOf[b]!]!;
       // Known transitions into states already given a row are copied; the rest stay holes (0) for the kernel to ask.
       table[at + b] = v <= 0 ? v : v - 1 < stamp.length && stamp[v - 1] === epoch ? rowOf[v - 1]! + 1 : 0;
     }

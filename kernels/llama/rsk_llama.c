@@ -337,7 +337,8 @@ rsk_llama_sampler *rsk_llama_sampler_new(int32_t kind, const float *params, int3
   return wrap_chain(chain, n_vocab);
 }
 
-int32_t rsk_llama_sampler_sample(rsk_llama_sampler *sampler, const float *logits, int32_t n_vocab) {
+/* Runs the sampler's chain over a fresh candidate list built from `logits` (read, never written). */
+static int32_t apply_chain(rsk_llama_sampler *sampler, const float *logits, int32_t n_vocab, llama_token_data_array *array) {
   if (n_vocab <= 0 || n_vocab > sampler->n_vocab) return -1;
   llama_token_data *candidates = sampler->candidates;
   for (int32_t i = 0; i < n_vocab; i++) {
@@ -345,8 +346,14 @@ int32_t rsk_llama_sampler_sample(rsk_llama_sampler *sampler, const float *logits
     candidates[i].logit = logits[i];
     candidates[i].p = 0.0f;
   }
-  llama_token_data_array array = {candidates, (size_t)n_vocab, -1, false};
-  p_llama_sampler_apply(sampler->chain, &array);
+  *array = (llama_token_data_array){candidates, (size_t)n_vocab, -1, false};
+  p_llama_sampler_apply(sampler->chain, array);
+  return 0;
+}
+
+int32_t rsk_llama_sampler_sample(rsk_llama_sampler *sampler, const float *logits, int32_t n_vocab) {
+  llama_token_data_array array;
+  if (apply_chain(sampler, logits, n_vocab, &array) != 0) return -1;
   if (array.selected < 0 || (size_t)array.selected >= array.size) return -1;
   int32_t token = array.data[array.selected].id;
   p_llama_sampler_accept(sampler->chain, token);
@@ -373,15 +380,8 @@ rsk_llama_sampler *rsk_llama_grammar_new(const rsk_llama_model *model, const cha
 }
 
 int32_t rsk_llama_grammar_apply(rsk_llama_sampler *sampler, const float *logits, int32_t n_vocab, float *allowed) {
-  if (n_vocab <= 0 || n_vocab > sampler->n_vocab) return -1;
-  llama_token_data *candidates = sampler->candidates;
-  for (int32_t i = 0; i < n_vocab; i++) {
-    candidates[i].id = i;
-    candidates[i].logit = logits[i];
-    candidates[i].p = 0.0f;
-  }
-  llama_token_data_array array = {candidates, (size_t)n_vocab, -1, false};
-  p_llama_sampler_apply(sampler->chain, &array);
+  llama_token_data_array array;
+  if (apply_chain(sampler, logits, n_vocab, &array) != 0) return -1;
   int32_t count = 0;
   for (size_t i = 0; i < array.size; i++) {
     const int keep = array.data[i].logit != -__builtin_inff();

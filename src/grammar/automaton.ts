@@ -331,6 +331,10 @@ export class GrammarAutomaton {
   #closureId(rule: number, maxRules: number): string | undefined {
     const known = this.#closures[rule];
     if (known !== undefined) return known ?? undefined;
+    if (!this.#reachesAtMost(rule, maxRules)) {
+      this.#closures[rule] = null;
+      return undefined;
+    }
     const renumbered = new Map<number, number>([[rule, 0]]), queue = [rule], { ruleAlts } = this.grammar;
     const local = (r: number): string | undefined => {
       let id = renumbered.get(r);
@@ -363,12 +367,43 @@ export class GrammarAutomaton {
     return id;
   }
 
+  #seen = new Int32Array(0);
+  #seenEpoch = 0;
+
+  /**
+   * Whether `rule` reaches at most `max` rules (itself included): a walk over rule numbers only, so that a closure too
+   * large to key (the rest of an object, typically) is refused before any of its key text is built.
+   */
+  #reachesAtMost(rule: number, max: number): boolean {
+    const { ruleAlts } = this.grammar, elems = this.#elems;
+    if (this.#seen.length < ruleAlts.length) this.#seen = new Int32Array(ruleAlts.length);
+    const seen = this.#seen, epoch = ++this.#seenEpoch, queue = [rule];
+    seen[rule] = epoch;
+    for (let i = 0; i < queue.length; i++) {
+      for (const a of ruleAlts[queue[i]!]!) {
+        for (let p = a; elems[p] !== END; p++) {
+          const e = elems[p]!;
+          if (e >= 0 || seen[-2 - e] === epoch) continue;
+          if (queue.length >= max) return false;
+          seen[-2 - e] = epoch;
+          queue.push(-2 - e);
+        }
+      }
+    }
+    return true;
+  }
+
   readonly #setKeys: string[] = [];
 
   #setKey(set: number): string {
     let key = this.#setKeys[set];
     if (key === undefined) this.#setKeys[set] = key = Array.from(this.#sets.subarray(set * 8, set * 8 + 8), (w) => w.toString(36)).join(".");
     return key;
+  }
+
+  /** The byte set (index into `grammar.sets`) the terminal on top of `node`'s stack takes. */
+  setOf(node: number): number {
+    return this.#elems[this.#nodePos[node]!]!;
   }
 
   /** The stacks of `state` (node ids, read-only). */
@@ -383,13 +418,24 @@ export class GrammarAutomaton {
 
   /** Interns the state of the stacks in `#out` (plus `#accept`): states are found by a hash of their sorted stacks. */
   #intern(): number {
-    const nodes = Int32Array.from(this.#out).sort(), accept = this.#accept ? 1 : 0;
+    const out = this.#out, n = out.length, accept = this.#accept ? 1 : 0;
+    // Sorted in place; insertion sort for the usual handful of stacks (no comparator calls, no copy).
+    if (n > 32) out.sort((x, y) => x - y);
+    else {
+      for (let i = 1; i < n; i++) {
+        const v = out[i]!;
+        let j = i - 1;
+        for (; j >= 0 && out[j]! > v; j--) out[j + 1] = out[j]!;
+        out[j + 1] = v;
+      }
+    }
     let h = accept;
-    for (let i = 0; i < nodes.length; i++) h = Math.imul(h ^ nodes[i]!, 0x9e3779b1) ^ (h >>> 15);
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ out[i]!, 0x9e3779b1) ^ (h >>> 15);
     const head = this.#stateIds.get(h);
     for (let id = head ?? -1; id >= 0; id = this.#sameHash[id]!) {
-      if (this.#accepting[id] === accept && sameNodes(this.#stateNodes[id]!, nodes)) return id;
+      if (this.#accepting[id] === accept && sameNodes(this.#stateNodes[id]!, out)) return id;
     }
+    const nodes = Int32Array.from(out);
     const id = this.#stateNodes.length;
     if (id >= this.grammar.limits.maxStates) throw new GrammarLimitError(`more than ${this.grammar.limits.maxStates} parser states`);
     this.#stateNodes.push(nodes);
@@ -407,7 +453,7 @@ export class GrammarAutomaton {
   }
 }
 
-function sameNodes(a: Int32Array, b: Int32Array): boolean {
+function sameNodes(a: Int32Array, b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -8,7 +8,7 @@ import { kernels as processKernels } from "../../ffi/mod.ts";
 import { GrammarAutomaton } from "./automaton.ts";
 import type { GrammarLimits } from "./errors.ts";
 import { parseGbnf } from "./gbnf.ts";
-import { TokenMasks } from "./masks.ts";
+import { reserveMasks, TokenMasks } from "./masks.ts";
 import { regexGrammar } from "./regex.ts";
 import { FORMAT_EXAMPLES, jsonObjectGrammar, schemaGrammar } from "./schema.ts";
 import { TokenTrie, type VocabularyBytes } from "./trie.ts";
@@ -106,6 +106,9 @@ export function masksFor(constraint: Constraint, vocabulary: VocabularyBytes, en
   return masks;
 }
 
+/** Mask memory written ahead at model load (about 300 masks at 200k tokens): a new grammar's first masks need it. */
+const MASK_RESERVE_BYTES = 8 << 20;
+
 /**
  * Analyses the string bodies JSON Schemas share — plain strings, and every position of an example of each supported
  * format — over `vocabulary` once, so that no request's first mask inside a string pays for a whole-trie walk (the
@@ -115,6 +118,7 @@ export function masksFor(constraint: Constraint, vocabulary: VocabularyBytes, en
 export function prepareVocabulary(vocabulary: VocabularyBytes, endTokens: readonly number[], kernels?: Kernels): number {
   const t0 = performance.now();
   const trie = TokenTrie.of(vocabulary);
+  reserveMasks(Math.ceil(trie.vocab / 32), MASK_RESERVE_BYTES);
   const encoder = new TextEncoder();
   // Twice, in an array then in an object, so the string has a context below it as in any real schema: the first pass
   // analyses the string's frames, the second (where a new context comes after them) also unites them once for all.
@@ -125,7 +129,8 @@ export function prepareVocabulary(vocabulary: VocabularyBytes, endTokens: readon
       const masks = new TokenMasks(automaton, trie, endTokens, kernels ?? chosenKernels);
       const text = encoder.encode(`${open}${example}`);
       for (let at = open.length, state = automaton.walk(automaton.start, text, 0, at); at <= text.length && state >= 0; state = automaton.next(state, text[at++]!)) {
-        masks.mask(state);
+        if (open === "[\"") masks.prepare(state);
+        else masks.mask(state);
       }
     }
   }

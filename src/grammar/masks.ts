@@ -15,8 +15,37 @@ import { KernelWalk, walkerFor } from "./walk.ts";
 /** Mask bytes kept per (grammar, vocabulary) before the cache starts over. */
 const MASK_CACHE_BYTES = 64 << 20;
 
-/** Cached masks allocated at once (see `TokenMasks.#newMask`). */
-const MASKS_PER_BLOCK = 32;
+/** Masks cut from one allocation (see `newMask`). */
+const MASKS_PER_CHUNK = 4;
+
+/** Chunks written ahead by `reserveMasks`, per mask length in words. */
+const reserved = new Map<number, Uint32Array[]>();
+
+/** The chunk new masks of each length are cut from, and how many words of it are used. */
+const current = new Map<number, { chunk: Uint32Array; used: number }>();
+
+/**
+ * Writes `bytes` of mask memory ahead for vocabularies of `words`-word masks (model load: `prepareVocabulary`). Fresh
+ * memory costs a page fault per 4 KB when first written, about 1.5 µs each on a virtual machine: ~10 µs for a 25 KB
+ * mask, hundreds at once when the runtime zeroes a large new block. Written-ahead chunks cost neither.
+ */
+export function reserveMasks(words: number, bytes: number): void {
+  let chunks = reserved.get(words);
+  if (!chunks) reserved.set(words, (chunks = []));
+  for (let n = Math.floor(bytes / (words * 4 * MASKS_PER_CHUNK)) - chunks.length; n > 0; n--) chunks.push(new Uint32Array(words * MASKS_PER_CHUNK).fill(0));
+}
+
+/**
+ * Memory for one mask of `words` words (not zeroed: every caller writes the whole mask), cut from a chunk shared by
+ * every grammar over vocabularies of that size: one allocation per MASKS_PER_CHUNK masks (a mask is 12–25 KB, which the
+ * runtime allocates on a slow path), taken from the reserve while it lasts.
+ */
+function newMask(words: number): Uint32Array {
+  let at = current.get(words);
+  if (!at || at.used + words > at.chunk.length) current.set(words, (at = { chunk: reserved.get(words)?.pop() ?? new Uint32Array(words * MASKS_PER_CHUNK), used: 0 }));
+  at.used += words;
+  return at.chunk.subarray(at.used - words, at.used);
+}
 
 /** Stack frames (from the top) whose token acceptance is computed once and shared across contexts. */
 const FRAME_DEPTH = 3;
@@ -26,6 +55,9 @@ const DIRECT_WALK_NODES = 8192;
 
 /** Rules a frame's structural key may span for it to be shared across grammars (`GrammarAutomaton.frameKey`). */
 const SHARED_FRAME_RULES = 32;
+
+/** A stack not yet covered by an analysis whose first bytes lead into at most this many trie nodes is walked directly. */
+const NARROW_FRAME_NODES = 2048;
 
 /** A shared one-frame analysis leaving more boundary tokens than this to check per state is not used. */
 const SHARED_UNCERTAIN_TOKENS = 4096;
@@ -53,17 +85,17 @@ function appendRange(out: number[], from: number, to: number, trie: TokenTrie): 
   else out.push(from, to);
 }
 
-/** The boundary ranges of `frames` as one sorted list without overlaps (see `appendRange`). */
-function boundaryRanges(frames: readonly Frame[], trie: TokenTrie): Int32Array {
+/** Range lists (each sorted) as one sorted list without overlaps (see `appendRange`). */
+function boundaryRanges(lists: readonly Int32Array[], trie: TokenTrie): Int32Array {
   let total = 0;
-  for (const f of frames) total += f.uncertain.length / 2;
+  for (const list of lists) total += list.length / 2;
   // One numeric sort on packed keys (from ascending, then longer first) instead of comparing pairs; exact in a
   // double while the trie has fewer than 2^26 nodes (vocabularies are at most 2^24 tokens).
   const span = 2 ** Math.ceil(Math.log2(trie.size + 2));
   const keys = new Float64Array(total);
   let k = 0;
-  for (const f of frames) {
-    for (let r = 0; r < f.uncertain.length; r += 2) keys[k++] = f.uncertain[r]! * span + (span - 1 - (f.uncertain[r + 1]! - f.uncertain[r]!));
+  for (const list of lists) {
+    for (let r = 0; r < list.length; r += 2) keys[k++] = list[r]! * span + (span - 1 - (list[r + 1]! - list[r]!));
   }
   keys.sort();
   const out: number[] = [];
@@ -205,24 +237,6 @@ export class TokenMasks {
     return mask;
   }
 
-  #arena = new Uint32Array(0);
-  #arenaUsed = 0;
-
-  /**
-   * A zeroed mask for the cache, cut from a block: one typed-array allocation per block, not per mask (a mask is
-   * 12–25 KB, which the runtime allocates on a slow path). Blocks double from 2 to MASKS_PER_BLOCK masks, so a small
-   * grammar does not hold a large block.
-   */
-  #newMask(): Uint32Array {
-    if (this.#arenaUsed + this.words > this.#arena.length) {
-      this.#arena = new Uint32Array(this.words * Math.min(MASKS_PER_BLOCK, Math.max(2, (this.#arena.length / this.words) * 2)));
-      this.#arenaUsed = 0;
-    }
-    const mask = this.#arena.subarray(this.#arenaUsed, this.#arenaUsed + this.words);
-    this.#arenaUsed += this.words;
-    return mask;
-  }
-
   /** The mask of `state` by one walk over at most DIRECT_WALK_NODES trie nodes (undefined: wider than that). */
   #direct(state: number): Uint32Array | undefined {
     const kernelWalk = this.#walk;
@@ -231,7 +245,7 @@ export class TokenMasks {
     if (end === "full") return this.compute(state, new Uint32Array(this.words), DIRECT_WALK_NODES);
     this.stats.nodes += kernelWalk.visited;
     if (end === "limited") return undefined;
-    const mask = this.#newMask();
+    const mask = newMask(this.words);
     mask.set(kernelWalk.walker.mask());
     if (this.automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
     this.stats.walks++;
@@ -244,37 +258,96 @@ export class TokenMasks {
    * holds it), plus the few tokens that may run past the frame, each checked against the whole state.
    */
   #fromFrames(state: number): Uint32Array {
-    const mask = this.#newMask();
-    const { automaton } = this;
-    const nodes = automaton.nodesOf(state);
-    const shared: Frame[] = [], frames: Frame[] = [];
-    for (const node of nodes) {
-      const f = this.#sharedFrame(node);
-      if (!f) frames.push(this.#frame(automaton.frameState(node, FRAME_DEPTH)));
-      else if (!shared.includes(f)) shared.push(f);
+    const mask = newMask(this.words);
+    const { automaton, trie } = this;
+    const shared: Frame[] = [], others: Frame[] = [], first = this.#firstBytes.fill(0);
+    let direct = 0;
+    for (const node of automaton.nodesOf(state)) {
+      const size = this.#subtreeNodes(automaton.setOf(node));
+      const narrow = size <= NARROW_FRAME_NODES;
+      const known = this.#sharedFrame(node, !narrow || this.#preparing);
+      if (known) {
+        if (!shared.includes(known)) shared.push(known);
+        continue;
+      }
+      // A narrow stack no analysis covers (a closing quote and what follows it in this grammar, typically) is
+      // walked from the state itself: analysing its frame would learn parser states of a cut stack only to learn the
+      // real ones again on the boundary walk.
+      if (narrow && direct + size <= DIRECT_WALK_NODES) {
+        const { sets } = automaton.grammar, at = automaton.setOf(node) * 8;
+        for (let w = 0; w < 8; w++) first[w]! |= sets[at + w]!;
+        direct += size;
+        continue;
+      }
+      const own = this.#frame(automaton.frameState(node, FRAME_DEPTH));
+      if (!others.includes(own)) others.push(own);
     }
-    // The shared frames but the newest form a group cached across states and grammars (typically a string body's,
-    // analysed at model load) whose boundary list and its paths are prepared once; the newest (typically this
-    // grammar's own closing-quote context) joins the state's own frames in a second, short list.
+    // The wide shared frames of a state form a group cached across states and grammars (a string body's, analysed
+    // at model load), whose boundary list and its paths are prepared once; the rest form a short list of their own.
     shared.sort((x, y) => x.id - y.id);
-    const group = shared.length < 2 ? undefined : shared.length === 2 ? shared[0]! : sharedGroup(shared.slice(0, -1), this.trie, this.words);
-    if (shared.length > 0) frames.push(shared[shared.length - 1]!);
-    for (const f of group ? [...frames, group] : frames) orInto(mask, f.accepted);
+    const group = shared.length < 2 ? shared[0] : sharedGroup(shared, trie, this.words);
+    const lists: Int32Array[] = [];
+    for (const f of others) if (f.uncertain.length > 0) lists.push(f.uncertain);
+    if (direct > 0) lists.push(this.#subtreesOf(first));
     // Frames of one state share most boundary subtrees (every character class of a string ends at the same
     // closing quote): each subtree of a list is walked once, from the state itself.
-    const own = frames.length === 0 ? undefined : frames.length === 1 ? frames[0]!.uncertain : boundaryRanges(frames, this.trie);
-    for (const ranges of [group?.uncertain, own]) if (ranges && ranges.length > 0) this.#boundary(state, ranges, mask);
+    const own = lists.length === 0 ? undefined : lists.length === 1 ? lists[0]! : boundaryRanges(lists, trie);
+    // The kernel walks add their tokens to the walker's mask, which starts as a copy of the group's tokens: a memory
+    // copy, where or-ing a whole mask in a JS loop costs tens of microseconds once the loop has met masks of two sizes.
+    const found = this.#walk?.walker.mask() ?? mask;
+    if (group) found.set(group.accepted);
+    else found.fill(0);
+    for (const f of others) orInto(found, f.accepted);
+    for (const ranges of [group?.uncertain, own]) if (ranges && ranges.length > 0) this.#boundary(state, ranges, found);
+    if (found !== mask) mask.set(found);
     if (automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
     this.stats.walks++;
     return mask;
   }
 
-  /** Adds to `mask` the tokens of the trie node ranges `ranges` viable from `state` (one kernel walk, else in TS). */
+  readonly #firstBytes = new Uint32Array(8);
+  #preparing = false;
+
+  /**
+   * The mask of `state` as `mask` gives it, but analysing narrow frames for sharing too (model-load preparation, see
+   * `prepareVocabulary`: the escapes and format characters of a string are then shared by every grammar).
+   */
+  prepare(state: number): Uint32Array {
+    this.#preparing = true;
+    try {
+      return this.mask(state);
+    } finally {
+      this.#preparing = false;
+    }
+  }
+  readonly #subtreeSizes = new Map<number, number>();
+
+  /** Trie nodes under the first bytes in byte set `set` (memoized per set). */
+  #subtreeNodes(set: number): number {
+    let size = this.#subtreeSizes.get(set);
+    if (size === undefined) {
+      const { sets } = this.automaton.grammar, { roots, skip } = this.trie;
+      size = 0;
+      for (let b = 0; b < 256; b++) if (roots[b]! >= 0 && (sets[set * 8 + (b >>> 5)]! >>> (b & 31)) & 1) size += skip[roots[b]!]! - roots[b]!;
+      this.#subtreeSizes.set(set, size);
+    }
+    return size;
+  }
+
+  /** The first-level subtrees of the bytes in bitset `bytes`, as a range list (byte order is trie order). */
+  #subtreesOf(bytes: Uint32Array): Int32Array {
+    const { roots, skip } = this.trie, out: number[] = [];
+    for (let b = 0; b < 256; b++) if (roots[b]! >= 0 && (bytes[b >>> 5]! >>> (b & 31)) & 1) out.push(roots[b]!, skip[roots[b]!]!);
+    return Int32Array.from(out);
+  }
+
+  /**
+   * Adds to `mask` the tokens of the trie node ranges `ranges` viable from `state`: one kernel walk or-ing them into
+   * the walker's mask (which `mask` then is), else in TS.
+   */
   #boundary(state: number, ranges: Int32Array, mask: Uint32Array): void {
     const kernelWalk = this.#walk;
     if (kernelWalk && kernelWalk.runRanges(state, ranges, this.trie) === "done") {
-      const found = kernelWalk.walker.mask();
-      orInto(mask, found);
       this.stats.nodes += kernelWalk.visited;
       return;
     }
@@ -314,8 +387,8 @@ export class TokenMasks {
     return keys;
   }
 
-  /** The top frame(s) of `node`'s stack from the vocabulary-wide cache (analysed here if new); undefined if none is usable. */
-  #sharedFrame(node: number): Frame | undefined {
+  /** The top frame(s) of `node`'s stack from the vocabulary-wide cache (with `analyse`, analysed here if new); undefined if none is usable. */
+  #sharedFrame(node: number, analyse: boolean): Frame | undefined {
     let byKey = sharedFrames.get(this.trie);
     if (!byKey) sharedFrames.set(this.trie, (byKey = new Map()));
     const keys = this.#keysOf(node);
@@ -324,7 +397,7 @@ export class TokenMasks {
       if (key === "") continue;
       const known = byKey.get(key);
       if (known) return known;
-      if (known === null) continue;
+      if (known === null || !analyse) continue;
       const frame = this.#frame(this.automaton.frameState(node, depth));
       const { tokenStart } = this.trie;
       let boundary = 0;

@@ -23,6 +23,8 @@ export class TokenTrie {
   readonly skip: Int32Array;
   /** Parent of each node (-1 for a first byte): ranges of a state's boundary tokens share parents. */
   readonly parent: Int32Array;
+  /** First-level node of each byte (-1: no token starts with it): its subtree is `roots[b] .. skip[roots[b]]`. */
+  readonly roots: Int32Array;
   /** Tokens ending at node i are `ids[tokenStart[i] .. tokenStart[i+1])`. */
   readonly tokenStart: Int32Array;
   /** Token ids in byte order. */
@@ -81,6 +83,8 @@ export class TokenTrie {
     this.depth = Uint16Array.from(depth);
     this.skip = Int32Array.from(skip);
     this.parent = Int32Array.from(parent);
+    this.roots = new Int32Array(256).fill(-1);
+    for (let i = 0; i < byte.length; i = skip[i]!) this.roots[byte[i]!] = i;
     this.tokenStart = ends;
     this.ids = Int32Array.from(order);
     this.size = byte.length;

@@ -125,7 +125,7 @@ export class KernelWalk {
    * `walker.cursor()[walk.ranges]`). `limit` bounds the nodes visited (0: none).
    */
   run(state: number, limit: number, frame: boolean): WalkEnd {
-    this.#reset(frame);
+    this.#reset(frame, true);
     const cursor = this.walker.cursor();
     cursor[walk.limit] = limit;
     const start = this.#row(state);
@@ -134,13 +134,13 @@ export class KernelWalk {
   }
 
   /**
-   * Leaves in `walker.mask()` the tokens of the trie node ranges [from, to) (sorted, disjoint; each one subtree or
-   * consecutive siblings) that are viable from `state`. Each range is entered at the state of its parent (the walk
+   * Adds to `walker.mask()` (not cleared first) the tokens of the trie node ranges [from, to) (sorted, disjoint; each
+   * one subtree or consecutive siblings) that are viable from `state`. Each range is entered at the state of its parent (the walk
    * of the path above it, shared by ranges with the same parent), and one kernel call walks them all, pruning at the
    * first refused byte.
    */
   runRanges(state: number, ranges: Int32Array, trie: TokenTrie): WalkEnd {
-    this.#reset(false);
+    this.#reset(false, false);
     const triples = this.walker.ranges();
     const { up, bytes, entry } = rangePaths(ranges, trie), { automaton } = this;
     if (this.#pathStates.length < up.length) this.#pathStates = new Int32Array(up.length * 2);
@@ -174,7 +174,7 @@ export class KernelWalk {
    * transition costs one kernel stop per process, not per mask; they start over when another automaton used the
    * walker in between or the table is three quarters full.
    */
-  #reset(frame: boolean): void {
+  #reset(frame: boolean, clearMask: boolean): void {
     const { walker } = this;
     if (owners.get(walker) !== this || this.#states.length > (walker.capacity.rows * 3) / 4) {
       owners.set(walker, this);
@@ -186,7 +186,7 @@ export class KernelWalk {
       const flags = walker.flags();
       for (let r = 0; r < this.#states.length; r++) flags[r] = frame && this.automaton.reachedCut(this.#states[r]!) ? 1 : 0;
     }
-    walker.mask().fill(0);
+    if (clearMask) walker.mask().fill(0);
     walker.cursor().fill(0);
   }
 

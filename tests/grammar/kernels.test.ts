@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { FlatTrie } from "../../ffi/kernels.ts";
 import { walk } from "../../ffi/kernels.ts";
-import { compileConstraint, DEAD, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { compileConstraint, DEAD, GrammarAutomaton, prepareVocabulary, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
 import { KernelWalk, walkerFor } from "../../src/grammar/walk.ts";
 import { implementations, prng } from "../kernels/impls.ts";
 import { CORPUS } from "./corpus.ts";
@@ -42,6 +42,27 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
       for (const k of implementations) {
         const masks = new TokenMasks(automaton, trie, [vocab.eos], k);
         assert.deepEqual(masks.mask(state), expected, `${k.kind}: mask of state ${state}`);
+      }
+    }
+  });
+
+  test("after prepareVocabulary: every state along fresh grammars' documents (shared string frames, closing quotes walked directly) equals the TS walk", () => {
+    const docs = ["user-profile", "log-entry", "json-patch", "package-json"].map((name) => {
+      const entry = CORPUS.find((c) => c.name === name)!;
+      return { schema: entry.schema, bytes: encoder.encode(JSON.stringify(entry.valid[0], null, name === "log-entry" ? 1 : 0)) };
+    });
+    for (const k of implementations) {
+      const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
+      prepareVocabulary(copy, [vocab.eos], k);
+      const copyTrie = TokenTrie.of(copy);
+      for (const { schema, bytes } of docs) {
+        const automaton = new GrammarAutomaton(schemaGrammar(schema).grammar);
+        const masks = new TokenMasks(automaton, copyTrie, [vocab.eos], k);
+        const reference = new TokenMasks(automaton, copyTrie, [vocab.eos]);
+        for (let at = 0, state = automaton.start; at < bytes.length; state = automaton.next(state, bytes[at++]!)) {
+          if (at % 3 !== 0 && bytes[at - 1] !== 0x22) continue;
+          assert.deepEqual(masks.mask(state), reference.compute(state, new Uint32Array(reference.words)), `${k.kind}: after ${JSON.stringify(new TextDecoder().decode(bytes.subarray(0, at)))}`);
+        }
       }
     }
   });

@@ -299,6 +299,31 @@ export class GrammarAutomaton {
     return (this.#nodePos[node]! * (this.#elems.length + 1) + above + 1) * 2 + below;
   }
 
+  /**
+   * Terminal positions followed in their alternative by a rule reference: where a stack's top frame alone can hold a
+   * loop, so one-frame analyses are kept (see `refersToRule`).
+   */
+  framePositions(): number[] {
+    const out: number[] = [], elems = this.#elems;
+    for (const alts of this.grammar.ruleAlts) {
+      for (const a of alts) {
+        let end = a;
+        while (elems[end] !== END) end++;
+        let ref = false;
+        for (let p = end - 1; p >= a; p--) {
+          if (elems[p]! < END) ref = true;
+          else if (ref) out.push(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The node of position `pos` over the cut: a top frame whose key and analysis are those of any stack at `pos`. */
+  frameNode(pos: number): number {
+    return this.#node(pos, this.cut);
+  }
+
   /** Whether the rest of `node`'s alternative refers to a rule (so a one-frame analysis can hold a loop). */
   refersToRule(node: number): boolean {
     for (let p = this.#nodePos[node]!; ; p++) {

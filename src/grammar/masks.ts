@@ -56,6 +56,9 @@ const DIRECT_WALK_NODES = 8192;
 /** Rules a frame's structural key may span for it to be shared across grammars (`GrammarAutomaton.frameKey`). */
 const SHARED_FRAME_RULES = 32;
 
+/** Wide loops of a grammar analysed when its masks are created (each a walk over up to most of the vocabulary). */
+const EAGER_LOOPS = 4;
+
 /** A stack not yet covered by an analysis whose first bytes lead into at most this many trie nodes is walked directly. */
 const NARROW_FRAME_NODES = 2048;
 
@@ -208,8 +211,27 @@ export class TokenMasks {
     this.#stack = new Int32Array(trie.maxDepth + 1);
     this.#cutSeen = new Uint8Array(trie.maxDepth + 1);
     // Eager work at compile time: every sequence starts in the start state, so its mask is walked now (a few hundred
-    // microseconds of kernel walk, mostly learning the grammar's first states) rather than in the first decode step.
-    if (this.#walk) this.mask(automaton.start);
+    // microseconds of kernel walk, mostly learning the grammar's first states) rather than in the first decode step;
+    // so are this grammar's own wide loops (a pattern's character class), whose analysis is a walk over most of the
+    // vocabulary that would otherwise land on one decode step.
+    if (this.#walk) {
+      this.#analyseWideLoops();
+      this.mask(automaton.start);
+    }
+  }
+
+  /** Analyses (shared, see `#sharedFrame`) the one-frame loops of the grammar wider than a direct walk, not yet known. */
+  #analyseWideLoops(): void {
+    const { automaton } = this, known = sharedFrames.get(this.trie);
+    let analysed = 0;
+    for (const pos of automaton.framePositions()) {
+      const node = automaton.frameNode(pos);
+      if (this.#subtreeNodes(automaton.setOf(node)) <= DIRECT_WALK_NODES) continue;
+      const key = automaton.frameKey(node, 1, SHARED_FRAME_RULES);
+      if (key === undefined || known?.has(key)) continue;
+      if (analysed++ === EAGER_LOOPS) return;
+      this.#sharedFrame(node, true);
+    }
   }
 
   /** Whether new masks are walked by kernels (native / WASM / TS reference) rather than `compute`. */

@@ -268,14 +268,13 @@ export class GrammarAutomaton {
    * grammars. Undefined when a referenced rule reaches more than `maxRules` rules (rarely shared, costly to key).
    */
   frameKey(node: number, depth: number, maxRules: number): string | undefined {
-    const parts: string[] = [];
-    let n = node;
-    for (; n >= 0 && parts.length < depth; n = this.#nodeParent[n]!) {
+    let n = node, key = "";
+    for (let d = 0; n >= 0 && d < depth; d++, n = this.#nodeParent[n]!) {
       const part = this.#positionKey(this.#nodePos[n]!, maxRules);
       if (part === undefined) return undefined;
-      parts.push(part);
+      key += `;${part}`;
     }
-    return `${n >= 0 ? "cut" : "end"};${parts.join(";")}`;
+    return (n >= 0 ? "cut" : "end") + key;
   }
 
   readonly #positionKeys = new Map<number, string | null>();
@@ -420,9 +419,20 @@ export class GrammarAutomaton {
 
   readonly #setKeys: string[] = [];
 
+  /**
+   * "s" and the 256 bits of byte set `set` as 16 UTF-16 code units: exact and short (keys are built and hashed often),
+   * and of fixed length, so a key reads back unambiguously whatever separators its code units happen to equal.
+   */
   #setKey(set: number): string {
     let key = this.#setKeys[set];
-    if (key === undefined) this.#setKeys[set] = key = Array.from(this.#sets.subarray(set * 8, set * 8 + 8), (w) => w.toString(36)).join(".");
+    if (key === undefined) {
+      const w = this.#sets, at = set * 8;
+      key = "s" + String.fromCharCode(
+        w[at]! & 0xffff, w[at]! >>> 16, w[at + 1]! & 0xffff, w[at + 1]! >>> 16, w[at + 2]! & 0xffff, w[at + 2]! >>> 16, w[at + 3]! & 0xffff, w[at + 3]! >>> 16,
+        w[at + 4]! & 0xffff, w[at + 4]! >>> 16, w[at + 5]! & 0xffff, w[at + 5]! >>> 16, w[at + 6]! & 0xffff, w[at + 6]! >>> 16, w[at + 7]! & 0xffff, w[at + 7]! >>> 16,
+      );
+      this.#setKeys[set] = key;
+    }
     return key;
   }
 

@@ -50,6 +50,13 @@ function newMask(words: number): Uint32Array {
 /** Stack frames (from the top) whose token acceptance is computed once and shared across contexts. */
 const FRAME_DEPTH = 3;
 
+/**
+ * A state whose direct walk visits at most this many trie nodes is walked in TS (`compute`): reading the automaton's
+ * own table, it needs no kernel table rows and no kernel stop per new transition, which cost more than the walk at
+ * this size (cold p50 27 → 19 µs at cl100k_base, bench/grammar.bench.ts).
+ */
+const TS_WALK_NODES = 4096;
+
 /** A direct trie walk visiting more nodes than this gives way to the frame path (narrow states stay direct). */
 const DIRECT_WALK_NODES = 8192;
 
@@ -251,9 +258,13 @@ export class TokenMasks {
       this.stats.hits++;
       return known;
     }
-    // A state holding a frame already analysed for this vocabulary (a string body, typically) is wide: its direct
-    // walk would only run into the node limit.
-    const mask = (this.#anyShared(state) ? undefined : this.#direct(state)) ?? this.#fromFrames(state);
+    // A state whose stacks' first bytes lead into small subtrees is walked directly, in TS when smaller still (no frame
+    // keys needed); one holding a frame already analysed for this vocabulary (a string body, typically) is wide: its
+    // direct walk would only run into the node limit.
+    const bound = this.#walkBound(state);
+    const mask = bound <= TS_WALK_NODES
+      ? this.compute(state, newMask(this.words))
+      : ((bound <= DIRECT_WALK_NODES || !this.#anyShared(state) ? this.#direct(state) : undefined) ?? this.#fromFrames(state));
     if (this.#cache.size >= this.#maxCached) this.#cache.clear();
     this.#cache.set(state, mask);
     return mask;
@@ -380,6 +391,16 @@ export class TokenMasks {
         if (!((mask[t >>> 5]! >>> (t & 31)) & 1) && automaton.walk(state, this.trie.tokenBytes(t)) !== DEAD) mask[t >>> 5]! |= 1 << (t & 31);
       }
     }
+  }
+
+  /**
+   * At least the trie nodes a direct walk from `state` visits, while at most DIRECT_WALK_NODES: the first level (256
+   * nodes) and the subtrees of the first bytes its stacks take.
+   */
+  #walkBound(state: number): number {
+    let size = 256;
+    for (const node of this.automaton.nodesOf(state)) if ((size += this.#subtreeNodes(this.automaton.setOf(node))) > DIRECT_WALK_NODES) break;
+    return size;
   }
 
   /** Whether a stack of `state` has a usable frame in the vocabulary-wide cache. */

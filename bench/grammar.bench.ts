@@ -169,6 +169,15 @@ async function runLlama(docs: ReturnType<typeof documents>): Promise<Row | strin
   };
 }
 
+/**
+ * A full collection before each measured row, so that no row pays for the garbage of the rows before it (tries of
+ * other vocabulary copies, XGrammar's compiled grammars): on two cores a concurrent collector's marking slows every
+ * step of whichever row it lands in.
+ */
+function collectGarbage(): void {
+  (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc(true);
+}
+
 const kernelSets: Kernels[] = await Promise.all((["native", "wasm", "ts"] as const).map((k) => loadKernelsOf(k)));
 const warmUp = CORPUS.filter((c) => !SCHEMAS.includes(c.name)).slice(0, 20);
 const rows: Row[] = [];
@@ -183,8 +192,10 @@ for (const name of VOCABS) {
     runRsk(freshCopy(vocab), warmUp.map((c) => ({ schema: c.schema, tokens: encode(JSON.stringify(c.valid[0])) })), kernels);
     const copy = freshCopy(vocab);
     const prepare = prepareVocabulary(copy, [copy.eos], kernels);
+    collectGarbage();
     rows.push({ ...runRsk(copy, docs, kernels), vocab: name, prepare_ms: r2(prepare) });
   }
+  collectGarbage();
   rows.push({ ...(await runXGrammar(vocab, docs)), vocab: name });
   if (name === "cl100k_base") {
     const llama = await runLlama(docs);

@@ -28,7 +28,8 @@ export class GrammarAutomaton {
   #nodeParent = new Int32Array(1024);
   #nodeStamp = new Int32Array(1024);
   #nodeCount = 0;
-  readonly #nodeIds = new Map<number, number>();
+  /** Open-addressing hash of nodes by (position, parent): node id + 1, 0 empty (a Map keyed by a pair costs more). */
+  #nodeSlots = new Int32Array(2048);
   /** Terminal-topped stacks of each state. */
   readonly #stateNodes: Int32Array[] = [];
   /** First state of each stack-set hash; `#sameHash` chains the others with that hash (-1 ends a chain). */
@@ -232,9 +233,11 @@ export class GrammarAutomaton {
   }
 
   #node(pos: number, parent: number): number {
-    const key = pos * 4294967296 + (parent + 1);
-    const known = this.#nodeIds.get(key);
-    if (known !== undefined) return known;
+    const mask = this.#nodeSlots.length - 1;
+    let slot = (Math.imul(pos, 0x9e3779b1) ^ Math.imul(parent + 1, 0x85ebca6b)) & mask;
+    for (let id = this.#nodeSlots[slot]! - 1; id >= 0; slot = (slot + 1) & mask, id = this.#nodeSlots[slot]! - 1) {
+      if (this.#nodePos[id] === pos && this.#nodeParent[id] === parent) return id;
+    }
     const id = this.#nodeCount++;
     if (id >= this.#nodePos.length) {
       this.#nodePos = grow(this.#nodePos);
@@ -243,8 +246,20 @@ export class GrammarAutomaton {
     }
     this.#nodePos[id] = pos;
     this.#nodeParent[id] = parent;
-    this.#nodeIds.set(key, id);
+    this.#nodeSlots[slot] = id + 1;
+    if (this.#nodeCount * 2 > this.#nodeSlots.length) this.#rehashNodes();
     return id;
+  }
+
+  /** Doubles the node hash (kept at most half full). */
+  #rehashNodes(): void {
+    const slots = new Int32Array(this.#nodeSlots.length * 2), mask = slots.length - 1;
+    for (let id = 0; id < this.#nodeCount; id++) {
+      let slot = (Math.imul(this.#nodePos[id]!, 0x9e3779b1) ^ Math.imul(this.#nodeParent[id]! + 1, 0x85ebca6b)) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = id + 1;
+    }
+    this.#nodeSlots = slots;
   }
 
   /** The state whose only stack is `node` with the stack below `depth` frames replaced by `cut` (frame analysis). */

@@ -148,8 +148,8 @@ let frameIds = 0;
 
 /**
  * The shared frames of one state (distinct) as one frame: accepted tokens or-ed, boundary ranges merged. Built
- * newest frame last onto the group of the others, so the string-body frames every grammar shares are merged once
- * and a grammar's own extra frame (its string's closing context) costs one linear merge.
+ * newest frame last onto the group of the others, so groups differing only in their newest frame share the rest of
+ * the merge.
  */
 function sharedGroup(frames: readonly Frame[], trie: TokenTrie, words: number): Frame {
   const sorted = [...frames].sort((a, b) => a.id - b.id);

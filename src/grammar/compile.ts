@@ -121,15 +121,21 @@ export function prepareVocabulary(vocabulary: VocabularyBytes, endTokens: readon
   reserveMasks(Math.ceil(trie.vocab / 32), MASK_RESERVE_BYTES);
   const encoder = new TextEncoder();
   // Twice, in an array then in an object, so the string has a context below it as in any real schema: the first pass
-  // analyses the string's frames, the second (where a new context comes after them) also unites them once for all.
-  for (const [open, wrap] of [["[\"", (items: object) => ({ type: "array", items })], ['{"x":"', (items: object) => ({ type: "object", properties: { x: items }, required: ["x"] })]] as const) {
+  // analyses every frame of the string (`prepare`: its escapes and format characters too), the second masks it as a
+  // request would (its closing quote's context is new there, so walked directly), which also unites the string's
+  // shared frames once for all.
+  const passes = [
+    { open: '["', wrap: (items: object) => ({ type: "array", items }), analyseAll: true },
+    { open: '{"x":"', wrap: (items: object) => ({ type: "object", properties: { x: items }, required: ["x"] }), analyseAll: false },
+  ];
+  for (const { open, wrap, analyseAll } of passes) {
     for (const [format, example] of [[undefined, "ab"], ...Object.entries(FORMAT_EXAMPLES)] as const) {
       const items = format === undefined ? { type: "string" } : { type: "string", format };
       const automaton = new GrammarAutomaton(schemaGrammar(wrap(items)).grammar);
       const masks = new TokenMasks(automaton, trie, endTokens, kernels ?? chosenKernels);
       const text = encoder.encode(`${open}${example}`);
       for (let at = open.length, state = automaton.walk(automaton.start, text, 0, at); at <= text.length && state >= 0; state = automaton.next(state, text[at++]!)) {
-        if (open === "[\"") masks.prepare(state);
+        if (analyseAll) masks.prepare(state);
         else masks.mask(state);
       }
     }

@@ -293,7 +293,7 @@ export class TokenMasks {
   #fromFrames(state: number): Uint32Array {
     const mask = newMask(this.words);
     const { automaton, trie } = this;
-    const shared: Frame[] = [], others: Frame[] = [], first = this.#firstBytes.fill(0);
+    const shared: Frame[] = [], own: Frame[] = [], first = this.#firstBytes.fill(0);
     let direct = 0;
     for (const node of automaton.nodesOf(state)) {
       const size = this.#subtreeNodes(automaton.setOf(node));
@@ -312,26 +312,27 @@ export class TokenMasks {
         direct += size;
         continue;
       }
-      const own = this.#frame(automaton.frameState(node, FRAME_DEPTH));
-      if (!others.includes(own)) others.push(own);
+      const frame = this.#frame(automaton.frameState(node, FRAME_DEPTH));
+      if (!own.includes(frame)) own.push(frame);
     }
-    // The wide shared frames of a state form a group cached across states and grammars (a string body's, analysed
-    // at model load), whose boundary list and its paths are prepared once; the rest form a short list of their own.
+    // The shared frames of a state form a group cached across states and grammars (a string body's, analysed at model
+    // load), whose boundary list and its paths are prepared once; the state's own frames and the subtrees walked
+    // directly form a short list of their own.
     shared.sort((x, y) => x.id - y.id);
     const group = shared.length < 2 ? shared[0] : sharedGroup(shared, trie, this.words);
     const lists: Int32Array[] = [];
-    for (const f of others) if (f.uncertain.length > 0) lists.push(f.uncertain);
+    for (const f of own) if (f.uncertain.length > 0) lists.push(f.uncertain);
     if (direct > 0) lists.push(this.#subtreesOf(first));
     // Frames of one state share most boundary subtrees (every character class of a string ends at the same
     // closing quote): each subtree of a list is walked once, from the state itself.
-    const own = lists.length === 0 ? undefined : lists.length === 1 ? lists[0]! : boundaryRanges(lists, trie);
+    const rest = lists.length === 0 ? undefined : lists.length === 1 ? lists[0]! : boundaryRanges(lists, trie);
     // The kernel walks add their tokens to the walker's mask, which starts as a copy of the group's tokens: a memory
     // copy, where or-ing a whole mask in a JS loop costs tens of microseconds once the loop has met masks of two sizes.
     const found = this.#walk?.walker.mask() ?? mask;
     if (group) found.set(group.accepted);
     else found.fill(0);
-    for (const f of others) orInto(found, f.accepted);
-    for (const ranges of [group?.uncertain, own]) if (ranges && ranges.length > 0) this.#boundary(state, ranges, found);
+    for (const f of own) orInto(found, f.accepted);
+    for (const ranges of [group?.uncertain, rest]) if (ranges && ranges.length > 0) this.#boundary(state, ranges, found);
     if (found !== mask) mask.set(found);
     if (automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
     this.stats.walks++;
@@ -353,6 +354,7 @@ export class TokenMasks {
       this.#preparing = false;
     }
   }
+
   readonly #subtreeSizes = new Map<number, number>();
 
   /** Trie nodes under the first bytes in byte set `set` (memoized per set). */
@@ -394,8 +396,8 @@ export class TokenMasks {
   }
 
   /**
-   * At least the trie nodes a direct walk from `state` visits, while at most DIRECT_WALK_NODES: the first level (256
-   * nodes) and the subtrees of the first bytes its stacks take.
+   * An upper bound of the trie nodes a direct walk from `state` visits (counted up to just past DIRECT_WALK_NODES):
+   * the first level (256 nodes) and the subtrees of the first bytes its stacks take.
    */
   #walkBound(state: number): number {
     let size = 256;

@@ -135,9 +135,9 @@ export class KernelWalk {
 
   /**
    * Adds to `walker.mask()` (not cleared first) the tokens of the trie node ranges [from, to) (sorted, disjoint; each
-   * one subtree or consecutive siblings) that are viable from `state`. Each range is entered at the state of its parent (the walk
-   * of the path above it, shared by ranges with the same parent), and one kernel call walks them all, pruning at the
-   * first refused byte.
+   * one subtree or consecutive siblings) that are viable from `state`. Each range is entered at the state of its
+   * parent (the walk of the path above it, shared by ranges with the same parent), and one kernel call walks them all,
+   * pruning at the first refused byte.
    */
   runRanges(state: number, ranges: Int32Array, trie: TokenTrie): WalkEnd {
     this.#reset(false, false);

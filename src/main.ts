@@ -8,6 +8,7 @@ import { PolicyStore } from "./policy/store.ts";
 import { type GatewayConfig, readConfig } from "./server/config.ts";
 import { LocalBackend } from "./backends/local/backend.ts";
 import { ensureFixtureModel, LlamaEngine } from "./backends/local/mod.ts";
+import { setMaskCacheBudget } from "./grammar/mod.ts";
 import { selectKernels } from "../ffi/mod.ts";
 import { createGateway } from "./server/app.ts";
 import { Scheduler } from "./sched/scheduler.ts";
@@ -81,6 +82,7 @@ async function openLocalBackend(config: GatewayConfig): Promise<LocalBackend> {
   const engine = await LlamaEngine.open({ modelPath, nSeqMax: config["n-seq-max"], nCtxPerSequence: config["ctx-per-seq"], nThreads: config.threads,
     streamBufferBytes: config["stream-buffer-bytes"] });
   const backend = new LocalBackend(engine, await selectKernels(config.kernels), modelPath);
+  setMaskCacheBudget(config["grammar-cache-mb"] * 2 ** 20);
   backend.prepareGrammars();
   return backend;
 }

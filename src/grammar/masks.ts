@@ -9,10 +9,11 @@
 import type { Kernels } from "../../ffi/kernels.ts";
 import { walk } from "../../ffi/kernels.ts";
 import { DEAD, GrammarAutomaton } from "./automaton.ts";
+import { cacheShare } from "./budget.ts";
 import type { TokenTrie } from "./trie.ts";
 import { KernelWalk, walkerFor } from "./walk.ts";
 
-/** Mask bytes kept per (grammar, vocabulary) before the cache starts over. */
+/** Mask bytes kept per (grammar, vocabulary) before the cache starts over (all grammars: `budget.ts`). */
 const MASK_CACHE_BYTES = 64 << 20;
 
 /** Masks cut from one allocation (see `newMask`). */
@@ -189,6 +190,11 @@ export interface MaskStats {
 /** The masks of one automaton over one vocabulary (shared by every sequence using both). */
 export class TokenMasks {
   readonly #cache = new Map<number, Uint32Array>();
+  /** This grammar's part of the process-wide mask budget (`budget.ts`). */
+  readonly #share = cacheShare(() => {
+    this.#cache.clear();
+    this.#share.cleared();
+  });
   readonly #maxCached: number;
   readonly #stack: Int32Array;
   readonly #cutSeen: Uint8Array;
@@ -253,6 +259,7 @@ export class TokenMasks {
 
   /** The allowed tokens in `state` (read-only: the array is shared through the cache). */
   mask(state: number): Uint32Array {
+    this.#share.touch();
     const known = this.#cache.get(state);
     if (known) {
       this.stats.hits++;
@@ -265,8 +272,9 @@ export class TokenMasks {
     const mask = bound <= TS_WALK_NODES
       ? this.compute(state, newMask(this.words))
       : ((bound <= DIRECT_WALK_NODES || !this.#anyShared(state) ? this.#direct(state) : undefined) ?? this.#fromFrames(state));
-    if (this.#cache.size >= this.#maxCached) this.#cache.clear();
+    if (this.#cache.size >= this.#maxCached) this.#share.drop();
     this.#cache.set(state, mask);
+    this.#share.add(mask.byteLength);
     return mask;
   }
 

@@ -28,6 +28,7 @@ export const SETTINGS = {
   "queue-timeout-ms": "RSK_QUEUE_TIMEOUT_MS",
   "request-timeout-ms": "RSK_REQUEST_TIMEOUT_MS",
   "stream-buffer-bytes": "RSK_STREAM_BUFFER_BYTES",
+  "grammar-cache-mb": "RSK_GRAMMAR_CACHE_MB",
 } as const;
 
 /** The policy served when none is configured: the shipped default, wherever the gateway is started from. */
@@ -60,6 +61,7 @@ const Config = v.object({
   "queue-timeout-ms": int(0, 3_600_000, 30_000),
   "request-timeout-ms": int(0, 86_400_000, 0),
   "stream-buffer-bytes": int(1024, 1 << 30, 1 << 16),
+  "grammar-cache-mb": int(1, 1 << 20, 256),
 });
 
 /** Validated gateway settings. */

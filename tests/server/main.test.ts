@@ -57,9 +57,10 @@ describe("CLI entry", () => {
 
   test("a bad setting stops start-up naming the flag and the variable", () => {
     const [bin, ...pre] = RUNTIMES.bun;
-    const run = spawnSync(bin, [...pre, "--upstream", "ftp://x"], { encoding: "utf8", env: { ...process.env, PORT: "http" }, timeout: 20_000 });
+    const run = spawnSync(bin, [...pre, "--upstream", "ftp://x"], { encoding: "utf8", env: { ...process.env, PORT: "http", RSK_GRAMMAR_CACHE_MB: "0" }, timeout: 20_000 });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /--port \/ PORT="http": must be a whole number/);
+    assert.match(run.stderr, /--grammar-cache-mb \/ RSK_GRAMMAR_CACHE_MB="0": Invalid value: Expected >=1/);
     assert.match(run.stderr, /--upstream \/ RSK_UPSTREAM_URL="ftp:\/\/x": must be http or https/);
   });
 

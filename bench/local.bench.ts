@@ -59,6 +59,7 @@ const stub: DecodeTarget = {
   nSeqMax: context.nSeqMax,
   nCtxSeq: 1 << 30,
   decode: () => 0,
+  decodeOffThread: async () => 0,
   logitsRows: (n) => context.logitsRows(n),
   removeSequence: () => {},
   lastError: () => "",
@@ -68,7 +69,7 @@ const world = model.tokenize(" world")[0]!;
 const stubLoops = new Map<number, DecodeLoop>();
 for (const n of streams) {
   const loop = new DecodeLoop(stub, model.vocabularyBytes(), (t) => model.isEndOfGeneration(t));
-  for (let i = 0; i < n; i++) loop.submit(new Sequence(Int32Array.of(9906), Number.MAX_SAFE_INTEGER, ["never matches"], () => world));
+  for (let i = 0; i < n; i++) loop.submit(new Sequence(Int32Array.of(9906), Number.MAX_SAFE_INTEGER, ["never matches"], () => world, Number.MAX_SAFE_INTEGER));
   loop.step(); // prefill step
   stubLoops.set(n, loop);
 }

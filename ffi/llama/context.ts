@@ -1,4 +1,5 @@
 /** A llama.cpp context: one KV cache shared by n_seq_max sequences, one batched `llama_decode` per call. */
+import { setTimeout } from "node:timers";
 import { nativeRuntime, type NativePointer, type NativeRuntime } from "../native.ts";
 import { LlamaLoadError } from "./library.ts";
 import type { LlamaModel } from "./model.ts";
@@ -29,6 +30,23 @@ export interface DecodeBatch {
   /** 1 where the logits of this entry are needed. */
   readonly output: Int32Array;
 }
+
+/** rsk_llama_decode_poll while the decode is running (RSK_LLAMA_DECODE_RUNNING in rsk_llama.h). */
+const DECODE_RUNNING = -1000;
+
+/** `decodeOffThread`'s status when the context was closed while the decode ran. */
+export const DECODE_CLOSED = -1002;
+
+/**
+ * Decodes expected to take longer than this many milliseconds run on the context's own thread: the JS thread (HTTP,
+ * upstream streams, timers) would otherwise stop for as long. Shorter ones run inline: the hand-over is checked on
+ * millisecond timers (checking every event-loop turn instead keeps a core busy, and on a small machine llama.cpp's
+ * threads then wait for it at their barriers: tokens/s fell by two thirds), which would cost a short decode more than
+ * it frees.
+ */
+export const OFF_THREAD_DECODE_MS = 20;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A context on a model; close it before the model. */
 export class LlamaContext {
@@ -80,7 +98,43 @@ export class LlamaContext {
   /** Decodes the first n batch entries in one llama_decode; returns 0 or llama.cpp's status (1: no KV slot, <0: error). */
   decode(n: number): number {
     const { token, pos, seq, output } = this.batch;
-    return this.model.library.native.rsk_llama_decode(this.handle, token, pos, seq, output, n);
+    const started = performance.now();
+    const status = this.model.library.native.rsk_llama_decode(this.handle, token, pos, seq, output, n);
+    this.#learn(n, performance.now() - started);
+    return status;
+  }
+
+  /** Milliseconds per decoded token, averaged over recent decodes (NaN before the first). */
+  #msPerToken = Number.NaN;
+
+  #learn(n: number, ms: number): void {
+    const perToken = ms / n;
+    this.#msPerToken = Number.isNaN(this.#msPerToken) ? perToken : 0.8 * this.#msPerToken + 0.2 * perToken;
+  }
+
+  /**
+   * `decode` without holding the JS thread when it is expected to take longer than `offThreadMs` (or when nothing is
+   * known yet): the decode runs on the context's own thread, and this resolves once it has ended, having slept most
+   * of the expected time and then checked every millisecond. Until then the context must not be used; `close` waits
+   * for the decode. Resolves with `DECODE_CLOSED` when the context was closed meanwhile.
+   */
+  async decodeOffThread(n: number, offThreadMs = OFF_THREAD_DECODE_MS): Promise<number> {
+    const expected = this.#msPerToken * n;
+    if (expected <= offThreadMs) return this.decode(n);
+    const { native } = this.model.library;
+    const { token, pos, seq, output } = this.batch;
+    const started = performance.now();
+    const begun = native.rsk_llama_decode_begin(this.handle, token, pos, seq, output, n);
+    if (begun !== 0) return begun;
+    for (let wait = Math.max(1, expected * 0.9 || 0); ; wait = 1) {
+      await sleep(wait);
+      if (this.pointer === null) return DECODE_CLOSED;
+      const status = native.rsk_llama_decode_poll(this.pointer);
+      if (status !== DECODE_RUNNING) {
+        this.#learn(n, performance.now() - started);
+        return status;
+      }
+    }
   }
 
   /**

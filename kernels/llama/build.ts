@@ -64,9 +64,9 @@ export function buildShim(): string {
     extractHeaders(join(work, "llama.cpp"));
     mkdirSync(outDir, { recursive: true });
     const partial = join(work, "librsk_llama.so");
-    const flags = ["-std=c11", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror"];
+    const flags = ["-std=c11", "-O2", "-fPIC", "-shared", "-pthread", "-Wall", "-Wextra", "-Werror"];
     const includes = ["-I", join(work, "llama.cpp", "include"), "-I", join(work, "llama.cpp", "ggml", "include")];
-    const compile = run(compiler, [...flags, ...includes, join(here, "rsk_llama.c"), "-ldl", "-o", partial]);
+    const compile = run(compiler, [...flags, ...includes, join(here, "rsk_llama.c"), "-ldl", "-pthread", "-o", partial]);
     if (!compile.ok) throw new Error(`${compiler} failed:\n${compile.output}`);
     copyFileSync(partial, SHIM_LIBRARY_PATH);
     writeFileSync(stampPath, stamp);

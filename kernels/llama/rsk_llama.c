@@ -8,6 +8,7 @@
 #include "rsk_llama.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,7 +191,17 @@ struct rsk_llama_context {
   struct llama_batch batch;
   int32_t capacity;
   const float *last_logits;
+  /* The decode thread (started by the first rsk_llama_decode_begin) and what it shares with the caller. */
+  pthread_t worker;
+  int32_t worker_started;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  int32_t phase; /* DECODE_IDLE, DECODE_RUNNING or DECODE_DONE */
+  int32_t status;
+  int32_t stop;
 };
+
+enum { DECODE_IDLE, DECODE_RUNNING, DECODE_DONE };
 
 rsk_llama_context *rsk_llama_context_new(rsk_llama_model *model, int32_t n_ctx, int32_t n_batch,
                                          int32_t n_seq_max, int32_t n_threads) {
@@ -220,11 +231,23 @@ rsk_llama_context *rsk_llama_context_new(rsk_llama_model *model, int32_t n_ctx, 
   handle->ctx = ctx;
   handle->batch = p_llama_batch_init(n_batch, 0, 1);
   handle->capacity = n_batch;
+  pthread_mutex_init(&handle->lock, NULL);
+  pthread_cond_init(&handle->wake, NULL);
   return handle;
 }
 
 void rsk_llama_context_free(rsk_llama_context *ctx) {
   if (!ctx) return;
+  if (ctx->worker_started) {
+    /* The worker finishes a decode in flight before it sees stop. */
+    pthread_mutex_lock(&ctx->lock);
+    ctx->stop = 1;
+    pthread_cond_signal(&ctx->wake);
+    pthread_mutex_unlock(&ctx->lock);
+    pthread_join(ctx->worker, NULL);
+  }
+  pthread_cond_destroy(&ctx->wake);
+  pthread_mutex_destroy(&ctx->lock);
   p_llama_batch_free(ctx->batch);
   p_llama_free(ctx->ctx);
   free(ctx);
@@ -239,8 +262,9 @@ int32_t rsk_llama_context_info(const rsk_llama_context *ctx, int32_t *out, int32
   return 4;
 }
 
-int32_t rsk_llama_decode(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos, const int32_t *seq,
-                         const int32_t *output, int32_t n) {
+/* Copies the caller's batch into the context's llama_batch; 0, or -1 when n is outside 1..n_batch. */
+static int32_t fill_batch(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos, const int32_t *seq,
+                          const int32_t *output, int32_t n) {
   if (n <= 0 || n > ctx->capacity) {
     snprintf(last_error, sizeof last_error, "decode of %d tokens outside 1..n_batch (%d)", n, ctx->capacity);
     return -1;
@@ -255,7 +279,75 @@ int32_t rsk_llama_decode(rsk_llama_context *ctx, const int32_t *token, const int
     batch->logits[i] = output[i] != 0;
   }
   batch->n_tokens = n;
-  return p_llama_decode(ctx->ctx, *batch);
+  return 0;
+}
+
+int32_t rsk_llama_decode(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos, const int32_t *seq,
+                         const int32_t *output, int32_t n) {
+  pthread_mutex_lock(&ctx->lock);
+  int32_t phase = ctx->phase;
+  pthread_mutex_unlock(&ctx->lock);
+  if (phase != DECODE_IDLE) {
+    set_error("a decode is already in flight on this context");
+    return -2;
+  }
+  int32_t filled = fill_batch(ctx, token, pos, seq, output, n);
+  return filled != 0 ? filled : p_llama_decode(ctx->ctx, ctx->batch);
+}
+
+/* The decode thread: runs each decode rsk_llama_decode_begin hands it, until rsk_llama_context_free stops it. */
+static void *decode_worker(void *arg) {
+  rsk_llama_context *ctx = arg;
+  pthread_mutex_lock(&ctx->lock);
+  for (;;) {
+    while (!ctx->stop && ctx->phase != DECODE_RUNNING) pthread_cond_wait(&ctx->wake, &ctx->lock);
+    if (ctx->phase != DECODE_RUNNING) break;
+    pthread_mutex_unlock(&ctx->lock);
+    int32_t status = p_llama_decode(ctx->ctx, ctx->batch);
+    pthread_mutex_lock(&ctx->lock);
+    ctx->status = status;
+    ctx->phase = DECODE_DONE;
+  }
+  pthread_mutex_unlock(&ctx->lock);
+  return NULL;
+}
+
+int32_t rsk_llama_decode_begin(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos,
+                               const int32_t *seq, const int32_t *output, int32_t n) {
+  pthread_mutex_lock(&ctx->lock);
+  int32_t phase = ctx->phase;
+  pthread_mutex_unlock(&ctx->lock);
+  if (phase != DECODE_IDLE) {
+    set_error("a decode is already in flight on this context");
+    return -2;
+  }
+  int32_t filled = fill_batch(ctx, token, pos, seq, output, n);
+  if (filled != 0) return filled;
+  if (!ctx->worker_started) {
+    if (pthread_create(&ctx->worker, NULL, decode_worker, ctx) != 0) {
+      set_error("cannot start the decode thread");
+      return -3;
+    }
+    ctx->worker_started = 1;
+  }
+  pthread_mutex_lock(&ctx->lock);
+  ctx->phase = DECODE_RUNNING;
+  pthread_cond_signal(&ctx->wake);
+  pthread_mutex_unlock(&ctx->lock);
+  return 0;
+}
+
+int32_t rsk_llama_decode_poll(rsk_llama_context *ctx) {
+  pthread_mutex_lock(&ctx->lock);
+  int32_t result = RSK_LLAMA_DECODE_RUNNING;
+  if (ctx->phase == DECODE_DONE) {
+    result = ctx->status;
+    ctx->phase = DECODE_IDLE;
+  } else if (ctx->phase == DECODE_IDLE) {
+    result = RSK_LLAMA_DECODE_NONE;
+  }
+  pthread_mutex_unlock(&ctx->lock);
+  return result;
 }
 
 float *rsk_llama_logits(rsk_llama_context *ctx) {

@@ -67,6 +67,21 @@ int32_t rsk_llama_context_info(const rsk_llama_context *ctx, int32_t *out, int32
 int32_t rsk_llama_decode(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos, const int32_t *seq,
                          const int32_t *output, int32_t n);
 
+/* rsk_llama_decode_poll: the decode handed to the decode thread is still running / none was handed. */
+#define RSK_LLAMA_DECODE_RUNNING (-1000)
+#define RSK_LLAMA_DECODE_NONE (-1001)
+
+/* The same decode run on the context's own thread (started on first use), so that the caller's thread stays free:
+ * returns 0 once handed over (or -1 for n outside 1..n_batch, -2 when a decode is in flight). Until
+ * rsk_llama_decode_poll has returned its status, the context must not be used but to poll or free it (free waits
+ * for the decode to end). */
+int32_t rsk_llama_decode_begin(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos,
+                               const int32_t *seq, const int32_t *output, int32_t n);
+
+/* llama_decode's status for the decode rsk_llama_decode_begin handed over, once it has ended (the context is then
+ * free for the next one); RSK_LLAMA_DECODE_RUNNING before, RSK_LLAMA_DECODE_NONE when none was handed over. */
+int32_t rsk_llama_decode_poll(rsk_llama_context *ctx);
+
 /* The logits of the decode's outputs, contiguous rows of n_vocab floats in batch order (valid until the next
  * decode). Read in place. */
 float *rsk_llama_logits(rsk_llama_context *ctx);

@@ -2,7 +2,8 @@
  * Continuous batching over one llama.cpp context: every step runs ONE llama_decode carrying the next token of
  * every generating sequence plus prompt chunks of newly admitted ones (chunked prefill within n_batch), then
  * hands each sequence's logits row, in place, to its `pick`. Requests join at the next step and leave as soon
- * as they finish, freeing their sequence and KV cells at once.
+ * as they finish, freeing their sequence and KV cells at once. A decode expected to be long runs on the context's
+ * own thread (`LlamaContext.decodeOffThread`), so HTTP, upstream streams and timers go on meanwhile.
  */
 import { setImmediate } from "node:timers";
 import type { LlamaContext } from "../../../ffi/llama/context.ts";
@@ -27,7 +28,7 @@ export interface DecodeLoopStats {
 /** The part of a LlamaContext the loop drives (a benchmark can stub `decode` to time the loop alone). */
 export type DecodeTarget = Pick<
   LlamaContext,
-  "batch" | "nBatch" | "nSeqMax" | "nCtxSeq" | "decode" | "logitsRows" | "removeSequence" | "lastError"
+  "batch" | "nBatch" | "nSeqMax" | "nCtxSeq" | "decode" | "decodeOffThread" | "logitsRows" | "removeSequence" | "lastError"
 > & { readonly model: { readonly nVocab: number } };
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -85,26 +86,46 @@ export class DecodeLoop {
 
   private async run(): Promise<void> {
     try {
-      while (!this.closed && this.step()) await yieldToEventLoop();
+      while (!this.closed && (await this.cycle())) await yieldToEventLoop();
     } finally {
       this.running = false;
     }
   }
 
-  /** One scheduling step; false when there is nothing left to do. */
-  step(): boolean {
+  /** One scheduling step whose decode leaves the JS thread free when it is long (`decodeOffThread`). */
+  private async cycle(): Promise<boolean> {
     const started = performance.now();
-    this.release();
-    this.admit();
-    const n = this.assemble();
+    const n = this.prepare();
     if (n === 0) return this.waiting.length > 0;
     const decodeStarted = performance.now();
-    const status = this.context.decode(n);
+    return this.finish(n, await this.context.decodeOffThread(n), started, decodeStarted);
+  }
+
+  /** One scheduling step with its decode on the JS thread; false when there is nothing left to do. */
+  step(): boolean {
+    const started = performance.now();
+    const n = this.prepare();
+    if (n === 0) return this.waiting.length > 0;
+    const decodeStarted = performance.now();
+    return this.finish(n, this.context.decode(n), started, decodeStarted);
+  }
+
+  /** Frees what finished, admits waiting requests and fills the batch; its token count. */
+  private prepare(): number {
+    this.release();
+    this.admit();
+    return this.assemble();
+  }
+
+  /** After a decode of n tokens: its outputs to their sequences (or its error to all of them), then the counters. */
+  private finish(n: number, status: number, started: number, decodeStarted: number): boolean {
     const decoded = performance.now();
     const { stats } = this;
     stats.steps++;
     stats.decodedTokens += n;
     stats.decodeMs += decoded - decodeStarted;
+    // Closed while the decode ran: every request was aborted, and the context may be gone.
+    if (this.closed) return false;
     if (status !== 0) {
       const error = new DecodeError(status, this.context.lastError());
       for (const sequence of this.slots) sequence?.end("error", error);
@@ -129,7 +150,8 @@ export class DecodeLoop {
       if (!sequence) return;
       if (sequence.cancelled) sequence.end("abort");
       if (!sequence.done) return;
-      this.context.removeSequence(slot);
+      // Once closed, a decode may still be running on the context (or the context is freed): its cells go with it.
+      if (!this.closed) this.context.removeSequence(slot);
       this.slots[slot] = undefined;
     });
   }

@@ -104,6 +104,11 @@ export class LlamaContext {
     return status;
   }
 
+  /** Whether a decode handed over by `decodeOffThread` is running on the context's thread now. */
+  get decoding(): boolean {
+    return this.pointer !== null && this.model.library.native.rsk_llama_decode_running(this.pointer) === 1;
+  }
+
   /** Milliseconds per decoded token, averaged over recent decodes (NaN before the first). */
   #msPerToken = Number.NaN;
 

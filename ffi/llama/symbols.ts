@@ -15,6 +15,7 @@ export const llamaSymbols = {
   rsk_llama_decode: { args: ["pointer", "buffer", "buffer", "buffer", "buffer", "i32"], returns: "i32" },
   rsk_llama_decode_begin: { args: ["pointer", "buffer", "buffer", "buffer", "buffer", "i32"], returns: "i32" },
   rsk_llama_decode_poll: { args: ["pointer"], returns: "i32" },
+  rsk_llama_decode_running: { args: ["pointer"], returns: "i32" },
   rsk_llama_logits: { args: ["pointer"], returns: "pointer" },
   rsk_llama_logits_stable: { args: ["pointer"], returns: "i32" },
   rsk_llama_seq_rm: { args: ["pointer", "i32"], returns: "i32" },

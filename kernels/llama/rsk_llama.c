@@ -337,6 +337,13 @@ int32_t rsk_llama_decode_begin(rsk_llama_context *ctx, const int32_t *token, con
   return 0;
 }
 
+int32_t rsk_llama_decode_running(rsk_llama_context *ctx) {
+  pthread_mutex_lock(&ctx->lock);
+  int32_t running = ctx->phase == DECODE_RUNNING;
+  pthread_mutex_unlock(&ctx->lock);
+  return running;
+}
+
 int32_t rsk_llama_decode_poll(rsk_llama_context *ctx) {
   pthread_mutex_lock(&ctx->lock);
   int32_t result = RSK_LLAMA_DECODE_RUNNING;

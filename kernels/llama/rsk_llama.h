@@ -78,6 +78,9 @@ int32_t rsk_llama_decode(rsk_llama_context *ctx, const int32_t *token, const int
 int32_t rsk_llama_decode_begin(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos,
                                const int32_t *seq, const int32_t *output, int32_t n);
 
+/* 1 while the decode rsk_llama_decode_begin handed over is running on the context's thread, else 0. */
+int32_t rsk_llama_decode_running(rsk_llama_context *ctx);
+
 /* llama_decode's status for the decode rsk_llama_decode_begin handed over, once it has ended (the context is then
  * free for the next one); RSK_LLAMA_DECODE_RUNNING before, RSK_LLAMA_DECODE_NONE when none was handed over. */
 int32_t rsk_llama_decode_poll(rsk_llama_context *ctx);

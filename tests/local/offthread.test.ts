@@ -24,13 +24,13 @@ async function contextWithPrompt(): Promise<{ context: LlamaContext; n: number }
   return { context, n: prompt.length };
 }
 
-/** Counts event-loop turns until `promise` settles. */
-async function turnsUntil<T>(promise: Promise<T>): Promise<{ value: T; turns: number }> {
+/** Counts the event-loop turns during which `busy()` held, until `promise` settles. */
+async function turnsWhile<T>(promise: Promise<T>, busy: () => boolean): Promise<{ value: T; turns: number }> {
   let settled = false, turns = 0;
   const counting = (async () => {
     while (!settled) {
       await new Promise((resolve) => setImmediate(resolve));
-      turns++;
+      if (busy()) turns++;
     }
   })();
   const value = await promise;
@@ -46,9 +46,10 @@ describe("decode off the JS thread", () => {
       assert.equal(context.decode(n), 0);
       const inline = context.logitsRows(1)[0]!.slice();
       context.removeSequence(0);
-      const { value: status, turns } = await turnsUntil(context.decodeOffThread(n, -1));
+      const { value: status, turns } = await turnsWhile(context.decodeOffThread(n, -1), () => context.decoding);
       assert.equal(status, 0);
-      assert.ok(turns > 0, "the event loop turned during the decode");
+      assert.ok(turns > 0, "the event loop turned while the decode ran");
+      assert.equal(context.decoding, false);
       assert.deepEqual(context.logitsRows(1)[0]!.slice(), inline);
     } finally {
       context.close();

@@ -262,9 +262,17 @@ int32_t rsk_llama_context_info(const rsk_llama_context *ctx, int32_t *out, int32
   return 4;
 }
 
-/* Copies the caller's batch into the context's llama_batch; 0, or -1 when n is outside 1..n_batch. */
+/* Copies the caller's batch into the context's llama_batch; 0, -1 when n is outside 1..n_batch, -2 when a decode
+ * is in flight (its batch is in use). */
 static int32_t fill_batch(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos, const int32_t *seq,
                           const int32_t *output, int32_t n) {
+  pthread_mutex_lock(&ctx->lock);
+  int32_t phase = ctx->phase;
+  pthread_mutex_unlock(&ctx->lock);
+  if (phase != DECODE_IDLE) {
+    set_error("a decode is already in flight on this context");
+    return -2;
+  }
   if (n <= 0 || n > ctx->capacity) {
     snprintf(last_error, sizeof last_error, "decode of %d tokens outside 1..n_batch (%d)", n, ctx->capacity);
     return -1;
@@ -284,13 +292,6 @@ static int32_t fill_batch(rsk_llama_context *ctx, const int32_t *token, const in
 
 int32_t rsk_llama_decode(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos, const int32_t *seq,
                          const int32_t *output, int32_t n) {
-  pthread_mutex_lock(&ctx->lock);
-  int32_t phase = ctx->phase;
-  pthread_mutex_unlock(&ctx->lock);
-  if (phase != DECODE_IDLE) {
-    set_error("a decode is already in flight on this context");
-    return -2;
-  }
   int32_t filled = fill_batch(ctx, token, pos, seq, output, n);
   return filled != 0 ? filled : p_llama_decode(ctx->ctx, ctx->batch);
 }
@@ -314,13 +315,6 @@ static void *decode_worker(void *arg) {
 
 int32_t rsk_llama_decode_begin(rsk_llama_context *ctx, const int32_t *token, const int32_t *pos,
                                const int32_t *seq, const int32_t *output, int32_t n) {
-  pthread_mutex_lock(&ctx->lock);
-  int32_t phase = ctx->phase;
-  pthread_mutex_unlock(&ctx->lock);
-  if (phase != DECODE_IDLE) {
-    set_error("a decode is already in flight on this context");
-    return -2;
-  }
   int32_t filled = fill_batch(ctx, token, pos, seq, output, n);
   if (filled != 0) return filled;
   if (!ctx->worker_started) {

@@ -6,7 +6,7 @@
  */
 import { createHmac } from "node:crypto";
 
-/** What is recorded: decisions and rejections, never the matched text or the key itself. */
+/** What is recorded: decisions and rejections; never a key, and the matched text only where a policy opts in. */
 export interface AuditEvent {
   /** decision: a gate finding; block: a response/prompt ended by a rule; auth/rate_limit: a refused request;
    * open/close: the log was opened or closed cleanly (a missing close after the last record means truncation or a crash). */
@@ -39,6 +39,8 @@ export interface AuditEvent {
   status?: number;
   /** Why a request was refused (stable error code). */
   reason?: string;
+  /** The matched text, for policies that set `audit.matches` (raw PII: protect the log accordingly). */
+  match?: string;
 }
 
 /** A written record: sequence number and timestamp added by the log. */

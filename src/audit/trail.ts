@@ -19,6 +19,8 @@ export interface GateDecision {
   token?: number;
   /** Offset of the match. */
   offset?: number;
+  /** The matched text (recorded only when the policy sets `audit.matches`). */
+  match?: string;
 }
 
 /** What the guard and the input gate notify; implemented by RequestTrail, optional everywhere (tests, plugins). */
@@ -42,9 +44,12 @@ export class RequestTrail implements DecisionObserver {
     private readonly startedAt = performance.now(),
   ) {}
 
-  /** Records a decision. */
+  /** Records a decision; the matched text only when the policy opts in to it. */
   decided(policy: Policy, d: GateDecision): void {
-    this.record({ event: d.kind === "block" ? "block" : "decision", policy: policy.name, version: policy.version, ...withoutKind(d) });
+    const { match, ...decision } = withoutKind(d);
+    const event: AuditEvent = { event: d.kind === "block" ? "block" : "decision", policy: policy.name, version: policy.version, ...decision };
+    if (policy.audit.matches && match !== undefined) event.match = match;
+    this.record(event);
   }
 
   /** Counts released text. */

@@ -65,6 +65,8 @@ export interface Finding {
   start: number;
   /** End offset (exclusive) in the original stream. */
   end: number;
+  /** The matched text as it arrived (kept out of the audit log unless the policy opts in: `audit.matches`). */
+  match: string;
 }
 
 /** What one push/end released. */

@@ -87,7 +87,7 @@ export class HoldBackBuffer implements TextStream, HeldText {
       if (winner < 0) break;
       const scanner = this.scanners[winner]!, compiled = this.rules[winner]!;
       const start = scanner.matchStart, end = scanner.matchEnd;
-      const finding = toFinding(compiled.rule, start, end);
+      const finding = toFinding(compiled.rule, start, end, this.slice(start, end));
       findings.push(finding);
       out += this.take(start);
       if (finding.action === "block") {
@@ -153,8 +153,8 @@ export class HoldBackBuffer implements TextStream, HeldText {
   }
 }
 
-function toFinding(rule: GateRule, start: number, end: number): Finding {
-  const finding: Finding = { rule: rule.id, type: rule.type, action: rule.action, start, end };
+function toFinding(rule: GateRule, start: number, end: number, match: string): Finding {
+  const finding: Finding = { rule: rule.id, type: rule.type, action: rule.action, start, end, match };
   if (rule.type === "pii") finding.detector = rule.detector;
   return finding;
 }

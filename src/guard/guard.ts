@@ -121,7 +121,7 @@ export class OutputGuard {
   #record(findings: readonly Finding[], choice: number, token: number): void {
     for (const f of findings) {
       this.metrics.decisions.inc({ policy: this.policy.name, rule: f.rule, action: f.action });
-      this.observer?.decided(this.policy, { kind: "finding", stage: "output", rule: f.rule, action: f.action, choice, token, offset: f.start });
+      this.observer?.decided(this.policy, { kind: "finding", stage: "output", rule: f.rule, action: f.action, choice, token, offset: f.start, match: f.match });
     }
   }
 }

@@ -31,7 +31,7 @@ export function gateText(policy: Policy, text: string, metrics: GatewayMetrics, 
   }
   for (const f of step.findings) {
     metrics.decisions.inc({ policy: policy.name, rule: f.rule, action: f.action });
-    observer?.decided(policy, { kind: "finding", stage: "input", rule: f.rule, action: f.action, offset: f.start });
+    observer?.decided(policy, { kind: "finding", stage: "input", rule: f.rule, action: f.action, offset: f.start, match: f.match });
   }
   if (step.blocked) {
     observer?.decided(policy, { kind: "block", stage: "input", rule: step.blocked.rule, action: "block" });

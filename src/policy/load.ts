@@ -22,6 +22,8 @@ export interface Policy {
   readonly output: GateSet;
   /** Token bans and biases for backends that own the logits (local). */
   readonly tokens: TokenRules;
+  /** What findings write to the audit log: `matches` adds the matched text. */
+  readonly audit: { readonly matches: boolean };
 }
 
 /** Every loaded policy plus the one used when a request names none. */
@@ -106,8 +108,8 @@ function loadFile(file: string, problems: string[]): Policy | undefined {
   const output = compile(parsed.output, "output", file, problems);
   if (!input || !output) return;
   const version = createHash("sha256").update(raw).digest("hex").slice(0, 12);
-  const { name, onError, tokens } = parsed.output;
-  return { name, version, file: basename(file), onError, input, output, tokens };
+  const { name, onError, tokens, audit } = parsed.output;
+  return { name, version, file: basename(file), onError, input, output, tokens, audit };
 }
 
 function compile(policy: PolicyFile, scope: "input" | "output", file: string, problems: string[]): GateSet | undefined {

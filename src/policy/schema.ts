@@ -51,6 +51,21 @@ export const PolicySchema = v.pipe(
       ),
       { ban: [], bias: {} },
     ),
+    audit: v.optional(
+      v.pipe(
+        v.strictObject({
+          matches: v.optional(
+            v.pipe(
+              v.boolean(),
+              v.description("Record each finding's matched text in the audit log (raw PII: off by default; the log then needs the protection of the data it holds)."),
+            ),
+            false,
+          ),
+        }),
+        v.description("What this policy's findings write to the audit log (RSK_AUDIT_LOG)."),
+      ),
+      { matches: false },
+    ),
   }),
   v.title("rsk policy"),
   v.description("A streaming safety policy for the rsk gateway."),

@@ -48,7 +48,7 @@ describe("PII detectors", () => {
     const gates = compileGates([{ id: "ssn", type: "pii", detector: "us_ssn", action: "log" }]);
     const step = gates.scan("id 123-45-6789 ok");
     assert.equal(step.text, "id 123-45-6789 ok");
-    assert.deepEqual(step.findings, [{ rule: "ssn", type: "pii", detector: "us_ssn", action: "log", start: 3, end: 14 }]);
+    assert.deepEqual(step.findings, [{ rule: "ssn", type: "pii", detector: "us_ssn", action: "log", start: 3, end: 14, match: "123-45-6789" }]);
   });
 
   test("a sentence-final dot is not part of an email or IP", () => {

@@ -1,10 +1,11 @@
 /** The audit log: HMAC chain, verify names the first bad record for every kind of tampering, gateway records. */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AuditLog } from "../../src/audit/log.ts";
 import { verifyAuditLog } from "../../src/audit/verify.ts";
+import { loadPolicies } from "../../src/policy/load.ts";
 import { Authenticator } from "../../src/auth/authenticator.ts";
 import { AuthFileSchema } from "../../src/auth/file.ts";
 import { MemoryBucketStore } from "../../src/auth/bucket.ts";
@@ -168,5 +169,50 @@ describe("audit records from the gateway", () => {
   test("never the matched text or a key", () => {
     const raw = readFileSync(path, "utf8");
     for (const secret of ["bob@example.com", "eve@example.org", "bomb", KEYS.admin, KEYS.slow]) assert.ok(!raw.includes(secret), secret);
+  });
+});
+
+describe("audit.matches: a policy that opts in records the matched text", () => {
+  const tmp = tempDir("audit-matches");
+  const path = join(tmp.dir, "audit.jsonl");
+  let records: Record<string, unknown>[] = [];
+
+  before(async () => {
+    const shipped = JSON.parse(readFileSync(join(POLICIES, "default.json"), "utf8")) as Record<string, unknown>;
+    const folder = join(tmp.dir, "policies");
+    mkdirSync(folder);
+    writeFileSync(join(folder, "default.json"), JSON.stringify(shipped));
+    writeFileSync(join(folder, "forensic.json"), JSON.stringify({ ...shipped, name: "forensic", audit: { matches: true } }));
+    const log = new AuditLog({ path, key: KEY, flushMs: 0 });
+    const h = startHarness({ policy: folder, access: { audit: log } });
+    try {
+      h.upstream.scripts.set("pii", { text: "mail bob@example.com now", chunking: 3 });
+      for (const policy of ["forensic", "default"]) {
+        const res = await chat(h, undefined, { model: "pii", messages: [{ role: "user", content: `I am ${policy}@example.org` }] }, { "x-rsk-policy": policy });
+        assert.equal(res.status, 200);
+      }
+    } finally {
+      await h.close();
+      log.close();
+    }
+    records = readFileSync(path, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+  });
+  after(() => tmp.remove());
+
+  test("its input and output findings carry the raw value; the other policy's never do", () => {
+    const found = (policy: string, stage: string) => records.find((r) => r.policy === policy && r.stage === stage && r.rule === "email");
+    assert.equal(found("forensic", "input")?.match, "forensic@example.org");
+    assert.equal(found("forensic", "output")?.match, "bob@example.com");
+    assert.ok(found("default", "input") && found("default", "output"), JSON.stringify(records));
+    assert.ok(!("match" in found("default", "input")!) && !("match" in found("default", "output")!));
+    assert.ok(!readFileSync(path, "utf8").includes("default@example.org"));
+    assert.ok(verifyAuditLog(readFileSync(path, "utf8"), KEY).ok);
+  });
+
+  test("a policy with a mistyped audit setting is refused with its JSON path", () => {
+    const shipped = JSON.parse(readFileSync(join(POLICIES, "default.json"), "utf8")) as Record<string, unknown>;
+    const bad = join(tmp.dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ ...shipped, audit: { matches: "yes" } }));
+    assert.throws(() => loadPolicies(bad), (error: unknown) => error instanceof Error && /bad\.json: \$\.audit\.matches/.test(error.message));
   });
 });

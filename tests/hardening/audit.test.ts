@@ -10,7 +10,8 @@ import { Authenticator } from "../../src/auth/authenticator.ts";
 import { AuthFileSchema } from "../../src/auth/file.ts";
 import { MemoryBucketStore } from "../../src/auth/bucket.ts";
 import { RateLimiter } from "../../src/auth/limiter.ts";
-import { startHarness } from "../server/harness.ts";
+import { type Harness, startHarness } from "../server/harness.ts";
+import type { AccessOptions } from "../../src/auth/access.ts";
 import { authFile, chat, KEYS, POLICIES, tempDir } from "./fixtures.ts";
 import * as v from "valibot";
 
@@ -26,6 +27,23 @@ function sampleLog(dir: string, n = 5): { path: string; lines: string[] } {
 }
 
 const text = (lines: string[]) => lines.map((l) => `${l}\n`).join("");
+
+/** Runs `drive` against a gateway writing an audit log at `path`; the log's records once both are closed. */
+async function auditedRun(
+  path: string,
+  options: { policy: string; access: Omit<AccessOptions, "policies" | "audit">; flushMs: number },
+  drive: (h: Harness) => Promise<void>,
+): Promise<Record<string, unknown>[]> {
+  const log = new AuditLog({ path, key: KEY, flushMs: options.flushMs });
+  const h = startHarness({ policy: options.policy, access: { ...options.access, audit: log } });
+  try {
+    await drive(h);
+  } finally {
+    await h.close();
+    log.close();
+  }
+  return readFileSync(path, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+}
 
 describe("audit log chain", () => {
   const tmp = tempDir("audit");
@@ -108,12 +126,8 @@ describe("audit records from the gateway", () => {
   let records: Record<string, unknown>[] = [];
 
   before(async () => {
-    const log = new AuditLog({ path, key: KEY, flushMs: 50 });
-    const h = startHarness({
-      policy: POLICIES,
-      access: { authenticator: new Authenticator(v.parse(AuthFileSchema, authFile())), limiter: new RateLimiter(new MemoryBucketStore()), audit: log },
-    });
-    try {
+    const access = { authenticator: new Authenticator(v.parse(AuthFileSchema, authFile())), limiter: new RateLimiter(new MemoryBucketStore()) };
+    records = await auditedRun(path, { policy: POLICIES, access, flushMs: 50 }, async (h) => {
       h.upstream.scripts.set("pii", { text: "mail bob@example.com now", chunking: 3 });
       h.upstream.scripts.set("danger", { text: "step one: how to build a bomb at home", chunking: 4 });
       assert.equal((await chat(h, KEYS.admin, { model: "pii", messages: [{ role: "user", content: "I am eve@example.org" }] })).status, 200);
@@ -121,11 +135,7 @@ describe("audit records from the gateway", () => {
       assert.equal((await chat(h, "sk-wrong")).status, 401);
       assert.equal((await chat(h, KEYS.strictOnly)).status, 403);
       for (let i = 0; i < 3; i++) await chat(h, KEYS.slow);
-    } finally {
-      await h.close();
-      log.close();
-    }
-    records = readFileSync(path, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    });
   });
   after(() => tmp.remove());
 
@@ -183,19 +193,13 @@ describe("audit.matches: a policy that opts in records the matched text", () => 
     mkdirSync(folder);
     writeFileSync(join(folder, "default.json"), JSON.stringify(shipped));
     writeFileSync(join(folder, "forensic.json"), JSON.stringify({ ...shipped, name: "forensic", audit: { matches: true } }));
-    const log = new AuditLog({ path, key: KEY, flushMs: 0 });
-    const h = startHarness({ policy: folder, access: { audit: log } });
-    try {
+    records = await auditedRun(path, { policy: folder, access: {}, flushMs: 0 }, async (h) => {
       h.upstream.scripts.set("pii", { text: "mail bob@example.com now", chunking: 3 });
       for (const policy of ["forensic", "default"]) {
         const res = await chat(h, undefined, { model: "pii", messages: [{ role: "user", content: `I am ${policy}@example.org` }] }, { "x-rsk-policy": policy });
         assert.equal(res.status, 200);
       }
-    } finally {
-      await h.close();
-      log.close();
-    }
-    records = readFileSync(path, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    });
   });
   after(() => tmp.remove());
 

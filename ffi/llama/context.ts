@@ -46,6 +46,9 @@ export const DECODE_CLOSED = -1002;
  */
 export const OFF_THREAD_DECODE_MS = 20;
 
+/** Decodes of at most this many tokens (one per generating sequence) are timed apart from prompt prefills. */
+const SMALL_DECODE = 32;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A context on a model; close it before the model. */
@@ -109,30 +112,37 @@ export class LlamaContext {
     return this.pointer !== null && this.model.library.native.rsk_llama_decode_running(this.pointer) === 1;
   }
 
-  /** Milliseconds per decoded token, averaged over recent decodes (NaN before the first). */
+  /** Milliseconds of a small decode (≤ SMALL_DECODE tokens: generation steps), averaged (NaN before the first). */
+  #smallMs = Number.NaN;
+  /** Milliseconds per token of larger decodes (prompt prefill), averaged (NaN before the first). */
   #msPerToken = Number.NaN;
 
   #learn(n: number, ms: number): void {
-    const perToken = ms / n;
-    this.#msPerToken = Number.isNaN(this.#msPerToken) ? perToken : 0.8 * this.#msPerToken + 0.2 * perToken;
+    const average = (old: number, sample: number) => (Number.isNaN(old) ? sample : 0.8 * old + 0.2 * sample);
+    if (n <= SMALL_DECODE) this.#smallMs = average(this.#smallMs, ms);
+    else this.#msPerToken = average(this.#msPerToken, ms / n);
+  }
+
+  /** How long a decode of n tokens should take, from past ones (NaN when no decode of its kind has run yet). */
+  #expectedMs(n: number): number {
+    return n <= SMALL_DECODE ? this.#smallMs : Math.max(this.#smallMs, this.#msPerToken * n);
   }
 
   /**
    * `decode` without holding the JS thread when it is expected to take longer than `offThreadMs` (or when nothing is
-   * known yet): the decode runs on the context's own thread, and this resolves once it has ended, having slept most
-   * of the expected time and then checked every millisecond. Until then the context must not be used; `close` waits
-   * for the decode. Resolves with `DECODE_CLOSED` when the context was closed meanwhile.
+   * known yet): the decode runs on the context's own thread, and this resolves once it has ended (checked every
+   * millisecond). Until then the context must not be used; `close` waits for the decode. Resolves with
+   * `DECODE_CLOSED` when the context was closed meanwhile.
    */
   async decodeOffThread(n: number, offThreadMs = OFF_THREAD_DECODE_MS): Promise<number> {
-    const expected = this.#msPerToken * n;
-    if (expected <= offThreadMs) return this.decode(n);
+    if (this.#expectedMs(n) <= offThreadMs) return this.decode(n);
     const { native } = this.model.library;
     const { token, pos, seq, output } = this.batch;
     const started = performance.now();
     const begun = native.rsk_llama_decode_begin(this.handle, token, pos, seq, output, n);
     if (begun !== 0) return begun;
-    for (let wait = Math.max(1, expected * 0.9 || 0); ; wait = 1) {
-      await sleep(wait);
+    for (;;) {
+      await sleep(1);
       if (this.pointer === null) return DECODE_CLOSED;
       const status = native.rsk_llama_decode_poll(this.pointer);
       if (status !== DECODE_RUNNING) {

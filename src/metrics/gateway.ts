@@ -1,4 +1,5 @@
 /** The gateway's metric families, one instance per app (so tests and embedded apps do not share counters). */
+import { maskCacheBytes } from "../grammar/budget.ts";
 import { Counter, exposition, Gauge, Histogram } from "./registry.ts";
 
 const LATENCY_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -25,12 +26,13 @@ export class GatewayMetrics {
   /** Streams currently open. */
   activeStreams = 0;
   readonly #active = new Gauge("rsk_active_streams", "Completion streams currently open.", () => this.activeStreams);
+  readonly #masks = new Gauge("rsk_grammar_mask_cache_bytes", "Token masks cached by every grammar of the process (budget: RSK_GRAMMAR_CACHE_MB).", maskCacheBytes);
 
   /** The `/metrics` body. */
   expose(): string {
     return exposition([
       this.requests, this.ttft, this.interToken, this.decisions, this.gateLatency,
-      this.streamEnds, this.upstreamErrors, this.reloads, this.#active,
+      this.streamEnds, this.upstreamErrors, this.reloads, this.#active, this.#masks,
     ]);
   }
 }

@@ -55,6 +55,9 @@ describe("structured output on the local backend", () => {
       } else assert.equal(choice.finish_reason, "length");
     }
     assert.ok(finished >= 12, `${finished}/16 finished within 300 tokens`);
+    const metrics = await (await fetch(`${url.replace(/\/v1$/, "")}/metrics`)).text();
+    const cached = Number(/^rsk_grammar_mask_cache_bytes (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(cached > 0, `rsk_grammar_mask_cache_bytes ${cached}`);
   });
 
   test("streamed json_object, GBNF and regex completions match their constraint", async () => {

@@ -79,12 +79,16 @@ async function hold(gw: Served, streams = 4096, model = "t30-d500") {
   return { streams, model, maxOpenAtOnce: maxOpen, rssBaselineMb: round(baseline, 1), rssPeakMb: round(top, 1), mbPer1000Streams: round(((top - baseline) * 1000) / streams, 2), ...summarize(results) };
 }
 
-/** 100 short requests alone, then again while 10 long ones stream: the short requests' latency increase. */
+/**
+ * 100 short requests alone, then again while 10 long ones stream: the short requests' latency increase. A first
+ * round is thrown away, so that the baseline is not the gateway's cold start.
+ */
 async function convoy(gw: Served) {
   const shorts = () => Promise.all(Array.from({ length: 100 }, async (_, i) => {
     await sleep(i * 5);
     return streamOnce(gw.target, "t8-d0");
   }));
+  await shorts();
   const baseline = summarize(await shorts());
   const long = Array.from({ length: 10 }, () => streamOnce(gw.target, "t20000-d0"));
   await sleep(200);

@@ -374,11 +374,11 @@ export class GrammarAutomaton {
       this.#closures[rule] = null;
       return undefined;
     }
+    // Within the limit (checked above), so every reference gets a local number and every sequence a key.
     const renumbered = new Map<number, number>([[rule, 0]]), queue = [rule], { ruleAlts } = this.grammar;
-    const local = (r: number): string | undefined => {
+    const local = (r: number): string => {
       let id = renumbered.get(r);
       if (id === undefined) {
-        if (queue.length >= maxRules) return undefined;
         renumbered.set(r, (id = queue.length));
         queue.push(r);
       }
@@ -386,14 +386,7 @@ export class GrammarAutomaton {
     };
     const alts: string[] = [];
     for (let i = 0; i < queue.length; i++) {
-      for (const a of ruleAlts[queue[i]!]!) {
-        const part = this.#sequence(a, local);
-        if (part === undefined) {
-          this.#closures[rule] = null;
-          return undefined;
-        }
-        alts.push(part);
-      }
+      for (const a of ruleAlts[queue[i]!]!) alts.push(this.#sequence(a, local)!);
       alts.push("/");
     }
     const form = alts.join("|");

@@ -16,6 +16,7 @@ const encoder = new TextEncoder();
 interface ChoiceState {
   state: number;
   bytes: number;
+  finished?: boolean;
 }
 
 /** Passes events through, cutting the text at the first byte the constraint refuses and failing there. */
@@ -53,9 +54,14 @@ export async function* checkedAgainst(events: AsyncIterable<BackendEvent>, const
       yield event;
     } else if (event.type === "finish") {
       const c = at(event.choice);
+      c.finished = true;
       if (event.reason === "stop" && !automaton.accepting(c.state)) throw violation("the output ended before the grammar was complete", event.choice, c.bytes);
       yield event;
     } else yield event;
+  }
+  // A choice the backend never finished is released as `stop` (OutputGuard.drain): it must be complete too.
+  for (const [choice, c] of choices) {
+    if (!c.finished && !automaton.accepting(c.state)) throw violation("the output ended before the grammar was complete", choice, c.bytes);
   }
 }
 

@@ -8,7 +8,7 @@ import type { DecisionObserver } from "../audit/trail.ts";
 import type { Finding, GateStep, TextStream } from "../gates/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { Policy } from "../policy/load.ts";
-import type { ApiError } from "../server/errors.ts";
+import { ApiError } from "../server/errors.ts";
 
 const MINT: unique symbol = Symbol("guard-decision");
 
@@ -36,11 +36,18 @@ const seal = (verdict: Verdict) => new GuardDecision(MINT, verdict);
 /** Rule name reported when a gate itself throws and the policy fails closed. */
 export const GATE_ERROR_RULE = "gate_error";
 
-/** Per-response output guard: one gate stream per choice, fail closed unless the policy says otherwise. */
+/**
+ * Per-response output guard: one gate stream per choice, fail closed unless the policy says otherwise.
+ * A choice is one stream from its first byte to the response's real end: a backend's finish event is only
+ * remembered (its held text is resolved and the finish released by `drain()`), so nothing an upstream says in
+ * between restarts a gate; text for a choice after its finish is refused.
+ */
 export class OutputGuard {
   readonly #streams = new Map<number, TextStream>();
   readonly #tokens = new Map<number, number>();
+  readonly #finished = new Map<number, FinishReason>();
   #blocked = false;
+  #failed = false;
 
   constructor(
     /** The policy snapshot this response was admitted under. */
@@ -56,33 +63,61 @@ export class OutputGuard {
     return this.#blocked;
   }
 
-  /** Decisions for one backend event (none, some released text, a finish, or a block). */
+  /** True once the response was blocked or failed: nothing more may be written. */
+  get ended(): boolean {
+    return this.#blocked || this.#failed;
+  }
+
+  /** Decisions for one backend event (none, some released text, a block, or a failure). */
   admit(event: BackendEvent): GuardDecision[] {
-    if (this.#blocked) return [];
+    if (this.ended) return [];
     switch (event.type) {
       case "usage":
         return [seal({ kind: "usage", usage: event.usage })];
       case "text":
+        if (this.#finished.has(event.choice)) {
+          return [this.fail(new ApiError(502, `upstream sent more text for choice ${event.choice} after its finish_reason`, { type: "upstream_error", code: "upstream_malformed" }))];
+        }
         return this.#step(event.choice, (s) => s.push(event.text), event.text);
-      case "finish": {
-        const out = this.#step(event.choice, (s) => s.end(), "");
-        this.#streams.delete(event.choice);
-        if (!this.#blocked) out.push(seal({ kind: "finish", choice: event.choice, reason: event.reason }));
-        return out;
-      }
+      case "finish":
+        // The first reason stands; the stream stays open (and its held text held) until the response ends.
+        if (!this.#finished.has(event.choice)) this.#finished.set(event.choice, event.reason);
+        return [];
     }
   }
 
-  /** Releases whatever every open choice still holds (backend ended without finish events). */
+  /** The response's real end: resolves what every choice still holds, then releases each choice's finish. */
   drain(): GuardDecision[] {
     const out: GuardDecision[] = [];
-    for (const choice of [...this.#streams.keys()]) out.push(...this.admit({ type: "finish", choice, reason: "stop" }));
+    const choices = [...new Set([...this.#streams.keys(), ...this.#finished.keys()])].sort((a, b) => a - b);
+    for (const choice of choices) {
+      if (this.ended) break;
+      if (this.#streams.has(choice)) out.push(...this.#step(choice, (s) => s.end(), ""));
+      if (!this.ended) out.push(seal({ kind: "finish", choice, reason: this.#finished.get(choice) ?? "stop" }));
+    }
+    this.#streams.clear();
     return out;
   }
 
-  /** A transport or backend failure, sealed so the writer can end the response with it. */
+  /**
+   * A transport or backend failure, sealed so the writer can end the response with it. Upstream-supplied text in
+   * it is model output: it goes through this policy's output gates, and is withheld if they block or fail.
+   */
   fail(error: ApiError): GuardDecision {
+    this.#failed = true;
+    if (error.detail !== undefined) error = error.withDetail(this.#gatedDetail(error.detail));
     return seal({ kind: "fail", error });
+  }
+
+  /** An upstream's error text through a fresh output stream: the released text, or undefined when it may not be shown. */
+  #gatedDetail(detail: string): string | undefined {
+    try {
+      const step = this.policy.output.scan(detail);
+      this.#record(step.findings, -1, 0);
+      return step.blocked ? undefined : step.text;
+    } catch {
+      return undefined;
+    }
   }
 
   #step(choice: number, run: (s: TextStream) => GateStep, raw: string): GuardDecision[] {

@@ -21,6 +21,8 @@ export class GatewayMetrics {
   readonly streamEnds = new Counter("rsk_stream_ends_total", "Streams by how they ended.", ["reason"]);
   /** Upstream failures by kind. */
   readonly upstreamErrors = new Counter("rsk_upstream_errors_total", "Upstream failures by kind.", ["kind"]);
+  /** SSE lines from upstreams that are neither events nor comments (skipped, per the SSE spec). */
+  readonly upstreamUnknownLines = new Counter("rsk_upstream_unknown_sse_lines_total", "Upstream SSE lines that are not SSE fields (skipped).", []);
   /** Policy reloads by outcome. */
   readonly reloads = new Counter("rsk_policy_reloads_total", "Policy reload attempts by result.", ["result"]);
   /** Streams currently open. */
@@ -32,7 +34,7 @@ export class GatewayMetrics {
   expose(): string {
     return exposition([
       this.requests, this.ttft, this.interToken, this.decisions, this.gateLatency,
-      this.streamEnds, this.upstreamErrors, this.reloads, this.#active, this.#masks,
+      this.streamEnds, this.upstreamErrors, this.upstreamUnknownLines, this.reloads, this.#active, this.#masks,
     ]);
   }
 }

@@ -27,11 +27,16 @@ export class ApiError extends Error {
   readonly code: string | null;
   /** Extra response headers, e.g. `Retry-After`. */
   readonly headers: Record<string, string>;
+  /**
+   * Text from outside rsk (an upstream's error message, ≤ 500 characters): never part of `message`, never sent raw.
+   * The output guard gates it and appends what its policy releases (`withDetail`).
+   */
+  readonly detail: string | undefined;
 
   constructor(
     status: number,
     message: string,
-    init: { type?: string; param?: string | null; code?: string | null; headers?: Record<string, string>; cause?: unknown } = {},
+    init: { type?: string; param?: string | null; code?: string | null; headers?: Record<string, string>; cause?: unknown; detail?: string } = {},
   ) {
     super(message, { cause: init.cause });
     this.name = "ApiError";
@@ -40,6 +45,13 @@ export class ApiError extends Error {
     this.param = init.param ?? null;
     this.code = init.code ?? null;
     this.headers = init.headers ?? {};
+    this.detail = init.detail ? init.detail.slice(0, MAX_DETAIL_CHARS) : undefined;
+  }
+
+  /** This error as a client sees it once its detail was gated: appended, or noted as withheld (`undefined`). */
+  withDetail(gated: string | undefined): ApiError {
+    const message = gated === undefined ? `${this.message} (its message was withheld by the policy)` : gated ? `${this.message}: ${gated}` : this.message;
+    return new ApiError(this.status, message, { type: this.type, param: this.param, code: this.code, headers: this.headers, cause: this.cause });
   }
 
   /** The JSON body for this error. */
@@ -53,6 +65,9 @@ export function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   return new ApiError(500, "internal error", { type: "server_error", code: "internal_error", cause: err });
 }
+
+/** Most outside text an error carries (the rest is dropped). */
+const MAX_DETAIL_CHARS = 500;
 
 function typeFor(status: number): string {
   if (status === 401) return "authentication_error";

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   access?: Omit<AccessOptions, "policies">;
   /** Admission queue and slots (default: the gateway's). */
   scheduler?: Scheduler;
+  /** Upstream response bound (default: the backend's). */
+  maxResponseBytes?: number;
 }
 
 /** Starts the pair. */
@@ -54,7 +56,9 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     apiKey: "upstream-secret",
     firstByteTimeoutMs: options.firstByteTimeoutMs ?? 5000,
     idleTimeoutMs: options.idleTimeoutMs ?? 5000,
+    maxResponseBytes: options.maxResponseBytes,
     onFailure: (kind) => metrics.upstreamErrors.inc({ kind }),
+    onUnknownLines: (count) => metrics.upstreamUnknownLines.inc({}, count),
   });
   const scheduler = options.scheduler ?? new Scheduler();
   const app = createGateway({

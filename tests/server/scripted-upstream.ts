@@ -26,6 +26,12 @@ export interface Script {
   finish?: string;
   /** Never finish: repeat the pieces forever (with `pieceDelayMs` between them). */
   endless?: boolean;
+  /** Hostile upstreams: SSE written verbatim, one write per element (`text` and `fault` are then ignored). */
+  sse?: string[];
+  /** Hostile upstreams: a 200 answer of this content type and body (a string, or a stream made per request). */
+  body?: { contentType: string; source: string | (() => ReadableStream<Uint8Array>) };
+  /** With `status`: the error answer's raw body instead of rsk's scripted OpenAI error. */
+  errorBody?: string;
 }
 
 /** A request as the fixture saw it. */
@@ -85,8 +91,14 @@ export function startScriptedUpstream(): ScriptedUpstream {
       if (script.headerDelayMs) await sleep(script.headerDelayMs);
       if (script.status) {
         onClose();
+        if (script.errorBody !== undefined) return new Response(script.errorBody, { status: script.status, headers: script.headers });
         return Response.json({ error: { message: `scripted ${script.status}`, type: "x", param: null, code: null } }, { status: script.status, headers: script.headers });
       }
+      if (script.body) {
+        const { contentType, source } = script.body;
+        return new Response(typeof source === "string" ? source : source(), { headers: { "content-type": contentType } });
+      }
+      if (script.sse) return new Response(verbatim(script.sse, onClose), { headers: { "content-type": "text/event-stream" } });
       const chat = path.endsWith("/chat/completions");
       return new Response(sse(script, chat, onClose, () => entry.sent++), { headers: { "content-type": "text/event-stream" } });
     },
@@ -97,6 +109,18 @@ export function startScriptedUpstream(): ScriptedUpstream {
     received,
     close: () => server.close(),
   };
+}
+
+function verbatim(writes: string[], onClose: () => void): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream({
+    pull(ctl) {
+      if (i < writes.length) return ctl.enqueue(enc.encode(writes[i++]!));
+      ctl.close();
+      onClose();
+    },
+    cancel: () => onClose(),
+  });
 }
 
 function sse(script: Script, chat: boolean, onClose: () => void, onPiece: () => void): ReadableStream<Uint8Array> {

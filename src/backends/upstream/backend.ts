@@ -1,8 +1,8 @@
 /** The upstream backend: any OpenAI-compatible server, always streamed so every chunk can be gated as it arrives. */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { Backend, BackendEvent, BackendRequest, ModelCard } from "../types.ts";
-import { chunkEvents } from "./events.ts";
-import { statusFailure, transportFailure, UpstreamError, type UpstreamFailureKind, UpstreamTimeout } from "./failures.ts";
+import { chunkEvents, type EventShape } from "./events.ts";
+import { readBody, statusFailure, transportFailure, UpstreamError, type UpstreamFailureKind, UpstreamTimeout } from "./failures.ts";
 
 /** Where and how to reach the upstream. */
 export interface UpstreamOptions {
@@ -14,12 +14,20 @@ export interface UpstreamOptions {
   firstByteTimeoutMs: number;
   /** Limit for silence between two reads mid-stream. */
   idleTimeoutMs: number;
+  /** Most bytes of one response: a non-stream body, or the text of all choices of a stream (default 16 MiB). */
+  maxResponseBytes?: number;
   /** Called once per failure, for metrics. */
   onFailure?: (kind: UpstreamFailureKind) => void;
+  /** Called once per response that held SSE lines the spec does not define (comments excluded), with their count. */
+  onUnknownLines?: (count: number, sample: string) => void;
 }
 
 /** Largest SSE line or event buffered from an upstream before it is called malformed. */
 const MAX_EVENT_CHARS = 1 << 20;
+/** Default of `maxResponseBytes`. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 << 20;
+/** Unknown SSE lines tolerated in one response (a stream of nothing else is a broken upstream, not a slow one). */
+const MAX_UNKNOWN_LINES = 1000;
 
 /** Forwards validated, input-gated requests upstream and turns its SSE into backend events. */
 export class UpstreamBackend implements Backend {
@@ -49,6 +57,8 @@ export class UpstreamBackend implements Backend {
     // rsk's grammar extensions are enforced here (src/grammar/stream.ts), not sent: OpenAI-compatible servers refuse unknown fields.
     const { grammar: _grammar, regex: _regex, grammar_options: _options, ...forwarded } = request.body;
     const body = { ...forwarded, stream: true, stream_options: { include_usage: true } };
+    const shape: EventShape = { kind: request.kind, choices: request.body.n ?? 1 };
+    const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const ctl = new TimedController(request.signal, this.options.firstByteTimeoutMs);
     let started = false;
     try {
@@ -67,10 +77,10 @@ export class UpstreamBackend implements Backend {
       if (!res.ok) throw await statusFailure(res);
       started = true;
       if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
-        yield* chunkEvents(await res.text(), request.kind);
+        yield* chunkEvents((await readBody(res, limit)).text, shape);
         return;
       }
-      yield* this.#events(res, request.kind, ctl);
+      yield* bounded(this.#events(res, shape, ctl), limit);
     } catch (err) {
       if (request.signal.aborted) return;
       throw this.#failed(err instanceof UpstreamError ? err : transportFailure(err, ctl.signal, started));
@@ -79,36 +89,48 @@ export class UpstreamBackend implements Backend {
     }
   }
 
-  async *#events(res: Response, kind: BackendRequest["kind"], ctl: TimedController): AsyncIterable<BackendEvent> {
+  /**
+   * The SSE body as events. Per the SSE spec, comments (`: …`) are ignored and lines with unknown fields are
+   * skipped; those are counted (reported once per response) and bounded. Only events count as progress: a stream
+   * of comments alone still meets the idle deadline.
+   */
+  async *#events(res: Response, shape: EventShape, ctl: TimedController): AsyncIterable<BackendEvent> {
     const pending: EventSourceMessage[] = [];
     let malformed: string | undefined;
+    let unknown = 0, sample = "";
     const parser = createParser({
       onEvent: (e) => pending.push(e),
+      onComment: () => {},
       onError: (e) => {
         if (e.type === "max-buffer-size-exceeded") malformed = `upstream SSE event larger than ${MAX_EVENT_CHARS} characters`;
+        else if (e.type === "unknown-field" && ++unknown === 1) sample = (e.line ?? "").slice(0, 64);
       },
       maxBufferSize: MAX_EVENT_CHARS,
     });
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let done = false;
     try {
+      ctl.arm(this.options.idleTimeoutMs);
       while (!done) {
-        ctl.arm(this.options.idleTimeoutMs);
+        ctl.resume();
         const read = await reader.read();
         ctl.pause();
         if (read.done) break;
         parser.feed(read.value);
         if (malformed) throw new UpstreamError("malformed", 502, malformed);
+        if (unknown > MAX_UNKNOWN_LINES) throw new UpstreamError("malformed", 502, `upstream sent more than ${MAX_UNKNOWN_LINES} lines that are not SSE fields`);
+        if (pending.length > 0) ctl.arm(this.options.idleTimeoutMs);
         for (const e of pending.splice(0)) {
           if (e.data === "[DONE]") {
             done = true;
             break;
           }
-          yield* chunkEvents(e.data, kind);
+          yield* chunkEvents(e.data, shape);
         }
       }
       if (!done) throw new UpstreamError("reset", 502, "upstream closed the stream before its end marker");
     } finally {
+      if (unknown > 0) this.options.onUnknownLines?.(unknown, sample);
       reader.cancel().catch(() => {});
     }
   }
@@ -123,10 +145,21 @@ export class UpstreamBackend implements Backend {
   }
 }
 
+/** Passes events on while the text of all choices stays within `limit` characters (UTF-16 units). */
+async function* bounded(events: AsyncIterable<BackendEvent>, limit: number): AsyncIterable<BackendEvent> {
+  let size = 0;
+  for await (const e of events) {
+    if (e.type === "text" && (size += e.text.length) > limit) throw new UpstreamError("too_large", 502, `upstream response text is longer than ${limit} characters`);
+    yield e;
+  }
+}
+
 /** An AbortController tied to the client's signal, with a re-armable deadline that aborts with UpstreamTimeout. */
 class TimedController {
   readonly #ctl = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #remaining = 0;
+  #startedAt = 0;
   readonly #onParentAbort = () => this.#ctl.abort(this.parent.reason);
 
   constructor(private readonly parent: AbortSignal, firstByteMs: number) {
@@ -140,14 +173,21 @@ class TimedController {
     return this.#ctl.signal;
   }
 
-  /** Restarts the deadline as an idle (mid-stream) timeout. */
+  /** Restarts the deadline as an idle (mid-stream) timeout of `ms` (the upstream made progress). */
   arm(ms: number): void {
-    this.#set("idle", ms);
+    this.#remaining = ms;
+  }
+
+  /** Runs the idle clock again with what is left of it. */
+  resume(): void {
+    this.#startedAt = performance.now();
+    this.#set("idle", this.#remaining);
   }
 
   /** Stops the clock while the consumer works (a slow client is backpressure, not a stalled upstream). */
   pause(): void {
     clearTimeout(this.#timer);
+    this.#remaining = Math.max(0, this.#remaining - (performance.now() - this.#startedAt));
   }
 
   /** Clears the timer and aborts the request if it is still open (early return, block, error). */

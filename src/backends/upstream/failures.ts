@@ -10,9 +10,12 @@ export class UpstreamTimeout extends Error {
 }
 
 /** Kind label for the upstream error metric. */
-export type UpstreamFailureKind = "timeout" | "connect" | "reset" | "status" | "malformed";
+export type UpstreamFailureKind = "timeout" | "connect" | "reset" | "status" | "malformed" | "too_large";
 
-/** An ApiError that remembers which kind of upstream failure it was. */
+/**
+ * An ApiError that remembers which kind of upstream failure it was. Its message is rsk's own words only: what the
+ * upstream said (error messages, status lines) is model output and travels as `detail`, shown after the output gates.
+ */
 export class UpstreamError extends ApiError {
   constructor(readonly kind: UpstreamFailureKind, status: number, message: string, init: ConstructorParameters<typeof ApiError>[2] = {}) {
     super(status, message, { type: status < 500 ? "invalid_request_error" : "upstream_error", code: `upstream_${kind}`, ...init });
@@ -22,20 +25,27 @@ export class UpstreamError extends ApiError {
 /** Error for a non-2xx upstream response: client errors keep their status, server errors become 502. */
 export async function statusFailure(res: Response): Promise<UpstreamError> {
   const body = await readBounded(res, 64 * 1024);
-  let message = body.trim().slice(0, 500) || res.statusText;
+  let detail = body.trim() || res.statusText;
   try {
     const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown };
     const m = typeof parsed.error === "string" ? parsed.error : parsed.error?.message ?? parsed.message;
-    if (typeof m === "string") message = m.slice(0, 500);
+    if (typeof m === "string") detail = m;
   } catch { /* not JSON: keep the text */ }
   if (res.status === 429) {
     const retry = res.headers.get("retry-after");
-    return new UpstreamError("status", 429, `upstream rate limited: ${message}`, { headers: retry ? { "retry-after": retry } : {} });
+    const headers = retry && isRetryAfter(retry.trim()) ? { "retry-after": retry.trim() } : undefined;
+    return new UpstreamError("status", 429, "upstream rate limited", { headers, detail });
   }
   if (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 403) {
-    return new UpstreamError("status", res.status, `upstream rejected the request: ${message}`);
+    return new UpstreamError("status", res.status, `upstream rejected the request (${res.status})`, { detail });
   }
-  return new UpstreamError("status", 502, `upstream answered ${res.status}: ${message}`);
+  return new UpstreamError("status", 502, `upstream answered ${res.status}`, { detail });
+}
+
+/** Error for an upstream's `{"error": …}` event inside a stream (its text is upstream-supplied: kept as detail). */
+export function streamedFailure(error: unknown): UpstreamError {
+  const m = typeof error === "string" ? error : typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
+  return new UpstreamError("status", 502, "upstream reported an error mid-stream", { detail: typeof m === "string" ? m : undefined });
 }
 
 /** Error for a thrown fetch/read failure, given whether any response had arrived yet. */
@@ -47,26 +57,48 @@ export function transportFailure(err: unknown, signal: AbortSignal, started: boo
     : new UpstreamError("connect", 502, `upstream unreachable: ${why}`, { cause: err });
 }
 
+/** A Retry-After value worth passing on: delay seconds or an HTTP date (anything else from an upstream is dropped). */
+function isRetryAfter(value: string): boolean {
+  return /^[0-9]{1,6}$/.test(value) || (value.length <= 40 && /^[A-Za-z0-9 ,:]+$/.test(value) && !Number.isNaN(Date.parse(value)));
+}
+
+/** An error body's first `limit` bytes as text (a broken body still yields the status). */
 async function readBounded(res: Response, limit: number): Promise<string> {
-  if (!res.body) return "";
+  try {
+    return (await readBody(res, limit, true)).text;
+  } catch {
+    return "";
+  }
+}
+
+/** Reads a response body up to `limit` bytes; `truncate` false throws (kind "too_large") past it instead of cutting. */
+export async function readBody(res: Response, limit: number, truncate = false): Promise<{ text: string; truncated: boolean }> {
+  if (!res.body) return { text: "", truncated: false };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
-  let size = 0;
+  let size = 0, truncated = false;
   try {
-    while (size < limit) {
+    for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      if (size + value.byteLength > limit) {
+        truncated = true;
+        if (!truncate) throw new UpstreamError("too_large", 502, `upstream response body is larger than ${limit} bytes`);
+        chunks.push(value.subarray(0, limit - size));
+        size = limit;
+        break;
+      }
       chunks.push(value);
       size += value.byteLength;
     }
-  } catch { /* a broken error body still yields the status */ } finally {
+  } finally {
     reader.cancel().catch(() => {});
   }
-  const bytes = new Uint8Array(Math.min(size, limit));
+  const bytes = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
-    bytes.set(c.subarray(0, bytes.length - at), at);
-    at += Math.min(c.length, bytes.length - at);
+    bytes.set(c, at);
+    at += c.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return { text: new TextDecoder().decode(bytes), truncated };
 }

@@ -90,9 +90,9 @@ async function* guarded(events: AsyncIterable<BackendEvent>, guard: OutputGuard,
       if (slice.due()) await slice.yield();
       if (event.type === "text") scheduler.fire(ticket, "token");
       const out = guard.admit(event);
-      if (guard.blocked) scheduler.fire(ticket, "block");
+      if (guard.ended) scheduler.fire(ticket, guard.blocked ? "block" : "fail");
       yield* out;
-      if (guard.blocked) return;
+      if (guard.ended) return;
     }
     const late = timedOut(ticket, scheduler);
     if (late) throw late;

@@ -2,6 +2,7 @@
  * Hostile upstream modes: one named script per misbehaviour found in attack rounds, for both completion doors.
  * Each mode is a Script for the scripted upstream plus what the client must (not) see.
  */
+import assert from "node:assert/strict";
 import type { Script } from "./scripted-upstream.ts";
 
 /** Which completion door a mode is written for. */
@@ -162,3 +163,63 @@ function ticking(text: string, ms: number): ReadableStream<Uint8Array> {
     },
   });
 }
+
+/** Everything a client got for one request, read the way a client would. */
+export interface ClientView {
+  /** HTTP status. */
+  status: number;
+  /** The whole body as received (SSE text or JSON). */
+  raw: string;
+  /** Released text per choice. */
+  texts: Map<number, string>;
+  /** Finish reasons per choice, in the order they arrived. */
+  finishes: Map<number, string[]>;
+  /** The error's code and message (JSON error body or SSE error event). */
+  error?: { code: string; message: string };
+  /** Whether a stream ended with [DONE]. */
+  done: boolean;
+}
+
+/** Sends one request through a door and reads the answer like a client. */
+export async function ask(url: string, door: Door, model: string, stream: boolean, n = 1): Promise<ClientView> {
+  const body = door === "chat"
+    ? { model, stream, n, messages: [{ role: "user", content: "go" }] }
+    : { model, stream, n, prompt: "go" };
+  const res = await fetch(`${url}/${door === "chat" ? "chat/completions" : "completions"}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const raw = await res.text();
+  const view: ClientView = { status: res.status, raw, texts: new Map(), finishes: new Map(), done: false };
+  const add = (index: number, text: string | null | undefined, finish: string | null | undefined) => {
+    if (text) view.texts.set(index, (view.texts.get(index) ?? "") + text);
+    if (finish) view.finishes.set(index, [...(view.finishes.get(index) ?? []), finish]);
+  };
+  if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    const json = JSON.parse(raw);
+    if (json.error) view.error = { code: json.error.code, message: json.error.message };
+    for (const c of json.choices ?? []) add(c.index, c.message?.content ?? c.text, c.finish_reason);
+    return view;
+  }
+  for (const block of raw.split("\n\n")) {
+    const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+    if (!data) continue;
+    if (data === "[DONE]") {
+      view.done = true;
+      continue;
+    }
+    const json = JSON.parse(data);
+    if (block.includes("event: error")) view.error = { code: json.error.code, message: json.error.message };
+    else for (const c of json.choices ?? []) add(c.index, c.delta?.content ?? c.text, c.finish_reason);
+  }
+  return view;
+}
+
+/** Fails if any planted secret is in what the client received. */
+export function assertNoSecret(view: ClientView, what: string): void {
+  for (const [name, value] of Object.entries(PLANTED)) {
+    assert.ok(!view.raw.includes(value), `${what}: ${name} leaked: ${view.raw.slice(0, 400)}`);
+  }
+}
+

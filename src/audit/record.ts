@@ -9,7 +9,8 @@ import { createHmac } from "node:crypto";
 /** What is recorded: decisions and rejections; never a key, and the matched text only where a policy opts in. */
 export interface AuditEvent {
   /** decision: a gate finding; block: a response/prompt ended by a rule; auth/rate_limit: a refused request;
-   * open/close: the log was opened or closed cleanly (a missing close after the last record means truncation or a crash). */
+   * open: a gateway run started (first line of every run); close: it stopped cleanly. A run whose last record is not a
+   * close crashed or was truncated: the next run's open says so, and `rsk audit verify` reports it. */
   event: "decision" | "block" | "auth" | "rate_limit" | "open" | "close";
   /** Request id (the `x-request-id` response header). */
   request?: string;
@@ -41,7 +42,29 @@ export interface AuditEvent {
   reason?: string;
   /** The matched text, for policies that set `audit.matches` (raw PII: protect the log accordingly). */
   match?: string;
+  /** open: seq of the last record found on disk when this run started; null for an empty (new) file. */
+  prevSeq?: number | null;
+  /** open: MAC of that record (the genesis MAC for a new file), so the run boundary can be checked without the chain. */
+  prevMac?: string;
+  /** open: how the previous run ended as found on disk: `close`, `unclean` (crash, kill -9, truncation) or `none`. */
+  prevEnd?: PreviousEnd;
+  /** Refusals: who was refused, for counting floods: the key id, else `addr:<client address>`, else `unknown` (the
+   * host gave no address) or `anonymous` (no address lookup configured); `overflow` once too many sources are counted. */
+  source?: string;
+  /** Refusals: this record stands for `count` refusals of `source` for `reason` not recorded one by one. */
+  aggregate?: true;
+  /** Aggregate: how many refusals it counts (besides the one recorded in full at `firstSeq`). */
+  count?: number;
+  /** Aggregate: seq of the full record that opened the window. */
+  firstSeq?: number;
+  /** Aggregate: start of the counting window (ISO time). */
+  windowStart?: string;
+  /** Aggregate: end of the counting window (ISO time; earlier than a full window when the log was flushed or closed). */
+  windowEnd?: string;
 }
+
+/** How the run before an open record ended, as the log found it on disk. */
+export type PreviousEnd = "close" | "unclean" | "none";
 
 /** A written record: sequence number and timestamp added by the log. */
 export type AuditRecord = AuditEvent & { seq: number; ts: string };

@@ -1,8 +1,9 @@
 /**
  * Access control for `/v1/*`, as Hono middleware: who is calling (401), may they use the policy they select (403),
- * are they within their request rate (429). Every refusal is audited. The handler finds the caller in `c.get("caller")`.
+ * are they within their request rate (429). Every refusal is audited, counted per source per second so a flood writes
+ * a handful of records (AuditLog.refused). The handler finds the caller in `c.get("caller")`.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AuditLog } from "../audit/log.ts";
 import { RequestTrail } from "../audit/trail.ts";
 import type { PolicyStore } from "../policy/store.ts";
@@ -25,6 +26,10 @@ export interface AccessOptions {
   audit?: AuditLog;
   /** Where failures to charge completion tokens are reported (they happen after the response is under way). */
   onMeterError?: (err: unknown) => void;
+  /** The client's address, to count refusals of callers without a valid key per address. Host-specific (Hono's
+   * `getConnInfo` from `hono/bun` or `hono/deno`), so the host's entry point passes it; without it such refusals
+   * count under one source, `anonymous`. */
+  clientAddress?: (c: Context) => string | undefined;
 }
 
 /** The authenticated caller of one request, for the completion handler. */
@@ -57,7 +62,7 @@ export function accessControl(options: AccessOptions): MiddlewareHandler {
     let principal = ANONYMOUS;
     const refuse = (err: ApiError): never => {
       const latencyMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
-      options.audit?.append({
+      options.audit?.refused({
         event: err.status === 401 || err.status === 403 ? "auth" : "rate_limit",
         request: requestId,
         key: principal.id,
@@ -65,20 +70,21 @@ export function accessControl(options: AccessOptions): MiddlewareHandler {
         status: err.status,
         reason: err.code ?? undefined,
         latencyMs,
-      });
+      }, refusalSource(principal, c, options.clientAddress));
       throw err;
     };
 
     if (options.authenticator) {
       const token = bearerToken(c.req.header("authorization"));
-      const found = token === undefined ? undefined : await options.authenticator.authenticate(token);
-      if (!found) {
-        principal = { id: "unauthenticated", tenant: null };
-        refuse(new ApiError(401, token === undefined
-          ? "missing API key: send Authorization: Bearer <key>"
-          : "invalid API key or token", { code: "invalid_api_key", headers: { "www-authenticate": "Bearer" } }));
+      const found = token === undefined ? undefined : await options.authenticator.check(token);
+      if (!found?.ok) {
+        principal = UNAUTHENTICATED;
+        return refuse(new ApiError(401, found ? found.message : "missing API key: send Authorization: Bearer <key>", {
+          code: "invalid_api_key",
+          headers: { "www-authenticate": "Bearer" },
+        }));
       }
-      principal = found!;
+      principal = found.principal;
     }
     const policy = c.req.header(POLICY_HEADER) ?? options.policies.current.defaultPolicy.name;
     if (principal.policies && !principal.policies.has(policy)) {
@@ -98,6 +104,23 @@ export function accessControl(options: AccessOptions): MiddlewareHandler {
     c.set("caller", { principal, requestId, trail, fairnessKey, admitPrompt });
     await next();
   };
+}
+
+/** Placeholder caller of a request refused with 401 (recorded as its `key`). */
+const UNAUTHENTICATED: Principal = { id: "unauthenticated", tenant: null };
+
+/** Who a refusal is counted against: the key id when known, else `addr:<address>` (`unknown` when the host gave
+ * none), else `anonymous` when no address lookup is configured. Key ids never contain `:`, so neither collides. */
+export function refusalSource(principal: Principal, c: Context, clientAddress: AccessOptions["clientAddress"]): string {
+  if (principal !== ANONYMOUS && principal !== UNAUTHENTICATED) return principal.id;
+  if (!clientAddress) return "anonymous";
+  let address: string | undefined;
+  try {
+    address = clientAddress(c);
+  } catch {
+    address = undefined;
+  }
+  return address ? `addr:${address.slice(0, 64)}` : "unknown";
 }
 
 /** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), else undefined. */

@@ -1,7 +1,7 @@
 /** Who is calling: a bearer token checked against hashed API keys (constant time) or, optionally, a JWT (jose). */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
 import type { AuthFile, CallerLimits } from "./file.ts";
 
 /** An authenticated caller. */
@@ -23,6 +23,12 @@ export const ANONYMOUS: Principal = { id: "anonymous", tenant: null };
 export function hashKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
+
+/** The outcome of checking a bearer token: the caller, or why the token was refused (sent to the client in the 401). */
+export type Authentication = { ok: true; principal: Principal } | { ok: false; message: string };
+
+/** What a refused token is told unless a more useful (and harmless) reason is known. */
+const INVALID = "invalid API key or token";
 
 interface KeyEntry {
   digest: Buffer;
@@ -51,24 +57,30 @@ export class Authenticator {
     return `${this.#keys.length} API key(s)${this.#jwt ? `, JWT from ${this.#jwt.issuer}` : ""}`;
   }
 
-  /** The principal for `token`, or undefined. Key lookup compares every configured digest (no early exit). */
+  /** The principal for `token`, or undefined; see check() for the reason of a refusal. */
   async authenticate(token: string): Promise<Principal | undefined> {
+    const result = await this.check(token);
+    return result.ok ? result.principal : undefined;
+  }
+
+  /** Checks `token`. Key lookup compares every configured digest (no early exit). */
+  async check(token: string): Promise<Authentication> {
     const digest = createHash("sha256").update(token, "utf8").digest();
     let found: Principal | undefined;
     for (const key of this.#keys) {
       if (timingSafeEqual(digest, key.digest) && !found) found = key.principal;
     }
-    if (found) return found;
+    if (found) return { ok: true, principal: found };
     if (this.#jwt && this.#jwks && token.split(".").length === 3) return this.#verifyJwt(token, this.#jwt, this.#jwks);
-    return undefined;
+    return { ok: false, message: INVALID };
   }
 
-  async #verifyJwt(token: string, jwt: NonNullable<AuthFile["jwt"]>, jwks: JWTVerifyGetKey): Promise<Principal | undefined> {
+  async #verifyJwt(token: string, jwt: NonNullable<AuthFile["jwt"]>, jwks: JWTVerifyGetKey): Promise<Authentication> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, jwks, { issuer: jwt.issuer, audience: jwt.audience }));
-    } catch {
-      return undefined;
+      ({ payload } = await jwtVerify(token, jwks, { issuer: jwt.issuer, audience: jwt.audience, requiredClaims: jwt.requireExp ? ["exp"] : [] }));
+    } catch (err) {
+      return { ok: false, message: jwtRefusal(err) };
     }
     const sub = typeof payload.sub === "string" ? payload.sub.slice(0, 128) : "unknown";
     const tenant = payload[jwt.tenantClaim];
@@ -76,6 +88,21 @@ export class Authenticator {
     const policies = Array.isArray(claimed) && claimed.every((p) => typeof p === "string")
       ? new Set(claimed as string[])
       : jwt.policies && new Set(jwt.policies);
-    return { id: `jwt:${sub}`, tenant: typeof tenant === "string" ? tenant : null, policies, limits: jwt.limits };
+    return { ok: true, principal: { id: `jwt:${sub}`, tenant: typeof tenant === "string" ? tenant : null, policies, limits: jwt.limits } };
   }
+}
+
+/**
+ * The 401 message for a JWT that jose refused. Only `exp` problems are named: they concern a token whose signature,
+ * issuer and audience already checked out (jose verifies the signature first), and tell its holder what to fix. Every
+ * other failure gets the generic message, so nothing is learned about keys, issuer or audience by probing.
+ */
+function jwtRefusal(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return "JWT expired (its exp claim is in the past): get a new token";
+  if (err instanceof errors.JWTClaimValidationFailed && err.claim === "exp") {
+    return err.reason === "missing"
+      ? "JWT has no exp claim: this gateway accepts only tokens that expire (the auth file can opt out with jwt.requireExp: false)"
+      : "JWT exp claim is not a number of seconds";
+  }
+  return INVALID;
 }

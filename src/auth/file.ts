@@ -32,6 +32,10 @@ const Jwt = v.strictObject({
   policiesClaim: v.optional(v.pipe(v.string(), v.minLength(1)), "rsk_policies"),
   policies: Policies,
   limits: v.optional(Limits),
+  requireExp: v.optional(
+    v.pipe(v.boolean(), v.description("Refuse tokens without an `exp` claim (default true): a token that never expires stays valid after a leak. false only for an issuer that cannot set exp.")),
+    true,
+  ),
 });
 
 /** The auth file as written on disk. */

@@ -19,6 +19,8 @@ export interface AccessSettings {
   auditKey?: string;
   /** RSK_AUDIT_FLUSH_MS. */
   auditFlushMs: number;
+  /** The host's client-address lookup (see AccessOptions.clientAddress); refusals count per address with it. */
+  clientAddress?: AccessOptions["clientAddress"];
 }
 
 /** Access control ready to hand to createGateway, plus what shutdown must do. */
@@ -45,13 +47,23 @@ export async function openAccess(settings: AccessSettings, warn: (line: string) 
   const audit = settings.auditLog
     ? new AuditLog({ path: settings.auditLog, key: settings.auditKey!, flushMs: settings.auditFlushMs, onError: (err) => warn(`rsk: audit write failed (will retry): ${String(err)}`) })
     : undefined;
+  if (audit?.previous.end === "unclean") {
+    warn(`rsk: WARNING: audit log ${settings.auditLog}: the previous run did not end with a close record (last record on disk: seq ${audit.previous.seq}): ` +
+      "it crashed or was killed, or the file was truncated; records after that seq may be lost. This run's open record says so and `rsk audit verify` reports it.");
+  }
   const summary = [
     authenticator ? `auth: ${authenticator.describe()}` : "auth: OPEN",
     `rate limits: ${settings.redis ? "redis" : "memory"}`,
     `audit: ${settings.auditLog ?? "off"}`,
   ].join(", ");
   return {
-    access: { authenticator, limiter: new RateLimiter(store), audit, onMeterError: (err) => warn(`rsk: token metering failed: ${String(err)}`) },
+    access: {
+      authenticator,
+      limiter: new RateLimiter(store),
+      audit,
+      onMeterError: (err) => warn(`rsk: token metering failed: ${String(err)}`),
+      clientAddress: settings.clientAddress,
+    },
     summary,
     flush: () => audit?.flush(),
     close: async () => {

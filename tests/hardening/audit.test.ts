@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AuditLog } from "../../src/audit/log.ts";
+import { type AuditRecord, GENESIS_MAC, sealRecord } from "../../src/audit/record.ts";
 import { verifyAuditLog } from "../../src/audit/verify.ts";
 import { loadPolicies } from "../../src/policy/load.ts";
 import { Authenticator } from "../../src/auth/authenticator.ts";
@@ -12,7 +13,9 @@ import { MemoryBucketStore } from "../../src/auth/bucket.ts";
 import { RateLimiter } from "../../src/auth/limiter.ts";
 import { type Harness, startHarness } from "../server/harness.ts";
 import type { AccessOptions } from "../../src/auth/access.ts";
-import { authFile, chat, KEYS, POLICIES, tempDir } from "./fixtures.ts";
+import { type ScriptedUpstream, startScriptedUpstream } from "../server/scripted-upstream.ts";
+import { authFile, chat, KEYS, POLICIES, tempDir, writeJson } from "./fixtures.ts";
+import { killHard, runCli, startGateway } from "./gateway-process.ts";
 import * as v from "valibot";
 
 const KEY = "audit-key-for-tests-0123456789";
@@ -108,15 +111,185 @@ describe("audit log chain", () => {
     assert.throws(() => new AuditLog({ path, key: KEY, flushMs: 0 }), /incomplete/);
   });
 
-  test("batched: records wait for the interval, flush() writes them", () => {
+  test("batched: records wait for the interval (only the open record is written at once), flush() writes them", () => {
     const path = join(tmp.dir, "batched.jsonl");
     const log = new AuditLog({ path, key: KEY, flushMs: 60_000 });
     log.append({ event: "decision", rule: "x" });
-    assert.equal(readFileSync(path, "utf8"), "");
+    assert.deepEqual(readFileSync(path, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l).event), ["open"]);
     log.flush();
     assert.equal(readFileSync(path, "utf8").trimEnd().split("\n").length, 2);
     log.close();
     assert.ok(verifyAuditLog(readFileSync(path, "utf8"), KEY).ok);
+  });
+});
+
+/** The records of the log at `path`. */
+const recordsOf = (path: string): Record<string, unknown>[] =>
+  readFileSync(path, "utf8").trimEnd().split("\n").filter((l) => l).map((l) => JSON.parse(l));
+
+/** A log text of `records` chained with KEY from genesis (for files no gateway would write). */
+function forged(records: Omit<AuditRecord, "ts">[]): string {
+  let mac = GENESIS_MAC;
+  return records.map((r) => {
+    const sealed = sealRecord(KEY, mac, { ts: new Date().toISOString(), ...r } as AuditRecord);
+    mac = sealed.mac;
+    return `${sealed.line}\n`;
+  }).join("");
+}
+
+describe("audit log runs: every start records how the previous run ended", () => {
+  const tmp = tempDir("audit-runs");
+  after(() => tmp.remove());
+
+  test("a new file starts with an open record naming no previous run, on disk before anything else", () => {
+    const path = join(tmp.dir, "new.jsonl");
+    const log = new AuditLog({ path, key: KEY, flushMs: 60_000 });
+    assert.deepEqual(log.previous, { seq: null, mac: GENESIS_MAC, end: "none" });
+    const [open, ...rest] = recordsOf(path);
+    assert.equal(rest.length, 0);
+    assert.deepEqual([open!.seq, open!.event, open!.prevSeq, open!.prevMac, open!.prevEnd], [0, "open", null, GENESIS_MAC, "none"]);
+    log.close();
+  });
+
+  test("clean restarts verify; each open names the previous run's close by seq and MAC", () => {
+    const path = join(tmp.dir, "clean.jsonl");
+    for (let run = 0; run < 3; run++) {
+      const log = new AuditLog({ path, key: KEY, flushMs: 50 });
+      log.append({ event: "decision", rule: `r${run}` });
+      log.close();
+    }
+    const report = verifyAuditLog(readFileSync(path, "utf8"), KEY);
+    assert.deepEqual([report.ok, report.runs, report.verified, report.uncleanEnds], [true, 3, 9, []], report.firstBad?.reason ?? "");
+    const records = recordsOf(path);
+    for (const i of [3, 6]) {
+      assert.deepEqual([records[i]!.event, records[i]!.prevEnd, records[i]!.prevSeq, records[i]!.prevMac], ["open", "close", i - 1, records[i - 1]!.mac]);
+    }
+  });
+
+  test("a log cut back to a line boundary (its close gone), then restarted and closed cleanly, fails naming the gap", () => {
+    const { path, lines } = sampleLog(tmp.dir, 5); // seq 0 open, 1-5 decisions, 6 close
+    writeFileSync(path, text(lines.slice(0, 4))); // seq 3 is now the last record
+    const restarted = new AuditLog({ path, key: KEY, flushMs: 0 });
+    assert.deepEqual([restarted.previous.seq, restarted.previous.end], [3, "unclean"]);
+    restarted.append({ event: "decision", rule: "after" });
+    restarted.close();
+    new AuditLog({ path, key: KEY, flushMs: 0 }).close(); // a later clean run does not hide it
+    const report = verifyAuditLog(readFileSync(path, "utf8"), KEY);
+    assert.equal(report.ok, false);
+    assert.deepEqual([report.firstBad?.line, report.firstBad?.seq, report.uncleanEnds, report.runs, report.verified], [5, 4, [3], 3, 9]);
+    assert.match(report.firstBad!.reason, /no close record after seq 3: that run ended uncleanly \(crash, kill -9, or the file was cut back/);
+    const open = recordsOf(path)[4]!;
+    assert.deepEqual([open.event, open.prevEnd, open.prevSeq], ["open", "unclean", 3]);
+    // --live is for a last run still being written; it does not excuse an earlier one.
+    assert.equal(verifyAuditLog(readFileSync(path, "utf8"), KEY, true).ok, false);
+    const cli = runCli(["audit", "verify", path], { RSK_AUDIT_KEY: KEY });
+    assert.equal(cli.status, 1, cli.stdout + cli.stderr);
+    assert.match(cli.stdout, /^FAIL: .*:5 \(seq 4\): no close record after seq 3/);
+    assert.match(cli.stdout, /runs that ended without close: after seq 3\n/);
+  });
+
+  test("an empty file fails", () => {
+    const report = verifyAuditLog("", KEY);
+    assert.deepEqual([report.ok, report.firstBad?.line], [false, 1]);
+    assert.match(report.firstBad!.reason, /empty file/);
+    const empty = join(tmp.dir, "empty.jsonl");
+    writeFileSync(empty, "");
+    const cli = runCli(["audit", "verify", empty], { RSK_AUDIT_KEY: KEY });
+    assert.equal(cli.status, 1, cli.stdout + cli.stderr);
+    assert.match(cli.stdout, /^FAIL: .*empty\.jsonl:1: empty file/);
+  });
+
+  test("a headerless file (chained and closed, but no open record first) fails at line 1", () => {
+    const headless = forged([{ seq: 0, event: "decision", rule: "x" }, { seq: 1, event: "close" }]);
+    const report = verifyAuditLog(headless, KEY);
+    assert.deepEqual([report.ok, report.firstBad?.line, report.firstBad?.seq], [false, 1, 0]);
+    assert.match(report.firstBad!.reason, /not an open record: the log's beginning is missing \(headerless\)/);
+  });
+
+  test("an open record whose account of the previous run does not match the record before it fails", () => {
+    const open = { event: "open" as const, prevSeq: null, prevMac: GENESIS_MAC, prevEnd: "none" as const };
+    const lying = forged([{ seq: 0, ...open }, { seq: 1, event: "decision" }, { seq: 2, event: "open", prevSeq: 1, prevMac: "f".repeat(64), prevEnd: "close" }]);
+    const report = verifyAuditLog(lying, KEY, true);
+    assert.equal(report.firstBad?.line, 3);
+    assert.match(report.firstBad!.reason, /says the previous run ended at seq 1 \(close\), but the record before it is seq 1 \(unclean\)/);
+    const appended = forged([{ seq: 0, ...open }, { seq: 1, event: "close" }, { seq: 2, event: "decision" }]);
+    assert.match(verifyAuditLog(appended, KEY, true).firstBad!.reason, /follows a close without an open record/);
+  });
+
+  test("tampering after an unclean end is still named", () => {
+    const { path, lines } = sampleLog(tmp.dir, 2);
+    writeFileSync(path, text(lines.slice(0, 2)));
+    const log = new AuditLog({ path, key: KEY, flushMs: 0 });
+    log.append({ event: "decision", offset: 1 });
+    log.close();
+    const after = readFileSync(path, "utf8").replace('"offset":1', '"offset":2');
+    const report = verifyAuditLog(after, KEY);
+    assert.deepEqual([report.firstBad?.line, report.broken?.line], [3, 4]);
+    assert.match(report.broken!.reason, /MAC does not match/);
+  });
+});
+
+describe("audit log across kill -9 (real gateway processes)", () => {
+  const tmp = tempDir("audit-kill");
+  const path = join(tmp.dir, "audit.jsonl");
+  let upstream: ScriptedUpstream;
+  before(() => {
+    upstream = startScriptedUpstream();
+    upstream.scripts.set("pii", { text: "write to a@example.com", chunking: 5 });
+  });
+  after(async () => {
+    await upstream.close();
+    tmp.remove();
+  });
+
+  test("kill -9 loses the batch in memory (flush N ms), not what flush 0 wrote; the next start records the unclean end and verify reports it", { timeout: 120_000 }, async () => {
+    const args = ["--upstream", upstream.url, "--auth", writeJson(tmp.dir, "auth.json", authFile())];
+    const env = { RSK_AUDIT_LOG: path, RSK_AUDIT_KEY: KEY };
+    const send = async (url: string, key: string) => {
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: "pii", messages: [{ role: "user", content: "hi" }] }),
+      });
+      await res.text();
+      return res.status;
+    };
+
+    // Run 1, a one-minute batch interval: everything but the open record is in memory when the process dies.
+    const first = await startGateway(args, { ...env, RSK_AUDIT_FLUSH_MS: "60000" });
+    try {
+      for (let i = 0; i < 5; i++) assert.equal(await send(first.url, KEYS.admin), 200); // one email finding each
+      assert.equal(await send(first.url, "sk-wrong"), 401);
+    } finally {
+      await killHard(first);
+    }
+    assert.deepEqual(recordsOf(path).map((r) => r.event), ["open"], "5 decisions and a 401 answered, none on disk");
+
+    // Run 2, flush 0: each record is on disk before its request goes on, so kill -9 loses none of them.
+    const second = await startGateway(args, { ...env, RSK_AUDIT_FLUSH_MS: "0" });
+    try {
+      assert.match(second.log(), /WARNING: audit log .*audit\.jsonl: the previous run did not end with a close record \(last record on disk: seq 0\)/);
+      assert.equal(await send(second.url, KEYS.admin), 200);
+      assert.equal(await send(second.url, "sk-wrong"), 401);
+    } finally {
+      await killHard(second);
+    }
+    const afterSecond = recordsOf(path);
+    assert.deepEqual(afterSecond.map((r) => `${r.event}${r.event === "open" ? `:${r.prevEnd}` : ""}`), ["open:none", "open:unclean", "decision", "auth"]);
+    assert.equal(afterSecond[1]!.prevSeq, 0);
+
+    // Run 3, default flush, stopped cleanly: its clean end does not hide the two before it.
+    const third = await startGateway(args, env);
+    // Serve one request first: Bun 1.4.5 sometimes dies of a SIGTERM sent the instant the gateway logs "listening".
+    assert.equal(await send(third.url, KEYS.admin), 200);
+    const code = await third.stop();
+    assert.ok(code === 0 || (code === null && "Deno" in globalThis), `exit code ${code}\n${third.log()}`);
+    assert.equal(recordsOf(path).at(-1)!.event, "close");
+    const verify = runCli(["audit", "verify", path], { RSK_AUDIT_KEY: KEY });
+    assert.equal(verify.status, 1, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /^FAIL: .*audit\.jsonl:2 \(seq 1\): no close record after seq 0: that run ended uncleanly/);
+    assert.match(verify.stdout, /runs that ended without close: after seq 0, 3\n/);
+    assert.match(verify.stdout, /7 records verified; .*3 run\(s\), 1 refused request\(s\)/);
   });
 });
 

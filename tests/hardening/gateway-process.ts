@@ -64,3 +64,12 @@ export function runCli(args: string[], env: Record<string, string> = {}, input?:
   const [bin, pre] = runtimeCommand();
   return spawnSync(bin, [...pre, ...args], { encoding: "utf8", env: { ...process.env, ...env }, input, timeout: 30_000 });
 }
+
+/** Kills the gateway with SIGKILL (`kill -9`: no handler runs, like an OOM kill or a crash) and resolves once it is gone. */
+export function killHard(p: GatewayProcess): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    p.child.once("exit", () => resolve());
+    p.child.kill("SIGKILL");
+  });
+}

@@ -38,14 +38,15 @@ export const GATE_ERROR_RULE = "gate_error";
 
 /**
  * Per-response output guard: one gate stream per choice, fail closed unless the policy says otherwise.
- * A choice is one stream from its first byte to the response's real end: a backend's finish event is only
- * remembered (its held text is resolved and the finish released by `drain()`), so nothing an upstream says in
- * between restarts a gate; text for a choice after its finish is refused.
+ * A choice is one stream from its first byte to the response's real end: a backend's finish (and usage) event is
+ * only remembered (held text is resolved, finishes and usage released by `drain()`), so nothing an upstream says
+ * in between restarts a gate; text for a choice after its finish is refused.
  */
 export class OutputGuard {
   readonly #streams = new Map<number, TextStream>();
   readonly #tokens = new Map<number, number>();
   readonly #finished = new Map<number, FinishReason>();
+  #usage: Usage | undefined;
   #blocked = false;
   #failed = false;
 
@@ -73,7 +74,9 @@ export class OutputGuard {
     if (this.ended) return [];
     switch (event.type) {
       case "usage":
-        return [seal({ kind: "usage", usage: event.usage })];
+        // Released after the finishes, where OpenAI's own streams put it.
+        this.#usage = event.usage;
+        return [];
       case "text":
         if (this.#finished.has(event.choice)) {
           return [this.fail(new ApiError(502, `upstream sent more text for choice ${event.choice} after its finish_reason`, { type: "upstream_error", code: "upstream_malformed" }))];
@@ -96,6 +99,7 @@ export class OutputGuard {
       if (!this.ended) out.push(seal({ kind: "finish", choice, reason: this.#finished.get(choice) ?? "stop" }));
     }
     this.#streams.clear();
+    if (this.#usage && !this.ended) out.push(seal({ kind: "usage", usage: this.#usage }));
     return out;
   }
 

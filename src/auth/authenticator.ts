@@ -78,9 +78,14 @@ export class Authenticator {
   async #verifyJwt(token: string, jwt: NonNullable<AuthFile["jwt"]>, jwks: JWTVerifyGetKey): Promise<Authentication> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, jwks, { issuer: jwt.issuer, audience: jwt.audience, requiredClaims: jwt.requireExp ? ["exp"] : [] }));
+      ({ payload } = await jwtVerify(token, jwks, { issuer: jwt.issuer, audience: jwt.audience }));
     } catch (err) {
       return { ok: false, message: jwtRefusal(err) };
+    }
+    // Checked here rather than with jose's requiredClaims (which tests presence before issuer and audience), so only a
+    // token that is otherwise valid hears about its missing exp. jose has already checked an exp that is present.
+    if (jwt.requireExp && payload.exp === undefined) {
+      return { ok: false, message: "JWT has no exp claim: this gateway accepts only tokens that expire (the auth file can opt out with jwt.requireExp: false)" };
     }
     const sub = typeof payload.sub === "string" ? payload.sub.slice(0, 128) : "unknown";
     const tenant = payload[jwt.tenantClaim];
@@ -93,16 +98,12 @@ export class Authenticator {
 }
 
 /**
- * The 401 message for a JWT that jose refused. Only `exp` problems are named: they concern a token whose signature,
- * issuer and audience already checked out (jose verifies the signature first), and tell its holder what to fix. Every
- * other failure gets the generic message, so nothing is learned about keys, issuer or audience by probing.
+ * The 401 message for a JWT that jose refused. Only `exp` problems are named: jose checks exp after the signature,
+ * issuer and audience, so they concern an otherwise valid token and tell its holder what to fix. Every other failure
+ * gets the generic message, so nothing is learned about keys, issuer or audience by probing.
  */
 function jwtRefusal(err: unknown): string {
-  if (err instanceof errors.JWTExpired) return "JWT expired (its exp claim is in the past): get a new token";
-  if (err instanceof errors.JWTClaimValidationFailed && err.claim === "exp") {
-    return err.reason === "missing"
-      ? "JWT has no exp claim: this gateway accepts only tokens that expire (the auth file can opt out with jwt.requireExp: false)"
-      : "JWT exp claim is not a number of seconds";
-  }
+  if (err instanceof errors.JWTExpired && err.claim === "exp") return "JWT expired (its exp claim is in the past): get a new token";
+  if (err instanceof errors.JWTClaimValidationFailed && err.claim === "exp") return "JWT exp claim is not a number of seconds";
   return INVALID;
 }

@@ -15,16 +15,19 @@ const AUDIENCE = "rsk-tests";
 describe("auth", () => {
   const tmp = tempDir("auth");
   let h: Harness;
-  let sign: (claims: Record<string, unknown>, opts?: { issuer?: string; audience?: string; exp?: string }) => Promise<string>;
+  let sign: (claims: Record<string, unknown>, opts?: { issuer?: string; audience?: string; exp?: string | null }) => Promise<string>;
 
   before(async () => {
     const { publicKey, privateKey } = await generateKeyPair("ES256");
     const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256" };
     writeJson(tmp.dir, "jwks.json", { keys: [jwk] });
-    sign = (claims, opts = {}) =>
-      new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuedAt().setSubject("user-7")
-        .setIssuer(opts.issuer ?? ISSUER).setAudience(opts.audience ?? AUDIENCE).setExpirationTime(opts.exp ?? "5m").sign(privateKey);
-    const file = writeJson(tmp.dir, "auth.json", authFile({ jwt: { jwks: "jwks.json", issuer: ISSUER, audience: AUDIENCE, tenantClaim: "org", policiesClaim: "rsk_policies" } }));
+    sign = (claims, opts = {}) => {
+      const jwt = new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuedAt().setSubject("user-7")
+        .setIssuer(opts.issuer ?? ISSUER).setAudience(opts.audience ?? AUDIENCE);
+      return (opts.exp === null ? jwt : jwt.setExpirationTime(opts.exp ?? "5m")).sign(privateKey);
+    };
+    // requireExp left out: the default (exp required) is what is tested.
+    const file = writeJson(tmp.dir, "auth.json", { ...authFile(), jwt: { jwks: "jwks.json", issuer: ISSUER, audience: AUDIENCE, tenantClaim: "org", policiesClaim: "rsk_policies" } });
     h = startHarness({ policy: POLICIES, access: { authenticator: new Authenticator(loadAuthFile(file)) } });
     h.upstream.scripts.set("m", { text: "hello" });
   });
@@ -109,6 +112,29 @@ describe("auth", () => {
       assert.equal((await chat(h, await token())).status, 401);
     });
   }
+
+  test("a JWT without exp → 401 naming the claim; an expired one → 401 saying so", async () => {
+    const res = await chat(h, await sign({ org: "acme" }, { exp: null }));
+    assert.equal(res.status, 401, res.text);
+    assert.equal(errorOf(res).code, "invalid_api_key");
+    assert.match(errorOf(res).message, /JWT has no exp claim.*jwt\.requireExp: false/);
+    const expired = await chat(h, await sign({}, { exp: "-1m" }));
+    assert.equal(expired.status, 401);
+    assert.match(errorOf(expired).message, /JWT expired \(its exp claim is in the past\)/);
+    // Nothing more specific for a bad signature or issuer: probing learns nothing about keys or issuer.
+    assert.equal(errorOf(await chat(h, await sign({}, { issuer: "https://evil.example", exp: null }))).message, "invalid API key or token");
+  });
+
+  test("jwt.requireExp: false accepts a token without exp (still checking signature, issuer and expiry when present)", async () => {
+    const file = writeJson(tmp.dir, "no-exp.json", { jwt: { jwks: "jwks.json", issuer: ISSUER, audience: AUDIENCE, requireExp: false } });
+    const auth = new Authenticator(loadAuthFile(file));
+    const ok = await auth.check(await sign({}, { exp: null }));
+    assert.ok(ok.ok && ok.principal.id === "jwt:user-7", JSON.stringify(ok));
+    assert.deepEqual(await auth.check(await sign({}, { exp: "-1m" })), { ok: false, message: "JWT expired (its exp claim is in the past): get a new token" });
+    assert.equal((await auth.check(await sign({}, { audience: "other", exp: null }))).ok, false);
+    const mistyped = writeJson(tmp.dir, "bad-exp.json", { jwt: { jwks: "jwks.json", issuer: ISSUER, audience: AUDIENCE, requireExp: "no" } });
+    assert.throws(() => loadAuthFile(mistyped), /bad-exp\.json: \$\.jwt\.requireExp: /);
+  });
 
   test("bearer parsing: scheme is case-insensitive, whitespace tolerated, nothing else", () => {
     assert.equal(bearerToken("Bearer abc"), "abc");

@@ -1,6 +1,7 @@
 /** A real redis-server (Debian package `redis-server`) on a free port in a temp folder, started and stopped by a test. */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { missingTools } from "../system-tools.ts";
 import { tempDir } from "./fixtures.ts";
 
 /** A running redis-server. */
@@ -11,8 +12,8 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-/** Whether redis-server is installed (CI installs it; see .ci/run). */
-export const HAVE_REDIS = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
+/** Whether redis-server is installed (CI installs it and requires it; see .ci/run). */
+export const HAVE_REDIS = !missingTools(["redis-server", "--version"]);
 
 async function freePort(): Promise<number> {
   const server = createServer();

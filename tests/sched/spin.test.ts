@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { HOLDS, LIFECYCLE, type LifecycleTable, type Move, type State } from "../../src/sched/lifecycle.ts";
 import { type ModelBounds, promelaModel, TEST_BOUNDS } from "../../src/sched/promela.ts";
+import { missingTools } from "../system-tools.ts";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -40,7 +41,7 @@ function seeded(from: State, event: string, change: Partial<Move>): LifecycleTab
   return table;
 }
 
-describe("spin on the lifecycle model", () => {
+describe("spin on the lifecycle model", { skip: missingTools(["spin", "-V"], ["cc", "--version"]) }, () => {
   test("the shipped table: bounds, conservation, all clients end, nothing held at the end, no deadlock", { timeout: 120_000 }, () => {
     const { errors, report } = verify(promelaModel());
     assert.equal(errors, 0, report);

@@ -4,9 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AuditLog } from "../../src/audit/log.ts";
-import { type AuditRecord, GENESIS_MAC, sealRecord } from "../../src/audit/record.ts";
+import { type AuditEvent, type AuditRecord, GENESIS_MAC, sealRecord } from "../../src/audit/record.ts";
+import { RefusalTally } from "../../src/audit/refusals.ts";
 import { verifyAuditLog } from "../../src/audit/verify.ts";
 import { loadPolicies } from "../../src/policy/load.ts";
+import { PolicyStore } from "../../src/policy/store.ts";
+import { createGateway } from "../../src/server/app.ts";
+import { HeldBackend } from "../sched/held-backend.ts";
 import { Authenticator } from "../../src/auth/authenticator.ts";
 import { AuthFileSchema } from "../../src/auth/file.ts";
 import { MemoryBucketStore } from "../../src/auth/bucket.ts";
@@ -290,6 +294,99 @@ describe("audit log across kill -9 (real gateway processes)", () => {
     assert.match(verify.stdout, /^FAIL: .*audit\.jsonl:2 \(seq 1\): no close record after seq 0: that run ended uncleanly/);
     assert.match(verify.stdout, /runs that ended without close: after seq 0, 3\n/);
     assert.match(verify.stdout, /7 records verified; .*3 run\(s\), 1 refused request\(s\)/);
+  });
+});
+
+describe("refusal floods: counted per source per second, not written one by one", () => {
+  const tmp = tempDir("audit-flood");
+  after(() => tmp.remove());
+
+  /** The gateway app (no server: `app.request()`) with auth and an audit log at a new path. */
+  function flooded(clientAddress?: AccessOptions["clientAddress"]) {
+    const path = join(tmp.dir, `flood-${crypto.randomUUID()}.jsonl`);
+    const log = new AuditLog({ path, key: KEY, flushMs: 100 });
+    const policies = new PolicyStore(POLICIES);
+    const app = createGateway({
+      backend: new HeldBackend(),
+      policies,
+      maxBodyBytes: 1 << 20,
+      limits: { maxTokens: 100, maxChoices: 1 },
+      access: { authenticator: new Authenticator(v.parse(AuthFileSchema, authFile())), audit: log, clientAddress },
+    });
+    const send = (headers: Record<string, string> = {}) =>
+      app.request("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: "{}" });
+    const close = () => {
+      log.close();
+      policies.close();
+      return recordsOf(path);
+    };
+    return { path, send, close };
+  }
+  const refusalsIn = (records: Record<string, unknown>[]) => records.filter((r) => r.event === "auth" || r.event === "rate_limit");
+  const counted = (records: Record<string, unknown>[]) => records.reduce((n, r) => n + (r.aggregate ? Number(r.count) : 1), 0);
+
+  test("2,000 requests without a key: a handful of records whose counts sum to 2,000; verify accepts and counts them", async () => {
+    const gw = flooded();
+    const started = performance.now();
+    for (let i = 0; i < 2000; i += 100) {
+      const replies = await Promise.all(Array.from({ length: 100 }, () => gw.send()));
+      for (const res of replies) assert.equal(res.status, 401);
+    }
+    const windows = Math.ceil((performance.now() - started) / 1000) + 1;
+    const refusals = refusalsIn(gw.close());
+    assert.equal(counted(refusals), 2000);
+    // One full record and one aggregate per one-second window the flood spanned.
+    assert.ok(refusals.length <= 2 * windows, `${refusals.length} records for ${windows} window(s)`);
+    const full = refusals[0]!;
+    assert.deepEqual([full.source, full.key, full.status, full.reason, full.aggregate], ["anonymous", "unauthenticated", 401, "invalid_api_key", undefined]);
+    assert.match(String(full.request), /^[0-9a-f-]{36}$/);
+    const aggregate = refusals.find((r) => r.aggregate)!;
+    assert.ok(aggregate, JSON.stringify(refusals));
+    assert.deepEqual([aggregate.event, aggregate.source, aggregate.status, aggregate.reason, aggregate.firstSeq], ["auth", "anonymous", 401, "invalid_api_key", full.seq]);
+    assert.ok(Date.parse(String(aggregate.windowEnd)) - Date.parse(String(aggregate.windowStart)) <= 1000);
+    assert.ok(!("request" in aggregate) && !("latencyMs" in aggregate));
+    const report = verifyAuditLog(readFileSync(gw.path, "utf8"), KEY);
+    assert.deepEqual([report.ok, report.refusals], [true, 2000], report.firstBad?.reason ?? "");
+  });
+
+  test("the source is the key id when known, else the address the host's lookup gives (unknown without one)", async () => {
+    const gw = flooded((c) => c.req.header("x-test-client"));
+    const sends: [Record<string, string>, number][] = [
+      [{ "x-test-client": "10.0.0.1" }, 401],
+      [{ "x-test-client": "10.0.0.2", authorization: "Bearer sk-wrong" }, 401],
+      [{}, 401],
+      [{ "x-test-client": "10.0.0.1", authorization: `Bearer ${KEYS.strictOnly}` }, 403],
+    ];
+    for (const [headers, status] of sends) {
+      for (let i = 0; i < 5; i++) assert.equal((await gw.send(headers)).status, status);
+    }
+    const bySource = new Map<string, number>();
+    for (const r of refusalsIn(gw.close())) bySource.set(`${r.source} ${r.status}`, (bySource.get(`${r.source} ${r.status}`) ?? 0) + (r.aggregate ? Number(r.count) : 1));
+    assert.deepEqual(Object.fromEntries(bySource), { "addr:10.0.0.1 401": 5, "addr:10.0.0.2 401": 5, "unknown 401": 5, "strict-only 403": 5 });
+  });
+
+  test("windows: full record first, the rest counted until the window ends; beyond maxWindows sources count as overflow", () => {
+    let now = 0;
+    const written: AuditEvent[] = [];
+    const tally = new RefusalTally((e) => written.push(e) - 1, { windowMs: 1000, maxWindows: 3, now: () => now });
+    const refusal: AuditEvent = { event: "auth", status: 401, reason: "invalid_api_key", request: "r" };
+    tally.record(refusal, "a");
+    now = 999;
+    tally.record(refusal, "a");
+    tally.record(refusal, "a");
+    assert.deepEqual(written.map((e) => [e.source, e.aggregate, e.count]), [["a", undefined, undefined]]);
+    now = 1000; // a's window ended: its count is written, and this refusal opens the next one in full
+    tally.record(refusal, "a");
+    assert.deepEqual(written.slice(1).map((e) => [e.source, e.aggregate, e.count, e.firstSeq, e.windowStart, e.windowEnd]), [
+      ["a", true, 2, 0, new Date(0).toISOString(), new Date(1000).toISOString()],
+      ["a", undefined, undefined, undefined, undefined, undefined],
+    ]);
+    written.length = 0;
+    for (let i = 0; i < 10; i++) tally.record(refusal, `s${i}`); // a + s0 + s1 fill the 3 windows
+    assert.equal(tally.size, 4, "bounded: maxWindows plus one overflow window per reason");
+    tally.drain();
+    assert.deepEqual(written.map((e) => `${e.source}${e.aggregate ? `×${e.count}` : ""}`), ["s0", "s1", "overflow", "overflow×7"]);
+    assert.equal(tally.size, 0);
   });
 });
 

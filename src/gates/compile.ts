@@ -1,14 +1,16 @@
 /** compileGates: validate a rule list, compile every rule once, and hand out streams over the result. */
 import * as v from "valibot";
 import { buildAutomaton } from "./content/automaton.ts";
+import { normalisePhrases } from "./content/phrases.ts";
 import { PhraseScanner } from "./content/scanner.ts";
 import { GateCompileError, type GateIssue } from "./errors.ts";
 import { DETECTORS } from "./pii/detectors.ts";
 import { maxMatchLength, minMatchLength } from "./regex/ast.ts";
 import { parseRegex, RegexSyntaxError } from "./regex/parse.ts";
 import { PikeScanner } from "./regex/pike.ts";
-import { compileProgram } from "./regex/program.ts";
+import { compileProgram, tellsLineBreaks } from "./regex/program.ts";
 import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, MAX_REGEX_MAX_LENGTH, type GateRule, type GateSet, type GateStep } from "./rule.ts";
+import { RAW_UNITS_PER_UNIT } from "./normalize.ts";
 import { HoldBackBuffer, type CompiledRule } from "./stream.ts";
 
 const RulesSchema = v.array(GateRuleSchema);
@@ -27,15 +29,21 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
       }
       const compiled = program;
       return {
-        rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder,
+        rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder, view: "folded", seesLineBreaks: false, startsWithSpace: false,
         createScanner: () => new PikeScanner(compiled, spec.maxLength, spec.validate),
       };
     }
     case "phrases": {
-      const automaton = buildAutomaton(rule.phrases, !(rule.caseSensitive ?? false));
+      const phrases = normalisePhrases(rule.phrases);
+      phrases.forEach((p, k) => {
+        if (p.length === 0) issues.push({ path: [index, "phrases", k], message: "phrase is empty once invisible characters and whitespace are removed" });
+      });
+      if (phrases.some((p) => p.length === 0)) return undefined;
+      const automaton = buildAutomaton(phrases, !(rule.caseSensitive ?? false));
       const wholeWord = rule.wholeWord ?? true;
       return {
-        rule, maxLength: Math.max(...rule.phrases.map((p) => p.length)), placeholder: rule.replacement ?? "[REDACTED]",
+        rule, maxLength: Math.max(...phrases.map((p) => p.length)), placeholder: rule.replacement ?? "[REDACTED]",
+        view: "folded", seesLineBreaks: false, startsWithSpace: false,
         createScanner: () => new PhraseScanner(automaton, wholeWord),
       };
     }
@@ -52,6 +60,7 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
         const program = compileProgram(tree, rule.flags === "i");
         return {
           rule, maxLength, placeholder: rule.replacement ?? "[REDACTED]",
+          view: "nfkc", seesLineBreaks: tellsLineBreaks(program), startsWithSpace: program.firstAscii[32] === 1 || program.firstAscii[10] === 1,
           createScanner: () => new PikeScanner(program, maxLength),
         };
       } catch (error) {
@@ -82,7 +91,9 @@ export function compileGates(rules: readonly GateRule[]): GateSet {
     if (result) compiled.push(result);
   });
   if (issues.length > 0) throw new GateCompileError(issues);
-  const maxHoldBack = compiled.reduce((max, r) => Math.max(max, r.maxLength + 1), 0);
+  // Normalised hold-back ≤ longest match + 1; each normalised unit stands for ≤ RAW_UNITS_PER_UNIT raw units, and a
+  // high surrogate waiting for its pair adds one.
+  const maxHoldBack = RAW_UNITS_PER_UNIT * compiled.reduce((max, r) => Math.max(max, r.maxLength + 1), 0) + 1;
   return {
     maxHoldBack,
     open: () => new HoldBackBuffer(compiled),

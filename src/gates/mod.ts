@@ -1,5 +1,6 @@
 /** Public API of the text gates (PII detectors, phrase lists, linear-time regex, streaming hold-back). */
 export { compileGates } from "./compile.ts";
+export { RAW_UNITS_PER_UNIT } from "./normalize.ts";
 export { GateCompileError, type GateIssue } from "./errors.ts";
 export { PII_DETECTORS, type PiiDetector } from "./pii/detectors.ts";
 export {

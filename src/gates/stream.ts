@@ -1,10 +1,16 @@
 /**
- * HoldBackBuffer: runs every rule's incremental search over one stream, resolves overlaps
- * (leftmost, then longest, then rule order) and releases text the moment no rule can still match it.
+ * HoldBackBuffer: runs every rule's incremental search over the normalised view of one stream, resolves overlaps
+ * (leftmost, then longest, then rule order) and releases RAW text the moment no rule can still match it.
+ * Scanners work in normalised offsets; everything released, held, redacted or masked is in raw offsets (via the
+ * per-unit raw maps of NormalisedText).
  */
 import { maskText } from "./action.ts";
+import { NormalisedText, type HeldView } from "./normalize.ts";
 import type { Finding, GateRule, GateStep, TextStream } from "./rule.ts";
-import type { HeldText, RuleScanner } from "./scanner.ts";
+import type { RuleScanner } from "./scanner.ts";
+
+/** Which normalised view a rule reads: built-in detectors and phrase lists fold look-alikes, user regexes do not. */
+export type RuleView = "folded" | "nfkc";
 
 /** A rule ready to run: its policy entry, how to start a search, and its redaction text. */
 export interface CompiledRule {
@@ -12,29 +18,40 @@ export interface CompiledRule {
   readonly rule: GateRule;
   /** Fresh per-stream search state. */
   readonly createScanner: () => RuleScanner;
-  /** Longest match: the rule's share of the hold-back bound. */
+  /** Longest match in normalised units: the rule's share of the hold-back bound. */
   readonly maxLength: number;
   /** Text that replaces a redacted match. */
   readonly placeholder: string;
+  /** The view the rule's scanner reads. */
+  readonly view: RuleView;
+  /**
+   * The rule tells a space from a line break (`^`, `$`, `.`, a literal space…): on the NFKC view it must not read a
+   * trailing whitespace unit until its run ends, since a later line break turns that unit into `\n`.
+   */
+  readonly seesLineBreaks: boolean;
+  /** A match can begin with a whitespace unit (then such a rule could start on the unit it has not read yet). */
+  readonly startsWithSpace: boolean;
 }
 
-const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
-
 /** One stream's hold-back buffer over a compiled rule list. */
-export class HoldBackBuffer implements TextStream, HeldText {
-  /** Unreleased text (stream offsets `released` to `received`). */
+export class HoldBackBuffer implements TextStream {
+  /** Unreleased raw text (raw offsets `released` to `received`). */
   private text = "";
-  /** Code units from `base` to `received`, decoded once per chunk for the scanners; compacted only when full. */
-  codes = new Uint16Array(1024);
-  /** Stream offset of `codes[0]`; at most `released - 1`, so the character before any unreleased one is readable. */
-  base = 0;
-  /** Stream offset up to which text has been released. */
+  private readonly norm = new NormalisedText();
+  /** Raw offset up to which text has been released. */
   private released = 0;
-  /** Stream offset of the end of the text received. */
+  /** Raw offset of the end of the text received. */
   private received = 0;
+  /** Normalised offset before which no scanner reads (one unit of lookbehind is kept below it). */
+  private from = 0;
   private ended = false;
   private blockedBy: Finding | undefined;
   private readonly scanners: RuleScanner[];
+  private readonly views: HeldView[];
+  /** Per rule: must stop before an open whitespace unit (reads NFKC and tells spaces from line breaks). */
+  private readonly stopsAtOpenSpace: boolean[];
+  /** Per rule: stops there and could start a match on that unit. */
+  private readonly waitsForSpace: boolean[];
 
   constructor(private readonly rules: readonly CompiledRule[]) {
     this.scanners = rules.map((r) => {
@@ -42,9 +59,12 @@ export class HoldBackBuffer implements TextStream, HeldText {
       s.reset(0, -1);
       return s;
     });
+    this.views = rules.map((r) => r.view === "nfkc" ? this.norm.nfkcView : this.norm.foldedView);
+    this.stopsAtOpenSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks);
+    this.waitsForSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks && r.startsWithSpace);
   }
 
-  /** Characters received but not yet released. */
+  /** Raw characters received but not yet released. */
   get held(): number {
     return this.received - this.released;
   }
@@ -52,9 +72,7 @@ export class HoldBackBuffer implements TextStream, HeldText {
   /** Feed one chunk. */
   push(chunk: string): GateStep {
     if (this.ended || this.blockedBy) return this.closedStep();
-    if (this.received - this.base + chunk.length > this.codes.length) this.compact(chunk.length);
-    const codes = this.codes, at = this.received - this.base;
-    for (let i = 0; i < chunk.length; i++) codes[at + i] = chunk.charCodeAt(i);
+    this.norm.feed(chunk, this.from > 0 ? this.from - 1 : 0);
     this.text = this.text.length === 0 ? chunk : this.text + chunk;
     this.received += chunk.length;
     return this.run();
@@ -63,6 +81,7 @@ export class HoldBackBuffer implements TextStream, HeldText {
   /** Stream over: resolve everything. */
   end(): GateStep {
     if (this.ended || this.blockedBy) return this.closedStep();
+    this.norm.flush();
     this.ended = true;
     return this.run();
   }
@@ -72,65 +91,88 @@ export class HoldBackBuffer implements TextStream, HeldText {
   }
 
   private advanceAll(): void {
-    for (const s of this.scanners) {
-      if (this.ended) s.finish(this, this.received);
-      else s.advance(this, this.received);
+    const norm = this.norm, end = norm.end;
+    const settled = norm.openSpace >= 0 ? norm.openSpace : end;
+    for (let r = 0; r < this.scanners.length; r++) {
+      const s = this.scanners[r]!;
+      if (this.ended) s.finish(this.views[r]!, end);
+      else s.advance(this.views[r]!, this.stopsAtOpenSpace[r] ? settled : end);
     }
+  }
+
+  /** Earliest normalised offset where rule `r` could still match, counting the open space it has not read yet. */
+  private liveOf(r: number): number {
+    const s = this.scanners[r]!;
+    const open = this.norm.openSpace;
+    return open >= 0 && open < s.liveStart && this.waitsForSpace[r] && !s.final ? open : s.liveStart;
   }
 
   private run(): GateStep {
     const findings: Finding[] = [];
+    const norm = this.norm;
     let out = "";
     this.advanceAll();
     for (;;) {
       const winner = this.decided();
       if (winner < 0) break;
       const scanner = this.scanners[winner]!, compiled = this.rules[winner]!;
-      const start = scanner.matchStart, end = scanner.matchEnd;
-      const finding = toFinding(compiled.rule, start, end, this.slice(start, end));
+      const base = norm.base, start = scanner.matchStart, end = scanner.matchEnd;
+      const rawFrom = norm.rawStart[start - base]!, rawTo = norm.rawEnd[end - 1 - base]!;
+      const finding = toFinding(compiled.rule, rawFrom, rawTo, this.slice(rawFrom, rawTo));
       findings.push(finding);
-      out += this.take(start);
+      out += this.take(rawFrom);
       if (finding.action === "block") {
         this.blockedBy = finding;
         this.released = this.received;
         this.text = "";
         return { text: out, findings, blocked: finding };
       }
-      const matched = this.take(end);
+      const matched = this.take(rawTo);
       out += finding.action === "redact" ? compiled.placeholder : finding.action === "mask" ? maskText(matched) : matched;
-      const prev = this.codes[end - 1 - this.base]!;
-      for (const s of this.scanners) s.reset(end, prev);
+      // Resume after the code point that produced the match's last unit (`ﬁ` → "fi" may end a match in its middle).
+      let resume = end;
+      while (resume < norm.end && norm.rawStart[resume - base]! < rawTo) resume++;
+      this.from = resume;
+      for (let r = 0; r < this.scanners.length; r++) this.scanners[r]!.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
       this.advanceAll();
     }
-    let release = this.received;
-    for (const s of this.scanners) if (s.liveStart < release) release = s.liveStart;
-    // Never split a surrogate pair across steps: a lone half would become U+FFFD on the wire.
-    if (!this.ended && release > this.released && isHighSurrogate(this.codes[release - 1 - this.base]!)) release--;
+    let live = Infinity;
+    for (let r = 0; r < this.scanners.length; r++) {
+      const l = this.liveOf(r);
+      if (l < live) live = l;
+    }
+    // Never release a raw unit while a normalised unit it produced is held; a pending high surrogate is not in rawDone.
+    const release = live < norm.end ? norm.rawStart[live - norm.base]! : norm.rawDone;
     if (release > this.released) out = out.length === 0 ? this.take(release) : out + this.take(release);
+    const floor = live < norm.end ? live : norm.end;
+    if (floor > this.from) this.from = floor;
     return { text: out, findings };
   }
 
   /** Index of the rule whose match is certainly next (leftmost, longest, first in order), or -1 if undecided. */
   private decided(): number {
     let first = Infinity;
-    for (const s of this.scanners) if (s.liveStart < first) first = s.liveStart;
+    for (let r = 0; r < this.scanners.length; r++) {
+      const l = this.liveOf(r);
+      if (l < first) first = l;
+    }
     if (first === Infinity) return -1;
     let winner = -1;
     for (let r = 0; r < this.scanners.length; r++) {
       const s = this.scanners[r]!;
-      if (s.liveStart !== first) continue;
+      if (this.liveOf(r) !== first) continue;
       if (!s.final) return -1;
       if (winner < 0 || s.matchEnd > this.scanners[winner]!.matchEnd) winner = r;
     }
     return winner;
   }
 
-  /** Held text between two stream offsets (both at or after `released`). */
-  slice(from: number, to: number): string {
+  /** Held raw text between two raw offsets (both at or after `released`). */
+  private slice(from: number, to: number): string {
     return this.text.slice(from - this.released, to - this.released);
   }
 
-  /** Release held text up to `to` and return it. */
+  /** Release held raw text up to `to` and return it. */
   private take(to: number): string {
     const n = to - this.released;
     if (n === 0) return "";
@@ -138,18 +180,6 @@ export class HoldBackBuffer implements TextStream, HeldText {
     this.text = n === this.text.length ? "" : this.text.slice(n);
     this.released = to;
     return out;
-  }
-
-  /** Drop released code units (keeping one for lookbehind), growing the array if still too small for `incoming`. */
-  private compact(incoming: number): void {
-    const keepFrom = this.released > 0 ? this.released - 1 : 0;
-    const live = this.received - keepFrom;
-    const size = Math.max(this.codes.length, 2 * (live + incoming));
-    const target = size > this.codes.length ? new Uint16Array(size) : this.codes;
-    if (target === this.codes) target.copyWithin(0, keepFrom - this.base, this.received - this.base);
-    else target.set(this.codes.subarray(keepFrom - this.base, this.received - this.base));
-    this.codes = target;
-    this.base = keepFrom;
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { compileGates, PII_DETECTORS, type GateSet, type GateStep } from "../../src/gates/mod.ts";
+import { compileGates, PII_DETECTORS, RAW_UNITS_PER_UNIT, type GateSet, type GateStep } from "../../src/gates/mod.ts";
 import { OUTPUT_RULES, PII_SAMPLES } from "./fixtures.ts";
 
 const gates = compileGates(OUTPUT_RULES);
@@ -127,7 +127,7 @@ describe("streaming hold-back", () => {
 
   test("held never exceeds maxHoldBack on long partial matches", () => {
     const set = compileGates([{ id: "r", type: "regex", pattern: "a+b", action: "redact", maxLength: 50 }]);
-    assert.equal(set.maxHoldBack, 51);
+    assert.equal(set.maxHoldBack, RAW_UNITS_PER_UNIT * 51 + 1);
     const out = streamed(set, Array.from({ length: 400 }, () => "a"));
     assert.equal(out.text, "a".repeat(400));
   });
@@ -136,7 +136,9 @@ describe("streaming hold-back", () => {
     const set = compileGates([{ id: "r", type: "regex", pattern: "[^x]y", action: "redact" }]);
     const stream = set.open();
     const first = stream.push("ok \ud83d");
-    assert.equal(first.text, "ok ");
-    assert.equal(stream.push("\ude00 z").text + stream.end().text, "\ud83d\ude00 z");
+    // The pending high surrogate is not matched on until its pair arrives (the pair is one code point to normalise),
+    // so the space a `[^x]` thread could start on is held with it.
+    assert.equal(first.text, "ok");
+    assert.equal(stream.push("\ude00 z").text + stream.end().text, " \ud83d\ude00 z");
   });
 });

@@ -166,3 +166,18 @@ function withFirstSets(program: Program): Program {
   }
   return { ...program, firstNonAscii };
 }
+
+/**
+ * True when the program can behave differently on a space than on a line break (a set holding one but not the other,
+ * or `^`/`$`): the only difference a still-growing whitespace run can make in the NFKC view.
+ */
+export function tellsLineBreaks(program: Program): boolean {
+  for (let pc = 0; pc < program.op.length; pc++) {
+    const op = program.op[pc]!, arg = program.arg[pc]!;
+    if (op === OP_SET && program.asciiSets[arg * 128 + 32] !== program.asciiSets[arg * 128 + 10]) return true;
+    if (op === OP_ASSERT && (arg === ASSERT.lineStart || arg === ASSERT.lineEnd)) return true;
+    const set = program.assertSet[pc]!;
+    if (op === OP_ASSERT && set >= 0 && program.asciiSets[set * 128 + 32] !== program.asciiSets[set * 128 + 10]) return true;
+  }
+  return false;
+}

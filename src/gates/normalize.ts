@@ -1,0 +1,295 @@
+/**
+ * The normalised view the gates match on, built incrementally one raw code point at a time: NFKC, default-ignorable
+ * characters and combining marks dropped, any Unicode decimal digit as its ASCII digit, a whitespace run as one unit.
+ * Every normalised unit records the raw range of the code point that produced it, so a match on the view maps back
+ * to raw offsets and the stream redacts the ORIGINAL characters (ignorables inside a match go with it).
+ */
+import { foldConfusable } from "./confusables.ts";
+import type { HeldText } from "./scanner.ts";
+
+/**
+ * Most raw UTF-16 units one normalised unit accounts for (its own code point plus the dropped/collapsed units after
+ * it). Past it the next dropped character is emitted as a separator instead, so raw hold-back ≤ 33 × normalised.
+ */
+export const RAW_UNITS_PER_UNIT = 33;
+/** Stands in for an ignorable/mark that would exceed the budget: no detector or phrase can match across it. */
+export const SEPARATOR = 0xfffd;
+
+const UNKNOWN = -1;
+/** Recipe codes (a recipe ≥ 0 is the one unit the code point becomes; ≤ MULTI indexes `expansions`). */
+const DROP = -2, SPACE = -3, BREAK = -4, MULTI = -16;
+
+const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+const MARK = /[\p{Mn}\p{Me}]/u;
+const WHITESPACE = /[\s\u0085]/u;
+const LINE_BREAK = /[\n\v\f\r\u0085\u2028\u2029]/;
+const DIGIT = /\p{Nd}/u;
+
+const expansions: string[] = [];
+const bmp = new Int32Array(65536).fill(UNKNOWN);
+const astral = new Map<number, number>();
+for (let c = 0; c < 128; c++) bmp[c] = c === 9 || c === 32 ? SPACE : c >= 10 && c <= 13 ? BREAK : c;
+
+/** ASCII value of a decimal digit of any script: Nd digits come in runs of ten (0–9) in every Unicode version. */
+function digitValue(cp: number): number {
+  let zero = cp;
+  while (DIGIT.test(String.fromCodePoint(zero - 1))) zero--;
+  return (cp - zero) % 10;
+}
+
+/** What one code point becomes in the view (computed once per code point, then cached). */
+function recipeOf(cp: number): number {
+  if (cp >= 0xd800 && cp <= 0xdfff) return cp; // a lone surrogate half stays as it is
+  const ch = String.fromCodePoint(cp);
+  if (DEFAULT_IGNORABLE.test(ch) || MARK.test(ch)) return DROP;
+  if (WHITESPACE.test(ch)) return LINE_BREAK.test(ch) ? BREAK : SPACE;
+  let out = "";
+  for (const q of ch.normalize("NFKC")) {
+    if (DEFAULT_IGNORABLE.test(q) || MARK.test(q)) continue;
+    if (WHITESPACE.test(q)) {
+      const unit = LINE_BREAK.test(q) ? "\n" : " ";
+      if (out.endsWith(" ") || out.endsWith("\n")) { if (unit === "\n") out = out.slice(0, -1) + unit; } else out += unit;
+      continue;
+    }
+    out += DIGIT.test(q) ? String.fromCharCode(48 + digitValue(q.codePointAt(0)!)) : q;
+  }
+  if (out === "") return DROP;
+  if (out === " ") return SPACE;
+  if (out === "\n") return BREAK;
+  if (out.length === 1) return out.charCodeAt(0);
+  return MULTI - (expansions.push(out) - 1);
+}
+
+function recipe(cp: number): number {
+  if (cp < 0x10000) {
+    let r = bmp[cp]!;
+    if (r === UNKNOWN) bmp[cp] = r = recipeOf(cp);
+    return r;
+  }
+  let r = astral.get(cp);
+  if (r === undefined) astral.set(cp, r = recipeOf(cp));
+  return r;
+}
+
+/** One view of the held normalised text, as the scanners read it (kept current across compaction). */
+export class HeldView implements HeldText {
+  constructor(
+    /** Code units of this view from `base` on. */
+    public codes: Uint16Array,
+    /** Normalised offset of `codes[0]`. */
+    public base: number,
+  ) {}
+
+  /** Normalised text between two offsets (what validators check). */
+  slice(from: number, to: number): string {
+    let out = "";
+    for (let i = from - this.base, end = to - this.base; i < end; i += 4096) {
+      out += String.fromCharCode(...this.codes.subarray(i, Math.min(end, i + 4096)));
+    }
+    return out;
+  }
+}
+
+/**
+ * The normalised text of one stream: two parallel views (NFKC, and NFKC + confusable fold) plus, per unit, the raw
+ * [start, end) of the code point that produced it. Offsets are absolute: index `k` holds normalised offset `base + k`.
+ */
+export class NormalisedText {
+  /** NFKC view: what regex rules read (a user's Cyrillic regex still matches Cyrillic text). */
+  nfkc = new Uint16Array(1024);
+  /** Folded view, 1:1 with `nfkc`: what detectors and phrase lists read. */
+  folded = new Uint16Array(1024);
+  /** Raw offset where the code point that produced each unit starts. */
+  rawStart = new Int32Array(1024);
+  /** Raw offset where it ends: a match on [s, e) covers raw [rawStart[s], rawEnd[e-1]). */
+  rawEnd = new Int32Array(1024);
+  /** Normalised offset of index 0. */
+  base = 0;
+  /** Normalised offset of the end of the text so far. */
+  end = 0;
+  /** Raw offset up to which code points are normalised (a high surrogate still waiting for its pair is not). */
+  rawDone = 0;
+  /**
+   * Offset of the trailing whitespace unit while it still reads as a space: a line break later in the same run
+   * turns its NFKC value into `\n`, so NFKC readers must stop before it (-1: none; the folded value is a space anyway).
+   */
+  openSpace = -1;
+  /** Scanner view of `nfkc`. */
+  readonly nfkcView = new HeldView(this.nfkc, 0);
+  /** Scanner view of `folded`. */
+  readonly foldedView = new HeldView(this.folded, 0);
+  /** Pending high surrogate (-1: none). */
+  private high = -1;
+  /** The last emitted unit is whitespace: more whitespace collapses into it. */
+  private lastSpace = false;
+  /** Raw units that may still be dropped or collapsed before a separator must be emitted (see RAW_UNITS_PER_UNIT). */
+  private budget = RAW_UNITS_PER_UNIT - 1;
+  /** Lowest normalised offset the caller still reads; compaction keeps everything from it. */
+  private floor = 0;
+  /** Raw units of the current chunk not yet normalised (an expansion reserves room for them too). */
+  private ahead = 0;
+
+  /** Normalise one raw chunk; `floor` is the lowest normalised offset the caller still needs. */
+  feed(chunk: string, floor: number): void {
+    const len = chunk.length;
+    if (len === 0) return;
+    this.floor = floor;
+    this.reserve(len + 1);
+    let i = 0;
+    this.ahead = len;
+    if (this.high >= 0) {
+      const low = chunk.charCodeAt(0);
+      const paired = low >= 0xdc00 && low <= 0xdfff;
+      this.codePoint(paired ? 0x10000 + ((this.high - 0xd800) << 10) + (low - 0xdc00) : this.high, paired ? 2 : 1);
+      this.high = -1;
+      if (paired) i = 1;
+    }
+    let nfkc = this.nfkc, folded = this.folded, rawStart = this.rawStart, rawEnd = this.rawEnd;
+    for (; i < len; i++) {
+      const c = chunk.charCodeAt(i);
+      if (c > 32 && c < 128) {
+        const k = this.end++ - this.base, raw = this.rawDone++;
+        nfkc[k] = c;
+        folded[k] = c;
+        rawStart[k] = raw;
+        rawEnd[k] = raw + 1;
+        this.lastSpace = false;
+        this.openSpace = -1;
+        this.budget = RAW_UNITS_PER_UNIT - 1;
+        continue;
+      }
+      if (c === 32 && this.lastSpace && this.budget > 0) {
+        this.budget--;
+        this.rawDone++;
+        continue;
+      }
+      let cp = c, units = 1;
+      if (c >= 0xd800 && c <= 0xdbff) {
+        if (i + 1 === len) { this.high = c; break; }
+        const low = chunk.charCodeAt(i + 1);
+        if (low >= 0xdc00 && low <= 0xdfff) { cp = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00); units = 2; i++; }
+      }
+      this.ahead = len - i;
+      this.codePoint(cp, units);
+      nfkc = this.nfkc; folded = this.folded; rawStart = this.rawStart; rawEnd = this.rawEnd;
+    }
+  }
+
+  /** End of stream: a lone high surrogate stands for itself, and the last whitespace unit is final. */
+  flush(): void {
+    if (this.high >= 0) {
+      this.ahead = 0;
+      this.reserve(1);
+      this.codePoint(this.high, 1);
+      this.high = -1;
+    }
+    this.openSpace = -1;
+  }
+
+  /** One raw code point of `units` UTF-16 units, starting at `rawDone`. */
+  private codePoint(cp: number, units: number): void {
+    const r = recipe(cp);
+    const from = this.rawDone, to = from + units;
+    this.rawDone = to;
+    if (r >= 0) {
+      this.unit(r, from, to, units);
+    } else if (r === DROP) {
+      if (this.budget >= units) this.budget -= units;
+      else this.unit(SEPARATOR, from, to, units);
+    } else if (r === SPACE || r === BREAK) {
+      this.space(r === BREAK, from, to);
+    } else {
+      this.expand(expansions[MULTI - r]!, from, to);
+    }
+  }
+
+  /** Emit one non-whitespace unit for the code point at raw [from, to). */
+  private unit(code: number, from: number, to: number, units: number): void {
+    this.emit(code, from, to);
+    this.lastSpace = false;
+    this.openSpace = -1;
+    this.budget = RAW_UNITS_PER_UNIT - units;
+  }
+
+  /** Whitespace: collapses into a preceding whitespace unit (turning it into `\n` on a line break) within budget. */
+  private space(isBreak: boolean, from: number, to: number): void {
+    const units = to - from;
+    if (this.lastSpace && this.budget >= units) {
+      this.budget -= units;
+      if (isBreak && this.openSpace >= 0) {
+        this.nfkc[this.openSpace - this.base] = 10;
+        this.openSpace = -1;
+      }
+      return;
+    }
+    this.emit(isBreak ? 10 : 32, from, to);
+    this.lastSpace = true;
+    this.openSpace = isBreak ? -1 : this.end - 1;
+    this.budget = RAW_UNITS_PER_UNIT - units;
+  }
+
+  /** A code point that becomes several units (`ﬁ`, `…`, `⑴`): all map to its raw range; the last one carries the budget. */
+  private expand(text: string, from: number, to: number): void {
+    this.reserve(text.length + this.ahead);
+    for (let k = 0; k < text.length; k++) {
+      const u = text.charCodeAt(k);
+      if (u === 32 || u === 10) {
+        if (this.lastSpace) {
+          if (u === 10 && this.openSpace >= 0) { this.nfkc[this.openSpace - this.base] = 10; this.openSpace = -1; }
+          continue;
+        }
+        this.emit(u, from, to);
+        this.lastSpace = true;
+        this.openSpace = u === 32 ? this.end - 1 : -1;
+      } else {
+        this.emit(u, from, to);
+        this.lastSpace = false;
+        this.openSpace = -1;
+      }
+    }
+    this.budget = RAW_UNITS_PER_UNIT - (to - from);
+  }
+
+  private emit(code: number, from: number, to: number): void {
+    const k = this.end++ - this.base;
+    this.nfkc[k] = code;
+    this.folded[k] = foldConfusable(code);
+    this.rawStart[k] = from;
+    this.rawEnd[k] = to;
+  }
+
+  /** Room for `extra` more units: drop units before the floor (and before an open space), grow if still short. */
+  private reserve(extra: number): void {
+    if (this.end - this.base + extra <= this.nfkc.length) return;
+    let keepFrom = Math.min(this.floor, this.end);
+    if (this.openSpace >= 0 && this.openSpace < keepFrom) keepFrom = this.openSpace;
+    const from = keepFrom - this.base, to = this.end - this.base;
+    const size = Math.max(this.nfkc.length, 2 * (to - from + extra));
+    if (size > this.nfkc.length) {
+      const grow16 = (a: Uint16Array) => { const b = new Uint16Array(size); b.set(a.subarray(from, to)); return b; };
+      const grow32 = (a: Int32Array) => { const b = new Int32Array(size); b.set(a.subarray(from, to)); return b; };
+      this.nfkc = grow16(this.nfkc);
+      this.folded = grow16(this.folded);
+      this.rawStart = grow32(this.rawStart);
+      this.rawEnd = grow32(this.rawEnd);
+    } else {
+      this.nfkc.copyWithin(0, from, to);
+      this.folded.copyWithin(0, from, to);
+      this.rawStart.copyWithin(0, from, to);
+      this.rawEnd.copyWithin(0, from, to);
+    }
+    this.base = keepFrom;
+    this.nfkcView.codes = this.nfkc;
+    this.nfkcView.base = keepFrom;
+    this.foldedView.codes = this.folded;
+    this.foldedView.base = keepFrom;
+  }
+}
+
+/** A whole string through the same pipeline (phrase lists normalise their phrases with it): the folded view. */
+export function foldedText(text: string): string {
+  const n = new NormalisedText();
+  n.feed(text, 0);
+  n.flush();
+  return n.foldedView.slice(0, n.end);
+}

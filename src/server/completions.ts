@@ -12,6 +12,7 @@ import { admit, clientGone, DEFAULT_TENANT, timedOut } from "../sched/admission.
 import type { Scheduler, Ticket } from "../sched/scheduler.ts";
 import { TimeSlice } from "../sched/slice.ts";
 import { ApiError, asApiError } from "./errors.ts";
+import { DEFAULT_SSE_HEARTBEAT_MS, SseHeartbeat } from "./heartbeat.ts";
 import { JsonCollector, type ResponseShape, SseWriter } from "./respond.ts";
 import { parseJsonBody, validate } from "./validate.ts";
 import { chatRequest, completionRequest, type WireLimits } from "./wire.ts";
@@ -127,12 +128,16 @@ async function stream(
   return streamSSE(c, async (sse) => {
     sse.onAbort(() => abort.abort());
     const writer = new SseWriter(sse, shape, metrics);
+    // A silent backend (prefill, a slow upstream) still moves bytes, so idle timeouts never cut a live stream.
+    const heartbeat = new SseHeartbeat(sse, c.get("sseHeartbeatMs") ?? DEFAULT_SSE_HEARTBEAT_MS);
     let reason = "completed";
     try {
       if (!first.done) await writer.write(first.value);
+      heartbeat.touch();
       for await (const d of decisions) {
         if (clientGone(abort.signal)) break;
         await writer.write(d);
+        heartbeat.touch();
         if (writer.ended) {
           reason = d.verdict.kind === "block" ? "blocked" : "failed";
           break;
@@ -141,6 +146,7 @@ async function stream(
       if (clientGone(abort.signal)) reason = "aborted";
       else await writer.done();
     } finally {
+      heartbeat.stop();
       await decisions.return(undefined);
       metrics.activeStreams--;
       metrics.streamEnds.inc({ reason });

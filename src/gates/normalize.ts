@@ -101,7 +101,11 @@ export class NormalisedText {
   folded = new Uint16Array(1024);
   /** Raw offset where the code point that produced each unit starts. */
   rawStart = new Int32Array(1024);
-  /** Raw offset where it ends: a match on [s, e) covers raw [rawStart[s], rawEnd[e-1]). */
+  /**
+   * Raw offset where it ends, extended over the dropped or collapsed characters that follow it (a combining mark
+   * belongs to the letter before it): a match on [s, e) covers raw [rawStart[s], rawEnd[e-1]). The last unit's end
+   * is final only once another unit follows (or the stream ends).
+   */
   rawEnd = new Int32Array(1024);
   /** Normalised offset of index 0. */
   base = 0;
@@ -160,7 +164,7 @@ export class NormalisedText {
       }
       if (c === 32 && this.lastSpace && this.budget > 0) {
         this.budget--;
-        this.rawDone++;
+        this.extend(++this.rawDone);
         continue;
       }
       let cp = c, units = 1;
@@ -194,7 +198,7 @@ export class NormalisedText {
     if (r >= 0) {
       this.unit(r, from, to, units);
     } else if (r === DROP) {
-      if (this.budget >= units) this.budget -= units;
+      if (this.budget >= units) { this.budget -= units; this.extend(to); }
       else this.unit(SEPARATOR, from, to, units);
     } else if (r === SPACE || r === BREAK) {
       this.space(r === BREAK, from, to);
@@ -216,6 +220,7 @@ export class NormalisedText {
     const units = to - from;
     if (this.lastSpace && this.budget >= units) {
       this.budget -= units;
+      this.extend(to);
       if (isBreak && this.openSpace >= 0) {
         this.nfkc[this.openSpace - this.base] = 10;
         this.openSpace = -1;
@@ -236,6 +241,7 @@ export class NormalisedText {
       if (u === 32 || u === 10) {
         if (this.lastSpace) {
           if (u === 10 && this.openSpace >= 0) { this.nfkc[this.openSpace - this.base] = 10; this.openSpace = -1; }
+          this.extend(to);
           continue;
         }
         this.emit(u, from, to);
@@ -248,6 +254,12 @@ export class NormalisedText {
       }
     }
     this.budget = RAW_UNITS_PER_UNIT - (to - from);
+  }
+
+  /** The last unit's raw range now reaches `to` (it may already be compacted away: then nothing reads it again). */
+  private extend(to: number): void {
+    const k = this.end - 1 - this.base;
+    if (k >= 0) this.rawEnd[k] = to;
   }
 
   private emit(code: number, from: number, to: number): void {

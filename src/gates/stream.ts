@@ -164,6 +164,8 @@ export class HoldBackBuffer implements TextStream {
       if (!s.final) return -1;
       if (winner < 0 || s.matchEnd > this.scanners[winner]!.matchEnd) winner = r;
     }
+    // A match ending at the last unit waits for the next one: marks and invisibles arriving first still join it.
+    if (winner >= 0 && !this.ended && this.scanners[winner]!.matchEnd >= this.norm.end) return -1;
     return winner;
   }
 

@@ -1,4 +1,8 @@
-/** Built-in PII and secret detectors: a pattern for the shape, a validator for the checksum, a length bound. */
+/**
+ * Built-in PII and secret detectors: a pattern for the shape, a validator for the checksum, a length bound.
+ * Patterns run on the folded view (src/gates/normalize.ts): fullwidth and any-script digits are ASCII, look-alike
+ * letters Latin, dash-likes `-`, invisibles gone, a whitespace run one space; validators get that view's text.
+ */
 import type { MatchValidator } from "../scanner.ts";
 import { isBearerToken, isEmail, isIban, isIpv6, isPaymentCard, isPhone, isUsSsn } from "./validators.ts";
 
@@ -44,11 +48,12 @@ const PHONE = [
   "0[1-9](?:[ .][0-9]{2}){4}",
   "\\(?0[1-9][0-9]{1,4}\\)?[ /\\-][0-9]{3,8}(?:[ \\-][0-9]{1,5})?",
 ].join("|");
+/** Card group separators, mixed freely (`4111-1111 1111.1111`); dash-likes are `-` and NBSP a space in the view. */
+const CARD_SEP = "[ .\\-]";
 const CARD = [
   "[0-9]{13,19}",
-  "[0-9]{4}(?: [0-9]{4}){2} [0-9]{1,4}(?: [0-9]{1,3})?",
-  "[0-9]{4}(?:-[0-9]{4}){2}-[0-9]{1,4}(?:-[0-9]{1,3})?",
-  "[0-9]{4}[ \\-][0-9]{6}[ \\-][0-9]{4,5}",
+  `[0-9]{4}(?:${CARD_SEP}[0-9]{4}){2}${CARD_SEP}[0-9]{1,4}(?:${CARD_SEP}[0-9]{1,3})?`,
+  `[0-9]{4}${CARD_SEP}[0-9]{6}${CARD_SEP}[0-9]{4,5}`,
 ].join("|");
 const KEY_LABEL = "(?:[A-Z0-9]+ )*PRIVATE KEY-----";
 
@@ -77,7 +82,9 @@ export const DETECTORS: Readonly<Record<PiiDetector, DetectorSpec>> = {
   },
   slack_token: { pattern: `${EDGE}xox[abprs]-[A-Za-z0-9\\-]{10,}${END}`, maxLength: 300, placeholder: "[SECRET]" },
   private_key: {
-    pattern: `-----BEGIN ${KEY_LABEL}(?:[A-Za-z0-9+/=\\s]|[A-Z][A-Za-z\\-]*: [^\\r\\n]*)*-----END ${KEY_LABEL}`,
+    // Header values (`Proc-Type: 4,ENCRYPTED`) end at whitespace: line breaks are spaces in the folded view, so a
+    // value cannot be delimited by the end of its line (and must not run on past `-----END`).
+    pattern: `-----BEGIN ${KEY_LABEL}(?:[A-Za-z0-9+/=\\s]|[A-Z][A-Za-z\\-]*: \\S*)*-----END ${KEY_LABEL}`,
     maxLength: 8192, placeholder: "[SECRET]",
   },
   jwt: {

@@ -1,5 +1,5 @@
 /** CLI entry (`bun src/main.ts` / `deno run -A src/main.ts`): serves the gateway, or `policy check|schema`. */
-import { serve } from "../ffi/serve.ts";
+import { serve, throttled } from "../ffi/serve.ts";
 import { UpstreamBackend } from "./backends/upstream/backend.ts";
 import { GatewayMetrics } from "./metrics/gateway.ts";
 import { policyJsonSchemaText } from "./policy/json-schema.ts";
@@ -11,6 +11,7 @@ import { ensureFixtureModel, LlamaEngine } from "./backends/local/mod.ts";
 import { setMaskCacheBudget } from "./grammar/mod.ts";
 import { selectKernels } from "../ffi/mod.ts";
 import { createGateway } from "./server/app.ts";
+import { ApiError } from "./server/errors.ts";
 import { Scheduler } from "./sched/scheduler.ts";
 import { hashKeyCommand, openAccess } from "./auth/setup.ts";
 import { verifyCommand } from "./audit/verify.ts";
@@ -51,8 +52,30 @@ async function serveGateway(argv: string[]): Promise<void> {
       requestTimeoutMs: config["request-timeout-ms"],
     }),
     onInternalError: (err) => console.error("rsk: internal error", err),
+    browser: { hosts: { bindHost: config.host, allowedHosts: config["allowed-hosts"] }, corsOrigins: config["cors-origins"] },
+    readTimeoutMs: config["read-timeout-ms"],
+    sseHeartbeatMs: config["sse-heartbeat-ms"],
+    log: throttled((line) => console.error(line), 1000),
   });
-  const server = serve({ port: config.port, hostname: config.host, fetch: app.fetch });
+  const busy = new ApiError(503, `too many connections (RSK_MAX_CONNECTIONS = ${config["max-connections"]}); retry shortly`, {
+    code: "too_many_connections",
+    headers: { "retry-after": "1" },
+  });
+  // Signal listeners first: Deno 2.9.6 panics if one is first registered while a flood holds every descriptor.
+  const stopSignals = new Promise<void>((resolve) => {
+    process.on("SIGINT", () => resolve());
+    process.on("SIGTERM", () => resolve());
+  });
+  const server = serve({
+    port: config.port,
+    hostname: config.host,
+    fetch: app.fetch,
+    // Bun's idle limit must outlast the SSE heartbeat (plus Bun's 4 s timer tick) or it would cut quiet streams.
+    idleTimeoutMs: Math.max(config["read-timeout-ms"], config["sse-heartbeat-ms"] + 5000),
+    maxInFlight: config["max-connections"],
+    overloaded: () => Response.json(busy.toBody(), { status: 503, headers: busy.headers }),
+    log: (line) => console.error(line),
+  });
   const names = [...policies.current.byName.keys()].join(", ");
   const source = backend instanceof LocalBackend ? `local model ${backend.modelPath}, ${backend.kernels.kind} kernels` : `upstream ${config.upstream}`;
   console.error(`rsk: listening on http://${config.host}:${server.port} (${source}; policies: ${names}; ${access.summary})`);
@@ -65,8 +88,7 @@ async function serveGateway(argv: string[]): Promise<void> {
       process.exit(0);
     });
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  void stopSignals.then(stop);
 }
 
 /** `rsk policy check <path>`: validates policy files the way the server does, exit 1 with every problem. */

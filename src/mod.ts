@@ -7,6 +7,7 @@ import { GatewayMetrics } from "./metrics/gateway.ts";
 import { PolicyStore } from "./policy/store.ts";
 import { Scheduler, type SchedulerLimits } from "./sched/scheduler.ts";
 import { createGateway } from "./server/app.ts";
+import type { BrowserRules } from "./server/browser.ts";
 import { DEFAULT_POLICY } from "./server/config.ts";
 
 /** Options for `rsk()`: a backend (or an upstream to build one) and where the policies live. */
@@ -29,6 +30,16 @@ export interface RskOptions {
   admission?: Partial<SchedulerLimits>;
   /** API keys/JWT, rate limits and audit log (default: open, unlimited, unaudited). */
   access?: Omit<AccessOptions, "policies">;
+  /**
+   * Browser rules. Default: no `Host` check (your app owns its names; pass `hosts: { bindHost, allowedHosts }` to
+   * turn the DNS-rebinding check on) and no foreign origin (`corsOrigins` to allow some). JSON bodies are always
+   * required on `/v1` POSTs.
+   */
+  browser?: BrowserRules;
+  /** Longest time to receive a request body, in ms (default 30 s; 408 beyond). */
+  readTimeoutMs?: number;
+  /** Silence before an SSE `: keep-alive` comment, in ms (default 15 s). */
+  sseHeartbeatMs?: number;
 }
 
 /** The gateway as a Hono sub-app: `app.route("/ai", rsk({ upstream: { url } }))` serves `/ai/v1/chat/completions`. */
@@ -45,6 +56,9 @@ export function rsk(options: RskOptions): Hono {
     metrics,
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
     access: options.access,
+    browser: options.browser,
+    readTimeoutMs: options.readTimeoutMs,
+    sseHeartbeatMs: options.sseHeartbeatMs,
     limits: { maxTokens: options.limits?.maxTokens ?? 32_768, maxChoices: options.limits?.maxChoices ?? 8 },
     scheduler: options.admission && new Scheduler({ slots: backend.slots, ...options.admission }),
   });
@@ -63,6 +77,7 @@ function upstreamBackend(options: RskOptions, metrics: GatewayMetrics): Backend 
 
 export { createGateway, type GatewayOptions } from "./server/app.ts";
 export { ApiError } from "./server/errors.ts";
+export { type BrowserRules, type HostCheck } from "./server/browser.ts";
 export { GatewayMetrics } from "./metrics/gateway.ts";
 export { PolicyStore } from "./policy/store.ts";
 export { loadPolicies, PolicyLoadError, type Policy, type PolicySet } from "./policy/load.ts";

@@ -1,12 +1,14 @@
 /** The gateway as a runtime-neutral Hono app: routes, body limit, errors in OpenAI's shape, metrics. */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { type AccessOptions, accessControl } from "../auth/access.ts";
 import { GatewayMetrics } from "../metrics/gateway.ts";
 import { SchedulerMetrics } from "../sched/metrics.ts";
 import { Scheduler } from "../sched/scheduler.ts";
+import { requestBody } from "./body.ts";
+import { type BrowserRules, browserRules } from "./browser.ts";
 import { type CompletionDeps, completionHandler } from "./completions.ts";
 import { ApiError, asApiError } from "./errors.ts";
+import { DEFAULT_SSE_HEARTBEAT_MS } from "./heartbeat.ts";
 
 /** Everything the app is built from. */
 export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "scheduler"> {
@@ -20,6 +22,14 @@ export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "schedu
   onInternalError?: (err: unknown) => void;
   /** API keys/JWT, rate limits and audit log for `/v1/*`; omitted = open, unlimited, unaudited. */
   access?: Omit<AccessOptions, "policies">;
+  /** DNS-rebinding `Host` check (omitted = none) and allowed CORS origins (omitted = no foreign browser origin). */
+  browser?: BrowserRules;
+  /** Longest time to receive a request body, in ms (408 and the connection closed beyond); default 30 s. */
+  readTimeoutMs?: number;
+  /** Silence before an SSE `: keep-alive` comment, in ms; default 15 s. */
+  sseHeartbeatMs?: number;
+  /** One-line operational notes (e.g. a client that left mid-body); default: none. */
+  log?: (line: string) => void;
 }
 
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */
@@ -34,16 +44,20 @@ export function createGateway(options: GatewayOptions): Hono {
     await next();
     metrics.requests.inc({ route: c.req.routePath === "/*" ? "unmatched" : c.req.routePath, status: String(c.res.status) });
   });
-  app.use("/v1/*", accessControl({ ...options.access, policies: options.policies }));
-  const limit = bodyLimit({
-    maxSize: options.maxBodyBytes,
-    onError: () => {
-      throw new ApiError(413, `request body is larger than ${options.maxBodyBytes} bytes`, { code: "body_too_large" });
-    },
+  const browser = browserRules(options.browser ?? {});
+  const heartbeatMs = options.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
+  app.use(async (c, next) => {
+    c.set("sseHeartbeatMs", heartbeatMs);
+    return next();
   });
+  app.use(browser.everywhere);
+  // Every body-carrying /v1 route, present and future: JSON only (CSRF), then the body under a size and time limit.
+  app.use("/v1/*", browser.v1);
+  app.use("/v1/*", requestBody({ maxBytes: options.maxBodyBytes, timeoutMs: options.readTimeoutMs ?? 30_000, log: options.log }));
+  app.use("/v1/*", accessControl({ ...options.access, policies: options.policies }));
 
-  app.post("/v1/chat/completions", limit, completionHandler("chat", deps));
-  app.post("/v1/completions", limit, completionHandler("completion", deps));
+  app.post("/v1/chat/completions", completionHandler("chat", deps));
+  app.post("/v1/completions", completionHandler("completion", deps));
   app.get("/v1/models", async (c) => c.json({ object: "list", data: await options.backend.models(c.req.raw.signal) }));
   app.get("/healthz", (c) => {
     const { byName, defaultPolicy } = options.policies.current;

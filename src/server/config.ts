@@ -29,6 +29,11 @@ export const SETTINGS = {
   "request-timeout-ms": "RSK_REQUEST_TIMEOUT_MS",
   "stream-buffer-bytes": "RSK_STREAM_BUFFER_BYTES",
   "grammar-cache-mb": "RSK_GRAMMAR_CACHE_MB",
+  "allowed-hosts": "RSK_ALLOWED_HOSTS",
+  "cors-origins": "RSK_CORS_ORIGINS",
+  "read-timeout-ms": "RSK_READ_TIMEOUT_MS",
+  "max-connections": "RSK_MAX_CONNECTIONS",
+  "sse-heartbeat-ms": "RSK_SSE_HEARTBEAT_MS",
 } as const;
 
 /** The policy served when none is configured: the shipped default, wherever the gateway is started from. */
@@ -36,6 +41,14 @@ export const DEFAULT_POLICY = fileURLToPath(new URL("../../policies/default.json
 
 const int = (min: number, max: number, fallback: number) =>
   v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max)), String(fallback));
+
+/** A comma-separated list: items trimmed, empty ones dropped, each checked by `item`. */
+const list = (item: RegExp, message: string) =>
+  v.optional(v.pipe(
+    v.string(),
+    v.transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== "")),
+    v.array(v.pipe(v.string(), v.regex(item, message))),
+  ));
 
 const Config = v.object({
   port: int(0, 65535, 8787),
@@ -62,6 +75,11 @@ const Config = v.object({
   "request-timeout-ms": int(0, 86_400_000, 0),
   "stream-buffer-bytes": int(1024, 1 << 30, 1 << 16),
   "grammar-cache-mb": int(1, 1 << 20, 256),
+  "allowed-hosts": list(/^(\*|[a-z0-9_.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i, "must be host names (optionally with :port), comma-separated, or *"),
+  "cors-origins": list(/^(\*|https?:\/\/([a-z0-9_.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?)$/i, "must be origins such as https://app.example (scheme://host[:port], no path), comma-separated, or *"),
+  "read-timeout-ms": int(100, 3_600_000, 30_000),
+  "max-connections": int(1, 1 << 20, 8192),
+  "sse-heartbeat-ms": int(100, 3_600_000, 15_000),
 });
 
 /** Validated gateway settings. */
@@ -84,7 +102,7 @@ export function readConfig(argv: string[], env: Record<string, string | undefine
   const parsed = v.safeParse(Config, raw);
   if (!parsed.success) {
     const lines = parsed.issues.map((i) => {
-      const flag = v.getDotPath(i) as keyof typeof SETTINGS;
+      const flag = (v.getDotPath(i) ?? "").split(".")[0] as keyof typeof SETTINGS; // a list item's path is `flag.index`
       return `--${flag} / ${SETTINGS[flag]}=${JSON.stringify(raw[flag])}: ${i.message}`;
     });
     throw new Error(`invalid configuration:\n  ${lines.join("\n  ")}`);

@@ -44,6 +44,8 @@ export class HoldBackBuffer implements TextStream {
   private received = 0;
   /** Normalised offset before which no scanner reads (one unit of lookbehind is kept below it). */
   private from = 0;
+  /** Normalised offset of the first held unit after the last step. */
+  private heldFrom = 0;
   private ended = false;
   private blockedBy: Finding | undefined;
   private readonly scanners: RuleScanner[];
@@ -67,6 +69,11 @@ export class HoldBackBuffer implements TextStream {
   /** Raw characters received but not yet released. */
   get held(): number {
     return this.received - this.released;
+  }
+
+  /** Normalised units held (the bound: held ≤ RAW_UNITS_PER_UNIT × heldUnits + 1, heldUnits ≤ longest match + 1). */
+  get heldUnits(): number {
+    return this.ended || this.blockedBy ? 0 : this.norm.end - this.heldFrom;
   }
 
   /** Feed one chunk. */
@@ -145,6 +152,7 @@ export class HoldBackBuffer implements TextStream {
     const release = live < norm.end ? norm.rawStart[live - norm.base]! : norm.rawDone;
     if (release > this.released) out = out.length === 0 ? this.take(release) : out + this.take(release);
     const floor = live < norm.end ? live : norm.end;
+    this.heldFrom = floor;
     if (floor > this.from) this.from = floor;
     return { text: out, findings };
   }

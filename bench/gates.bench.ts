@@ -1,9 +1,12 @@
 /**
  * Per-token cost of the text gates on streamed text (~4-char tokens): the default policy's output rules over
- * prose mixed with PII, clean prose, and a ReDoS-shaped input; per-push latency p50/p99 checked against the
- * "gates" budget. Peers in the same run: a no-op stream, and the runtime's own (backtracking) RegExp.
- *   bun bench/gates.bench.ts        (also: deno run -A bench/gates.bench.ts)
+ * prose mixed with PII, clean prose, prose full of look-alike characters, and a ReDoS-shaped input; per-push
+ * latency p50/p99 checked against the "gates" budget. Peers in the same run: a no-op stream, the runtime's own
+ * (backtracking) RegExp, and the gates as they were before matching moved to the normalised view (raw baseline:
+ * that commit's src/gates, extracted with `git archive` into .tmp/, same rules, same tokens).
+ *   bun bench/gates.bench.ts [--baseline=<git rev>|--baseline=none]      (also: deno run -A bench/gates.bench.ts)
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { bench, do_not_optimize, group, run, summary } from "mitata";
@@ -31,6 +34,13 @@ const sentences = [
   "Meanwhile, the quarterly numbers improved by 12% compared to last year, mostly thanks to lower support costs. ",
 ];
 const clean = [sentences[0], sentences[5], sentences[6], sentences[7]].join("");
+/** The same kinds of values, disguised: fullwidth, NBSP, zero-width, Cyrillic look-alikes, Arabic-Indic digits. */
+const disguised = [
+  "The customer, Jane Roe, can be reached at jаne.rое\u200b@example.com or on +1 (５５５) １２３-４５６７ during office hours. ",
+  "Her card ending in 1111 (4111\u00a01111\u200b1111 ١١١١) was charged twice, so we issued a refund to DE89 3704 0044 0532 0130 00. ",
+  "In general, streaming responses should be checked token by token, because a model can produce anything. ",
+  "Please rotate the leaked key ＡＫＩＡIOSFODNN7EXAMPLE today; cafe\u0301 menus and naïve résumés are fine. ",
+];
 
 function proseOf(parts: readonly string[], bytes: number): string {
   let text = "";
@@ -53,6 +63,7 @@ function tokenize(text: string): string[] {
 
 const mixedTokens = tokenize(proseOf(sentences, 4096));
 const cleanTokens = tokenize(proseOf([clean], 4096));
+const disguisedTokens = tokenize(proseOf(disguised, 4096));
 const redosTokens = tokenize("a".repeat(100_000));
 const gates = compileGates(outputRules);
 const redosGates = compileGates([
@@ -60,6 +71,32 @@ const redosGates = compileGates([
   { id: "redos-1", type: "regex", pattern: "(a+)+$", action: "redact" },
   { id: "redos-2", type: "regex", pattern: "(a|aa)*b", action: "redact" },
 ]);
+
+/**
+ * The raw baseline: src/gates at the commit before the normalised view (the parent of the commit that added
+ * src/gates/normalize.ts), or `--baseline=<rev>`. Undefined (rows skipped) with `--baseline=none` or without git.
+ */
+async function loadBaseline(): Promise<{ rev: string; compile: (rules: GateRule[]) => GateSet } | undefined> {
+  const flag = process.argv.find((a) => a.startsWith("--baseline="))?.slice("--baseline=".length);
+  if (flag === "none") return undefined;
+  const git = (...args: string[]): string => execFileSync("git", args, { cwd: root, encoding: "utf8" }).trim();
+  try {
+    const added = git("log", "--diff-filter=A", "--format=%H", "--", "src/gates/normalize.ts").split("\n").at(-1);
+    const rev = git("rev-parse", "--short", flag ?? `${added}^`);
+    const dir = `${root}.tmp/gates-baseline/${rev}`;
+    if (!existsSync(`${dir}/src/gates/mod.ts`)) {
+      mkdirSync(dir, { recursive: true });
+      execFileSync("sh", ["-c", `git archive ${rev} src/gates | tar -x -C '${dir}'`], { cwd: root });
+    }
+    const mod = await import(`${dir}/src/gates/mod.ts`) as { compileGates: (rules: GateRule[]) => GateSet };
+    return { rev, compile: mod.compileGates };
+  } catch (error) {
+    console.warn(`no raw baseline (${(error as Error).message.split("\n")[0]}); pass --baseline=<rev> or --baseline=none`);
+    return undefined;
+  }
+}
+const baseline = await loadBaseline();
+const baselineGates = baseline?.compile(outputRules);
 
 function streamAll(set: GateSet, tokens: readonly string[]): number {
   const stream = set.open();
@@ -85,6 +122,12 @@ summary(() => {
     });
     bench(`gates: prose + PII (${mixedTokens.length} tokens)`, () => do_not_optimize(streamAll(gates, mixedTokens)));
     bench(`gates: clean prose (${cleanTokens.length} tokens)`, () => do_not_optimize(streamAll(gates, cleanTokens)));
+    bench(`gates: look-alike prose (${disguisedTokens.length} tokens)`, () => do_not_optimize(streamAll(gates, disguisedTokens)));
+    if (baseline && baselineGates) {
+      bench(`raw baseline ${baseline.rev}: prose + PII (${mixedTokens.length} tokens)`, () => do_not_optimize(streamAll(baselineGates, mixedTokens)));
+      bench(`raw baseline ${baseline.rev}: clean prose (${cleanTokens.length} tokens)`, () => do_not_optimize(streamAll(baselineGates, cleanTokens)));
+      bench(`raw baseline ${baseline.rev}: look-alike prose (${disguisedTokens.length} tokens)`, () => do_not_optimize(streamAll(baselineGates, disguisedTokens)));
+    }
     bench(`native RegExp, whole text once (${mixedTokens.length} tokens)`, () => do_not_optimize(nativeWhole(mixedTokens)));
   });
 });
@@ -96,7 +139,8 @@ group("ReDoS-shaped input", () => {
 const result = await run();
 
 /** Per-push latency over repeated streams: the distribution the budget is about (timer overhead included). */
-function perPush(set: GateSet, tokens: readonly string[], rounds: number): { p50: number; p99: number; avg: number } {
+type PushStats = { p50: number; p99: number; avg: number };
+function perPush(set: GateSet, tokens: readonly string[], rounds: number): PushStats {
   const samples = new Float64Array(tokens.length * rounds);
   let k = 0;
   for (let r = 0; r < rounds; r++) {
@@ -124,26 +168,45 @@ const caseOf = (prefix: string, tokens: number, push?: { p50: number; p99: numbe
     ...(push ? { push_p50_ns: Math.round(push.p50), push_p99_ns: Math.round(push.p99) } : {}),
   };
 };
-const mixedPush = perPush(gates, mixedTokens, 20);
-const cleanPush = perPush(gates, cleanTokens, 20);
+// Interleaved rounds, so load from other processes on this shared box hits both sides alike.
+const mixedPush = perPush(gates, mixedTokens, 10), baseMixedPush = baselineGates && perPush(baselineGates, mixedTokens, 10);
+const mixedPush2 = perPush(gates, mixedTokens, 10), baseMixedPush2 = baselineGates && perPush(baselineGates, mixedTokens, 10);
+const merged = (a: PushStats, b: PushStats): PushStats => ({ p50: (a.p50 + b.p50) / 2, p99: (a.p99 + b.p99) / 2, avg: (a.avg + b.avg) / 2 });
+const mixed = merged(mixedPush, mixedPush2);
+const baseMixed = baseMixedPush && baseMixedPush2 ? merged(baseMixedPush, baseMixedPush2) : undefined;
+const cleanPush = perPush(gates, cleanTokens, 20), baseCleanPush = baselineGates && perPush(baselineGates, cleanTokens, 20);
+const disguisedPush = perPush(gates, disguisedTokens, 20);
+const baseDisguisedPush = baselineGates && perPush(baselineGates, disguisedTokens, 20);
 const redosPush = perPush(redosGates, redosTokens, 1);
 const cases = {
   noop: caseOf("noop", mixedTokens.length),
-  prose_pii: caseOf("gates: prose", mixedTokens.length, mixedPush),
+  prose_pii: caseOf("gates: prose", mixedTokens.length, mixed),
   clean_prose: caseOf("gates: clean", cleanTokens.length, cleanPush),
+  lookalike_prose: caseOf("gates: look-alike", disguisedTokens.length, disguisedPush),
   redos_100kb: caseOf("gates + (a+)", redosTokens.length, redosPush),
   native_regexp_whole_text: caseOf("native RegExp, whole", mixedTokens.length),
+  raw_baseline_prose_pii: caseOf(`raw baseline ${baseline?.rev}: prose`, mixedTokens.length, baseMixed),
+  raw_baseline_clean_prose: caseOf(`raw baseline ${baseline?.rev}: clean`, cleanTokens.length, baseCleanPush),
+  raw_baseline_lookalike_prose: caseOf(`raw baseline ${baseline?.rev}: look-alike`, disguisedTokens.length, baseDisguisedPush),
 };
-const pass = mixedPush.p50 <= budget.p50_ns_per_token! && mixedPush.p99 <= budget.p99_ns_per_token!;
+const mixedPushStats = mixed;
+const pass = mixedPushStats.p50 <= budget.p50_ns_per_token! && mixedPushStats.p99 <= budget.p99_ns_per_token!;
+const ratio = (a?: { ns_per_token_avg: number }, b?: { ns_per_token_avg: number }) => a && b ? a.ns_per_token_avg / b.ns_per_token_avg : undefined;
 const report = {
   runtime: result.context.runtime, cpu: result.context.cpu.name, date: new Date().toISOString(),
-  rules: `${rulesSource} (${outputRules.length} rules)`, budget, pass, cases,
-  ratio_prose_pii_vs_native_whole_text: cases.prose_pii && cases.native_regexp_whole_text
-    ? cases.prose_pii.ns_per_token_avg / cases.native_regexp_whole_text.ns_per_token_avg : undefined,
+  rules: `${rulesSource} (${outputRules.length} rules)`, budget, pass, raw_baseline_rev: baseline?.rev, cases,
+  ratio_prose_pii_vs_native_whole_text: ratio(cases.prose_pii, cases.native_regexp_whole_text),
+  ratio_prose_pii_vs_raw_baseline: ratio(cases.prose_pii, cases.raw_baseline_prose_pii),
+  ratio_clean_prose_vs_raw_baseline: ratio(cases.clean_prose, cases.raw_baseline_clean_prose),
+  ratio_lookalike_prose_vs_raw_baseline: ratio(cases.lookalike_prose, cases.raw_baseline_lookalike_prose),
 };
 mkdirSync(`${root}bench/results`, { recursive: true });
 writeFileSync(`${root}bench/results/gates.json`, JSON.stringify(report, null, 2) + "\n");
-console.log(`\nper-push latency (prose + PII): p50 ${mixedPush.p50.toFixed(0)} ns, p99 ${mixedPush.p99.toFixed(0)} ns ` +
+console.log(`\nper-push latency (prose + PII): p50 ${mixed.p50.toFixed(0)} ns, p99 ${mixed.p99.toFixed(0)} ns ` +
   `(budget ${budget.p50_ns_per_token} / ${budget.p99_ns_per_token}) → ${pass ? "PASS" : "FAIL"}; clean p50 ${cleanPush.p50.toFixed(0)} ns, ` +
-  `ReDoS p50 ${redosPush.p50.toFixed(0)} ns, p99 ${redosPush.p99.toFixed(0)} ns`);
+  `look-alike p50 ${disguisedPush.p50.toFixed(0)} ns, ReDoS p50 ${redosPush.p50.toFixed(0)} ns, p99 ${redosPush.p99.toFixed(0)} ns`);
+if (baseMixed) {
+  console.log(`raw baseline ${baseline!.rev} (same run): prose + PII p50 ${baseMixed.p50.toFixed(0)} ns, p99 ${baseMixed.p99.toFixed(0)} ns; ` +
+    `clean p50 ${baseCleanPush!.p50.toFixed(0)} ns; look-alike p50 ${baseDisguisedPush!.p50.toFixed(0)} ns`);
+}
 console.log("wrote bench/results/gates.json");

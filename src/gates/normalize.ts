@@ -148,23 +148,31 @@ export class NormalisedText {
       this.high = -1;
       if (paired) i = 1;
     }
+    // Printable ASCII (most text) is copied in a tight loop over locals; state is synced before anything else.
     let nfkc = this.nfkc, folded = this.folded, rawStart = this.rawStart, rawEnd = this.rawEnd;
+    let k = this.end - this.base, raw = this.rawDone, plain = false;
     for (; i < len; i++) {
       const c = chunk.charCodeAt(i);
       if (c > 32 && c < 128) {
-        const k = this.end++ - this.base, raw = this.rawDone++;
         nfkc[k] = c;
         folded[k] = c;
         rawStart[k] = raw;
-        rawEnd[k] = raw + 1;
+        rawEnd[k++] = ++raw;
+        plain = true;
+        continue;
+      }
+      this.end = this.base + k;
+      this.rawDone = raw;
+      if (plain) {
         this.lastSpace = false;
         this.openSpace = -1;
         this.budget = RAW_UNITS_PER_UNIT - 1;
-        continue;
+        plain = false;
       }
       if (c === 32 && this.lastSpace && this.budget > 0) {
         this.budget--;
         this.extend(++this.rawDone);
+        raw++;
         continue;
       }
       let cp = c, units = 1;
@@ -176,6 +184,15 @@ export class NormalisedText {
       this.ahead = len - i;
       this.codePoint(cp, units);
       nfkc = this.nfkc; folded = this.folded; rawStart = this.rawStart; rawEnd = this.rawEnd;
+      k = this.end - this.base;
+      raw = this.rawDone;
+    }
+    this.end = this.base + k;
+    this.rawDone = raw;
+    if (plain) {
+      this.lastSpace = false;
+      this.openSpace = -1;
+      this.budget = RAW_UNITS_PER_UNIT - 1;
     }
   }
 

@@ -4,7 +4,8 @@
  * latency p50/p99 checked against the "gates" budget. Peers in the same run: a no-op stream, the runtime's own
  * (backtracking) RegExp, and the gates as they were before matching moved to the normalised view (raw baseline:
  * that commit's src/gates, extracted with `git archive` into .tmp/, same rules, same tokens).
- *   bun bench/gates.bench.ts [--baseline=<git rev>|--baseline=none]      (also: deno run -A bench/gates.bench.ts)
+ *   bun bench/gates.bench.ts [--baseline=<git rev>|--baseline=none]      → bench/results/gates.json
+ *   deno run -A bench/gates.bench.ts                                    → bench/results/gates-deno.json
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -201,7 +202,8 @@ const report = {
   ratio_lookalike_prose_vs_raw_baseline: ratio(cases.lookalike_prose, cases.raw_baseline_lookalike_prose),
 };
 mkdirSync(`${root}bench/results`, { recursive: true });
-writeFileSync(`${root}bench/results/gates.json`, JSON.stringify(report, null, 2) + "\n");
+const resultFile = `gates${result.context.runtime === "deno" ? "-deno" : ""}.json`;
+writeFileSync(`${root}bench/results/${resultFile}`, JSON.stringify(report, null, 2) + "\n");
 console.log(`\nper-push latency (prose + PII): p50 ${mixed.p50.toFixed(0)} ns, p99 ${mixed.p99.toFixed(0)} ns ` +
   `(budget ${budget.p50_ns_per_token} / ${budget.p99_ns_per_token}) → ${pass ? "PASS" : "FAIL"}; clean p50 ${cleanPush.p50.toFixed(0)} ns, ` +
   `look-alike p50 ${disguisedPush.p50.toFixed(0)} ns, ReDoS p50 ${redosPush.p50.toFixed(0)} ns, p99 ${redosPush.p99.toFixed(0)} ns`);
@@ -209,4 +211,4 @@ if (baseMixed) {
   console.log(`raw baseline ${baseline!.rev} (same run): prose + PII p50 ${baseMixed.p50.toFixed(0)} ns, p99 ${baseMixed.p99.toFixed(0)} ns; ` +
     `clean p50 ${baseCleanPush!.p50.toFixed(0)} ns; look-alike p50 ${baseDisguisedPush!.p50.toFixed(0)} ns`);
 }
-console.log("wrote bench/results/gates.json");
+console.log(`wrote bench/results/${resultFile}`);

@@ -96,17 +96,17 @@ export class HeldView implements HeldText {
  */
 export class NormalisedText {
   /** NFKC view: what regex rules read (a user's Cyrillic regex still matches Cyrillic text). */
-  nfkc = new Uint16Array(1024);
+  nfkc: Uint16Array;
   /** Folded view, 1:1 with `nfkc`: what detectors and phrase lists read. */
-  folded = new Uint16Array(1024);
+  folded: Uint16Array;
   /** Raw offset where the code point that produced each unit starts. */
-  rawStart = new Int32Array(1024);
+  rawStart: Int32Array;
   /**
    * Raw offset where it ends, extended over the dropped or collapsed characters that follow it (a combining mark
    * belongs to the letter before it): a match on [s, e) covers raw [rawStart[s], rawEnd[e-1]). The last unit's end
    * is final only once another unit follows (or the stream ends).
    */
-  rawEnd = new Int32Array(1024);
+  rawEnd: Int32Array;
   /** Normalised offset of index 0. */
   base = 0;
   /** Normalised offset of the end of the text so far. */
@@ -119,9 +119,9 @@ export class NormalisedText {
    */
   openSpace = -1;
   /** Scanner view of `nfkc`. */
-  readonly nfkcView = new HeldView(this.nfkc, 0);
+  readonly nfkcView: HeldView;
   /** Scanner view of `folded`. */
-  readonly foldedView = new HeldView(this.folded, 0);
+  readonly foldedView: HeldView;
   /** Pending high surrogate (-1: none). */
   private high = -1;
   /** The last emitted unit is whitespace: more whitespace collapses into it. */
@@ -132,6 +132,16 @@ export class NormalisedText {
   private floor = 0;
   /** Raw units of the current chunk not yet normalised (an expansion reserves room for them too). */
   private ahead = 0;
+
+  /** `capacity`: units before the first growth (a stream starts at 1024; a phrase needs about its length). */
+  constructor(capacity = 1024) {
+    this.nfkc = new Uint16Array(capacity);
+    this.folded = new Uint16Array(capacity);
+    this.rawStart = new Int32Array(capacity);
+    this.rawEnd = new Int32Array(capacity);
+    this.nfkcView = new HeldView(this.nfkc, 0);
+    this.foldedView = new HeldView(this.folded, 0);
+  }
 
   /** Normalise one raw chunk; `floor` is the lowest normalised offset the caller still needs. */
   feed(chunk: string, floor: number): void {
@@ -317,7 +327,7 @@ export class NormalisedText {
 
 /** A whole string through the same pipeline (phrase lists normalise their phrases with it): the folded view. */
 export function foldedText(text: string): string {
-  const n = new NormalisedText();
+  const n = new NormalisedText(text.length + 1);
   n.feed(text, 0);
   n.flush();
   return n.foldedView.slice(0, n.end);

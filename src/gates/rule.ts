@@ -85,7 +85,7 @@ export interface TextStream {
   push(chunk: string): GateStep;
   /** The stream is over: resolve and release everything held. */
   end(): GateStep;
-  /** Characters currently withheld (at most the set's maxHoldBack). */
+  /** Raw UTF-16 units currently withheld (at most the set's maxHoldBack). */
   readonly held: number;
 }
 
@@ -95,6 +95,6 @@ export interface GateSet {
   open(): TextStream;
   /** Gate a whole text at once (same result as open(), push(text), end()). */
   scan(text: string): GateStep;
-  /** Upper bound on `held` for any stream of this set. */
+  /** Upper bound on `held` for any stream of this set: 33 × (longest match in normalised units + 1) + 1. */
   readonly maxHoldBack: number;
 }

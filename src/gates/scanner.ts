@@ -1,18 +1,21 @@
 /** The contract between one compiled rule and the stream: an incremental leftmost-longest search. */
 
-/** The stream's unreleased text, decoded once per chunk so every rule reads code units from one typed array. */
+/**
+ * One view (NFKC or folded, see normalize.ts) of the stream's held normalised text, built once per chunk so every
+ * rule reads code units from one typed array. Offsets are normalised offsets; the stream maps matches back to raw.
+ */
 export interface HeldText {
-  /** Code units: `codes[offset - base]` is the unit at stream offset `offset`. */
+  /** Code units: `codes[offset - base]` is the unit at normalised offset `offset`. */
   readonly codes: Uint16Array;
-  /** Stream offset of `codes[0]`. */
+  /** Normalised offset of `codes[0]`. */
   readonly base: number;
-  /** The text between two stream offsets (for validators). */
+  /** The view's text between two normalised offsets (what validators check). */
   slice(from: number, to: number): string;
 }
 
 /**
  * Incremental leftmost-longest search for one rule over a stream held by the caller.
- * Offsets are absolute stream offsets.
+ * Offsets are absolute normalised offsets.
  */
 export interface RuleScanner {
   /** Start a fresh search at `from`; `prev` is the code unit before it (-1 at stream start) for lookbehind. */
@@ -31,5 +34,5 @@ export interface RuleScanner {
   readonly matchEnd: number;
 }
 
-/** Decides whether a syntactic candidate is real (checksums, ranges); gets the matched text only. */
+/** Decides whether a syntactic candidate is real (checksums, ranges); gets the matched text of the view only. */
 export type MatchValidator = (match: string) => boolean;

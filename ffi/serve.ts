@@ -38,7 +38,7 @@ interface BunGlobal {
 interface DenoServer { addr: { port: number }; finished: Promise<void>; shutdown(): Promise<void> }
 interface DenoGlobal {
   serve(
-    o: { port: number; hostname: string; onListen: () => void },
+    o: { port: number; hostname: string; onListen: () => void; onError: (error: unknown) => Response },
     handler: (request: Request, info: { completed: Promise<void> }) => Response | Promise<Response>,
   ): DenoServer;
 }
@@ -89,58 +89,106 @@ function serveBun(bun: BunGlobal, options: ServeOptions): RunningServer {
 }
 
 /**
- * Deno (2.9): no header or idle timeout, and no connection count, so requests in flight are counted here
- * (`info.completed` settles when the response is written or the connection closes). When accepting fails
- * (EMFILE: every descriptor held, often by connections that never finished their headers), `Deno.serve`'s
- * `finished` rejects and the listener is gone; unobserved, that rejection kills the process. Here it is logged,
- * the dead server is shut down gracefully (its idle and half-open connections close at once, responses in flight
- * finish) and the same port is listened on again, retried until descriptors are free.
- * Deno 2.9.6 also panics (ext/signals) if a signal listener is first registered while descriptors are exhausted:
- * entry points register theirs before traffic arrives.
+ * Deno (2.9): no header or idle timeout, and no connection count, so requests in flight are counted here: from the
+ * handler's start until `info.completed` settles (response written or connection closed), or until the handler
+ * gives up on the request (`Connection: close`, e.g. a 408 for a body that timed out).
+ *
+ * Deno 2.9.6 limits, found by trying:
+ * - Once a handler has started reading a request body and abandons it, nothing closes that connection until the
+ *   client sends the rest or goes away: not `Connection: close`, not cancelling the body, not a graceful or an
+ *   aborted shutdown of the server. The client gets its 408 on time and stops counting as in flight, but its
+ *   descriptor is held (Bun closes it).
+ * - When accepting fails (EMFILE: every descriptor held, often by connections that never finished their headers),
+ *   `finished` rejects and the listener is gone; unobserved, that rejection kills the process. Here it is logged
+ *   (at most once a second), the dead server is shut down gracefully (its idle and half-open connections close at
+ *   once, responses in flight finish) and the same port is listened on again, retried until descriptors are free.
+ * - It panics (ext/signals) if a signal listener is first registered while descriptors are exhausted: entry points
+ *   register theirs before traffic arrives.
  */
 function serveDeno(deno: DenoGlobal, options: ServeOptions): RunningServer {
   const max = options.maxInFlight ?? Infinity;
   let inFlight = 0;
-  const handler = (request: Request, info: { completed: Promise<void> }) => {
-    if (inFlight >= max) return overload(options);
+  const handler = async (request: Request, info: { completed: Promise<void> }) => {
+    // An unread body is never touched here, so `closingAfter` does close these connections.
+    if (inFlight >= max) return closingAfter(overload(options));
     inFlight++;
+    let counted = true;
+    const done = () => {
+      if (counted) inFlight--;
+      counted = false;
+    };
     info.completed.then(done, done);
-    return options.fetch(request);
+    const response = await options.fetch(request);
+    if (response.headers.get("connection")?.toLowerCase() === "close") done();
+    return response;
   };
-  const done = () => void inFlight--;
   const note = throttled(options.log ?? (() => {}), 1000);
+  const onError = (err: unknown) => {
+    if (!(err instanceof ConnectionClose)) note(`rsk: request failed: ${firstLine(err)}`);
+    return new Response(null, { status: 500 });
+  };
   let port = options.port;
   let current: DenoServer | undefined;
-  let retry: ReturnType<typeof setTimeout> | undefined;
+  const draining = new Set<Promise<void>>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-  const listen = () => {
-    retry = undefined;
+
+  const listen = (first: boolean) => {
+    timer = undefined;
     if (closed) return;
     try {
-      const server = deno.serve({ port, hostname: options.hostname, onListen: () => {} }, handler);
+      const server = deno.serve({ port, hostname: options.hostname, onListen: () => {}, onError }, handler);
       current = server;
       port = server.addr.port;
       server.finished.catch((err: unknown) => {
-        if (closed) return;
-        note(`rsk: accepting connections failed (${firstLine(err)}); idle connections shed, listening again on port ${port}`);
-        server.shutdown().catch(() => {});
-        retry = setTimeout(listen, 50);
+        if (closed || current !== server) return;
+        note(`rsk: accepting connections failed (${firstLine(err)}); shedding idle connections, listening again on port ${port}`);
+        current = undefined;
+        const drained = server.shutdown().catch(() => {});
+        draining.add(drained);
+        void drained.then(() => draining.delete(drained));
+        timer = setTimeout(() => listen(false), 50);
       });
     } catch (err) {
-      if (current === undefined) throw err; // the first listen: a real start-up error (port in use, bad host)
+      if (first) throw err; // a real start-up error (port in use, bad host)
       note(`rsk: listening again on port ${port} failed (${firstLine(err)}); retrying`);
-      retry = setTimeout(listen, 250);
+      timer = setTimeout(() => listen(false), 250);
     }
   };
-  listen();
+
+  listen(true);
   return {
     port,
     close: async () => {
       closed = true;
-      clearTimeout(retry);
-      await current?.shutdown();
+      clearTimeout(timer);
+      await Promise.all([current?.shutdown(), ...draining]);
     },
   };
+}
+
+/** Raised by a `closingAfter` body once its last byte is out: it tells Deno to drop the connection. */
+class ConnectionClose extends Error {}
+
+/**
+ * Deno 2.9 keeps a connection open after a `Connection: close` response while the request body is still arriving
+ * (a sender refused at the cap would keep its descriptor). When the body was never read, a response body that
+ * errors after its last byte makes it drop the connection: the client gets the status, headers and body, then the
+ * close (the chunked body lacks its final empty chunk, which the sender of an unfinished request cannot use anyway).
+ */
+function closingAfter(response: Response): Response {
+  const reader = response.body?.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const step = reader ? await reader.read() : { done: true as const, value: undefined };
+      if (step.done) controller.error(new ConnectionClose("connection closed after the response"));
+      else controller.enqueue(step.value);
+    },
+    cancel: (reason) => reader?.cancel(reason),
+  });
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** `log`, at most once per `ms`; suppressed lines are counted in the next one. */

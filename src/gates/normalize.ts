@@ -82,9 +82,10 @@ export class HeldView implements HeldText {
 
   /** Normalised text between two offsets (what validators check). */
   slice(from: number, to: number): string {
+    const codes = this.codes, end = to - this.base;
     let out = "";
-    for (let i = from - this.base, end = to - this.base; i < end; i += 4096) {
-      out += String.fromCharCode(...this.codes.subarray(i, Math.min(end, i + 4096)));
+    for (let i = from - this.base; i < end; i += 4096) {
+      out += String.fromCharCode.apply(null, codes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
     }
     return out;
   }
@@ -99,14 +100,12 @@ export class NormalisedText {
   nfkc: Uint16Array;
   /** Folded view, 1:1 with `nfkc`: what detectors and phrase lists read. */
   folded: Uint16Array;
-  /** Raw offset where the code point that produced each unit starts. */
-  rawStart: Int32Array;
   /**
-   * Raw offset where it ends, extended over the dropped or collapsed characters that follow it (a combining mark
-   * belongs to the letter before it): a match on [s, e) covers raw [rawStart[s], rawEnd[e-1]). The last unit's end
-   * is final only once another unit follows (or the stream ends).
+   * Raw offset where the code point that produced each unit starts (units of one code point share it). A unit's raw
+   * range runs to the next code point's start (`rawEndOf`), so it also covers the dropped or collapsed characters
+   * right after it: a combining mark belongs to the letter before it.
    */
-  rawEnd: Int32Array;
+  rawStart: Int32Array;
   /** Normalised offset of index 0. */
   base = 0;
   /** Normalised offset of the end of the text so far. */
@@ -138,7 +137,6 @@ export class NormalisedText {
     this.nfkc = new Uint16Array(capacity);
     this.folded = new Uint16Array(capacity);
     this.rawStart = new Int32Array(capacity);
-    this.rawEnd = new Int32Array(capacity);
     this.nfkcView = new HeldView(this.nfkc, 0);
     this.foldedView = new HeldView(this.folded, 0);
   }
@@ -159,15 +157,14 @@ export class NormalisedText {
       if (paired) i = 1;
     }
     // Printable ASCII (most text) is copied in a tight loop over locals; state is synced before anything else.
-    let nfkc = this.nfkc, folded = this.folded, rawStart = this.rawStart, rawEnd = this.rawEnd;
+    let nfkc = this.nfkc, folded = this.folded, rawStart = this.rawStart;
     let k = this.end - this.base, raw = this.rawDone, plain = false;
     for (; i < len; i++) {
       const c = chunk.charCodeAt(i);
       if (c > 32 && c < 128) {
         nfkc[k] = c;
         folded[k] = c;
-        rawStart[k] = raw;
-        rawEnd[k++] = ++raw;
+        rawStart[k++] = raw++;
         plain = true;
         continue;
       }
@@ -181,8 +178,7 @@ export class NormalisedText {
       }
       if (c === 32 && this.lastSpace && this.budget > 0) {
         this.budget--;
-        this.extend(++this.rawDone);
-        raw++;
+        this.rawDone = ++raw;
         continue;
       }
       let cp = c, units = 1;
@@ -193,7 +189,7 @@ export class NormalisedText {
       }
       this.ahead = len - i;
       this.codePoint(cp, units);
-      nfkc = this.nfkc; folded = this.folded; rawStart = this.rawStart; rawEnd = this.rawEnd;
+      nfkc = this.nfkc; folded = this.folded; rawStart = this.rawStart;
       k = this.end - this.base;
       raw = this.rawDone;
     }
@@ -223,10 +219,10 @@ export class NormalisedText {
     const from = this.rawDone, to = from + units;
     this.rawDone = to;
     if (r >= 0) {
-      this.unit(r, from, to, units);
+      this.unit(r, from, units);
     } else if (r === DROP) {
-      if (this.budget >= units) { this.budget -= units; this.extend(to); }
-      else this.unit(SEPARATOR, from, to, units);
+      if (this.budget >= units) this.budget -= units;
+      else this.unit(SEPARATOR, from, units);
     } else if (r === SPACE || r === BREAK) {
       this.space(r === BREAK, from, to);
     } else {
@@ -234,9 +230,9 @@ export class NormalisedText {
     }
   }
 
-  /** Emit one non-whitespace unit for the code point at raw [from, to). */
-  private unit(code: number, from: number, to: number, units: number): void {
-    this.emit(code, from, to);
+  /** Emit one non-whitespace unit for the code point of `units` raw units at raw `from`. */
+  private unit(code: number, from: number, units: number): void {
+    this.emit(code, from);
     this.lastSpace = false;
     this.openSpace = -1;
     this.budget = RAW_UNITS_PER_UNIT - units;
@@ -247,14 +243,13 @@ export class NormalisedText {
     const units = to - from;
     if (this.lastSpace && this.budget >= units) {
       this.budget -= units;
-      this.extend(to);
       if (isBreak && this.openSpace >= 0) {
         this.nfkc[this.openSpace - this.base] = 10;
         this.openSpace = -1;
       }
       return;
     }
-    this.emit(isBreak ? 10 : 32, from, to);
+    this.emit(isBreak ? 10 : 32, from);
     this.lastSpace = true;
     this.openSpace = isBreak ? -1 : this.end - 1;
     this.budget = RAW_UNITS_PER_UNIT - units;
@@ -268,14 +263,13 @@ export class NormalisedText {
       if (u === 32 || u === 10) {
         if (this.lastSpace) {
           if (u === 10 && this.openSpace >= 0) { this.nfkc[this.openSpace - this.base] = 10; this.openSpace = -1; }
-          this.extend(to);
           continue;
         }
-        this.emit(u, from, to);
+        this.emit(u, from);
         this.lastSpace = true;
         this.openSpace = u === 32 ? this.end - 1 : -1;
       } else {
-        this.emit(u, from, to);
+        this.emit(u, from);
         this.lastSpace = false;
         this.openSpace = -1;
       }
@@ -283,18 +277,29 @@ export class NormalisedText {
     this.budget = RAW_UNITS_PER_UNIT - (to - from);
   }
 
-  /** The last unit's raw range now reaches `to` (it may already be compacted away: then nothing reads it again). */
-  private extend(to: number): void {
-    const k = this.end - 1 - this.base;
-    if (k >= 0) this.rawEnd[k] = to;
-  }
-
-  private emit(code: number, from: number, to: number): void {
+  /** Append one unit produced by the code point starting at raw `from`. */
+  private emit(code: number, from: number): void {
     const k = this.end++ - this.base;
     this.nfkc[k] = code;
     this.folded[k] = foldConfusable(code);
     this.rawStart[k] = from;
-    this.rawEnd[k] = to;
+  }
+
+  /**
+   * First unit after the code point that produced unit `k` (`end` if that is the last code point so far, whose raw
+   * range can still grow: a mark or an invisible character arriving next joins it).
+   */
+  nextCodePoint(k: number): number {
+    const rawStart = this.rawStart, base = this.base, start = rawStart[k - base]!;
+    let j = k + 1;
+    while (j < this.end && rawStart[j - base] === start) j++;
+    return j;
+  }
+
+  /** Raw end of unit `k`: the start of the next code point's units, or `rawDone` after the last code point. */
+  rawEndOf(k: number): number {
+    const j = this.nextCodePoint(k);
+    return j < this.end ? this.rawStart[j - this.base]! : this.rawDone;
   }
 
   /** Room for `extra` more units: drop units before the floor (and before an open space), grow if still short. */
@@ -310,12 +315,10 @@ export class NormalisedText {
       this.nfkc = grow16(this.nfkc);
       this.folded = grow16(this.folded);
       this.rawStart = grow32(this.rawStart);
-      this.rawEnd = grow32(this.rawEnd);
     } else {
       this.nfkc.copyWithin(0, from, to);
       this.folded.copyWithin(0, from, to);
       this.rawStart.copyWithin(0, from, to);
-      this.rawEnd.copyWithin(0, from, to);
     }
     this.base = keepFrom;
     this.nfkcView.codes = this.nfkc;

@@ -54,6 +54,8 @@ export class HoldBackBuffer implements TextStream {
   private readonly stopsAtOpenSpace: boolean[];
   /** Per rule: stops there and could start a match on that unit. */
   private readonly waitsForSpace: boolean[];
+  /** Some rule waits for open spaces (else `liveOf` is just `liveStart`). */
+  private readonly anyWaits: boolean;
 
   constructor(private readonly rules: readonly CompiledRule[]) {
     this.scanners = rules.map((r) => {
@@ -64,6 +66,7 @@ export class HoldBackBuffer implements TextStream {
     this.views = rules.map((r) => r.view === "nfkc" ? this.norm.nfkcView : this.norm.foldedView);
     this.stopsAtOpenSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks);
     this.waitsForSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks && r.startsWithSpace);
+    this.anyWaits = this.waitsForSpace.includes(true);
   }
 
   /** Raw characters received but not yet released. */
@@ -110,6 +113,7 @@ export class HoldBackBuffer implements TextStream {
   /** Earliest normalised offset where rule `r` could still match, counting the open space it has not read yet. */
   private liveOf(r: number): number {
     const s = this.scanners[r]!;
+    if (!this.anyWaits) return s.liveStart;
     const open = this.norm.openSpace;
     return open >= 0 && open < s.liveStart && this.waitsForSpace[r] && !s.final ? open : s.liveStart;
   }
@@ -124,7 +128,7 @@ export class HoldBackBuffer implements TextStream {
       if (winner < 0) break;
       const scanner = this.scanners[winner]!, compiled = this.rules[winner]!;
       const base = norm.base, start = scanner.matchStart, end = scanner.matchEnd;
-      const rawFrom = norm.rawStart[start - base]!, rawTo = norm.rawEnd[end - 1 - base]!;
+      const rawFrom = norm.rawStart[start - base]!, rawTo = norm.rawEndOf(end - 1);
       const finding = toFinding(compiled.rule, rawFrom, rawTo, this.slice(rawFrom, rawTo));
       findings.push(finding);
       out += this.take(rawFrom);
@@ -137,8 +141,7 @@ export class HoldBackBuffer implements TextStream {
       const matched = this.take(rawTo);
       out += finding.action === "redact" ? compiled.placeholder : finding.action === "mask" ? maskText(matched) : matched;
       // Resume after the code point that produced the match's last unit (`ﬁ` → "fi" may end a match in its middle).
-      let resume = end;
-      while (resume < norm.end && norm.rawStart[resume - base]! < rawTo) resume++;
+      const resume = norm.nextCodePoint(end - 1);
       this.from = resume;
       for (let r = 0; r < this.scanners.length; r++) this.scanners[r]!.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
       this.advanceAll();
@@ -172,8 +175,8 @@ export class HoldBackBuffer implements TextStream {
       if (!s.final) return -1;
       if (winner < 0 || s.matchEnd > this.scanners[winner]!.matchEnd) winner = r;
     }
-    // A match ending at the last unit waits for the next one: marks and invisibles arriving first still join it.
-    if (winner >= 0 && !this.ended && this.scanners[winner]!.matchEnd >= this.norm.end) return -1;
+    // A match ending in the last code point so far waits for the next one: marks and invisibles arriving first join it.
+    if (winner >= 0 && !this.ended && this.norm.nextCodePoint(this.scanners[winner]!.matchEnd - 1) >= this.norm.end) return -1;
     return winner;
   }
 

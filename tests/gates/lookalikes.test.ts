@@ -26,7 +26,7 @@ function viewsOf(text: string): { nfkc: string; folded: string; ranges: [number,
   n.feed(text, 0);
   n.flush();
   const ranges: [number, number][] = [];
-  for (let k = 0; k < n.end; k++) ranges.push([n.rawStart[k - n.base]!, n.rawEnd[k - n.base]!]);
+  for (let k = 0; k < n.end; k++) ranges.push([n.rawStart[k - n.base]!, n.rawEndOf(k)]);
   return { nfkc: n.nfkcView.slice(0, n.end), folded: n.foldedView.slice(0, n.end), ranges };
 }
 

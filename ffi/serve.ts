@@ -14,8 +14,8 @@ export interface ServeOptions {
   port: number;
   /** Interface to bind. */
   hostname: string;
-  /** The app's fetch handler. */
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** The app's fetch handler; `env` (Hono's `c.env`) tells who is calling. */
+  fetch: (request: Request, env: ClientInfo) => Response | Promise<Response>;
   /**
    * Longest silence on a connection outside the handler (request headers, keep-alive gaps, a response stream nobody
    * reads), in ms; omitted or 0 = none. Bun: `idleTimeout`, lifted while the handler runs (the app's own deadlines
@@ -30,8 +30,23 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
+/** What the host knows about the caller, handed to the app as Hono's `c.env`. */
+export interface ClientInfo {
+  /** The peer's IP address, when the runtime reports it. */
+  address?: string;
+}
+
+/** The caller's address inside the app (for per-source counting of refusals), from the `env` serve() passes. */
+export const clientAddress = (c: { env: unknown }): string | undefined => (c.env as ClientInfo | undefined)?.address;
+
 // Minimal shapes of the two runtimes' serve APIs (declared here so neither runtime's global types are needed).
-interface BunServer { port: number; pendingRequests: number; timeout(request: Request, seconds: number): void; stop(closeActive?: boolean): Promise<void> | void }
+interface BunServer {
+  port: number;
+  pendingRequests: number;
+  timeout(request: Request, seconds: number): void;
+  requestIP(request: Request): { address: string } | null;
+  stop(closeActive?: boolean): Promise<void> | void;
+}
 interface BunGlobal {
   serve(o: { port: number; hostname: string; idleTimeout: number; fetch: (request: Request, server: BunServer) => Response | Promise<Response> }): BunServer;
 }
@@ -39,7 +54,7 @@ interface DenoServer { addr: { port: number }; finished: Promise<void>; shutdown
 interface DenoGlobal {
   serve(
     o: { port: number; hostname: string; onListen: () => void; onError: (error: unknown) => Response },
-    handler: (request: Request, info: { completed: Promise<void> }) => Response | Promise<Response>,
+    handler: (request: Request, info: { completed: Promise<void>; remoteAddr?: { hostname?: string } }) => Response | Promise<Response>,
   ): DenoServer;
 }
 
@@ -72,10 +87,11 @@ function serveBun(bun: BunGlobal, options: ServeOptions): RunningServer {
     idleTimeout: idle,
     fetch: async (request, srv) => {
       if (srv.pendingRequests > max) return overload(options); // this request is counted already
-      if (idle === 0) return options.fetch(request);
+      const env: ClientInfo = { address: srv.requestIP(request)?.address };
+      if (idle === 0) return options.fetch(request, env);
       srv.timeout(request, 0);
       try {
-        return await options.fetch(request);
+        return await options.fetch(request, env);
       } finally {
         try {
           srv.timeout(request, idle);
@@ -108,7 +124,7 @@ function serveBun(bun: BunGlobal, options: ServeOptions): RunningServer {
 function serveDeno(deno: DenoGlobal, options: ServeOptions): RunningServer {
   const max = options.maxInFlight ?? Infinity;
   let inFlight = 0;
-  const handler = async (request: Request, info: { completed: Promise<void> }) => {
+  const handler = async (request: Request, info: { completed: Promise<void>; remoteAddr?: { hostname?: string } }) => {
     // An unread body is never touched here, so `closingAfter` does close these connections.
     if (inFlight >= max) return closingAfter(overload(options));
     inFlight++;
@@ -118,7 +134,7 @@ function serveDeno(deno: DenoGlobal, options: ServeOptions): RunningServer {
       counted = false;
     };
     info.completed.then(done, done);
-    const response = await options.fetch(request);
+    const response = await options.fetch(request, { address: info.remoteAddr?.hostname });
     if (response.headers.get("connection")?.toLowerCase() === "close") done();
     return response;
   };

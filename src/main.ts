@@ -1,5 +1,5 @@
 /** CLI entry (`bun src/main.ts` / `deno run -A src/main.ts`): serves the gateway, or `policy check|schema`. */
-import { serve, throttled } from "../ffi/serve.ts";
+import { clientAddress, serve, throttled } from "../ffi/serve.ts";
 import { UpstreamBackend } from "./backends/upstream/backend.ts";
 import { GatewayMetrics } from "./metrics/gateway.ts";
 import { policyJsonSchemaText } from "./policy/json-schema.ts";
@@ -25,17 +25,23 @@ async function serveGateway(argv: string[]): Promise<void> {
     else console.error(`rsk: policy reload failed, keeping the last good policies\n${result.error.message}`);
   });
   policies.watch();
+  const unknownLines = throttled((line) => console.error(line), 10_000);
   const backend = config.upstream
     ? new UpstreamBackend({
       url: config.upstream,
       apiKey: config.upstreamApiKey,
       firstByteTimeoutMs: config["upstream-timeout-ms"],
       idleTimeoutMs: config["upstream-idle-ms"],
+      maxResponseBytes: config["max-response-bytes"],
       onFailure: (kind) => metrics.upstreamErrors.inc({ kind }),
+      onUnknownLines: (count, sample) => {
+        metrics.upstreamUnknownLines.inc({}, count);
+        unknownLines(`rsk: upstream sent ${count} SSE line(s) that are not SSE fields (skipped), e.g. ${JSON.stringify(sample)}`);
+      },
     })
     : await openLocalBackend(config);
   const access = await openAccess(
-    { auth: config.auth, redis: config.redis, auditLog: config["audit-log"], auditKey: config.auditKey, auditFlushMs: config["audit-flush-ms"] },
+    { clientAddress, auth: config.auth, redis: config.redis, auditLog: config["audit-log"], auditKey: config.auditKey, auditFlushMs: config["audit-flush-ms"] },
     (line) => console.error(line),
   );
   const app = createGateway({

@@ -13,7 +13,7 @@ import { DEFAULT_POLICY } from "./server/config.ts";
 /** Options for `rsk()`: a backend (or an upstream to build one) and where the policies live. */
 export interface RskOptions {
   /** An OpenAI-compatible upstream; ignored when `backend` is given. */
-  upstream?: { url: string; apiKey?: string; firstByteTimeoutMs?: number; idleTimeoutMs?: number };
+  upstream?: { url: string; apiKey?: string; firstByteTimeoutMs?: number; idleTimeoutMs?: number; maxResponseBytes?: number };
   /** Any backend (e.g. a custom one); takes precedence over `upstream`. */
   backend?: Backend;
   /** Policy file or folder, or an already-loaded store (default: the shipped `policies/default.json`). */
@@ -71,7 +71,9 @@ function upstreamBackend(options: RskOptions, metrics: GatewayMetrics): Backend 
     apiKey: options.upstream.apiKey,
     firstByteTimeoutMs: options.upstream.firstByteTimeoutMs ?? 60_000,
     idleTimeoutMs: options.upstream.idleTimeoutMs ?? 60_000,
+    maxResponseBytes: options.upstream.maxResponseBytes,
     onFailure: (kind) => metrics.upstreamErrors.inc({ kind }),
+    onUnknownLines: (count) => metrics.upstreamUnknownLines.inc({}, count),
   });
 }
 

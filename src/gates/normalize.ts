@@ -121,10 +121,23 @@ export class NormalisedText {
         this.budget = RAW_UNITS_PER_UNIT - 1;
         plain = false;
       }
-      if (c === 32 && this.lastSpace && this.budget > 0) {
-        this.budget--;
-        this.rawDone = ++raw;
-        continue;
+      if (c === 32) {
+        if (!this.lastSpace) {
+          nfkc[k] = 32;
+          folded[k] = 32;
+          rawStart[k] = raw;
+          this.openSpace = this.base + k++;
+          this.end = this.base + k;
+          this.rawDone = ++raw;
+          this.lastSpace = true;
+          this.budget = RAW_UNITS_PER_UNIT - 1;
+          continue;
+        }
+        if (this.budget > 0) {
+          this.budget--;
+          this.rawDone = ++raw;
+          continue;
+        }
       }
       let cp = c, units = 1;
       if (c >= 0xd800 && c <= 0xdbff) {

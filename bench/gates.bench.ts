@@ -149,15 +149,16 @@ function perPush(sets: readonly GateSet[], tokens: readonly string[], rounds: nu
   const samples = sets.map(() => new Float64Array(tokens.length * rounds));
   let k = 0;
   for (let r = 0; r < rounds; r++, k += tokens.length) {
-    sets.forEach((set, s) => {
-      const stream = set.open(), out = samples[s]!;
+    for (let i = 0; i < sets.length; i++) {
+      const s = (i + r) % sets.length; // who goes first changes every round
+      const stream = sets[s]!.open(), out = samples[s]!;
       for (let t = 0; t < tokens.length; t++) {
         const t0 = performance.now();
         stream.push(tokens[t]!);
         out[k + t] = (performance.now() - t0) * 1e6;
       }
       stream.end();
-    });
+    }
   }
   return samples.map((x) => {
     x.sort();

@@ -98,7 +98,7 @@ export function compileGates(rules: readonly GateRule[]): GateSet {
     maxHoldBack,
     open: () => new HoldBackBuffer(compiled),
     scan(text: string): GateStep {
-      const stream = new HoldBackBuffer(compiled);
+      const stream = new HoldBackBuffer(compiled, text.length + 2);
       const first = stream.push(text), last = stream.end();
       const step: GateStep = { text: first.text + last.text, findings: [...first.findings, ...last.findings] };
       const blocked = first.blocked ?? last.blocked;

@@ -37,7 +37,7 @@ export interface CompiledRule {
 export class HoldBackBuffer implements TextStream {
   /** Unreleased raw text (raw offsets `released` to `received`). */
   private text = "";
-  private readonly norm = new NormalisedText();
+  private readonly norm: NormalisedText;
   /** Raw offset up to which text has been released. */
   private released = 0;
   /** Raw offset of the end of the text received. */
@@ -57,13 +57,16 @@ export class HoldBackBuffer implements TextStream {
   /** Some rule waits for open spaces (else `liveOf` is just `liveStart`). */
   private readonly anyWaits: boolean;
 
-  constructor(private readonly rules: readonly CompiledRule[]) {
+  /** `capacity`: normalised units to allocate up front (scan() passes the text's length; streams grow from 64). */
+  constructor(private readonly rules: readonly CompiledRule[], capacity?: number) {
+    this.norm = new NormalisedText(capacity);
     this.scanners = rules.map((r) => {
       const s = r.createScanner();
       s.reset(0, -1);
       return s;
     });
     this.views = rules.map((r) => r.view === "nfkc" ? this.norm.nfkcView : this.norm.foldedView);
+    this.norm.rawText = (from, to) => this.slice(from, to);
     this.stopsAtOpenSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks);
     this.waitsForSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks && r.startsWithSpace);
     this.anyWaits = this.waitsForSpace.includes(true);

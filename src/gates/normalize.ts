@@ -306,12 +306,12 @@ export class NormalisedText {
 }
 
 /**
- * The three per-unit arrays over ONE buffer: a typed array past a few dozen bytes gets its own off-heap backing store
- * in V8 (Deno), costly to allocate and zero once per `scan()`; one allocation instead of three.
+ * The three per-unit arrays, each with its own buffer. Views over one shared ArrayBuffer allocate less (one backing
+ * store instead of three, which V8/Deno pays for per `scan()`), but on Bun 1.4 (JSC) reading them from the scanners
+ * made every later stream up to 2× slower once a regex-heavy stream had run (typed-array mode polymorphism).
  */
 function arrays(capacity: number): [Int32Array, Uint16Array, Uint16Array] {
-  const buffer = new ArrayBuffer(capacity * 8);
-  return [new Int32Array(buffer, 0, capacity), new Uint16Array(buffer, capacity * 4, capacity), new Uint16Array(buffer, capacity * 6, capacity)];
+  return [new Int32Array(capacity), new Uint16Array(capacity), new Uint16Array(capacity)];
 }
 
 /** A whole string through the same pipeline (phrase lists normalise their phrases with it): the folded view. */

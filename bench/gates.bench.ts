@@ -149,10 +149,9 @@ const result = await run();
 /** Per-push latency over repeated streams: the distribution the budget is about (timer overhead included). */
 type PushStats = { p50: number; p99: number; avg: number };
 /**
- * One stream per round for each set in turn, who goes first changing every round; run twice with the list reversed
- * (on Bun 1.4 the set in the list's first slot measured 15–20% slower than the second when the two differ, whichever
- * it was; the same set in both slots measured equal), so load from other processes on this shared box, GC from
- * earlier rows and slot effects hit the gates and their raw baseline alike.
+ * One stream per round for each set in turn, who goes first changing every round, then the same with the list
+ * reversed: load from other processes on this shared box, GC and JIT state from earlier rows hit the gates and their
+ * raw baseline alike.
  */
 function perPush(sets: readonly GateSet[], tokens: readonly string[], rounds: number): PushStats[] {
   const samples = sets.map(() => new Float64Array(tokens.length * rounds));

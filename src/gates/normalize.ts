@@ -86,9 +86,9 @@ export class NormalisedText {
   /** Raw units of the current chunk not yet normalised (an expansion reserves room for them too). */
   private ahead = 0;
 
-  /** `capacity`: units before the first growth (arrays double as needed; zero-filling large ones costs a scan()). */
-  constructor(capacity = 64) {
-    [this.rawStart, this.nfkc, this.folded] = arrays(capacity);
+  /** `capacity`: units before the first growth (at least MIN_CAPACITY; arrays double as needed). */
+  constructor(capacity = MIN_CAPACITY) {
+    [this.rawStart, this.nfkc, this.folded] = arrays(Math.max(capacity, MIN_CAPACITY));
     this.nfkcView = new HeldView(this.nfkc, 0, this);
     this.foldedView = new HeldView(this.folded, 0, this);
   }
@@ -306,10 +306,13 @@ export class NormalisedText {
 }
 
 /**
- * The three per-unit arrays, each with its own buffer. Views over one shared ArrayBuffer allocate less (one backing
- * store instead of three, which V8/Deno pays for per `scan()`), but on Bun 1.4 (JSC) reading them from the scanners
- * made every later stream up to 2× slower once a regex-heavy stream had run (typed-array mode polymorphism).
+ * Smallest per-unit array: JSC (Bun 1.4) keeps typed arrays of up to 1000 elements in a different mode than larger
+ * ones, and scanner loops that have seen both modes stay slower for every stream after (a regex-heavy stream that
+ * grew its arrays made later prose streams up to 2× slower). Starting above the limit keeps one mode throughout.
  */
+const MIN_CAPACITY = 1024;
+
+/** The three per-unit arrays, each with its own buffer (views over one shared buffer are another JSC mode again). */
 function arrays(capacity: number): [Int32Array, Uint16Array, Uint16Array] {
   return [new Int32Array(capacity), new Uint16Array(capacity), new Uint16Array(capacity)];
 }

@@ -116,7 +116,6 @@ export class HoldBackBuffer implements TextStream {
   /** Earliest normalised offset where rule `r` could still match, counting the open space it has not read yet. */
   private liveOf(r: number): number {
     const s = this.scanners[r]!;
-    if (!this.anyWaits) return s.liveStart;
     const open = this.norm.openSpace;
     return open >= 0 && open < s.liveStart && this.waitsForSpace[r] && !s.final ? open : s.liveStart;
   }
@@ -149,11 +148,7 @@ export class HoldBackBuffer implements TextStream {
       for (let r = 0; r < this.scanners.length; r++) this.scanners[r]!.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
       this.advanceAll();
     }
-    let live = Infinity;
-    for (let r = 0; r < this.scanners.length; r++) {
-      const l = this.liveOf(r);
-      if (l < live) live = l;
-    }
+    const live = this.firstLive();
     // Never release a raw unit while a normalised unit it produced is held; a pending high surrogate is not in rawDone.
     const release = live < norm.end ? norm.rawStart[live - norm.base]! : norm.rawDone;
     if (release > this.released) out = out.length === 0 ? this.take(release) : out + this.take(release);
@@ -163,18 +158,32 @@ export class HoldBackBuffer implements TextStream {
     return { text: out, findings };
   }
 
+  /** Earliest offset where any rule could still match (Infinity: none); plain field reads unless a rule waits. */
+  private firstLive(): number {
+    const scanners = this.scanners;
+    let first = Infinity;
+    if (this.anyWaits) {
+      for (let r = 0; r < scanners.length; r++) {
+        const l = this.liveOf(r);
+        if (l < first) first = l;
+      }
+    } else {
+      for (let r = 0; r < scanners.length; r++) {
+        const l = scanners[r]!.liveStart;
+        if (l < first) first = l;
+      }
+    }
+    return first;
+  }
+
   /** Index of the rule whose match is certainly next (leftmost, longest, first in order), or -1 if undecided. */
   private decided(): number {
-    let first = Infinity;
-    for (let r = 0; r < this.scanners.length; r++) {
-      const l = this.liveOf(r);
-      if (l < first) first = l;
-    }
+    const first = this.firstLive();
     if (first === Infinity) return -1;
     let winner = -1;
     for (let r = 0; r < this.scanners.length; r++) {
       const s = this.scanners[r]!;
-      if (this.liveOf(r) !== first) continue;
+      if ((this.anyWaits ? this.liveOf(r) : s.liveStart) !== first) continue;
       if (!s.final) return -1;
       if (winner < 0 || s.matchEnd > this.scanners[winner]!.matchEnd) winner = r;
     }

@@ -41,3 +41,12 @@ export const LOOKALIKES: Record<PiiDetector, string[]> = {
   jwt: ["eyJ.short", "eyJhbGciOiJIUzI1NiJ9.only-two-parts"],
   bearer_token: ["the bearer of bad news", "Bearer token", "Bearer abcdefghijklmnopqrstuvwxyz"],
 };
+
+/** Splits `text` at the given cut points (taken modulo its length + 1; duplicates and empty pieces allowed). */
+export const chunkAt = (text: string, cuts: readonly number[]): string[] => {
+  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+  const out: string[] = [];
+  let last = 0;
+  for (const p of [...points, text.length]) { out.push(text.slice(last, p)); last = p; }
+  return out;
+};

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { compileGates, RAW_UNITS_PER_UNIT, type GateRule, type GateSet, type GateStep } from "../../src/gates/mod.ts";
 import type { HoldBackBuffer } from "../../src/gates/stream.ts";
-import { OUTPUT_RULES } from "./fixtures.ts";
+import { chunkAt, OUTPUT_RULES } from "./fixtures.ts";
 import { LOOKALIKE_PHRASES, LOOKALIKE_PII } from "./lookalike-corpus.ts";
 
 /** User regexes on the NFKC view: line-aware ones (`^`, `$`, a whitespace start) and a whitespace-blind one. */
@@ -36,14 +36,6 @@ function streamed(set: GateSet, chunks: readonly string[]): GateStep {
   const blocked = steps.find((s) => s.blocked)?.blocked;
   return blocked ? { ...out, blocked } : out;
 }
-
-const chunkAt = (text: string, cuts: readonly number[]): string[] => {
-  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-  const out: string[] = [];
-  let last = 0;
-  for (const p of [...points, text.length]) { out.push(text.slice(last, p)); last = p; }
-  return out;
-};
 
 const PLANTED = [...Object.values(LOOKALIKE_PII).flat(), ...LOOKALIKE_PHRASES].map(([, raw]) => raw);
 const noise = fc.constantFrom(

@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { compileGates, PII_DETECTORS, RAW_UNITS_PER_UNIT, type GateSet, type GateStep } from "../../src/gates/mod.ts";
-import { OUTPUT_RULES, PII_SAMPLES } from "./fixtures.ts";
+import { chunkAt, OUTPUT_RULES, PII_SAMPLES } from "./fixtures.ts";
 
 const gates = compileGates(OUTPUT_RULES);
 
@@ -20,14 +20,6 @@ function streamed(set: GateSet, chunks: readonly string[]): GateStep & { steps: 
   const result = { text: steps.map((s) => s.text).join(""), findings: steps.flatMap((s) => s.findings), steps };
   return blocked ? { ...result, blocked } : result;
 }
-
-const chunkAt = (text: string, cuts: readonly number[]): string[] => {
-  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-  const out: string[] = [];
-  let last = 0;
-  for (const p of [...points, text.length]) { out.push(text.slice(last, p)); last = p; }
-  return out;
-};
 
 const ALL_SAMPLES = PII_DETECTORS.flatMap((d) => PII_SAMPLES[d].map((s) => [d, s] as const));
 

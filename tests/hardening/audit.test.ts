@@ -297,6 +297,27 @@ describe("audit log across kill -9 (real gateway processes)", () => {
   });
 });
 
+describe("refusals counted per client address by a served gateway (real processes)", () => {
+  const tmp = tempDir("audit-address");
+  after(() => tmp.remove());
+
+  test("the host hands the peer address to the app: 30 keyless requests count under addr:<loopback>", { timeout: 60_000 }, async () => {
+    const path = join(tmp.dir, "audit.jsonl");
+    const gw = await startGateway(["--upstream", "http://127.0.0.1:9/v1", "--auth", writeJson(tmp.dir, "auth.json", authFile())], {
+      RSK_AUDIT_LOG: path,
+      RSK_AUDIT_KEY: KEY,
+    });
+    try {
+      for (let i = 0; i < 30; i++) assert.equal((await fetch(`${gw.url}/v1/models`)).status, 401);
+    } finally {
+      await gw.stop();
+    }
+    const refusals = recordsOf(path).filter((r) => r.event === "auth");
+    assert.ok(refusals.length > 0 && refusals.every((r) => /^addr:(::ffff:)?127\.0\.0\.1$|^addr:::1$/.test(String(r.source))), JSON.stringify(refusals));
+    assert.equal(refusals.reduce((n, r) => n + (r.aggregate ? Number(r.count) : 1), 0), 30);
+  });
+});
+
 describe("refusal floods: counted per source per second, not written one by one", () => {
   const tmp = tempDir("audit-flood");
   after(() => tmp.remove());

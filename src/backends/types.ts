@@ -15,9 +15,15 @@ export interface Usage {
   total_tokens: number;
 }
 
+/**
+ * Which part of a choice a text belongs to: the answer, the model's reasoning (`reasoning_content`), or a refusal.
+ * Each is its own gated stream; absent means `content`.
+ */
+export type Channel = "content" | "reasoning" | "refusal";
+
 /** One event from a backend. Text here is ungated: only the guard may turn it into client output. */
 export type BackendEvent =
-  | { type: "text"; choice: number; text: string }
+  | { type: "text"; choice: number; text: string; channel?: Channel }
   | { type: "finish"; choice: number; reason: FinishReason }
   | { type: "usage"; usage: Usage };
 

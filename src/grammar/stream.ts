@@ -30,7 +30,8 @@ export async function* checkedAgainst(events: AsyncIterable<BackendEvent>, const
     return c;
   };
   for await (const event of events) {
-    if (event.type === "text") {
+    // The constraint is on the answer: reasoning and refusals pass on to the guard unchecked by the grammar.
+    if (event.type === "text" && (event.channel ?? "content") === "content") {
       const c = at(event.choice);
       const bytes = encoder.encode(event.text);
       let ok = 0;

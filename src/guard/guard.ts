@@ -3,7 +3,7 @@
  * A decision can be minted only in this module (its constructor demands a module-private token), so no code
  * path can hand a writer text that did not pass the policy's output gates.
  */
-import type { BackendEvent, FinishReason, Usage } from "../backends/types.ts";
+import type { BackendEvent, Channel, FinishReason, Usage } from "../backends/types.ts";
 import type { DecisionObserver } from "../audit/trail.ts";
 import type { Finding, GateStep, TextStream } from "../gates/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
@@ -14,7 +14,7 @@ const MINT: unique symbol = Symbol("guard-decision");
 
 /** What the guard decided for one piece of a response. */
 export type Verdict =
-  | { kind: "release"; choice: number; text: string }
+  | { kind: "release"; choice: number; text: string; channel: Channel }
   | { kind: "finish"; choice: number; reason: FinishReason }
   | { kind: "usage"; usage: Usage }
   | { kind: "block"; choice: number; policy: string; rule: string }
@@ -37,13 +37,14 @@ const seal = (verdict: Verdict) => new GuardDecision(MINT, verdict);
 export const GATE_ERROR_RULE = "gate_error";
 
 /**
- * Per-response output guard: one gate stream per choice, fail closed unless the policy says otherwise.
- * A choice is one stream from its first byte to the response's real end: a backend's finish (and usage) event is
+ * Per-response output guard: one gate stream per choice and channel (answer, reasoning, refusal), fail closed unless
+ * the policy says otherwise. A choice's channel is one stream from its first byte to the response's real end: a backend's finish (and usage) event is
  * only remembered (held text is resolved, finishes and usage released by `drain()`), so nothing an upstream says
  * in between restarts a gate; text for a choice after its finish is refused.
  */
 export class OutputGuard {
-  readonly #streams = new Map<number, TextStream>();
+  /** Open gate streams by choice, then channel (in the order they opened). */
+  readonly #streams = new Map<number, Map<Channel, TextStream>>();
   readonly #tokens = new Map<number, number>();
   readonly #finished = new Map<number, FinishReason>();
   #usage: Usage | undefined;
@@ -81,7 +82,7 @@ export class OutputGuard {
         if (this.#finished.has(event.choice)) {
           return [this.fail(new ApiError(502, `upstream sent more text for choice ${event.choice} after its finish_reason`, { type: "upstream_error", code: "upstream_malformed" }))];
         }
-        return this.#step(event.choice, (s) => s.push(event.text), event.text);
+        return this.#step(event.choice, event.channel ?? "content", (s) => s.push(event.text), event.text);
       case "finish":
         // The first reason stands; the stream stays open (and its held text held) until the response ends.
         if (!this.#finished.has(event.choice)) this.#finished.set(event.choice, event.reason);
@@ -95,7 +96,9 @@ export class OutputGuard {
     const choices = [...new Set([...this.#streams.keys(), ...this.#finished.keys()])].sort((a, b) => a - b);
     for (const choice of choices) {
       if (this.ended) break;
-      if (this.#streams.has(choice)) out.push(...this.#step(choice, (s) => s.end(), ""));
+      for (const channel of this.#streams.get(choice)?.keys() ?? []) {
+        if (!this.ended) out.push(...this.#step(choice, channel, (s) => s.end(), ""));
+      }
       if (!this.ended) out.push(seal({ kind: "finish", choice, reason: this.#finished.get(choice) ?? "stop" }));
     }
     this.#streams.clear();
@@ -124,9 +127,11 @@ export class OutputGuard {
     }
   }
 
-  #step(choice: number, run: (s: TextStream) => GateStep, raw: string): GuardDecision[] {
-    let stream = this.#streams.get(choice);
-    if (!stream) this.#streams.set(choice, (stream = this.policy.output.open()));
+  #step(choice: number, channel: Channel, run: (s: TextStream) => GateStep, raw: string): GuardDecision[] {
+    let channels = this.#streams.get(choice);
+    if (!channels) this.#streams.set(choice, (channels = new Map()));
+    let stream = channels.get(channel);
+    if (!stream) channels.set(channel, (stream = this.policy.output.open()));
     const token = this.#tokens.get(choice) ?? 0;
     if (raw) this.#tokens.set(choice, token + 1);
     const t0 = performance.now();
@@ -136,19 +141,19 @@ export class OutputGuard {
     } catch {
       this.metrics.decisions.inc({ policy: this.policy.name, rule: GATE_ERROR_RULE, action: this.policy.onError });
       this.observer?.decided(this.policy, { kind: "finding", stage: "output", rule: GATE_ERROR_RULE, action: this.policy.onError, choice, token });
-      if (this.policy.onError === "pass") return raw ? [this.#release(choice, raw)] : [];
+      if (this.policy.onError === "pass") return raw ? [this.#release(choice, channel, raw)] : [];
       return [this.#block(choice, GATE_ERROR_RULE, token)];
     } finally {
       this.metrics.gateLatency.observe((performance.now() - t0) / 1000, { stage: "output" });
     }
     this.#record(step.findings, choice, token);
     if (step.blocked) return [this.#block(choice, step.blocked.rule, token)];
-    return step.text ? [this.#release(choice, step.text)] : [];
+    return step.text ? [this.#release(choice, channel, step.text)] : [];
   }
 
-  #release(choice: number, text: string): GuardDecision {
+  #release(choice: number, channel: Channel, text: string): GuardDecision {
     this.observer?.released(text.length);
-    return seal({ kind: "release", choice, text });
+    return seal({ kind: "release", choice, text, channel });
   }
 
   #block(choice: number, rule: string, token: number): GuardDecision {

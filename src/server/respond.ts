@@ -3,7 +3,7 @@
  * run time), so generated text reaches a client only after the guard released it.
  */
 import type { SSEStreamingApi } from "hono/streaming";
-import type { FinishReason, Usage } from "../backends/types.ts";
+import type { Channel, FinishReason, Usage } from "../backends/types.ts";
 import { GuardDecision, type Verdict } from "../guard/guard.ts";
 import { blockedError } from "../guard/input.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
@@ -24,6 +24,9 @@ export interface ResponseShape {
   /** `performance.now()` at request arrival, for time-to-first-token. */
   startedAt: number;
 }
+
+/** The chat message field each channel is written to. */
+const CHAT_FIELD: Record<Channel, string> = { content: "content", reasoning: "reasoning_content", refusal: "refusal" };
 
 function verdictOf(decision: GuardDecision): Verdict {
   if (!(decision instanceof GuardDecision)) throw new TypeError("response writers accept only guard decisions");
@@ -65,9 +68,9 @@ export class SseWriter {
     switch (v.kind) {
       case "release":
         this.#clock.tick();
-        return this.#chunk(v.choice, v.text, null);
+        return this.#chunk(v.choice, v.text, null, v.channel);
       case "finish":
-        return this.#chunk(v.choice, "", v.reason);
+        return this.#chunk(v.choice, "", v.reason, "content");
       case "usage":
         if (this.shape.includeUsage) await this.#send({ ...this.#envelope(), choices: [], usage: v.usage });
         return;
@@ -84,17 +87,18 @@ export class SseWriter {
     this.#ended = true;
   }
 
-  async #chunk(choice: number, text: string, finish: FinishReason | null): Promise<void> {
+  async #chunk(choice: number, text: string, finish: FinishReason | null, channel: Channel): Promise<void> {
     const body = this.shape.kind === "chat"
-      ? { index: choice, delta: this.#delta(choice, text, finish), logprobs: null, finish_reason: finish }
+      ? { index: choice, delta: this.#delta(choice, text, finish, channel), logprobs: null, finish_reason: finish }
       : { index: choice, text, logprobs: null, finish_reason: finish };
     await this.#send({ ...this.#envelope(), choices: [body] });
   }
 
-  #delta(choice: number, text: string, finish: FinishReason | null): Record<string, string> {
-    if (this.#roleSent.has(choice)) return finish && !text ? {} : { content: text };
+  #delta(choice: number, text: string, finish: FinishReason | null, channel: Channel): Record<string, string> {
+    const part = finish && !text ? {} : { [CHAT_FIELD[channel]]: text };
+    if (this.#roleSent.has(choice)) return part;
     this.#roleSent.add(choice);
-    return { role: "assistant", content: text };
+    return { role: "assistant", content: "", ...part };
   }
 
   async #error(error: ApiError): Promise<void> {
@@ -115,6 +119,7 @@ export class SseWriter {
 /** Collects decisions into one non-streamed OpenAI response; a block or failure throws its error instead. */
 export class JsonCollector {
   readonly #texts = new Map<number, string[]>();
+  readonly #extra = new Map<number, Partial<Record<Channel, string>>>();
   readonly #finish = new Map<number, FinishReason>();
   readonly #clock: LatencyClock;
   #usage: Usage | undefined;
@@ -127,10 +132,17 @@ export class JsonCollector {
   add(decision: GuardDecision): void {
     const v = verdictOf(decision);
     switch (v.kind) {
-      case "release":
+      case "release": {
         this.#clock.tick();
-        this.#text(v.choice).push(v.text);
+        const parts = this.#text(v.choice);
+        if (v.channel === "content") parts.push(v.text);
+        else {
+          const extra = this.#extra.get(v.choice) ?? {};
+          extra[v.channel] = (extra[v.channel] ?? "") + v.text;
+          this.#extra.set(v.choice, extra);
+        }
         return;
+      }
       case "finish":
         this.#text(v.choice);
         this.#finish.set(v.choice, v.reason);
@@ -152,10 +164,15 @@ export class JsonCollector {
       const text = this.#texts.get(index)!.join("");
       const finish_reason = this.#finish.get(index) ?? "stop";
       return kind === "chat"
-        ? { index, message: { role: "assistant", content: text, refusal: null }, logprobs: null, finish_reason }
+        ? { index, message: this.#message(index, text), logprobs: null, finish_reason }
         : { index, text, logprobs: null, finish_reason };
     });
     return { id, object: kind === "chat" ? "chat.completion" : "text_completion", created, model, choices, ...(this.#usage ? { usage: this.#usage } : {}) };
+  }
+
+  #message(index: number, content: string): object {
+    const { reasoning, refusal } = this.#extra.get(index) ?? {};
+    return { role: "assistant", content, refusal: refusal ?? null, ...(reasoning !== undefined ? { reasoning_content: reasoning } : {}) };
   }
 
   #text(choice: number): string[] {

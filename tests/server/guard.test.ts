@@ -41,7 +41,7 @@ describe("guard", () => {
   test("output: onError pass releases the chunk unchanged", () => {
     const guard = new OutputGuard(policy("pass"), new GatewayMetrics());
     const [d] = guard.admit({ type: "text", choice: 0, text: "boom" });
-    assert.deepEqual(d?.verdict, { kind: "release", choice: 0, text: "boom" });
+    assert.deepEqual(d?.verdict, { kind: "release", choice: 0, text: "boom", channel: "content" });
   });
 
   test("input: a throwing gate rejects the prompt by default; redaction otherwise", () => {
@@ -62,9 +62,9 @@ describe("guard", () => {
       ...guard.drain(),
     ].map((d) => d.verdict);
     assert.deepEqual(out, [
-      { kind: "release", choice: 0, text: "[EMAIL]" },
+      { kind: "release", choice: 0, text: "[EMAIL]", channel: "content" },
       { kind: "finish", choice: 0, reason: "stop" },
-      { kind: "release", choice: 1, text: "x@y" },
+      { kind: "release", choice: 1, text: "x@y", channel: "content" },
       { kind: "finish", choice: 1, reason: "stop" },
     ]);
   });

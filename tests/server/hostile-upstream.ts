@@ -172,6 +172,8 @@ export interface ClientView {
   raw: string;
   /** Released text per choice. */
   texts: Map<number, string>;
+  /** Released reasoning (`reasoning_content`) and refusal text per choice (chat). */
+  side: Map<number, { reasoning?: string; refusal?: string }>;
   /** Finish reasons per choice, in the order they arrived. */
   finishes: Map<number, string[]>;
   /** The error's code and message (JSON error body or SSE error event). */
@@ -191,7 +193,13 @@ export async function ask(url: string, door: Door, model: string, stream: boolea
     body: JSON.stringify(body),
   });
   const raw = await res.text();
-  const view: ClientView = { status: res.status, raw, texts: new Map(), finishes: new Map(), done: false };
+  const view: ClientView = { status: res.status, raw, texts: new Map(), side: new Map(), finishes: new Map(), done: false };
+  const addSide = (index: number, part: { reasoning_content?: string | null; refusal?: string | null } | undefined) => {
+    const side = view.side.get(index) ?? {};
+    if (part?.reasoning_content) side.reasoning = (side.reasoning ?? "") + part.reasoning_content;
+    if (part?.refusal) side.refusal = (side.refusal ?? "") + part.refusal;
+    view.side.set(index, side);
+  };
   const add = (index: number, text: string | null | undefined, finish: string | null | undefined) => {
     if (text) view.texts.set(index, (view.texts.get(index) ?? "") + text);
     if (finish) view.finishes.set(index, [...(view.finishes.get(index) ?? []), finish]);
@@ -199,7 +207,10 @@ export async function ask(url: string, door: Door, model: string, stream: boolea
   if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
     const json = JSON.parse(raw);
     if (json.error) view.error = { code: json.error.code, message: json.error.message };
-    for (const c of json.choices ?? []) add(c.index, c.message?.content ?? c.text, c.finish_reason);
+    for (const c of json.choices ?? []) {
+      add(c.index, c.message?.content ?? c.text, c.finish_reason);
+      addSide(c.index, c.message);
+    }
     return view;
   }
   for (const block of raw.split("\n\n")) {
@@ -211,7 +222,12 @@ export async function ask(url: string, door: Door, model: string, stream: boolea
     }
     const json = JSON.parse(data);
     if (block.includes("event: error")) view.error = { code: json.error.code, message: json.error.message };
-    else for (const c of json.choices ?? []) add(c.index, c.delta?.content ?? c.text, c.finish_reason);
+    else {
+      for (const c of json.choices ?? []) {
+        add(c.index, c.delta?.content ?? c.text, c.finish_reason);
+        addSide(c.index, c.delta);
+      }
+    }
   }
   return view;
 }

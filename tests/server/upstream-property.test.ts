@@ -1,7 +1,7 @@
 /**
  * The property that would have caught the finish-reason breach: for ANY upstream event sequence (any chunking,
- * finish reasons of every kind and position, several choices, error objects, comments, unknown fields and lines,
- * cut streams) around planted secrets, no byte a client receives through any door holds a planted secret, on the
+ * finish reasons of every kind and position, several choices, text in content, reasoning or refusal fields, error
+ * objects, comments, unknown fields and lines, cut streams) around planted secrets, no byte a client receives through any door holds a planted secret, on the
  * normalised view of what it received.
  */
 import assert from "node:assert/strict";
@@ -69,7 +69,11 @@ interface Plan {
   endReasons: (string | null | undefined)[];
   done: boolean;
   badIndex: boolean;
+  /** The delta field each choice's text is sent in (chat; text completions always use `text`). */
+  fields: ChatField[];
 }
+
+type ChatField = "content" | "reasoning_content" | "reasoning" | "refusal";
 
 const plan: fc.Arbitrary<Plan> = fc.record({
   door: fc.constantFrom<Door>("chat", "completion"),
@@ -89,6 +93,7 @@ const plan: fc.Arbitrary<Plan> = fc.record({
     endReasons: fc.array(finish, { minLength: n, maxLength: n }),
     done: fc.boolean(),
     badIndex: fc.boolean().map((b) => b && Math.random() < 0.1),
+    fields: fc.array(fc.constantFrom<ChatField>("content", "content", "reasoning_content", "reasoning", "refusal"), { minLength: n, maxLength: n }),
   })
 );
 
@@ -101,7 +106,8 @@ function transcript(p: Plan): string[] {
   const next = p.texts.map(() => 0);
   const out: string[] = [];
   const emit = (choice: number, text: string | undefined, reason: string | null | undefined) => {
-    const c: Record<string, unknown> = p.door === "chat" ? { index: choice, delta: text === undefined ? {} : { content: text } } : { index: choice, text: text ?? "" };
+    const field = p.fields[choice] ?? "content";
+    const c: Record<string, unknown> = p.door === "chat" ? { index: choice, delta: text === undefined ? {} : { [field]: text } } : { index: choice, text: text ?? "" };
     if (reason !== undefined) c.finish_reason = reason;
     out.push(frame({ id: "x", object: "chunk", created: 0, model: "m", choices: [c], unknown_field: { nested: [1] } }));
   };

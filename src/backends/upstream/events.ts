@@ -1,5 +1,5 @@
 /** Upstream SSE payloads (OpenAI chunk JSON) to backend events, for chat and text completions. */
-import type { BackendEvent, FinishReason, Usage } from "../types.ts";
+import type { BackendEvent, Channel, FinishReason, Usage } from "../types.ts";
 import { streamedFailure, UpstreamError } from "./failures.ts";
 
 interface Chunk {
@@ -8,11 +8,19 @@ interface Chunk {
   error?: unknown;
 }
 
+/** The texts a chat delta or message may carry. */
+interface ChatText {
+  content?: unknown;
+  reasoning_content?: unknown;
+  reasoning?: unknown;
+  refusal?: unknown;
+}
+
 interface ChunkChoice {
   index?: unknown;
-  delta?: { content?: unknown } | null;
+  delta?: ChatText | null;
   text?: unknown;
-  message?: { content?: unknown } | null;
+  message?: ChatText | null;
   finish_reason?: unknown;
 }
 
@@ -40,11 +48,13 @@ export function chunkEvents(data: string, shape: EventShape): BackendEvent[] {
   for (const c of choices as ChunkChoice[]) {
     if (c === null || typeof c !== "object") throw new UpstreamError("malformed", 502, "upstream sent a choice that is not an object");
     const choice = choiceIndex(c.index, shape.choices);
-    const text = shape.kind === "chat" ? (c.delta?.content ?? c.message?.content) : c.text;
-    if (typeof text === "string" && text.length > 0) events.push({ type: "text", choice, text });
-    else if (text !== undefined && text !== null && typeof text !== "string") {
-      throw new UpstreamError("malformed", 502, "upstream sent a chunk whose content is not a string");
-    }
+    if (shape.kind === "chat") {
+      const part = c.delta ?? c.message ?? {};
+      // Reasoning first: servers that send both in one delta wrote the reasoning before the answer.
+      pushText(events, choice, "reasoning", part.reasoning_content ?? part.reasoning, "reasoning_content");
+      pushText(events, choice, "refusal", part.refusal, "refusal");
+      pushText(events, choice, "content", part.content, "content");
+    } else pushText(events, choice, "content", c.text, "text");
     // Only a non-empty reason ends a choice: some servers send "" on every chunk, which means "not yet".
     if (typeof c.finish_reason === "string" && c.finish_reason.length > 0) events.push({ type: "finish", choice, reason: finishReason(c.finish_reason) });
   }
@@ -53,6 +63,15 @@ export function chunkEvents(data: string, shape: EventShape): BackendEvent[] {
     events.push({ type: "usage", usage: { prompt_tokens, completion_tokens, total_tokens } });
   }
   return events;
+}
+
+/** Adds a text event for a string field; anything but a string, null or absent is a malformed upstream. */
+function pushText(events: BackendEvent[], choice: number, channel: Channel, text: unknown, field: string): void {
+  if (typeof text === "string") {
+    if (text.length > 0) events.push(channel === "content" ? { type: "text", choice, text } : { type: "text", choice, text, channel });
+  } else if (text !== undefined && text !== null) {
+    throw new UpstreamError("malformed", 502, `upstream sent a chunk whose ${field} is not a string`);
+  }
 }
 
 /** A choice index the request can have: an integer in `[0, n)` (absent means 0). */

@@ -3,7 +3,7 @@ import type { TokenRules } from "../policy/schema.ts";
 import type { ChatRequest, CompletionRequest } from "../server/wire.ts";
 
 /** Why a choice stopped, as OpenAI reports it. */
-export type FinishReason = "stop" | "length" | "content_filter";
+export type FinishReason = "stop" | "length" | "content_filter" | "tool_calls";
 
 /** Token counts, when the backend reports them. */
 export interface Usage {
@@ -24,6 +24,8 @@ export type Channel = "content" | "reasoning" | "refusal";
 /** One event from a backend. Text here is ungated: only the guard may turn it into client output. */
 export type BackendEvent =
   | { type: "text"; choice: number; text: string; channel?: Channel }
+  /** A piece of tool call `call` of a choice: its id and name when first seen, then fragments of its JSON arguments. */
+  | { type: "tool"; choice: number; call: number; id?: string; name?: string; arguments?: string }
   | { type: "finish"; choice: number; reason: FinishReason }
   | { type: "usage"; usage: Usage };
 

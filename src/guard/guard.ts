@@ -9,12 +9,14 @@ import type { Finding, GateStep, TextStream } from "../gates/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { Policy } from "../policy/load.ts";
 import { ApiError } from "../server/errors.ts";
+import { type ToolCallPiece, ToolCallGates, type ToolStep } from "./tools.ts";
 
 const MINT: unique symbol = Symbol("guard-decision");
 
 /** What the guard decided for one piece of a response. */
 export type Verdict =
   | { kind: "release"; choice: number; text: string; channel: Channel }
+  | { kind: "tool"; choice: number; piece: ToolCallPiece }
   | { kind: "finish"; choice: number; reason: FinishReason }
   | { kind: "usage"; usage: Usage }
   | { kind: "block"; choice: number; policy: string; rule: string }
@@ -47,6 +49,7 @@ export class OutputGuard {
   readonly #streams = new Map<number, Map<Channel, TextStream>>();
   readonly #tokens = new Map<number, number>();
   readonly #finished = new Map<number, FinishReason>();
+  readonly #tools: ToolCallGates;
   #usage: Usage | undefined;
   #blocked = false;
   #failed = false;
@@ -58,7 +61,11 @@ export class OutputGuard {
     private readonly metrics: GatewayMetrics,
     /** Audit and token metering for this request (optional: tests and plugins may omit it). */
     private readonly observer?: DecisionObserver,
-  ) {}
+    /** Names of the tools the request declared: a call to any other is blocked. */
+    declaredTools: ReadonlySet<string> = new Set(),
+  ) {
+    this.#tools = new ToolCallGates(policy.output, declaredTools);
+  }
 
   /** True once any choice was blocked: the response must end. */
   get blocked(): boolean {
@@ -79,10 +86,11 @@ export class OutputGuard {
         this.#usage = event.usage;
         return [];
       case "text":
-        if (this.#finished.has(event.choice)) {
-          return [this.fail(new ApiError(502, `upstream sent more text for choice ${event.choice} after its finish_reason`, { type: "upstream_error", code: "upstream_malformed" }))];
-        }
+        if (this.#finished.has(event.choice)) return [this.#afterFinish(event.choice)];
         return this.#step(event.choice, event.channel ?? "content", (s) => s.push(event.text), event.text);
+      case "tool":
+        if (this.#finished.has(event.choice)) return [this.#afterFinish(event.choice)];
+        return this.#toolStep(event.choice, () => this.#tools.push(event.choice, event.call, event.id, event.name, event.arguments));
       case "finish":
         // The first reason stands; the stream stays open (and its held text held) until the response ends.
         if (!this.#finished.has(event.choice)) this.#finished.set(event.choice, event.reason);
@@ -93,11 +101,14 @@ export class OutputGuard {
   /** The response's real end: resolves what every choice still holds, then releases each choice's finish. */
   drain(): GuardDecision[] {
     const out: GuardDecision[] = [];
-    const choices = [...new Set([...this.#streams.keys(), ...this.#finished.keys()])].sort((a, b) => a - b);
+    const choices = [...new Set([...this.#streams.keys(), ...this.#finished.keys(), ...this.#tools.choices()])].sort((a, b) => a - b);
     for (const choice of choices) {
       if (this.ended) break;
       for (const channel of this.#streams.get(choice)?.keys() ?? []) {
         if (!this.ended) out.push(...this.#step(choice, channel, (s) => s.end(), ""));
+      }
+      for (const call of this.#tools.callsOf(choice)) {
+        if (!this.ended) out.push(...this.#toolStep(choice, () => this.#tools.end(choice, call)));
       }
       if (!this.ended) out.push(seal({ kind: "finish", choice, reason: this.#finished.get(choice) ?? "stop" }));
     }
@@ -125,6 +136,29 @@ export class OutputGuard {
     } catch {
       return undefined;
     }
+  }
+
+  #afterFinish(choice: number): GuardDecision {
+    return this.fail(new ApiError(502, `upstream sent more for choice ${choice} after its finish_reason`, { type: "upstream_error", code: "upstream_malformed" }));
+  }
+
+  /** One tool step through the same accounting as text: findings recorded, a block or a broken call ends the response. */
+  #toolStep(choice: number, run: () => ToolStep): GuardDecision[] {
+    const t0 = performance.now();
+    let step: ToolStep;
+    try {
+      step = run();
+    } catch {
+      // No fail-open for tool calls: arguments a gate could not read are never released raw.
+      this.metrics.decisions.inc({ policy: this.policy.name, rule: GATE_ERROR_RULE, action: "block" });
+      return [this.#block(choice, GATE_ERROR_RULE, 0)];
+    } finally {
+      this.metrics.gateLatency.observe((performance.now() - t0) / 1000, { stage: "output" });
+    }
+    this.#record(step.findings, choice, 0);
+    if (step.error) return [this.fail(new ApiError(502, `upstream sent a broken tool call: ${step.error}`, { type: "upstream_error", code: "upstream_malformed" }))];
+    if (step.blocked) return [this.#block(choice, step.blocked.rule, 0)];
+    return step.piece ? [seal({ kind: "tool", choice, piece: step.piece })] : [];
   }
 
   #step(choice: number, channel: Channel, run: (s: TextStream) => GateStep, raw: string): GuardDecision[] {

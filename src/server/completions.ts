@@ -15,7 +15,7 @@ import { ApiError, asApiError } from "./errors.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS, SseHeartbeat } from "./heartbeat.ts";
 import { JsonCollector, type ResponseShape, SseWriter } from "./respond.ts";
 import { parseJsonBody, validate } from "./validate.ts";
-import { chatRequest, completionRequest, type WireLimits } from "./wire.ts";
+import { type ChatRequest, chatRequest, type CompletionRequest, completionRequest, type WireLimits } from "./wire.ts";
 
 /** What the completion routes need from the gateway. */
 export interface CompletionDeps {
@@ -63,10 +63,16 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
       startedAt,
     };
     const ticket = await admit(deps.scheduler, caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
-    const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint), new OutputGuard(policy, deps.metrics, caller.trail), deps.scheduler, ticket);
+    const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket);
     if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
     return stream(c, decisions, shape, abort, deps.metrics);
   };
+}
+
+/** The tools a response may call: those the request declared, none when `tool_choice` is "none". */
+function callableTools(body: ChatRequest | CompletionRequest): Set<string> {
+  if (!("messages" in body) || !body.tools || body.tool_choice === "none") return new Set();
+  return new Set(body.tools.map((t) => t.function.name));
 }
 
 function selectPolicy(store: PolicyStore, name: string | undefined): Policy {

@@ -5,6 +5,7 @@
 import type { SSEStreamingApi } from "hono/streaming";
 import type { Channel, FinishReason, Usage } from "../backends/types.ts";
 import { GuardDecision, type Verdict } from "../guard/guard.ts";
+import type { ToolCallPiece } from "../guard/tools.ts";
 import { blockedError } from "../guard/input.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { ApiError } from "./errors.ts";
@@ -69,6 +70,9 @@ export class SseWriter {
       case "release":
         this.#clock.tick();
         return this.#chunk(v.choice, v.text, null, v.channel);
+      case "tool":
+        this.#clock.tick();
+        return this.#send({ ...this.#envelope(), choices: [{ index: v.choice, delta: this.#toolDelta(v.choice, v.piece), logprobs: null, finish_reason: null }] });
       case "finish":
         return this.#chunk(v.choice, "", v.reason, "content");
       case "usage":
@@ -92,6 +96,15 @@ export class SseWriter {
       ? { index: choice, delta: this.#delta(choice, text, finish, channel), logprobs: null, finish_reason: finish }
       : { index: choice, text, logprobs: null, finish_reason: finish };
     await this.#send({ ...this.#envelope(), choices: [body] });
+  }
+
+  #toolDelta(choice: number, piece: ToolCallPiece): object {
+    const call = piece.name === undefined
+      ? { index: piece.call, function: { arguments: piece.arguments } }
+      : { index: piece.call, id: piece.id, type: "function", function: { name: piece.name, arguments: piece.arguments } };
+    if (this.#roleSent.has(choice)) return { tool_calls: [call] };
+    this.#roleSent.add(choice);
+    return { role: "assistant", content: null, tool_calls: [call] };
   }
 
   #delta(choice: number, text: string, finish: FinishReason | null, channel: Channel): Record<string, string> {
@@ -120,6 +133,7 @@ export class SseWriter {
 export class JsonCollector {
   readonly #texts = new Map<number, string[]>();
   readonly #extra = new Map<number, Partial<Record<Channel, string>>>();
+  readonly #calls = new Map<number, Map<number, { id: string; name: string; arguments: string }>>();
   readonly #finish = new Map<number, FinishReason>();
   readonly #clock: LatencyClock;
   #usage: Usage | undefined;
@@ -141,6 +155,16 @@ export class JsonCollector {
           extra[v.channel] = (extra[v.channel] ?? "") + v.text;
           this.#extra.set(v.choice, extra);
         }
+        return;
+      }
+      case "tool": {
+        this.#clock.tick();
+        this.#text(v.choice);
+        let calls = this.#calls.get(v.choice);
+        if (!calls) this.#calls.set(v.choice, (calls = new Map()));
+        const call = calls.get(v.piece.call);
+        if (call) call.arguments += v.piece.arguments;
+        else calls.set(v.piece.call, { id: v.piece.id!, name: v.piece.name!, arguments: v.piece.arguments });
         return;
       }
       case "finish":
@@ -172,7 +196,15 @@ export class JsonCollector {
 
   #message(index: number, content: string): object {
     const { reasoning, refusal } = this.#extra.get(index) ?? {};
-    return { role: "assistant", content, refusal: refusal ?? null, ...(reasoning !== undefined ? { reasoning_content: reasoning } : {}) };
+    const calls = [...(this.#calls.get(index) ?? new Map()).entries()].sort(([a], [b]) => a - b)
+      .map(([, c]) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } }));
+    return {
+      role: "assistant",
+      content: calls.length > 0 && content === "" ? null : content,
+      refusal: refusal ?? null,
+      ...(reasoning !== undefined ? { reasoning_content: reasoning } : {}),
+      ...(calls.length > 0 ? { tool_calls: calls } : {}),
+    };
   }
 
   #text(choice: number): string[] {

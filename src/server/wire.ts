@@ -13,7 +13,6 @@ const finite = () => v.pipe(v.number(), v.finite());
 const intIn = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const numIn = (min: number, max: number) => v.pipe(finite(), v.minValue(min), v.maxValue(max));
 const rejectTrue = (why: string) => v.optional(v.pipe(v.boolean(), v.value(false, why)));
-const rejectNonEmpty = (why: string) => v.optional(v.nullable(v.pipe(v.array(v.unknown()), v.maxLength(0, why))));
 
 const Stop = v.optional(v.nullable(v.union([
   v.pipe(v.string(), v.minLength(1)),
@@ -79,25 +78,81 @@ const ImagePart = v.strictObject({
   image_url: v.strictObject({ url: v.string(), detail: v.optional(v.picklist(["auto", "low", "high"])) }),
 });
 
-const Message = v.strictObject({
-  role: v.picklist(["system", "developer", "user", "assistant"], "role must be system, developer, user or assistant"),
-  content: v.union([v.string(), v.pipe(v.array(v.variant("type", [TextPart, ImagePart])), v.minLength(1))], "content must be a string or an array of content parts"),
-  name: v.optional(v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "name must be 1-64 letters, digits, _ or -"))),
+const Content = v.union([v.string(), v.pipe(v.array(v.variant("type", [TextPart, ImagePart])), v.minLength(1))], "content must be a string or an array of content parts");
+const Name = v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "name must be 1-64 letters, digits, _ or -"));
+/** A tool call id as OpenAI-compatible servers write them (bounded: ids travel back and forth). */
+const CallId = v.pipe(v.string(), v.regex(/^[\w.:-]{1,128}$/, "tool call ids are 1-128 letters, digits, _ . : or -"));
+
+/** An assistant's earlier tool call, as a client sends it back in the history. */
+const ToolCall = v.strictObject({
+  id: CallId,
+  type: v.literal("function"),
+  function: v.strictObject({ name: Name, arguments: v.pipe(v.string(), v.maxLength(1 << 20)) }),
 });
+
+const Message = v.variant("role", [
+  v.strictObject({ role: v.picklist(["system", "developer", "user"]), content: Content, name: v.optional(Name) }),
+  v.strictObject({
+    role: v.literal("assistant"),
+    content: v.optional(v.nullable(Content)),
+    name: v.optional(Name),
+    refusal: v.optional(v.nullable(v.string())),
+    tool_calls: v.optional(v.pipe(v.array(ToolCall), v.maxLength(128))),
+  }),
+  v.strictObject({ role: v.literal("tool"), content: Content, tool_call_id: CallId }),
+], "role must be system, developer, user, assistant or tool");
+
+/** A function tool the model may call. */
+const Tool = v.strictObject({
+  type: v.literal("function"),
+  function: v.strictObject({
+    name: Name,
+    description: v.optional(v.pipe(v.string(), v.maxLength(8192))),
+    parameters: v.optional(v.pipe(
+      v.record(v.string(), v.unknown()),
+      v.check((s) => s.type === undefined || s.type === "object", "a tool's parameters must be an object schema (type: object)"),
+    )),
+    strict: v.optional(v.nullable(v.boolean())),
+  }),
+});
+
+const ToolChoice = v.optional(v.nullable(v.union([
+  v.picklist(["none", "auto", "required"]),
+  v.strictObject({ type: v.literal("function"), function: v.strictObject({ name: Name }) }),
+], "tool_choice must be none, auto, required or {type: function, function: {name}}")));
 
 /** `POST /v1/chat/completions` body. */
 export const chatRequest = (limits: WireLimits) =>
-  v.strictObject({
+  v.pipe(v.strictObject({
     ...samplingEntries(limits),
     messages: v.pipe(v.array(Message), v.minLength(1, "messages must not be empty"), v.maxLength(4096)),
     max_completion_tokens: v.optional(v.nullable(intIn(1, limits.maxTokens))),
     top_logprobs: v.optional(v.nullable(v.pipe(v.number(), v.value(0, "top_logprobs are not returned: they would bypass the output gates")))),
-    tools: rejectNonEmpty("tools are not supported yet: tool-call arguments would bypass the output gates"),
-    tool_choice: v.optional(v.nullable(v.literal("none"))),
+    tools: v.optional(v.nullable(v.pipe(
+      v.array(Tool),
+      v.maxLength(128, "at most 128 tools"),
+      v.check((tools) => new Set(tools.map((t) => t.function.name)).size === tools.length, "tool names must be unique"),
+    ))),
+    tool_choice: ToolChoice,
     parallel_tool_calls: v.optional(v.nullable(v.boolean())),
     metadata: v.optional(v.nullable(v.record(v.string(), v.string()))),
     store: v.optional(v.nullable(v.boolean())),
-  });
+    // Passed through to the upstream, type-checked: none of them carries text a client would see ungated.
+    reasoning_effort: v.optional(v.nullable(v.picklist(["none", "minimal", "low", "medium", "high"]))),
+    service_tier: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
+    verbosity: v.optional(v.nullable(v.picklist(["low", "medium", "high"]))),
+    prediction: v.optional(v.nullable(v.strictObject({ type: v.literal("content"), content: Content }))),
+    chat_template_kwargs: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
+    repetition_penalty: v.optional(v.nullable(numIn(0, 10))),
+  }), v.forward(
+    v.partialCheck([["tools"], ["tool_choice"]], (r) => {
+      const choice = r.tool_choice;
+      if (choice === undefined || choice === null || choice === "none" || choice === "auto") return true;
+      const names = (r.tools ?? []).map((t) => t.function.name);
+      return choice === "required" ? names.length > 0 : names.includes(choice.function.name);
+    }, "tool_choice names a tool that is not in tools (or is required with no tools)"),
+    ["tool_choice"],
+  ));
 
 /** `POST /v1/completions` body (legacy text completions). */
 export const completionRequest = (limits: WireLimits) =>

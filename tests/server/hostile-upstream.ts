@@ -183,10 +183,10 @@ export interface ClientView {
 }
 
 /** Sends one request through a door and reads the answer like a client. */
-export async function ask(url: string, door: Door, model: string, stream: boolean, n = 1): Promise<ClientView> {
+export async function ask(url: string, door: Door, model: string, stream: boolean, n = 1, extra: Record<string, unknown> = {}): Promise<ClientView> {
   const body = door === "chat"
-    ? { model, stream, n, messages: [{ role: "user", content: "go" }] }
-    : { model, stream, n, prompt: "go" };
+    ? { model, stream, n, messages: [{ role: "user", content: "go" }], ...extra }
+    : { model, stream, n, prompt: "go", ...extra };
   const res = await fetch(`${url}/${door === "chat" ? "chat/completions" : "completions"}`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -1,8 +1,8 @@
 /**
  * The property that would have caught the finish-reason breach: for ANY upstream event sequence (any chunking,
- * finish reasons of every kind and position, several choices, text in content, reasoning or refusal fields, error
- * objects, comments, unknown fields and lines, cut streams) around planted secrets, no byte a client receives through any door holds a planted secret, on the
- * normalised view of what it received.
+ * finish reasons of every kind and position, several choices, text in content, reasoning, refusal or tool-call
+ * argument fields, error objects, comments, unknown fields and lines, cut streams) around planted secrets, no byte a
+ * client receives through any door holds a planted secret, on the normalised view of what it received.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -73,7 +73,8 @@ interface Plan {
   fields: ChatField[];
 }
 
-type ChatField = "content" | "reasoning_content" | "reasoning" | "refusal";
+/** `tool`: the text is the string value of a tool call's JSON arguments, streamed in the same pieces. */
+type ChatField = "content" | "reasoning_content" | "reasoning" | "refusal" | "tool";
 
 const plan: fc.Arbitrary<Plan> = fc.record({
   door: fc.constantFrom<Door>("chat", "completion"),
@@ -93,21 +94,28 @@ const plan: fc.Arbitrary<Plan> = fc.record({
     endReasons: fc.array(finish, { minLength: n, maxLength: n }),
     done: fc.boolean(),
     badIndex: fc.boolean().map((b) => b && Math.random() < 0.1),
-    fields: fc.array(fc.constantFrom<ChatField>("content", "content", "reasoning_content", "reasoning", "refusal"), { minLength: n, maxLength: n }),
+    fields: fc.array(fc.constantFrom<ChatField>("content", "content", "reasoning_content", "reasoning", "refusal", "tool", "tool"), { minLength: n, maxLength: n }),
   })
 );
 
 /** The upstream's SSE for a plan. */
 function transcript(p: Plan): string[] {
-  const pieces = p.texts.map((text, i) => {
+  const texts = p.texts.map((text, i) => (p.door === "chat" && p.fields[i] === "tool" ? JSON.stringify({ v: text }) : text));
+  const pieces = texts.map((text, i) => {
     const cuts = [...new Set(p.cuts[i]!.map((c) => c % text.length))].filter((c) => c > 0).sort((a, b) => a - b);
     return [0, ...cuts].map((c, k, all) => text.slice(c, all[k + 1] ?? text.length));
   });
   const next = p.texts.map(() => 0);
   const out: string[] = [];
+  p.texts.forEach((_, choice) => {
+    if (p.door === "chat" && p.fields[choice] === "tool") {
+      out.push(frame({ choices: [{ index: choice, delta: { tool_calls: [{ index: 0, id: `call_${choice}`, type: "function", function: { name: "f", arguments: "" } }] } }] }));
+    }
+  });
   const emit = (choice: number, text: string | undefined, reason: string | null | undefined) => {
     const field = p.fields[choice] ?? "content";
-    const c: Record<string, unknown> = p.door === "chat" ? { index: choice, delta: text === undefined ? {} : { [field]: text } } : { index: choice, text: text ?? "" };
+    const part = field === "tool" ? { tool_calls: [{ index: 0, function: { arguments: text } }] } : { [field]: text };
+    const c: Record<string, unknown> = p.door === "chat" ? { index: choice, delta: text === undefined ? {} : part } : { index: choice, text: text ?? "" };
     if (reason !== undefined) c.finish_reason = reason;
     out.push(frame({ id: "x", object: "chunk", created: 0, model: "m", choices: [c], unknown_field: { nested: [1] } }));
   };
@@ -136,7 +144,7 @@ describe("property: no upstream event sequence gets a planted secret past the gu
       fc.asyncProperty(plan, async (p) => {
         const model = `property-${runs++}`;
         h.upstream.scripts.set(model, { sse: transcript(p) });
-        const view = await ask(h.url, p.door, model, p.stream, p.n);
+        const view = await ask(h.url, p.door, model, p.stream, p.n, p.door === "chat" ? { tools: [{ type: "function", function: { name: "f" } }] } : {});
         const seen = normalised(view.raw);
         for (const secret of SECRETS) assert.ok(!seen.includes(secret), `${secret} reached the client: ${view.raw.slice(0, 600)}`);
         h.upstream.scripts.delete(model);

@@ -54,6 +54,9 @@ export class LocalBackend implements Backend {
         code: "model_not_found",
       });
     }
+    if (request.kind === "chat" && request.body.tools?.length && request.body.tool_choice !== "none") {
+      throw new ApiError(400, "the local backend does not call tools yet: send tool_choice \"none\", or serve through an upstream", { param: "tools", code: "unsupported_tools" });
+    }
     const prompt = this.#tokenize(request);
     const sampling = parseSamplingConfig(body);
     if (!sampling.ok) throw new ApiError(400, sampling.message, { code: "invalid_sampling" });
@@ -117,6 +120,10 @@ export class LocalBackend implements Backend {
 }
 
 function plainMessage(m: WireMessage): { role: string; content: string } {
+  if (m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length)) {
+    throw new ApiError(400, "the local backend does not take tool calls or tool results in the history yet", { param: "messages", code: "unsupported_tools" });
+  }
+  if (m.content === undefined || m.content === null) return { role: m.role, content: "" };
   if (typeof m.content === "string") return { role: m.role, content: m.content };
   if (m.content.some((p) => p.type !== "text")) {
     throw new ApiError(400, "the local backend takes text only (image_url parts are not supported)", { param: "messages", code: "unsupported_content" });

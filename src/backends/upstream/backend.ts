@@ -149,7 +149,8 @@ export class UpstreamBackend implements Backend {
 async function* bounded(events: AsyncIterable<BackendEvent>, limit: number): AsyncIterable<BackendEvent> {
   let size = 0;
   for await (const e of events) {
-    if (e.type === "text" && (size += e.text.length) > limit) throw new UpstreamError("too_large", 502, `upstream response text is longer than ${limit} characters`);
+    const length = e.type === "text" ? e.text.length : e.type === "tool" ? (e.arguments?.length ?? 0) : 0;
+    if ((size += length) > limit) throw new UpstreamError("too_large", 502, `upstream response text is longer than ${limit} characters`);
     yield e;
   }
 }

@@ -10,6 +10,7 @@ interface Chunk {
 
 /** The texts a chat delta or message may carry. */
 interface ChatText {
+  tool_calls?: unknown;
   content?: unknown;
   reasoning_content?: unknown;
   reasoning?: unknown;
@@ -54,6 +55,7 @@ export function chunkEvents(data: string, shape: EventShape): BackendEvent[] {
       pushText(events, choice, "reasoning", part.reasoning_content ?? part.reasoning, "reasoning_content");
       pushText(events, choice, "refusal", part.refusal, "refusal");
       pushText(events, choice, "content", part.content, "content");
+      if (part.tool_calls !== undefined && part.tool_calls !== null) pushToolCalls(events, choice, part.tool_calls, c.delta ? "delta" : "message");
     } else pushText(events, choice, "content", c.text, "text");
     // Only a non-empty reason ends a choice: some servers send "" on every chunk, which means "not yet".
     if (typeof c.finish_reason === "string" && c.finish_reason.length > 0) events.push({ type: "finish", choice, reason: finishReason(c.finish_reason) });
@@ -74,6 +76,32 @@ function pushText(events: BackendEvent[], choice: number, channel: Channel, text
   }
 }
 
+/** Most tool calls one choice may make. */
+const MAX_TOOL_CALLS = 128;
+
+/** Tool-call events from a delta's (indexed fragments) or a whole message's `tool_calls`. */
+function pushToolCalls(events: BackendEvent[], choice: number, calls: unknown, from: "delta" | "message"): void {
+  if (!Array.isArray(calls)) throw new UpstreamError("malformed", 502, "upstream sent tool_calls that is not an array");
+  calls.forEach((raw: unknown, position) => {
+    if (raw === null || typeof raw !== "object") throw new UpstreamError("malformed", 502, "upstream sent a tool call that is not an object");
+    const c = raw as { index?: unknown; id?: unknown; function?: { name?: unknown; arguments?: unknown } | null };
+    // A whole message lists its calls in order; deltas say which call they continue.
+    const call = from === "message" && c.index === undefined ? position : c.index;
+    if (typeof call !== "number" || !Number.isInteger(call) || call < 0 || call >= MAX_TOOL_CALLS) {
+      throw new UpstreamError("malformed", 502, `upstream sent tool call index ${JSON.stringify(call)?.slice(0, 32)}; at most ${MAX_TOOL_CALLS} calls per choice`);
+    }
+    const id = optionalString(c.id, "tool call id"), name = optionalString(c.function?.name, "tool call name");
+    const args = optionalString(c.function?.arguments, "tool call arguments");
+    if (id !== undefined || name !== undefined || args) events.push({ type: "tool", choice, call, id, name, arguments: args || undefined });
+  });
+}
+
+function optionalString(value: unknown, what: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new UpstreamError("malformed", 502, `upstream sent a ${what} that is not a string`);
+  return value;
+}
+
 /** A choice index the request can have: an integer in `[0, n)` (absent means 0). */
 function choiceIndex(index: unknown, n: number): number {
   if (index === undefined || index === null) return 0;
@@ -82,5 +110,5 @@ function choiceIndex(index: unknown, n: number): number {
 }
 
 function finishReason(reason: string): FinishReason {
-  return reason === "length" || reason === "content_filter" ? reason : "stop";
+  return reason === "length" || reason === "content_filter" || reason === "tool_calls" ? reason : "stop";
 }

@@ -1,0 +1,140 @@
+/**
+ * Tool calls through the gateway (upstream backend, real servers, openai SDK): requests with tools are accepted and
+ * validated, history tool calls and tool results pass the input gates, and streamed tool-call arguments pass the
+ * output gates value by value — a secret split across 1-character deltas of two interleaved calls never gets out.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { ask, assertNoSecret, frame } from "./hostile-upstream.ts";
+import { startHarness, type Harness } from "./harness.ts";
+
+const TOOLS = [
+  { type: "function" as const, function: { name: "send_email", parameters: { type: "object", properties: { to: { type: "string" }, body: { type: "string" } } } } },
+  { type: "function" as const, function: { name: "charge", parameters: { type: "object", properties: { card: { type: "string" }, amount: { type: "number" } } } } },
+];
+
+const SECRETS = ["bob.smith@example.com", "4111 1111 1111 1111", "AKIAIOSFODNN7EXAMPLE"];
+
+interface PlannedCall { id: string; name: string; args: string }
+
+/** Tool-call deltas as OpenAI streams them: a head per call, then its arguments 1 character at a time, calls interleaved. */
+function toolStream(calls: PlannedCall[], finish = "tool_calls"): string[] {
+  const chunk = (toolCalls: object[], reason: string | null = null) =>
+    frame({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { tool_calls: toolCalls }, finish_reason: reason }] });
+  const out = calls.map((c, index) => chunk([{ index, id: c.id, type: "function", function: { name: c.name, arguments: "" } }]));
+  const longest = Math.max(...calls.map((c) => c.args.length));
+  for (let i = 0; i < longest; i++) {
+    calls.forEach((c, index) => {
+      if (i < c.args.length) out.push(chunk([{ index, function: { arguments: c.args[i] } }]));
+    });
+  }
+  out.push(frame({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: {}, finish_reason: finish }] }), "data: [DONE]\n\n");
+  return out;
+}
+
+const CALLS: PlannedCall[] = [
+  { id: "call_a", name: "send_email", args: JSON.stringify({ to: "bob.smith@example.com", body: "key AKIAIOSFODNN7EXAMPLE attached" }) },
+  { id: "call_b", name: "charge", args: JSON.stringify({ card: "4111 1111 1111 1111", amount: 12.5 }) },
+];
+
+const EXPECTED = [
+  { id: "call_a", name: "send_email", args: { to: "[EMAIL]", body: "key [SECRET] attached" } },
+  { id: "call_b", name: "charge", args: { card: "**** **** **** 1111", amount: 12.5 } },
+];
+
+describe("tool calls (default policy, real servers)", () => {
+  let h: Harness;
+  before(() => (h = startHarness()));
+  after(() => h.close());
+
+  test("streamed: two interleaved calls, 1-character deltas, secrets redacted, arguments valid JSON (openai SDK)", async () => {
+    h.upstream.scripts.set("tools-stream", { sse: toolStream(CALLS) });
+    const stream = await h.client.chat.completions.create({ model: "tools-stream", stream: true, tools: TOOLS, messages: [{ role: "user", content: "go" }] });
+    const calls: { id?: string; name?: string; args: string }[] = [];
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const d of chunk.choices[0]?.delta.tool_calls ?? []) {
+        const call = (calls[d.index] ??= { args: "" });
+        if (d.id) call.id = d.id;
+        if (d.function?.name) call.name = d.function.name;
+        call.args += d.function?.arguments ?? "";
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.deepEqual(calls.map((c) => ({ id: c.id, name: c.name, args: JSON.parse(c.args) })), EXPECTED);
+    assert.equal(finish, "tool_calls");
+  });
+
+  test("not streamed: the assembled message carries the gated calls", async () => {
+    h.upstream.scripts.set("tools-json", { sse: toolStream(CALLS) });
+    const res = await h.client.chat.completions.create({ model: "tools-json", tools: TOOLS, tool_choice: "auto", messages: [{ role: "user", content: "go" }] });
+    const message = res.choices[0]!.message;
+    assert.equal(message.content, null);
+    assert.deepEqual(message.tool_calls?.map((c) => ({ id: c.id, name: c.type === "function" ? c.function.name : "", args: JSON.parse(c.type === "function" ? c.function.arguments : "") })), EXPECTED);
+    assert.equal(res.choices[0]!.finish_reason, "tool_calls");
+  });
+
+  test("secrets written with JSON escapes are decoded before the gates see them", async () => {
+    const escaped = `{"to": "${[..."bob.smith@example.com"].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}"}`;
+    h.upstream.scripts.set("tools-escaped", { sse: toolStream([{ id: "call_e", name: "send_email", args: escaped }]) });
+    for (const stream of [true, false]) {
+      const view = await ask(h.url, "chat", "tools-escaped", stream, 1, { tools: TOOLS });
+      assertNoSecret(view, "escaped");
+      assert.ok(!view.raw.includes("u0040"), `the escaped @ got out: ${view.raw.slice(0, 300)}`);
+      assert.match(view.raw, /\[EMAIL\]/);
+    }
+  });
+
+  test("a call to a tool the request did not declare is blocked before any of its bytes", async () => {
+    h.upstream.scripts.set("tools-undeclared", { sse: toolStream([{ id: "call_x", name: "wire_money", args: JSON.stringify({ to: "bob.smith@example.com" }) }]) });
+    const view = await ask(h.url, "chat", "tools-undeclared", true, 1, { tools: TOOLS });
+    assert.equal(view.error?.code, "content_blocked");
+    assert.ok(!view.raw.includes("wire_money"), view.raw.slice(0, 300));
+    assert.equal(view.done, false);
+  });
+
+  test("arguments that are not JSON end the stream with an error naming the tool; nothing after it is sent", async () => {
+    h.upstream.scripts.set("tools-broken", { sse: toolStream([{ id: "call_b", name: "charge", args: `{"card": 4111 1111 1111 1111}` }]) });
+    const view = await ask(h.url, "chat", "tools-broken", true, 1, { tools: TOOLS });
+    assert.equal(view.error?.code, "upstream_malformed");
+    assert.match(view.error?.message ?? "", /charge/);
+    for (const s of SECRETS) assert.ok(!view.raw.includes(s), view.raw.slice(0, 300));
+  });
+
+  test("history: earlier tool calls' argument values and tool results pass the input gates (JSON kept valid)", async () => {
+    h.upstream.scripts.set("tools-history", { text: "done" });
+    await h.client.chat.completions.create({
+      model: "tools-history",
+      tools: TOOLS,
+      messages: [
+        { role: "user", content: "mail him" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "send_email", arguments: JSON.stringify({ to: "bob.smith@example.com" }) } }] },
+        { role: "tool", tool_call_id: "call_1", content: "sent to bob.smith@example.com, card 4111 1111 1111 1111 on file" },
+      ],
+    });
+    const sent = h.upstream.received.at(-1)!.body as { messages: { tool_calls?: { function: { arguments: string } }[]; content?: string }[] };
+    assert.deepEqual(JSON.parse(sent.messages[1]!.tool_calls![0]!.function.arguments), { to: "[EMAIL]" });
+    assert.equal(sent.messages[2]!.content, "sent to [EMAIL], card [CARD] on file");
+    assert.deepEqual((h.upstream.received.at(-1)!.body as { tools: unknown }).tools, TOOLS);
+  });
+
+  const invalid: [string, Record<string, unknown>, RegExp][] = [
+    ["tool_choice names an undeclared tool", { tools: TOOLS, tool_choice: { type: "function", function: { name: "nope" } } }, /tool_choice/],
+    ["required with no tools", { tool_choice: "required" }, /tool_choice/],
+    ["duplicate tool names", { tools: [TOOLS[0], TOOLS[0]] }, /unique/],
+    ["parameters that are not an object schema", { tools: [{ type: "function", function: { name: "f", parameters: { type: "string" } } }] }, /object schema/],
+    ["a tool message without tool_call_id", { messages: [{ role: "tool", content: "x" }] }, /tool_call_id/],
+  ];
+  for (const [name, extra, message] of invalid) {
+    test(`400: ${name}`, async () => {
+      const res = await fetch(`${h.url}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }], ...extra }),
+      });
+      const body = await res.json() as { error: { message: string } };
+      assert.equal(res.status, 400);
+      assert.match(body.error.message, message);
+    });
+  }
+});

@@ -32,6 +32,8 @@ export interface Script {
   body?: { contentType: string; source: string | (() => ReadableStream<Uint8Array>) };
   /** With `status`: the error answer's raw body instead of rsk's scripted OpenAI error. */
   errorBody?: string;
+  /** The script for a request whose history already holds a tool result (an agent's second turn). */
+  afterTool?: Script;
 }
 
 /** A request as the fixture saw it. */
@@ -87,7 +89,9 @@ export function startScriptedUpstream(): ScriptedUpstream {
       req.signal.addEventListener("abort", () => onClose(), { once: true });
       const entry: Received = { path, body, authorization: req.headers.get("authorization"), closed, sent: 0 };
       received.push(entry);
-      const script = scripts.get(String(body.model)) ?? { text: "" };
+      let script = scripts.get(String(body.model)) ?? { text: "" };
+      const afterTool = Array.isArray(body.messages) && body.messages.some((m: { role?: unknown }) => m?.role === "tool");
+      if (afterTool && script.afterTool) script = script.afterTool;
       if (script.headerDelayMs) await sleep(script.headerDelayMs);
       if (script.status) {
         onClose();

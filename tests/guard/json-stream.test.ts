@@ -70,6 +70,7 @@ const errorByte = (step: JsonGateStep): number | undefined => {
 };
 
 type Case = { name: string; json: string; out?: string; value?: unknown; rules?: string[] };
+const PROSE = "Thanks for the update, the meeting moved to Tuesday afternoon. ";
 const EMAIL = "bob.smith@example.com", CARD = "4111 1111 1111 1111", SSN = "123-45-6789", AWS = "AKIAIOSFODNN7EXAMPLE";
 const REDACTING: Case[] = [
   { name: "email in a value", json: `{"to": "${EMAIL}", "n": 1}`, out: `{"to": "[EMAIL]", "n": 1}`, rules: ["email"] },
@@ -93,6 +94,11 @@ const REDACTING: Case[] = [
   { name: "Cyrillic look-alike email", json: `{"to": "${cyrillic("john.doe")}@example.com"}`, out: `{"to": "[EMAIL]"}`, rules: ["email"] },
   { name: "mathematical digits, escaped as surrogate pairs", json: `{"c": "${uEscape(math("4111111111111111", "bold"))}"}`, value: { c: "*".repeat(12) + math("1111", "bold") }, rules: ["card"] },
   { name: "emoji (escaped pair) next to an email", json: `["\\ud83d\\ude00${EMAIL}\\ud83d\\ude00"]`, out: `["😀[EMAIL]😀"]`, rules: ["email"] },
+  // Longer than 32 decoded units: streamed through a gate of their own (shorter ones are gated whole at the quote).
+  { name: "long value: email inside prose", json: `{"body": "${PROSE}${EMAIL} and ${PROSE}"}`, out: `{"body": "${PROSE}[EMAIL] and ${PROSE}"}`, rules: ["email"] },
+  { name: "long value: card inside prose, every character escaped", json: `["${uEscape(PROSE + CARD + " " + PROSE)}"]`, out: `["${PROSE}**** **** **** 1111 ${PROSE}"]`, rules: ["card"] },
+  { name: "long key: SSN and AWS key", json: `{"${PROSE}${SSN} ${AWS}": 1}`, out: `{"${PROSE}[SSN] [SECRET]": 1}`, rules: ["ssn", "aws-key"] },
+  { name: "the same secret twice (clean short tokens are remembered, secrets never)", json: `["${EMAIL}", "${EMAIL}", 4111111111111111, 4111111111111111]`, out: `["[EMAIL]", "[EMAIL]", "************1111", "************1111"]`, rules: ["email", "card"] },
   { name: "zero-width space inside an email, escaped", json: `["bob\\u200b.smith@example.com"]`, out: `["[EMAIL]"]`, rules: ["email"] },
 ];
 
@@ -132,6 +138,16 @@ describe("JsonTextGate: PII and secrets inside JSON text, any chunking", () => {
       assert.deepEqual(step.findings, []);
     });
   }
+
+  test("a long string is released as it streams, up to what the gates hold", () => {
+    const gate = new JsonTextGate(gates);
+    let text = gate.push(`{"body": "`).text;
+    for (const word of `${PROSE}${PROSE}write to bob.smith`.match(/[^]{1,4}/g)!) text += gate.push(word).text;
+    assert.equal(text, `{"body": "${PROSE}${PROSE}write to `);
+    text += gate.push(`@example.com", "n": 1`).text;
+    assert.equal(text, `{"body": "${PROSE}${PROSE}write to [EMAIL]", "n": `);
+    assert.match(gate.end().error!, /unexpected end/);
+  });
 
   test("non-canonical escapes are re-written as JSON.stringify writes them (equivalent JSON)", () => {
     const json = `["\\u0041\\/\\u00e9\\ud83d\\ude00\\ud800\\u001F"]`;

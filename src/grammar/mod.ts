@@ -7,7 +7,7 @@ export { parseGbnf } from "./gbnf.ts";
 export type { Grammar } from "./grammar.ts";
 export { GrammarMatcher, type MaskStats, TokenMasks } from "./masks.ts";
 export { regexGrammar } from "./regex.ts";
-export { type ConstraintFields, GRAMMAR_WARNINGS_HEADER, requestConstraint } from "./request.ts";
+export { type ConstraintFields, GRAMMAR_WARNINGS_HEADER, requestConstraint, type ToolFields, toolConstraints } from "./request.ts";
 export { type CompiledSchema, DEFAULT_MAX_WHITESPACE, jsonObjectGrammar, type SchemaOptions, schemaGrammar, SUPPORTED_FORMATS } from "./schema.ts";
 export { checkedAgainst } from "./stream.ts";
 export { TokenTrie, type VocabularyBytes } from "./trie.ts";

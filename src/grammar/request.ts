@@ -23,6 +23,28 @@ export interface ConstraintFields {
 /** Header listing what `grammar_options.lenient` dropped. */
 export const GRAMMAR_WARNINGS_HEADER = "x-rsk-grammar-warnings";
 
+/** A request's function tools, as far as their arguments' constraints go. */
+export interface ToolFields {
+  /** Declared tools; those with `strict: true` have their arguments held to `parameters`. */
+  readonly tools?: readonly { readonly function: { readonly name: string; readonly parameters?: Record<string, unknown>; readonly strict?: boolean | null } }[] | null;
+}
+
+/** Compiled `parameters` of every strict tool, by name (each problem a 400 naming the tool's field). */
+export function toolConstraints(body: ToolFields): Map<string, Constraint> {
+  const out = new Map<string, Constraint>();
+  (body.tools ?? []).forEach((tool, i) => {
+    if (tool.function.strict !== true) return;
+    const param = `tools.${i}.function.parameters`;
+    try {
+      out.set(tool.function.name, compileConstraint({ kind: "json_schema", schema: tool.function.parameters ?? { type: "object" } }, { lenient: false, path: param }));
+    } catch (err) {
+      if (err instanceof GrammarError) throw new ApiError(400, `invalid ${param} (strict tool): ${err.message}`, { param, code: "invalid_grammar", cause: err });
+      throw err;
+    }
+  });
+  return out;
+}
+
 /** The compiled constraint of a request, or undefined when its output is free text. */
 export function requestConstraint(body: ConstraintFields): Constraint | undefined {
   const format = body.response_format?.type;

@@ -19,8 +19,16 @@ interface ChoiceState {
   finished?: boolean;
 }
 
-/** Passes events through, cutting the text at the first byte the constraint refuses and failing there. */
-export async function* checkedAgainst(events: AsyncIterable<BackendEvent>, constraint: Constraint | undefined): AsyncIterable<BackendEvent> {
+/**
+ * Passes events through, cutting the text at the first byte the constraint refuses and failing there; a strict
+ * tool's calls are held to their `parameters` the same way (`tools`: constraints by tool name).
+ */
+export async function* checkedAgainst(
+  events: AsyncIterable<BackendEvent>,
+  constraint: Constraint | undefined,
+  tools: ReadonlyMap<string, Constraint> = new Map(),
+): AsyncIterable<BackendEvent> {
+  if (tools.size > 0) events = toolsCheckedAgainst(events, tools);
   if (!constraint) return yield* events;
   const { automaton } = constraint;
   const choices = new Map<number, ChoiceState>();
@@ -63,6 +71,68 @@ export async function* checkedAgainst(events: AsyncIterable<BackendEvent>, const
   // A choice the backend never finished is released as `stop` (OutputGuard.drain): it must be complete too.
   for (const [choice, c] of choices) {
     if (!c.finished && !automaton.accepting(c.state)) throw violation("the output ended before the grammar was complete", choice, c.bytes);
+  }
+}
+
+/** Per call: the tool's automaton and the parser position in its arguments. */
+interface CallState {
+  name: string;
+  constraint: Constraint;
+  state: number;
+  bytes: number;
+}
+
+/** Strict tools' arguments, byte by byte against their schemas; the first refused byte and all after it never pass. */
+async function* toolsCheckedAgainst(events: AsyncIterable<BackendEvent>, tools: ReadonlyMap<string, Constraint>): AsyncIterable<BackendEvent> {
+  const calls = new Map<string, CallState | null>();
+  const refused = (what: string, c: CallState, call: number, choice: number, offset: number) =>
+    new ApiError(502, `tool call ${call} (${c.name}) of choice ${choice}: ${what} at byte ${offset} of its arguments; nothing from that byte on was sent`, {
+      type: "server_error",
+      code: "tool_arguments_violation",
+    });
+  for await (const event of events) {
+    if (event.type !== "tool") {
+      yield event;
+      continue;
+    }
+    const key = `${event.choice}:${event.call}`;
+    let c = calls.get(key);
+    if (c === undefined && event.name !== undefined) {
+      const constraint = tools.get(event.name);
+      c = constraint ? { name: event.name, constraint, state: constraint.automaton.start, bytes: 0 } : null;
+      calls.set(key, c);
+    }
+    if (!c || !event.arguments) {
+      yield event;
+      continue;
+    }
+    const { automaton } = c.constraint;
+    const bytes = encoder.encode(event.arguments);
+    let ok = 0;
+    try {
+      for (; ok < bytes.length; ok++) {
+        const next = automaton.next(c.state, bytes[ok]!);
+        if (next === DEAD) break;
+        c.state = next;
+      }
+    } catch (err) {
+      if (err instanceof GrammarError) throw refused(`the arguments grew past the schema's bounds (${err.message})`, c, event.call, event.choice, c.bytes + ok);
+      throw err;
+    }
+    if (ok < bytes.length) {
+      let whole = ok;
+      while (whole > 0 && (bytes[whole]! & 0xc0) === 0x80) whole--;
+      if (whole > 0) yield { ...event, arguments: new TextDecoder().decode(bytes.subarray(0, whole)) };
+      throw refused("the arguments left the tool's parameters schema", c, event.call, event.choice, c.bytes + ok);
+    }
+    c.bytes += bytes.length;
+    yield event;
+  }
+  for (const [key, c] of calls) {
+    if (c && !c.constraint.automaton.accepting(c.state)) {
+      const [choice, call] = key.split(":").map(Number) as [number, number];
+      throw refused("the arguments ended before the schema was complete", c, call, choice, c.bytes);
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { streamSSE } from "hono/streaming";
 import type { Backend, BackendEvent, BackendRequest } from "../backends/types.ts";
 import { type GuardDecision, OutputGuard } from "../guard/guard.ts";
 import { gateMessages, gateText } from "../guard/input.ts";
-import { checkedAgainst, GRAMMAR_WARNINGS_HEADER, requestConstraint } from "../grammar/mod.ts";
+import { checkedAgainst, GRAMMAR_WARNINGS_HEADER, requestConstraint, toolConstraints } from "../grammar/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { Policy } from "../policy/load.ts";
 import type { PolicyStore } from "../policy/store.ts";
@@ -42,6 +42,7 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
     const bytes = await c.req.arrayBuffer();
     const body = validate(schema, parseJsonBody(bytes));
     const constraint = requestConstraint(body);
+    const tools = "messages" in body ? toolConstraints(body) : new Map();
     if (constraint?.warnings.length) c.header(GRAMMAR_WARNINGS_HEADER, constraint.warnings.join("; ").replace(/[^\x20-\x7e]/g, "?").slice(0, 4096));
     const policy = selectPolicy(deps.policies, c.req.header(POLICY_HEADER));
     const caller = c.get("caller");
@@ -63,7 +64,7 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
       startedAt,
     };
     const ticket = await admit(deps.scheduler, caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
-    const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket);
+    const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint, tools), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket);
     if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
     return stream(c, decisions, shape, abort, deps.metrics);
   };

@@ -118,12 +118,32 @@ describe("tool calls (default policy, real servers)", () => {
     assert.deepEqual((h.upstream.received.at(-1)!.body as { tools: unknown }).tools, TOOLS);
   });
 
+  const STRICT = [{ type: "function" as const, function: { name: "send_email", strict: true, parameters: { type: "object", properties: { to: { type: "string" } }, required: ["to"], additionalProperties: false } } }];
+
+  test("strict tool: arguments are held to its parameters byte by byte; the first byte outside ends the stream naming tool and offset", async () => {
+    h.upstream.scripts.set("tools-strict-bad", { sse: toolStream([{ id: "call_s", name: "send_email", args: `{"to":"a@b.io","cc":"bob.smith@example.com"}` }]) });
+    const view = await ask(h.url, "chat", "tools-strict-bad", true, 1, { tools: STRICT });
+    assert.equal(view.error?.code, "tool_arguments_violation");
+    assert.match(view.error?.message ?? "", /tool call 0 \(send_email\) of choice 0: the arguments left the tool's parameters schema at byte 14/);
+    assert.ok(!view.raw.includes("cc"), view.raw.slice(0, 400));
+
+    h.upstream.scripts.set("tools-strict-short", { sse: toolStream([{ id: "call_s", name: "send_email", args: `{"to":"a@b.io"` }]) });
+    const short = await ask(h.url, "chat", "tools-strict-short", false, 1, { tools: STRICT });
+    assert.equal(short.error?.code, "tool_arguments_violation");
+
+    h.upstream.scripts.set("tools-strict-ok", { sse: toolStream([{ id: "call_s", name: "send_email", args: `{"to":"bob.smith@example.com"}` }]) });
+    const ok = await ask(h.url, "chat", "tools-strict-ok", false, 1, { tools: STRICT });
+    assert.equal(ok.error, undefined, ok.raw.slice(0, 300));
+    assertNoSecret(ok, "strict");
+  });
+
   const invalid: [string, Record<string, unknown>, RegExp][] = [
     ["tool_choice names an undeclared tool", { tools: TOOLS, tool_choice: { type: "function", function: { name: "nope" } } }, /tool_choice/],
     ["required with no tools", { tool_choice: "required" }, /tool_choice/],
     ["duplicate tool names", { tools: [TOOLS[0], TOOLS[0]] }, /unique/],
     ["parameters that are not an object schema", { tools: [{ type: "function", function: { name: "f", parameters: { type: "string" } } }] }, /object schema/],
     ["a tool message without tool_call_id", { messages: [{ role: "tool", content: "x" }] }, /tool_call_id/],
+    ["a strict tool whose parameters do not compile", { tools: [{ type: "function", function: { name: "f", strict: true, parameters: { type: "object", properties: { a: { $ref: "#/nope" } } } } }] }, /tools\.0\.function\.parameters/],
   ];
   for (const [name, extra, message] of invalid) {
     test(`400: ${name}`, async () => {

@@ -10,8 +10,9 @@
  *
  * - Strings: the opening quote is released at once; the content as the gates release it; the closing quote when
  *   the gate stream has ended. A string of ≤ 32 decoded units is gated whole at its closing quote (`scan`, same
- *   result as a stream), and short texts a GateSet found clean are remembered (never one that had a finding). Escapes are re-written canonically (`\u0041` → `A`, `\/` → `/`): output is
- *   byte-identical only where the input escapes as JSON.stringify does (the usual case for SDK/model output).
+ *   result as a stream), and short texts a GateSet found clean are remembered (never one that had a finding).
+ *   Escapes are re-written canonically (`\u0041` → `A`, `\/` → `/`): output is byte-identical only where the input
+ *   escapes as JSON.stringify does (the usual case for SDK/model output).
  * - Numbers: held whole (a number's type can only be kept if its text is unchanged, which is known at its end),
  *   then gated with `scan`; if a gate changes it (a card written as a JSON number) the replacement is emitted as a
  *   JSON STRING: the type changes, the value does not leak. A number is therefore limited to the gates' own
@@ -25,7 +26,7 @@ import type { Finding, GateSet, GateStep, TextStream } from "../gates/mod.ts";
 
 /** Deepest nesting of objects/arrays accepted (a 65th level is an error). */
 export const MAX_JSON_DEPTH = 64;
-/** Longest string or number token in UTF-16 units of its raw text (1 Mi); longer is an error. */
+/** Longest string content (raw UTF-16 units between the quotes, escapes as written) or number; longer is an error. */
 export const MAX_JSON_TOKEN = 1 << 20;
 
 /** A gate finding inside one JSON token. */

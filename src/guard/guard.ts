@@ -64,7 +64,7 @@ export class OutputGuard {
     /** Names of the tools the request declared: a call to any other is blocked. */
     declaredTools: ReadonlySet<string> = new Set(),
   ) {
-    this.#tools = new ToolCallGates(policy.output, declaredTools);
+    this.#tools = new ToolCallGates(policy.output, declaredTools, policy.tools);
   }
 
   /** True once any choice was blocked: the response must end. */
@@ -165,7 +165,7 @@ export class OutputGuard {
     let channels = this.#streams.get(choice);
     if (!channels) this.#streams.set(choice, (channels = new Map()));
     let stream = channels.get(channel);
-    if (!stream) channels.set(channel, (stream = this.policy.output.open()));
+    if (!stream) channels.set(channel, (stream = (channel === "reasoning" ? this.policy.reasoning : this.policy.output).open()));
     const token = this.#tokens.get(choice) ?? 0;
     if (raw) this.#tokens.set(choice, token + 1);
     const t0 = performance.now();

@@ -9,6 +9,8 @@ import { type JsonGateStep, JsonTextGate } from "./json-stream.ts";
 
 /** Rule name reported when an upstream calls a tool the request did not declare. */
 export const UNDECLARED_TOOL_RULE = "undeclared_tool";
+/** Rule name reported for a call the policy's `tools.deny` (or a missing `tools.allow` entry) forbids. */
+export const DENIED_TOOL_RULE = "tools";
 
 /** One tool call's released piece: id, type and name on its first piece only. */
 export interface ToolCallPiece {
@@ -54,6 +56,8 @@ export class ToolCallGates {
     private readonly gates: GateSet,
     /** Names of the tools the request declared. */
     private readonly declared: ReadonlySet<string>,
+    /** The policy's tool lists. */
+    private readonly policy: { readonly allow?: ReadonlySet<string>; readonly deny: ReadonlySet<string> } = { deny: new Set() },
   ) {}
 
   /** Choices with tool calls. */
@@ -81,6 +85,7 @@ export class ToolCallGates {
       if (state.name !== undefined && state.name !== name) return { findings: [], error: `tool call ${call} of choice ${choice} changed its name` };
       state.name = name;
       if (!this.declared.has(name)) return { findings: [], blocked: { rule: UNDECLARED_TOOL_RULE } };
+      if (this.policy.deny.has(name) || (this.policy.allow && !this.policy.allow.has(name))) return { findings: [], blocked: { rule: DENIED_TOOL_RULE } };
     }
     if (args === undefined) return { findings: [] };
     if (state.name === undefined) return { findings: [], error: `tool call ${call} of choice ${choice} sent arguments before its name` };

@@ -20,6 +20,10 @@ export interface Policy {
   readonly input: GateSet;
   /** Gates over generated text. */
   readonly output: GateSet;
+  /** Gates over the model's reasoning (the output gates unless the policy has `reasoning` rules). */
+  readonly reasoning: GateSet;
+  /** Tools a model may call: `allow` (undefined = any declared) and `deny`. */
+  readonly tools: { readonly allow?: ReadonlySet<string>; readonly deny: ReadonlySet<string> };
   /** Token bans and biases for backends that own the logits (local). */
   readonly tokens: TokenRules;
   /** What findings write to the audit log: `matches` adds the matched text. */
@@ -106,15 +110,18 @@ function loadFile(file: string, problems: string[]): Policy | undefined {
   }
   const input = compile(parsed.output, "input", file, problems);
   const output = compile(parsed.output, "output", file, problems);
-  if (!input || !output) return;
+  const reasoning = parsed.output.reasoning ? compile(parsed.output, "reasoning", file, problems) : output;
+  if (!input || !output || !reasoning) return;
   const version = createHash("sha256").update(raw).digest("hex").slice(0, 12);
   const { name, onError, tokens, audit } = parsed.output;
-  return { name, version, file: basename(file), onError, input, output, tokens, audit };
+  const { allow, deny } = parsed.output.tools;
+  const tools = { allow: allow && new Set(allow), deny: new Set(deny) };
+  return { name, version, file: basename(file), onError, input, output, reasoning, tools, tokens, audit };
 }
 
-function compile(policy: PolicyFile, scope: "input" | "output", file: string, problems: string[]): GateSet | undefined {
+function compile(policy: PolicyFile, scope: "input" | "output" | "reasoning", file: string, problems: string[]): GateSet | undefined {
   try {
-    return compileGates(policy[scope]);
+    return compileGates(policy[scope] ?? []);
   } catch (err) {
     if (!(err instanceof GateCompileError)) throw err;
     for (const issue of err.issues) problems.push(`${file}: ${jsonPath([scope, ...issue.path])}: ${issue.message}`);

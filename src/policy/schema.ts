@@ -28,6 +28,25 @@ export const PolicySchema = v.pipe(
     ),
     input: v.optional(Rules("the prompt (every message's text, before the backend is called)"), []),
     output: v.optional(Rules("the generated text (every streamed chunk, before it reaches the client)"), []),
+    reasoning: v.optional(Rules("the model's reasoning (upstream reasoning_content), when it should differ from output; default: the output rules")),
+    tools: v.optional(
+      v.pipe(
+        v.strictObject({
+          allow: v.optional(v.pipe(
+            v.array(v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "tool names are 1-64 letters, digits, _ or -"))),
+            v.maxLength(1024),
+            v.description("Only these tools may be called (a call to any other is blocked). Omitted: any tool the request declares."),
+          )),
+          deny: v.optional(v.pipe(
+            v.array(v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "tool names are 1-64 letters, digits, _ or -"))),
+            v.maxLength(1024),
+            v.description("These tools may never be called: a call is blocked before any of its bytes."),
+          ), []),
+        }),
+        v.description("Which tools a model may call; tool-call arguments always pass the output rules."),
+      ),
+      { deny: [] },
+    ),
     tokens: v.optional(
       v.pipe(
         v.strictObject({

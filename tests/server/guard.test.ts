@@ -24,7 +24,7 @@ function breaking(trigger: string): GateSet {
   };
 }
 
-const policy = (onError: "block" | "pass"): Policy => ({ name: "p", version: "v", file: "p.json", onError, input: breaking("boom"), output: breaking("boom"), tokens: { ban: [], bias: {} }, audit: { matches: false } });
+const policy = (onError: "block" | "pass"): Policy => ({ name: "p", version: "v", file: "p.json", onError, input: breaking("boom"), output: breaking("boom"), reasoning: breaking("boom"), tools: { deny: new Set() }, tokens: { ban: [], bias: {} }, audit: { matches: false } });
 
 describe("guard", () => {
   test("output: a throwing gate blocks by default, and is counted", () => {

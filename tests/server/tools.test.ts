@@ -4,7 +4,11 @@
  * output gates value by value — a secret split across 1-character deltas of two interleaved calls never gets out.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { DEFAULT_POLICY } from "../../src/server/config.ts";
 import { ask, assertNoSecret, frame } from "./hostile-upstream.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
@@ -157,4 +161,55 @@ describe("tool calls (default policy, real servers)", () => {
       assert.match(body.error.message, message);
     });
   }
+});
+
+describe("policy: tools and reasoning sections (real servers)", () => {
+  let h: Harness;
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "rsk-tools-policy-"));
+    writeFileSync(join(dir, "default.json"), readFileSync(DEFAULT_POLICY));
+    writeFileSync(join(dir, "agents.json"), JSON.stringify({
+      name: "agents",
+      output: [{ id: "email", type: "pii", detector: "email", action: "redact" }],
+      reasoning: [{ id: "no-reasoning", type: "regex", pattern: "[^\\n]", action: "block" }],
+      tools: { deny: ["charge"] },
+    }));
+    h = startHarness({ policy: dir });
+  });
+  after(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = async (model: string) => {
+    const res = await fetch(`${h.url}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-rsk-policy": "agents" },
+      body: JSON.stringify({ model, stream: true, tools: TOOLS, messages: [{ role: "user", content: "go" }] }),
+    });
+    return res.text();
+  };
+
+  test("a tool in tools.deny is blocked before any of its bytes, though the request declared it", async () => {
+    h.upstream.scripts.set("deny-charge", { sse: toolStream([CALLS[1]!]) });
+    const text = await call("deny-charge");
+    assert.match(text, /^event: error$/m);
+    assert.match(text, /content_blocked/);
+    assert.match(text, /rule \\"tools\\"/);
+    assert.ok(!text.includes("charge\""), text.slice(0, 300));
+    h.upstream.scripts.set("allow-mail", { sse: toolStream([CALLS[0]!]) });
+    assert.match(await call("allow-mail"), /\[EMAIL\]/);
+  });
+
+  test("reasoning rules of their own: this policy blocks any reasoning, the answer alone passes", async () => {
+    const delta = (part: object, finish: string | null = null) => frame({ choices: [{ index: 0, delta: part, finish_reason: finish }] });
+    h.upstream.scripts.set("reasoning-blocked", { sse: [delta({ reasoning_content: "let me think" }), delta({ content: "hi" }), delta({}, "stop"), "data: [DONE]\n\n"] });
+    assert.match(await call("reasoning-blocked"), /rule \\"no-reasoning\\"/);
+    h.upstream.scripts.set("answer-only", { sse: [delta({ content: "hi a@b.io" }), delta({}, "stop"), "data: [DONE]\n\n"] });
+    const text = await call("answer-only");
+    assert.match(text, /\[EMAIL\]/);
+    assert.ok(!text.includes("a@b.io"), text);
+    assert.match(text, /\[DONE\]/);
+  });
 });

@@ -72,6 +72,9 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
   }
 }
 
+/** Largest buffer (normalised units) scan() keeps for the next call. */
+const REUSED_UNITS = 1 << 16;
+
 /** Compile rules once per policy load; throws GateCompileError listing every problem. */
 export function compileGates(rules: readonly GateRule[]): GateSet {
   const parsed = v.safeParse(RulesSchema, rules);
@@ -94,12 +97,23 @@ export function compileGates(rules: readonly GateRule[]): GateSet {
   // Normalised hold-back ≤ longest match + 1; each normalised unit stands for ≤ RAW_UNITS_PER_UNIT raw units, and a
   // high surrogate waiting for its pair adds one.
   const maxHoldBack = RAW_UNITS_PER_UNIT * compiled.reduce((max, r) => Math.max(max, r.maxLength + 1), 0) + 1;
+  // scan() is synchronous, so one buffer serves every call (restarted, not reallocated: a stream's scanners and
+  // arrays cost more to allocate than a short text costs to scan); one that grew past REUSED_UNITS is let go.
+  let reused: HoldBackBuffer | undefined;
   return {
     maxHoldBack,
     open: () => new HoldBackBuffer(compiled),
     scan(text: string): GateStep {
-      const stream = new HoldBackBuffer(compiled, text.length + 2);
-      const first = stream.push(text), last = stream.end();
+      const stream = reused ?? new HoldBackBuffer(compiled, text.length + 2);
+      reused = undefined;
+      stream.restart();
+      let first: GateStep, last: GateStep;
+      try {
+        first = stream.push(text);
+        last = stream.end();
+      } finally {
+        if (stream.capacity <= REUSED_UNITS) reused = stream;
+      }
       const step: GateStep = { text: first.text + last.text, findings: [...first.findings, ...last.findings] };
       const blocked = first.blocked ?? last.blocked;
       if (blocked) step.blocked = blocked;

@@ -93,6 +93,20 @@ export class NormalisedText {
     this.foldedView = new HeldView(this.folded, 0, this);
   }
 
+  /** Back to an empty stream, keeping the arrays (scan() reuses one buffer per gate set). */
+  restart(): void {
+    this.base = this.end = this.rawDone = this.floor = this.ahead = 0;
+    this.openSpace = this.high = -1;
+    this.lastSpace = false;
+    this.budget = RAW_UNITS_PER_UNIT - 1;
+    this.nfkcView.base = this.foldedView.base = 0;
+  }
+
+  /** Units the arrays hold (a reused buffer that grew large is not kept). */
+  get capacity(): number {
+    return this.nfkc.length;
+  }
+
   /** Normalise one raw chunk; `floor` is the lowest normalised offset the caller still needs. */
   feed(chunk: string, floor: number): void {
     const len = chunk.length;

@@ -85,6 +85,8 @@ export interface TextStream {
   push(chunk: string): GateStep;
   /** The stream is over: resolve and release everything held. */
   end(): GateStep;
+  /** Back to a fresh, empty stream over the same rules, keeping its allocations (for gating many short texts in turn). */
+  restart(): void;
   /** Raw UTF-16 units currently withheld (at most the set's maxHoldBack). */
   readonly held: number;
 }

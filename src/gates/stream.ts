@@ -72,6 +72,21 @@ export class HoldBackBuffer implements TextStream {
     this.anyWaits = this.waitsForSpace.includes(true);
   }
 
+  /** Back to a fresh stream over the same rules, keeping every allocation (for scan()'s reused buffer). */
+  restart(): void {
+    this.text = "";
+    this.released = this.received = this.from = this.heldFrom = 0;
+    this.ended = false;
+    this.blockedBy = undefined;
+    this.norm.restart();
+    for (const s of this.scanners) s.reset(0, -1);
+  }
+
+  /** Normalised units its arrays hold. */
+  get capacity(): number {
+    return this.norm.capacity;
+  }
+
   /** Raw characters received but not yet released. */
   get held(): number {
     return this.received - this.released;

@@ -9,8 +9,8 @@
  * another component (the gates) decides, nor resumes inside an escape or a surrogate pair at a fragment edge.
  *
  * - Strings: the opening quote is released at once; the content as the gates release it; the closing quote when
- *   the gate stream has ended. A string of ≤ 32 decoded units is gated whole at its closing quote (`scan`, same
- *   result as a stream), and short texts a GateSet found clean are remembered (never one that had a finding).
+ *   the gate stream has ended. One stream serves every string of the document in turn, restarted at each opening
+ *   quote (opening a stream allocates its scanners and buffers; restarting reuses them).
  *   Escapes are re-written canonically (`\u0041` → `A`, `\/` → `/`): output is byte-identical only where the input
  *   escapes as JSON.stringify does (the usual case for SDK/model output).
  * - Numbers: held whole (a number's type can only be kept if its text is unchanged, which is known at its end),
@@ -55,16 +55,6 @@ const N_START = 0, N_MINUS = 1, N_ZERO = 2 /* * */, N_INT = 3 /* * */, N_DOT = 4
   N_ESIGN = 7, N_EXP = 8 /* * */;
 const NUMBER_ENDS = [false, false, true, true, false, true, false, false, true];
 
-/**
- * Strings up to this many decoded units are gated whole at their closing quote (held meanwhile, which is within
- * the gates' own bound) instead of through a stream of their own: opening a gate stream costs ~10 µs, more than
- * pushing a dozen fragments, and most tokens (keys, enum values, ids) are this short.
- */
-const SHORT_TOKEN = 32;
-/** Short token texts a GateSet has found clean (no findings), so repeats skip the gates; cleared when full. */
-const CLEAN_CAP = 4096;
-const cleanTokens = new WeakMap<GateSet, Set<string>>();
-
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** Decoded content → JSON string content (JSON.stringify's escapes; released text never splits a surrogate pair). */
 const escapeContent = (s: string): string => NEEDS_ESCAPE.test(s) ? JSON.stringify(s).slice(1, -1) : s;
@@ -85,12 +75,10 @@ export class JsonTextGate {
   private units = 0;
   /** UTF-8 bytes beyond one per UTF-16 unit seen so far (non-ASCII only occurs inside strings). */
   private extraBytes = 0;
-  /** Gate stream of the current string token, once its content is longer than SHORT_TOKEN. */
+  /** Gate stream of the current string token (undefined between strings). */
   private gate: TextStream | undefined;
-  /** Decoded content of the current string while it is short (no gate stream yet). */
-  private pending = "";
-  /** Short texts known clean for this GateSet (never holds a text that had a finding). */
-  private readonly clean: Set<string>;
+  /** The one stream every string of this document is gated through, restarted per string. */
+  private stream: TextStream | undefined;
   private tokenIsKey = false;
   /** UTF-16 offset of the current string/number token (its quote or first character). */
   private tokenUnits = 0;
@@ -111,15 +99,12 @@ export class JsonTextGate {
 
   constructor(private readonly gates: GateSet) {
     this.maxNumber = Math.min(MAX_JSON_TOKEN, gates.maxHoldBack);
-    let clean = cleanTokens.get(gates);
-    if (!clean) cleanTokens.set(gates, clean = new Set());
-    this.clean = clean;
   }
 
-  /** Units withheld: the gate stream's or a short string's, a pending escape, a pending number (≤ maxHoldBack + 6). */
+  /** Units withheld: the gate stream's, a pending escape, a pending number (≤ maxHoldBack + 6). */
   get held(): number {
     if (this.failure !== undefined || this.blockedBy || this.ended) return 0;
-    return (this.gate ? this.gate.held : this.pending.length) + this.escape.length + this.number.length;
+    return (this.gate ? this.gate.held : 0) + this.escape.length + this.number.length;
   }
 
   /** Feed one fragment of JSON text. */
@@ -163,7 +148,7 @@ export class JsonTextGate {
   private fail(out: string[], findings: JsonFinding[], byte: number, why: string): JsonGateStep {
     this.failure = `invalid JSON at byte ${byte}: ${why}`;
     this.gate = undefined;
-    this.escape = this.number = this.pending = "";
+    this.escape = this.number = "";
     return { ...this.result(out, findings), error: this.failure };
   }
 
@@ -179,7 +164,7 @@ export class JsonTextGate {
     if (!step.blocked) return false;
     this.blockedBy = blocked ?? { ...step.blocked, token: this.tokenByte };
     this.gate = undefined;
-    this.number = this.pending = "";
+    this.number = "";
     return true;
   }
 
@@ -192,36 +177,16 @@ export class JsonTextGate {
   private finishNumber(out: string[], findings: JsonFinding[]): boolean {
     const text = this.number;
     this.number = "";
-    const step = this.scanToken(text);
+    const step = this.gates.scan(text);
     if (step.blocked) return this.take(step, out, findings, false);
     // Changed by a gate → a JSON string (type changes, the value does not leak).
     this.take(step.text === text ? step : { ...step, text: JSON.stringify(step.text) }, out, findings, false);
     return false;
   }
 
-  /** Gate a whole token text; short texts this GateSet already found clean skip the gates. */
-  private scanToken(text: string): GateStep {
-    const short = text.length <= SHORT_TOKEN;
-    if (short && this.clean.has(text)) return { text, findings: [] };
-    const step = this.gates.scan(text);
-    if (short && step.findings.length === 0) {
-      if (this.clean.size >= CLEAN_CAP) this.clean.clear();
-      this.clean.add(text);
-    }
-    return step;
-  }
-
-  /** The string's content so far grew by `content`: keep it while short, else stream it through a gate. */
+  /** The string's content so far grew by `content`: through its gate stream. */
   private feedString(content: string, out: string[], findings: JsonFinding[]): boolean {
-    if (this.gate) return content.length > 0 && this.take(this.gate.push(content), out, findings, true);
-    if (this.pending.length + content.length <= SHORT_TOKEN) {
-      this.pending += content;
-      return false;
-    }
-    this.gate = this.gates.open();
-    const text = this.pending + content;
-    this.pending = "";
-    return this.take(this.gate.push(text), out, findings, true);
+    return content.length > 0 && this.take(this.gate!.push(content), out, findings, true);
   }
 
   private run(f: string): JsonGateStep {
@@ -253,16 +218,10 @@ export class JsonTextGate {
           if (c === 92) { this.escape = "\\"; this.state = ESCAPE; i++; break; }
           if (c < 0x20) return this.fail(out, findings, this.byteAt(i), `control character U+${c.toString(16).padStart(4, "0")} in a string`);
           // Closing quote: the gate stream ends here (a short string is gated whole now).
-          const gate = this.gate;
-          if (gate) {
-            this.gate = undefined;
-            if (content.length > 0 && this.take(gate.push(content), out, findings, true)) return this.result(out, findings);
-            if (this.take(gate.end(), out, findings, true)) return this.result(out, findings);
-          } else {
-            const text = this.pending.length === 0 ? content : this.pending + content;
-            this.pending = "";
-            if (this.take(this.scanToken(text), out, findings, true)) return this.result(out, findings);
-          }
+          const gate = this.gate!;
+          this.gate = undefined;
+          if (content.length > 0 && this.take(gate.push(content), out, findings, true)) return this.result(out, findings);
+          if (this.take(gate.end(), out, findings, true)) return this.result(out, findings);
           content = "";
           i++;
           from = i - 1; // the closing quote starts the next structural run
@@ -401,7 +360,8 @@ export class JsonTextGate {
     this.tokenUnits = this.units + i;
     this.tokenByte = this.byteAt(i);
     this.tokenIsKey = isKey;
-    this.pending = "";
+    this.gate = this.stream ??= this.gates.open();
+    this.gate.restart();
     this.state = STRING;
   }
 }

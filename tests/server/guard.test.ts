@@ -19,7 +19,7 @@ function breaking(trigger: string): GateSet {
     },
     open: () => {
       const s = real.open();
-      return { push: (c) => (c === trigger ? (() => { throw new Error("gate bug"); })() : s.push(c)), end: () => s.end(), get held() { return s.held; } };
+      return { push: (c) => (c === trigger ? (() => { throw new Error("gate bug"); })() : s.push(c)), end: () => s.end(), restart: () => s.restart(), get held() { return s.held; } };
     },
   };
 }

@@ -63,6 +63,19 @@ describe("streaming hold-back", () => {
     }), { numRuns: 300 });
   });
 
+  test("property: a restarted stream behaves as a fresh one, whatever the stream before it held or blocked", () => {
+    fc.assert(fc.property(text, fc.nat(), text, (before, cut, after) => {
+      const stream = gates.open();
+      stream.push(before.slice(0, cut % (before.length + 1)));
+      stream.restart();
+      const first = stream.push(after), last = stream.end();
+      const fresh = gates.open(), a = fresh.push(after), b = fresh.end();
+      assert.equal(first.text + last.text, a.text + b.text);
+      assert.deepEqual([...first.findings, ...last.findings], [...a.findings, ...b.findings]);
+      assert.deepEqual(last.blocked ?? first.blocked, b.blocked ?? a.blocked);
+    }), { numRuns: 300 });
+  });
+
   test("property: PII inside random text never survives, whatever the chunking", () => {
     const redactOnly = compileGates(OUTPUT_RULES.filter((r) => r.type === "pii"));
     fc.assert(fc.property(fc.constantFrom(...ALL_SAMPLES), fc.constantFrom(" ", "\n", "(", ": ", " and "), fillerText, fc.array(fc.nat(), { maxLength: 8 }),

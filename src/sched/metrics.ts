@@ -19,7 +19,7 @@ export class SchedulerMetrics implements Exposable {
       family("rsk_queue_depth", "gauge", "Requests waiting for a backend slot.", [`rsk_queue_depth ${s.queue.depth}`]),
       family("rsk_queue_capacity", "gauge", "Most requests that may wait (RSK_QUEUE_SIZE).", [`rsk_queue_capacity ${s.queue.capacity}`]),
       family("rsk_slots_in_use", "gauge", "Backend slots held by admitted requests.", [`rsk_slots_in_use ${s.slots.inUse}`]),
-      family("rsk_slots_total", "gauge", "Backend slots available.", [`rsk_slots_total ${s.slots.total}`]),
+      family("rsk_slots", "gauge", "Backend slots available.", [`rsk_slots ${s.slots.total}`]),
       family("rsk_requests_in_state", "gauge", "Live requests by lifecycle state.", live.map((st) => `rsk_requests_in_state{state="${st}"} ${s.states[st]}`)),
       family("rsk_requests_ended_total", "counter", "Requests by the terminal state they ended in.", ended.map((st) => `rsk_requests_ended_total{state="${st}"} ${s.states[st]}`)),
       this.scheduler.admissionWait.expose(),

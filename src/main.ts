@@ -1,5 +1,7 @@
 /** CLI entry (`bun src/main.ts` / `deno run -A src/main.ts`): serves the gateway, or `policy check|schema`. */
+import { readFileSync } from "node:fs";
 import { clientAddress, serve, throttled } from "../ffi/serve.ts";
+import { helpText } from "./help.ts";
 import { UpstreamBackend } from "./backends/upstream/backend.ts";
 import { GatewayMetrics } from "./metrics/gateway.ts";
 import { policyJsonSchemaText } from "./policy/json-schema.ts";
@@ -115,9 +117,16 @@ async function openLocalBackend(config: GatewayConfig): Promise<LocalBackend> {
   return backend;
 }
 
+/** The package version, from package.json next to the sources. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
 try {
   const [command, sub, arg] = process.argv.slice(2);
-  if (command === "policy" && sub === "check") checkPolicies(arg);
+  if (command === "help" || command === "--help" || command === "-h") process.stdout.write(helpText(version()));
+  else if (command === "--version" || command === "-v") process.stdout.write(`${version()}\n`);
+  else if (command === "policy" && sub === "check") checkPolicies(arg);
   else if (command === "policy" && sub === "schema") process.stdout.write(policyJsonSchemaText());
   else if (command === "auth" && sub === "hash-key") await hashKeyCommand(arg);
   else if (command === "audit" && sub === "verify") process.exitCode = verifyCommand(process.argv.slice(4));

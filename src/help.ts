@@ -1,0 +1,32 @@
+/** The CLI's `--help` text: every command, and every setting as flag and environment variable (from SETTINGS). */
+import { SETTINGS } from "./server/config.ts";
+
+/** Commands besides serving, with what they do. */
+const COMMANDS: [string, string][] = [
+  ["rsk [flags]", "serve the gateway (the default command)"],
+  ["rsk policy check <file-or-folder>", "validate policy files as the server does; exit 1 listing every problem"],
+  ["rsk policy schema", "print policies/policy.schema.json (JSON Schema of the policy format)"],
+  ["rsk auth hash-key", "read an API key on stdin and print the sha256 an auth file stores"],
+  ["rsk audit verify <log> [--live]", "check an audit log's HMAC chain (RSK_AUDIT_KEY); exit 1 naming the first gap"],
+  ["rsk help | --help | -h", "this text"],
+  ["rsk --version | -v", "the version"],
+];
+
+/** Settings that are environment-only (secrets stay out of `ps`). */
+const ENV_ONLY: [string, string][] = [
+  ["RSK_UPSTREAM_API_KEY", "sent upstream as Authorization: Bearer"],
+  ["RSK_AUDIT_KEY", "HMAC key of the audit log (≥ 16 characters)"],
+  ["RSK_LLAMA_LIB", "path of libllama.so for the local backend"],
+];
+
+/** The help text (`npm start -- --help`). */
+export function helpText(version: string): string {
+  const width = Math.max(...COMMANDS.map(([c]) => c.length), ...Object.keys(SETTINGS).map((f) => f.length + 10));
+  const lines = [`rsk ${version}: a streaming safety gateway for LLM inference`, "", "Commands:"];
+  for (const [command, what] of COMMANDS) lines.push(`  ${command.padEnd(width)}  ${what}`);
+  lines.push("", "Flags (each also an environment variable; a flag wins; the README's Configuration table has defaults):");
+  for (const [flag, env] of Object.entries(SETTINGS)) lines.push(`  ${`--${flag} <value>`.padEnd(width)}  ${env}`);
+  lines.push("", "Environment only:");
+  for (const [env, what] of ENV_ONLY) lines.push(`  ${env.padEnd(width)}  ${what}`);
+  return `${lines.join("\n")}\n`;
+}

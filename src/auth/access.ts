@@ -53,11 +53,16 @@ declare module "hono" {
   }
 }
 
+/** An incoming `x-request-id` worth keeping (tracing across services), else a fresh one: never echo raw input. */
+export function requestIdOf(incoming: string | undefined): string {
+  return incoming !== undefined && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
+}
+
 /** The middleware. */
 export function accessControl(options: AccessOptions): MiddlewareHandler {
   return async (c, next) => {
     const startedAt = performance.now();
-    const requestId = crypto.randomUUID();
+    const requestId = requestIdOf(c.req.header("x-request-id"));
     c.header("x-request-id", requestId);
     let principal = ANONYMOUS;
     const refuse = (err: ApiError): never => {

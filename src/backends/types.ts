@@ -31,8 +31,8 @@ export type BackendEvent =
 
 /** A completion job for a backend, after validation and the input gate. */
 export type BackendRequest =
-  | { kind: "chat"; body: ChatRequest; signal: AbortSignal; tokens?: TokenRules }
-  | { kind: "completion"; body: CompletionRequest; signal: AbortSignal; tokens?: TokenRules };
+  | { kind: "chat"; body: ChatRequest; signal: AbortSignal; tokens?: TokenRules; requestId?: string }
+  | { kind: "completion"; body: CompletionRequest; signal: AbortSignal; tokens?: TokenRules; requestId?: string };
 
 /** A model entry for `GET /v1/models`. */
 export interface ModelCard {

@@ -53,8 +53,8 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
     const abort = new AbortController();
     c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
     const request: BackendRequest = "messages" in body
-      ? { kind: "chat", body: { ...body, messages: gateMessages(policy, body.messages, deps.metrics, caller.trail) }, signal: abort.signal, tokens: policy.tokens }
-      : { kind: "completion", body: { ...body, prompt: gateText(policy, [body.prompt].flat()[0]!, deps.metrics, caller.trail) }, signal: abort.signal, tokens: policy.tokens };
+      ? { kind: "chat", body: { ...body, messages: gateMessages(policy, body.messages, deps.metrics, caller.trail) }, signal: abort.signal, tokens: policy.tokens, requestId: caller.requestId }
+      : { kind: "completion", body: { ...body, prompt: gateText(policy, [body.prompt].flat()[0]!, deps.metrics, caller.trail) }, signal: abort.signal, tokens: policy.tokens, requestId: caller.requestId };
     const shape: ResponseShape = {
       id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${crypto.randomUUID().replaceAll("-", "")}`,
       created: Math.floor(Date.now() / 1000),

@@ -44,6 +44,8 @@ export interface Received {
   body: Record<string, unknown>;
   /** Authorization header. */
   authorization: string | null;
+  /** x-request-id header. */
+  requestId: string | null;
   /** Resolves when the client (the gateway) closed or aborted this request. */
   closed: Promise<void>;
   /** Text pieces enqueued so far (stops growing when the reader, the gateway, stops pulling). */
@@ -87,7 +89,7 @@ export function startScriptedUpstream(): ScriptedUpstream {
       let onClose!: () => void;
       const closed = new Promise<void>((r) => (onClose = r));
       req.signal.addEventListener("abort", () => onClose(), { once: true });
-      const entry: Received = { path, body, authorization: req.headers.get("authorization"), closed, sent: 0 };
+      const entry: Received = { path, body, authorization: req.headers.get("authorization"), requestId: req.headers.get("x-request-id"), closed, sent: 0 };
       received.push(entry);
       let script = scripts.get(String(body.model)) ?? { text: "" };
       const afterTool = Array.isArray(body.messages) && body.messages.some((m: { role?: unknown }) => m?.role === "tool");

@@ -66,7 +66,7 @@ export class UpstreamBackend implements Backend {
       try {
         res = await fetch(`${this.#base}${path}`, {
           method: "POST",
-          headers: { ...this.#headers(), "content-type": "application/json", accept: "text/event-stream" },
+          headers: { ...this.#headers(), "content-type": "application/json", accept: "text/event-stream", ...(request.requestId ? { "x-request-id": request.requestId } : {}) },
           body: JSON.stringify(body),
           signal: ctl.signal,
         });

@@ -64,6 +64,8 @@ async function serveGateway(argv: string[]): Promise<void> {
     readTimeoutMs: config["read-timeout-ms"],
     sseHeartbeatMs: config["sse-heartbeat-ms"],
     log: throttled((line) => console.error(line), 1000),
+    // One JSON line per request on stdout (rsk's own notes go to stderr).
+    requestLog: (record) => process.stdout.write(`${JSON.stringify(record)}\n`),
   });
   const busy = new ApiError(503, `too many connections (RSK_MAX_CONNECTIONS = ${config["max-connections"]}); retry shortly`, {
     code: "too_many_connections",

@@ -42,10 +42,13 @@ export class RequestTrail implements DecisionObserver {
     private readonly meter?: { add(chars: number): void },
     /** When the request arrived (performance.now()). */
     private readonly startedAt = performance.now(),
+    /** Also told of every decision (the request log's counts). */
+    private readonly onDecision?: (decision: GateDecision) => void,
   ) {}
 
   /** Records a decision; the matched text only when the policy opts in to it. */
   decided(policy: Policy, d: GateDecision): void {
+    this.onDecision?.(d);
     const { match, ...decision } = withoutKind(d);
     const event: AuditEvent = { event: d.kind === "block" ? "block" : "decision", policy: policy.name, version: policy.version, ...decision };
     if (policy.audit.matches && match !== undefined) event.match = match;

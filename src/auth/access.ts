@@ -101,7 +101,10 @@ export function accessControl(options: AccessOptions): MiddlewareHandler {
     const limiter = options.limiter;
     if (limiter) await limiter.admitRequest(principal).catch((err) => refuse(asRefusal(err)));
     const meter = limiter?.meter(principal, options.onMeterError ?? (() => {}));
-    const trail = new RequestTrail(options.audit, { request: requestId, key: principal.id, tenant: principal.tenant }, meter, startedAt);
+    const summary = c.get("summary");
+    const trail = new RequestTrail(options.audit, { request: requestId, key: principal.id, tenant: principal.tenant }, meter, startedAt, summary && ((d) => {
+      if (d.kind === "finding") summary.finding(d.action);
+    }));
     const admitPrompt = async (bodyBytes: number) => {
       if (limiter) await limiter.admitPrompt(principal, bodyBytes).catch((err) => refuse(asRefusal(err)));
     };

@@ -1,5 +1,6 @@
 /** The gateway as a runtime-neutral Hono app: routes, body limit, errors in OpenAI's shape, metrics. */
 import { Hono } from "hono";
+import { type RequestRecord, requestLog } from "../obs/request-log.ts";
 import { type AccessOptions, accessControl } from "../auth/access.ts";
 import { GatewayMetrics } from "../metrics/gateway.ts";
 import { SchedulerMetrics } from "../sched/metrics.ts";
@@ -30,6 +31,8 @@ export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "schedu
   sseHeartbeatMs?: number;
   /** One-line operational notes (e.g. a client that left mid-body); default: none. */
   log?: (line: string) => void;
+  /** Where each `/v1` request's record goes when it ends (the CLI writes one JSON line per request). */
+  requestLog?: (record: RequestRecord) => void;
 }
 
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */
@@ -54,6 +57,7 @@ export function createGateway(options: GatewayOptions): Hono {
   // Every body-carrying /v1 route, present and future: JSON only (CSRF), then the body under a size and time limit.
   app.use("/v1/*", browser.v1);
   app.use("/v1/*", requestBody({ maxBytes: options.maxBodyBytes, timeoutMs: options.readTimeoutMs ?? 30_000, log: options.log }));
+  if (options.requestLog) app.use("/v1/*", requestLog(options.requestLog));
   app.use("/v1/*", accessControl({ ...options.access, policies: options.policies }));
 
   app.post("/v1/chat/completions", completionHandler("chat", deps));

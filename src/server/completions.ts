@@ -6,6 +6,7 @@ import { type GuardDecision, OutputGuard } from "../guard/guard.ts";
 import { gateMessages, gateText } from "../guard/input.ts";
 import { checkedAgainst, GRAMMAR_WARNINGS_HEADER, requestConstraint, toolConstraints } from "../grammar/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
+import type { RequestEnd, RequestSummary } from "../obs/request-log.ts";
 import type { Policy } from "../policy/load.ts";
 import type { PolicyStore } from "../policy/store.ts";
 import { admit, clientGone, DEFAULT_TENANT, timedOut } from "../sched/admission.ts";
@@ -49,6 +50,8 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
     await caller.admitPrompt(bytes.byteLength);
     c.header("x-rsk-policy", policy.name);
     c.header("x-rsk-policy-version", policy.version);
+    const summary = c.get("summary") as RequestSummary | undefined;
+    if (summary) Object.assign(summary.record, { policy: policy.name, version: policy.version, model: body.model.slice(0, 128) });
 
     const abort = new AbortController();
     c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
@@ -64,9 +67,9 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
       startedAt,
     };
     const ticket = await admit(deps.scheduler, caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
-    const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint, tools), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket);
+    const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint, tools), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket, summary);
     if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
-    return stream(c, decisions, shape, abort, deps.metrics);
+    return stream(c, decisions, shape, abort, deps.metrics, summary);
   };
 }
 
@@ -90,7 +93,13 @@ function selectPolicy(store: PolicyStore, name: string | undefined): Policy {
  * Backend events through the guard; errors become a sealed failure; stops (aborting the backend) on a block.
  * Drives the request's lifecycle: the slot is freed as soon as the backend is done, before the last writes.
  */
-async function* guarded(events: AsyncIterable<BackendEvent>, guard: OutputGuard, scheduler: Scheduler, ticket: Ticket): AsyncGenerator<GuardDecision> {
+async function* guarded(
+  events: AsyncIterable<BackendEvent>,
+  guard: OutputGuard,
+  scheduler: Scheduler,
+  ticket: Ticket,
+  summary: RequestSummary | undefined,
+): AsyncGenerator<GuardDecision> {
   try {
     scheduler.fire(ticket, "start");
     const slice = new TimeSlice();
@@ -99,6 +108,7 @@ async function* guarded(events: AsyncIterable<BackendEvent>, guard: OutputGuard,
       if (event.type === "text") scheduler.fire(ticket, "token");
       const out = guard.admit(event);
       if (guard.ended) scheduler.fire(ticket, guard.blocked ? "block" : "fail");
+      if (summary) observe(summary, guard, out);
       yield* out;
       if (guard.ended) return;
     }
@@ -106,13 +116,24 @@ async function* guarded(events: AsyncIterable<BackendEvent>, guard: OutputGuard,
     if (late) throw late;
     const tail = guard.drain();
     scheduler.fire(ticket, guard.blocked ? "block" : "complete");
+    if (summary) observe(summary, guard, tail);
     yield* tail;
   } catch (err) {
     scheduler.fire(ticket, "fail");
+    if (summary) summary.outcome = "failed";
     yield guard.fail(asApiError(err));
   } finally {
     scheduler.fire(ticket, "cancel");
   }
+}
+
+/** What the request log learns from a batch of decisions: first output, usage, a block or failure. */
+function observe(summary: RequestSummary, guard: OutputGuard, decisions: readonly GuardDecision[]): void {
+  for (const { verdict: v } of decisions) {
+    if (v.kind === "release" || v.kind === "tool") summary.released();
+    else if (v.kind === "usage") summary.usage(v.usage.prompt_tokens, v.usage.completion_tokens);
+  }
+  if (guard.ended) summary.outcome = guard.blocked ? "blocked" : "failed";
 }
 
 async function collect(decisions: AsyncIterable<GuardDecision>, shape: ResponseShape, metrics: GatewayMetrics): Promise<object> {
@@ -127,17 +148,19 @@ async function stream(
   shape: ResponseShape,
   abort: AbortController,
   metrics: GatewayMetrics,
+  summary: RequestSummary | undefined,
 ): Promise<Response> {
   // Wait for the first decision so a backend that fails before sending anything gets a plain 502/504 JSON error.
   const first = await decisions.next();
   if (!first.done && first.value.verdict.kind === "fail") throw first.value.verdict.error;
   metrics.activeStreams++;
+  if (summary) summary.streaming = true;
   return streamSSE(c, async (sse) => {
     sse.onAbort(() => abort.abort());
     const writer = new SseWriter(sse, shape, metrics);
     // A silent backend (prefill, a slow upstream) still moves bytes, so idle timeouts never cut a live stream.
     const heartbeat = new SseHeartbeat(sse, c.get("sseHeartbeatMs") ?? DEFAULT_SSE_HEARTBEAT_MS);
-    let reason = "completed";
+    let reason: RequestEnd = "completed";
     try {
       if (!first.done) await writer.write(first.value);
       heartbeat.touch();
@@ -157,6 +180,7 @@ async function stream(
       await decisions.return(undefined);
       metrics.activeStreams--;
       metrics.streamEnds.inc({ reason });
+      summary?.finish(200, reason);
     }
   });
 }

@@ -5,6 +5,7 @@ import { UpstreamBackend } from "../../src/backends/upstream/backend.ts";
 import type { AccessOptions } from "../../src/auth/access.ts";
 import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
+import type { RequestRecord } from "../../src/obs/request-log.ts";
 import { Scheduler } from "../../src/sched/scheduler.ts";
 import { createGateway } from "../../src/server/app.ts";
 import { DEFAULT_POLICY } from "../../src/server/config.ts";
@@ -44,6 +45,8 @@ export interface HarnessOptions {
   scheduler?: Scheduler;
   /** Upstream response bound (default: the backend's). */
   maxResponseBytes?: number;
+  /** Where request records go (default: none). */
+  requestLog?: (record: RequestRecord) => void;
 }
 
 /** Starts the pair. */
@@ -69,6 +72,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     access: options.access,
     limits: { maxTokens: 32768, maxChoices: 8 },
     scheduler,
+    requestLog: options.requestLog,
   });
   const server = serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   const url = `http://127.0.0.1:${server.port}/v1`;

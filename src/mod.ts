@@ -9,6 +9,7 @@ import { Scheduler, type SchedulerLimits } from "./sched/scheduler.ts";
 import { createGateway } from "./server/app.ts";
 import type { BrowserRules } from "./server/browser.ts";
 import { DEFAULT_POLICY } from "./server/config.ts";
+import type { RequestRecord } from "./obs/request-log.ts";
 
 /** Options for `rsk()`: a backend (or an upstream to build one) and where the policies live. */
 export interface RskOptions {
@@ -40,6 +41,8 @@ export interface RskOptions {
   readTimeoutMs?: number;
   /** Silence before an SSE `: keep-alive` comment, in ms (default 15 s). */
   sseHeartbeatMs?: number;
+  /** Where each `/v1` request's record goes when it ends (default: nowhere). */
+  requestLog?: (record: RequestRecord) => void;
 }
 
 /** The gateway as a Hono sub-app: `app.route("/ai", rsk({ upstream: { url } }))` serves `/ai/v1/chat/completions`. */
@@ -59,6 +62,7 @@ export function rsk(options: RskOptions): Hono {
     browser: options.browser,
     readTimeoutMs: options.readTimeoutMs,
     sseHeartbeatMs: options.sseHeartbeatMs,
+    requestLog: options.requestLog,
     limits: { maxTokens: options.limits?.maxTokens ?? 32_768, maxChoices: options.limits?.maxChoices ?? 8 },
     scheduler: options.admission && new Scheduler({ slots: backend.slots, ...options.admission }),
   });
@@ -79,6 +83,7 @@ function upstreamBackend(options: RskOptions, metrics: GatewayMetrics): Backend 
 
 export { createGateway, type GatewayOptions } from "./server/app.ts";
 export { ApiError } from "./server/errors.ts";
+export type { RequestEnd, RequestRecord } from "./obs/request-log.ts";
 export { type BrowserRules, type HostCheck } from "./server/browser.ts";
 export { GatewayMetrics } from "./metrics/gateway.ts";
 export { PolicyStore } from "./policy/store.ts";

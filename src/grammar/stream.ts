@@ -41,25 +41,11 @@ export async function* checkedAgainst(
     // The constraint is on the answer: reasoning and refusals pass on to the guard unchecked by the grammar.
     if (event.type === "text" && (event.channel ?? "content") === "content") {
       const c = at(event.choice);
-      const bytes = encoder.encode(event.text);
-      let ok = 0;
-      try {
-        for (; ok < bytes.length; ok++) {
-          const next = automaton.next(c.state, bytes[ok]!);
-          if (next === DEAD) break;
-          c.state = next;
-        }
-      } catch (err) {
-        if (err instanceof GrammarError) throw violation(`the output grew past the grammar's bounds (${err.message})`, event.choice, c.bytes + ok);
-        throw err;
+      const stop = feed(automaton, c, event.text);
+      if (stop) {
+        if (stop.prefix) yield { type: "text", choice: event.choice, text: stop.prefix };
+        throw violation(stop.bounds ? `the output grew past the grammar's bounds (${stop.bounds})` : "the output left the grammar", event.choice, stop.offset);
       }
-      if (ok < bytes.length) {
-        let whole = ok;
-        while (whole > 0 && (bytes[whole]! & 0xc0) === 0x80) whole--;
-        if (whole > 0) yield { type: "text", choice: event.choice, text: new TextDecoder().decode(bytes.subarray(0, whole)) };
-        throw violation("the output left the grammar", event.choice, c.bytes + ok);
-      }
-      c.bytes += bytes.length;
       yield event;
     } else if (event.type === "finish") {
       const c = at(event.choice);
@@ -106,26 +92,11 @@ async function* toolsCheckedAgainst(events: AsyncIterable<BackendEvent>, tools: 
       yield event;
       continue;
     }
-    const { automaton } = c.constraint;
-    const bytes = encoder.encode(event.arguments);
-    let ok = 0;
-    try {
-      for (; ok < bytes.length; ok++) {
-        const next = automaton.next(c.state, bytes[ok]!);
-        if (next === DEAD) break;
-        c.state = next;
-      }
-    } catch (err) {
-      if (err instanceof GrammarError) throw refused(`the arguments grew past the schema's bounds (${err.message})`, c, event.call, event.choice, c.bytes + ok);
-      throw err;
+    const stop = feed(c.constraint.automaton, c, event.arguments);
+    if (stop) {
+      if (stop.prefix) yield { ...event, arguments: stop.prefix };
+      throw refused(stop.bounds ? `the arguments grew past the schema's bounds (${stop.bounds})` : "the arguments left the tool's parameters schema", c, event.call, event.choice, stop.offset);
     }
-    if (ok < bytes.length) {
-      let whole = ok;
-      while (whole > 0 && (bytes[whole]! & 0xc0) === 0x80) whole--;
-      if (whole > 0) yield { ...event, arguments: new TextDecoder().decode(bytes.subarray(0, whole)) };
-      throw refused("the arguments left the tool's parameters schema", c, event.call, event.choice, c.bytes + ok);
-    }
-    c.bytes += bytes.length;
     yield event;
   }
   for (const [key, c] of calls) {
@@ -134,6 +105,36 @@ async function* toolsCheckedAgainst(events: AsyncIterable<BackendEvent>, tools: 
       throw refused("the arguments ended before the schema was complete", c, call, choice, c.bytes);
     }
   }
+}
+
+/** Where a text stopped being accepted: its byte offset, the whole characters before it, and whether a bound was hit. */
+interface Stop {
+  offset: number;
+  prefix: string;
+  bounds?: string;
+}
+
+/** Runs `text` through the automaton from `at` (advancing it); undefined when every byte was accepted. */
+function feed(automaton: Constraint["automaton"], at: { state: number; bytes: number }, text: string): Stop | undefined {
+  const bytes = encoder.encode(text);
+  let ok = 0;
+  try {
+    for (; ok < bytes.length; ok++) {
+      const next = automaton.next(at.state, bytes[ok]!);
+      if (next === DEAD) break;
+      at.state = next;
+    }
+  } catch (err) {
+    if (err instanceof GrammarError) return { offset: at.bytes + ok, prefix: "", bounds: err.message };
+    throw err;
+  }
+  if (ok === bytes.length) {
+    at.bytes += bytes.length;
+    return undefined;
+  }
+  let whole = ok;
+  while (whole > 0 && (bytes[whole]! & 0xc0) === 0x80) whole--;
+  return { offset: at.bytes + ok, prefix: whole > 0 ? new TextDecoder().decode(bytes.subarray(0, whole)) : "" };
 }
 
 function violation(what: string, choice: number, offset: number): ApiError {

@@ -4,6 +4,8 @@
 export interface RunningServer {
   /** Bound port (the real one when 0 was asked for). */
   readonly port: number;
+  /** Stops accepting connections; requests in flight go on (a drain). */
+  stopAccepting(): void;
   /** Stops accepting connections and closes open ones. */
   close(): Promise<void>;
 }
@@ -101,7 +103,11 @@ function serveBun(bun: BunGlobal, options: ServeOptions): RunningServer {
       }
     },
   });
-  return { port: server.port, close: async () => void (await server.stop(true)) };
+  return {
+    port: server.port,
+    stopAccepting: () => void server.stop(false),
+    close: async () => void (await server.stop(true)),
+  };
 }
 
 /**
@@ -173,13 +179,17 @@ function serveDeno(deno: DenoGlobal, options: ServeOptions): RunningServer {
   };
 
   listen(true);
+  // Deno's shutdown() is itself graceful (stops accepting, lets responses in flight finish): both calls share it.
+  let shutdown: Promise<void> | undefined;
+  const stop = () => {
+    closed = true;
+    clearTimeout(timer);
+    return (shutdown ??= Promise.all([current?.shutdown(), ...draining]).then(() => {}));
+  };
   return {
     port,
-    close: async () => {
-      closed = true;
-      clearTimeout(timer);
-      await Promise.all([current?.shutdown(), ...draining]);
-    },
+    stopAccepting: () => void stop(),
+    close: stop,
   };
 }
 

@@ -13,6 +13,7 @@ import { ensureFixtureModel, LlamaEngine } from "./backends/local/mod.ts";
 import { setMaskCacheBudget } from "./grammar/mod.ts";
 import { selectKernels } from "../ffi/mod.ts";
 import { createGateway } from "./server/app.ts";
+import { Drain } from "./server/drain.ts";
 import { ApiError } from "./server/errors.ts";
 import { Scheduler } from "./sched/scheduler.ts";
 import { hashKeyCommand, openAccess } from "./auth/setup.ts";
@@ -46,7 +47,9 @@ async function serveGateway(argv: string[]): Promise<void> {
     { clientAddress, auth: config.auth, redis: config.redis, auditLog: config["audit-log"], auditKey: config.auditKey, auditFlushMs: config["audit-flush-ms"] },
     (line) => console.error(line),
   );
+  const drain = new Drain();
   const app = createGateway({
+    drain,
     access: access.access,
     backend,
     policies,
@@ -89,16 +92,32 @@ async function serveGateway(argv: string[]): Promise<void> {
   const names = [...policies.current.byName.keys()].join(", ");
   const source = backend instanceof LocalBackend ? `local model ${backend.modelPath}, ${backend.kernels.kind} kernels` : `upstream ${config.upstream}`;
   console.error(`rsk: listening on http://${config.host}:${server.port} (${source}; policies: ${names}; ${access.summary})`);
-  const stop = () => {
+  // Drain: not ready, no new requests, in-flight ones finish until RSK_DRAIN_MS, the rest end with an error event.
+  const stop = async () => {
+    drain.start();
+    server.stopAccepting();
+    const inFlight = drain.inFlight;
+    if (inFlight > 0) console.error(`rsk: draining ${inFlight} request(s) for up to ${config["drain-ms"]} ms`);
+    await until(() => drain.inFlight === 0, config["drain-ms"]);
+    if (drain.inFlight > 0) {
+      console.error(`rsk: drain deadline passed: ending ${drain.inFlight} request(s) with server_shutting_down`);
+      drain.abortAll();
+      await until(() => drain.inFlight === 0, 2000);
+    }
     access.flush();
     policies.close();
     if (backend instanceof LocalBackend) backend.engine.close();
-    server.close().then(() => access.close()).catch((err) => console.error("rsk: shutdown:", err)).then(() => {
-      console.error("rsk: stopped");
-      process.exit(0);
-    });
+    await server.close().then(() => access.close()).catch((err) => console.error("rsk: shutdown:", err));
+    console.error("rsk: stopped");
+    process.exit(0);
   };
   void stopSignals.then(stop);
+}
+
+/** Resolves once `done()` holds or `ms` passed (checked every 20 ms). */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!done() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** `rsk policy check <path>`: validates policy files the way the server does, exit 1 with every problem. */

@@ -52,6 +52,8 @@ export interface Backend {
   readonly slots?: number;
   /** Models this backend serves. */
   models(signal: AbortSignal): Promise<ModelCard[]>;
+  /** Whether it can serve now (`/readyz`); absent = always. */
+  ready?(signal: AbortSignal): Promise<boolean>;
   /** Streams events for one request; stops work promptly when `request.signal` aborts or iteration stops. */
   generate(request: BackendRequest): AsyncIterable<BackendEvent>;
 }

@@ -8,11 +8,14 @@ import { Scheduler } from "../sched/scheduler.ts";
 import { requestBody } from "./body.ts";
 import { type BrowserRules, browserRules } from "./browser.ts";
 import { type CompletionDeps, completionHandler } from "./completions.ts";
+import { Drain, SHUTTING_DOWN } from "./drain.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS } from "./heartbeat.ts";
 
 /** Everything the app is built from. */
-export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "scheduler"> {
+export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "scheduler" | "drain"> {
+  /** Drain state the host flips on shutdown (`/readyz` false, new requests 503, in-flight ones tracked). */
+  drain?: Drain;
   /** Largest request body accepted, in bytes (413 beyond). */
   maxBodyBytes: number;
   /** Shared metric families; a fresh set when omitted. */
@@ -39,7 +42,8 @@ export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "schedu
 export function createGateway(options: GatewayOptions): Hono {
   const metrics = options.metrics ?? new GatewayMetrics();
   const scheduler = options.scheduler ?? new Scheduler({ slots: options.backend.slots });
-  const deps: CompletionDeps = { ...options, metrics, scheduler };
+  const drain = options.drain ?? new Drain();
+  const deps: CompletionDeps = { ...options, metrics, scheduler, drain };
   const schedulerMetrics = new SchedulerMetrics(scheduler);
   const app = new Hono();
 
@@ -57,12 +61,22 @@ export function createGateway(options: GatewayOptions): Hono {
   // Every body-carrying /v1 route, present and future: JSON only (CSRF), then the body under a size and time limit.
   app.use("/v1/*", browser.v1);
   app.use("/v1/*", requestBody({ maxBytes: options.maxBodyBytes, timeoutMs: options.readTimeoutMs ?? 30_000, log: options.log }));
+  app.use("/v1/*", async (_c, next) => {
+    if (drain.draining) throw SHUTTING_DOWN;
+    return next();
+  });
   if (options.requestLog) app.use("/v1/*", requestLog(options.requestLog));
   app.use("/v1/*", accessControl({ ...options.access, policies: options.policies }));
 
   app.post("/v1/chat/completions", completionHandler("chat", deps));
   app.post("/v1/completions", completionHandler("completion", deps));
   app.get("/v1/models", async (c) => c.json({ object: "list", data: await options.backend.models(c.req.raw.signal) }));
+  app.get("/livez", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    if (drain.draining) return c.json({ status: "draining" }, 503);
+    const ready = options.backend.ready ? await options.backend.ready(c.req.raw.signal) : true;
+    return ready ? c.json({ status: "ready" }) : c.json({ status: "backend not ready" }, 503);
+  });
   app.get("/healthz", (c) => {
     const { byName, defaultPolicy } = options.policies.current;
     return c.json({ status: "ok", policies: [...byName.keys()], defaultPolicy: defaultPolicy.name });

@@ -12,6 +12,7 @@ import type { PolicyStore } from "../policy/store.ts";
 import { admit, clientGone, DEFAULT_TENANT, timedOut } from "../sched/admission.ts";
 import type { Scheduler, Ticket } from "../sched/scheduler.ts";
 import { TimeSlice } from "../sched/slice.ts";
+import type { Drain } from "./drain.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS, SseHeartbeat } from "./heartbeat.ts";
 import { JsonCollector, type ResponseShape, SseWriter } from "./respond.ts";
@@ -30,6 +31,8 @@ export interface CompletionDeps {
   limits: WireLimits;
   /** Admission queue and backend slots every completion passes through. */
   scheduler: Scheduler;
+  /** Drain state: in-flight requests are tracked so a shutdown can end them. */
+  drain: Drain;
 }
 
 /** Header that selects a policy per request. */
@@ -67,7 +70,8 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
       startedAt,
     };
     const ticket = await admit(deps.scheduler, caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
-    const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint, tools), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket, summary);
+    const tracked = deps.drain.track(abort);
+    const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint, tools), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket, summary, abort.signal, tracked);
     if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
     return stream(c, decisions, shape, abort, deps.metrics, summary);
   };
@@ -99,6 +103,8 @@ async function* guarded(
   scheduler: Scheduler,
   ticket: Ticket,
   summary: RequestSummary | undefined,
+  signal: AbortSignal,
+  tracked: { done(): void },
 ): AsyncGenerator<GuardDecision> {
   try {
     scheduler.fire(ticket, "start");
@@ -114,6 +120,8 @@ async function* guarded(
     }
     const late = timedOut(ticket, scheduler);
     if (late) throw late;
+    // Ended on purpose (the drain deadline): the backend stopped early, which is no completion.
+    if (signal.aborted && signal.reason instanceof ApiError) throw signal.reason;
     const tail = guard.drain();
     scheduler.fire(ticket, guard.blocked ? "block" : "complete");
     if (summary) observe(summary, guard, tail);
@@ -124,6 +132,7 @@ async function* guarded(
     yield guard.fail(asApiError(err));
   } finally {
     scheduler.fire(ticket, "cancel");
+    tracked.done();
   }
 }
 

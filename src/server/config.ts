@@ -35,6 +35,7 @@ export const SETTINGS = {
   "read-timeout-ms": "RSK_READ_TIMEOUT_MS",
   "max-connections": "RSK_MAX_CONNECTIONS",
   "sse-heartbeat-ms": "RSK_SSE_HEARTBEAT_MS",
+  "drain-ms": "RSK_DRAIN_MS",
 } as const;
 
 /** The policy served when none is configured: the shipped default, wherever the gateway is started from. */
@@ -82,6 +83,7 @@ const Config = v.object({
   "read-timeout-ms": int(100, 3_600_000, 30_000),
   "max-connections": int(1, 1 << 20, 8192),
   "sse-heartbeat-ms": int(100, 3_600_000, 15_000),
+  "drain-ms": int(0, 3_600_000, 30_000),
 });
 
 /** Validated gateway settings. */

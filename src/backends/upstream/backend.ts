@@ -26,14 +26,39 @@ export interface UpstreamOptions {
 const MAX_EVENT_CHARS = 1 << 20;
 /** Default of `maxResponseBytes`. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 << 20;
+/** How long a readiness probe's answer is reused. */
+const READY_CACHE_MS = 5000;
 /** Unknown SSE lines tolerated in one response (a stream of nothing else is a broken upstream, not a slow one). */
 const MAX_UNKNOWN_LINES = 1000;
 
 /** Forwards validated, input-gated requests upstream and turns its SSE into backend events. */
 export class UpstreamBackend implements Backend {
   readonly #base: string;
+  /** The last readiness probe's answer and time. */
+  #probe: { at: number; ok: boolean } | undefined;
   constructor(readonly options: UpstreamOptions) {
     this.#base = options.url.replace(/\/+$/, "");
+  }
+
+  /**
+   * Reachable: any HTTP answer to `GET /models` within the first-byte limit (a 401 still proves the server is up).
+   * Probed at most every 5 s, so a readiness check per second from a load balancer costs the upstream nothing.
+   */
+  async ready(signal: AbortSignal): Promise<boolean> {
+    if (this.#probe && performance.now() - this.#probe.at < READY_CACHE_MS) return this.#probe.ok;
+    const ctl = new TimedController(signal, this.options.firstByteTimeoutMs);
+    let ok = false;
+    try {
+      const res = await fetch(`${this.#base}/models`, { headers: this.#headers(), signal: ctl.signal });
+      await res.body?.cancel();
+      ok = true;
+    } catch {
+      ok = false;
+    } finally {
+      ctl.dispose();
+    }
+    this.#probe = { at: performance.now(), ok };
+    return ok;
   }
 
   /** The upstream's model list, passed through. */

@@ -1,11 +1,12 @@
 /** Real processes: audit records batched in memory survive SIGTERM; `rsk audit verify` and `rsk auth hash-key` CLIs. */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { hashKey } from "../../src/auth/authenticator.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "../server/scripted-upstream.ts";
-import { authFile, KEYS, tempDir, writeJson } from "./fixtures.ts";
+import { authFile, KEYS, ROOT, tempDir, writeJson } from "./fixtures.ts";
 import { runCli, startGateway } from "./gateway-process.ts";
 
 const AUDIT_KEY = "sigterm-test-key-0123456789";
@@ -86,5 +87,37 @@ describe("audit log across SIGTERM (real gateway process)", () => {
     const badAuth = runCli(["--upstream", upstream.url, "--auth", bad]);
     assert.equal(badAuth.status, 1);
     assert.match(badAuth.stderr, /bad-auth\.json: \$\.keys\[0\]\.sha256: sha256 must be 64 lowercase hex digits/);
+  });
+});
+
+describe("npm start delivers signals to the server", () => {
+  test("SIGTERM to the npm process stops the gateway too (no orphan left listening)", { timeout: 60_000 }, async () => {
+    const upstream = startScriptedUpstream();
+    const npm = spawn("npm", ["start", "--", "--upstream", upstream.url, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    try {
+      let log = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        npm.stderr!.on("data", (d) => {
+          log += String(d);
+          const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(log);
+          if (m) resolve(m[1]!);
+        });
+        npm.once("exit", () => reject(new Error(`npm start exited early:\n${log}`)));
+      });
+      assert.equal((await fetch(`${url}/livez`)).status, 200);
+      const exited = new Promise((resolve) => npm.once("exit", resolve));
+      npm.kill("SIGTERM");
+      await exited;
+      let refused = false;
+      for (let i = 0; i < 50 && !refused; i++) {
+        await fetch(`${url}/livez`).then((r) => r.body?.cancel(), () => (refused = true));
+        if (!refused) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(refused, `the gateway still answers after npm got SIGTERM:\n${log}`);
+      assert.match(log, /rsk: stopped/);
+    } finally {
+      npm.kill("SIGKILL");
+      await upstream.close();
+    }
   });
 });

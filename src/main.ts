@@ -14,6 +14,7 @@ import { setMaskCacheBudget } from "./grammar/mod.ts";
 import { selectKernels } from "../ffi/mod.ts";
 import { createGateway } from "./server/app.ts";
 import { Drain } from "./server/drain.ts";
+import { processMetrics } from "./obs/process-metrics.ts";
 import { ApiError } from "./server/errors.ts";
 import { Scheduler } from "./sched/scheduler.ts";
 import { hashKeyCommand, openAccess } from "./auth/setup.ts";
@@ -48,8 +49,10 @@ async function serveGateway(argv: string[]): Promise<void> {
     (line) => console.error(line),
   );
   const drain = new Drain();
+  const runtime = "Bun" in globalThis ? `bun ${process.versions.bun}` : `deno ${process.versions.deno}`;
   const app = createGateway({
     drain,
+    extraMetrics: processMetrics(version(), runtime),
     access: access.access,
     backend,
     policies,

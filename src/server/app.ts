@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { type RequestRecord, requestLog } from "../obs/request-log.ts";
 import { type AccessOptions, accessControl } from "../auth/access.ts";
 import { GatewayMetrics } from "../metrics/gateway.ts";
+import type { Exposable } from "../metrics/registry.ts";
 import { SchedulerMetrics } from "../sched/metrics.ts";
 import { Scheduler } from "../sched/scheduler.ts";
 import { requestBody } from "./body.ts";
@@ -36,6 +37,8 @@ export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "schedu
   log?: (line: string) => void;
   /** Where each `/v1` request's record goes when it ends (the CLI writes one JSON line per request). */
   requestLog?: (record: RequestRecord) => void;
+  /** More `/metrics` families from the host (the CLI adds process metrics). */
+  extraMetrics?: readonly Exposable[];
 }
 
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */
@@ -82,7 +85,8 @@ export function createGateway(options: GatewayOptions): Hono {
     return c.json({ status: "ok", policies: [...byName.keys()], defaultPolicy: defaultPolicy.name });
   });
   app.get("/v1/rsk/status", (c) => c.json(scheduler.status()));
-  app.get("/metrics", (c) => c.text(metrics.expose() + schedulerMetrics.expose() + "\n", 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
+  const extra = options.extraMetrics ?? [];
+  app.get("/metrics", (c) => c.text(metrics.expose() + schedulerMetrics.expose() + "\n" + extra.map((m) => `${m.expose()}\n`).join(""), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
 
   app.notFound((c) => {
     const err = new ApiError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { code: "unknown_route" });

@@ -4,7 +4,9 @@ import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { missingTools } from "../system-tools.ts";
 import { ask } from "./hostile-upstream.ts";
+import { startGateway } from "../hardening/gateway-process.ts";
 import { startHarness, type Harness } from "./harness.ts";
+import { startScriptedUpstream } from "./scripted-upstream.ts";
 
 describe("metrics exposition", { skip: missingTools(["promtool", "--version"]) }, () => {
   let h: Harness;
@@ -23,5 +25,25 @@ describe("metrics exposition", { skip: missingTools(["promtool", "--version"]) }
     const check = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
     assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
     assert.equal(`${check.stdout}${check.stderr}`.trim(), "", "promtool reports no lint problem");
+  });
+});
+
+describe("process metrics of the CLI gateway (real process)", { skip: missingTools(["promtool", "--version"]) }, () => {
+  test("memory, CPU, descriptors, start time, event-loop lag and build info; promtool-clean", { timeout: 60_000 }, async () => {
+    const upstream = startScriptedUpstream();
+    const gw = await startGateway(["--upstream", upstream.url]);
+    try {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      for (const family of ["process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds", "process_start_time_seconds", "rsk_event_loop_lag_seconds"]) {
+        assert.match(text, new RegExp(`^${family} [0-9.e+-]+$`, "m"), family);
+      }
+      assert.match(text, /^rsk_build_info\{version="[^"]+",runtime="(bun|deno) [^"]+"\} 1$/m);
+      const check = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+      assert.equal(`${check.stdout}${check.stderr}`.trim(), "");
+      assert.equal(check.status, 0);
+    } finally {
+      await gw.stop();
+      await upstream.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 /** Starts an HTTP server on whichever runtime is underneath (Bun.serve or Deno.serve): the app itself is neutral. */
+import { oneLine } from "../src/server/errors.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -146,7 +147,7 @@ function serveDeno(deno: DenoGlobal, options: ServeOptions): RunningServer {
   };
   const note = throttled(options.log ?? (() => {}), 1000);
   const onError = (err: unknown) => {
-    if (!(err instanceof ConnectionClose)) note(`rsk: request failed: ${firstLine(err)}`);
+    if (!(err instanceof ConnectionClose)) note(`rsk: request failed: ${oneLine(err)}`);
     return new Response(null, { status: 500 });
   };
   let port = options.port;
@@ -164,7 +165,7 @@ function serveDeno(deno: DenoGlobal, options: ServeOptions): RunningServer {
       port = server.addr.port;
       server.finished.catch((err: unknown) => {
         if (closed || current !== server) return;
-        note(`rsk: accepting connections failed (${firstLine(err)}); shedding idle connections, listening again on port ${port}`);
+        note(`rsk: accepting connections failed (${oneLine(err)}); shedding idle connections, listening again on port ${port}`);
         current = undefined;
         const drained = server.shutdown().catch(() => {});
         draining.add(drained);
@@ -173,7 +174,7 @@ function serveDeno(deno: DenoGlobal, options: ServeOptions): RunningServer {
       });
     } catch (err) {
       if (first) throw err; // a real start-up error (port in use, bad host)
-      note(`rsk: listening again on port ${port} failed (${firstLine(err)}); retrying`);
+      note(`rsk: listening again on port ${port} failed (${oneLine(err)}); retrying`);
       timer = setTimeout(() => listen(false), 250);
     }
   };
@@ -230,4 +231,3 @@ export function throttled(log: (line: string) => void, ms: number): (line: strin
   };
 }
 
-const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n", 1)[0]!.slice(0, 200);

@@ -4,7 +4,7 @@
  * connection is closed, so a slow sender cannot hold a connection and a file descriptor for ever.
  */
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "./errors.ts";
+import { ApiError, oneLine } from "./errors.ts";
 
 /** Limits of one body read. */
 export interface BodyLimits {
@@ -63,19 +63,18 @@ async function readAll(body: ReadableStream<Uint8Array>, limits: BodyLimits, wha
   } finally {
     clearTimeout(timer);
   }
+  return joinBytes(chunks, size).buffer as ArrayBuffer;
+}
+
+/** Chunks read from a stream as one array of `size` bytes. */
+export function joinBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
   const out = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) {
     out.set(chunk, at);
     at += chunk.byteLength;
   }
-  return out.buffer;
+  return out;
 }
 
 const tooLarge = (max: number) => new ApiError(413, `request body is larger than ${max} bytes`, { code: "body_too_large" });
-
-/** The first line of an error's message, for logs that must stay one line per event. */
-export function oneLine(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return text.split("\n", 1)[0]!.slice(0, 200);
-}

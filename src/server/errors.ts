@@ -66,6 +66,12 @@ export function asApiError(err: unknown): ApiError {
   return new ApiError(500, "internal error", { type: "server_error", code: "internal_error", cause: err });
 }
 
+/** The first line of an error's message, for logs that must stay one line per event. */
+export function oneLine(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.split("\n", 1)[0]!.slice(0, 200);
+}
+
 /** Most outside text an error carries (the rest is dropped). */
 const MAX_DETAIL_CHARS = 500;
 

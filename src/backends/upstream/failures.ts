@@ -1,4 +1,5 @@
 /** How upstream failures become client errors: 502 for a broken upstream, 504 for a slow one, 4xx passed on. */
+import { joinBytes } from "../../server/body.ts";
 import { ApiError } from "../../server/errors.ts";
 
 /** Why the gateway gave up on an upstream request; carried as the abort reason. */
@@ -94,11 +95,5 @@ export async function readBody(res: Response, limit: number, truncate = false): 
   } finally {
     reader.cancel().catch(() => {});
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return { text: new TextDecoder().decode(bytes), truncated };
+  return { text: new TextDecoder().decode(joinBytes(chunks, size)), truncated };
 }

@@ -53,7 +53,7 @@ export interface Backend {
   /** Models this backend serves. */
   models(signal: AbortSignal): Promise<ModelCard[]>;
   /** Whether it can serve now (`/readyz`); absent = always. */
-  ready?(signal: AbortSignal): Promise<boolean>;
+  ready?(): Promise<boolean>;
   /** Streams events for one request; stops work promptly when `request.signal` aborts or iteration stops. */
   generate(request: BackendRequest): AsyncIterable<BackendEvent>;
 }

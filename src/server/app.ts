@@ -77,7 +77,7 @@ export function createGateway(options: GatewayOptions): Hono {
   app.get("/livez", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     if (drain.draining) return c.json({ status: "draining" }, 503);
-    const ready = options.backend.ready ? await options.backend.ready(c.req.raw.signal) : true;
+    const ready = options.backend.ready ? await options.backend.ready() : true;
     return ready ? c.json({ status: "ready" }) : c.json({ status: "backend not ready" }, 503);
   });
   app.get("/healthz", (c) => {

@@ -35,28 +35,23 @@ const MAX_UNKNOWN_LINES = 1000;
 export class UpstreamBackend implements Backend {
   readonly #base: string;
   /** The last readiness probe's answer and time. */
-  #probe: { at: number; ok: boolean } | undefined;
+  #probe: { at: number; ok: Promise<boolean> } | undefined;
   constructor(readonly options: UpstreamOptions) {
     this.#base = options.url.replace(/\/+$/, "");
   }
 
   /**
    * Reachable: any HTTP answer to `GET /models` within the first-byte limit (a 401 still proves the server is up).
-   * Probed at most every 5 s, so a readiness check per second from a load balancer costs the upstream nothing.
+   * Probed at most every 5 s, and concurrent checks share one probe, so load balancers cost the upstream nothing.
+   * The probe is the gateway's own (never tied to one caller's request).
    */
-  async ready(signal: AbortSignal): Promise<boolean> {
+  ready(): Promise<boolean> {
     if (this.#probe && performance.now() - this.#probe.at < READY_CACHE_MS) return this.#probe.ok;
-    const ctl = new TimedController(signal, this.options.firstByteTimeoutMs);
-    let ok = false;
-    try {
-      const res = await fetch(`${this.#base}/models`, { headers: this.#headers(), signal: ctl.signal });
-      await res.body?.cancel();
-      ok = true;
-    } catch {
-      ok = false;
-    } finally {
-      ctl.dispose();
-    }
+    const ctl = new TimedController(new AbortController().signal, this.options.firstByteTimeoutMs);
+    const ok = fetch(`${this.#base}/models`, { headers: this.#headers(), signal: ctl.signal })
+      .then((res) => res.body?.cancel().catch(() => {}))
+      .then(() => true, () => false)
+      .finally(() => ctl.dispose());
     this.#probe = { at: performance.now(), ok };
     return ok;
   }
@@ -105,7 +100,7 @@ export class UpstreamBackend implements Backend {
         yield* chunkEvents((await readBody(res, limit)).text, shape);
         return;
       }
-      yield* bounded(this.#events(res, shape, ctl), limit);
+      yield* this.#events(res, shape, ctl, limit);
     } catch (err) {
       if (request.signal.aborted) return;
       throw this.#failed(err instanceof UpstreamError ? err : transportFailure(err, ctl.signal, started));
@@ -119,10 +114,10 @@ export class UpstreamBackend implements Backend {
    * skipped; those are counted (reported once per response) and bounded. Only events count as progress: a stream
    * of comments alone still meets the idle deadline.
    */
-  async *#events(res: Response, shape: EventShape, ctl: TimedController): AsyncIterable<BackendEvent> {
+  async *#events(res: Response, shape: EventShape, ctl: TimedController, limit: number): AsyncIterable<BackendEvent> {
     const pending: EventSourceMessage[] = [];
     let malformed: string | undefined;
-    let unknown = 0, sample = "";
+    let unknown = 0, sample = "", size = 0;
     const parser = createParser({
       onEvent: (e) => pending.push(e),
       onComment: () => {},
@@ -150,7 +145,12 @@ export class UpstreamBackend implements Backend {
             done = true;
             break;
           }
-          yield* chunkEvents(e.data, shape);
+          for (const event of chunkEvents(e.data, shape)) {
+            // The text of all choices (answer, reasoning, tool arguments) is bounded, however it is chunked.
+            size += event.type === "text" ? event.text.length : event.type === "tool" ? (event.arguments?.length ?? 0) : 0;
+            if (size > limit) throw new UpstreamError("too_large", 502, `upstream response text is longer than ${limit} characters`);
+            yield event;
+          }
         }
       }
       if (!done) throw new UpstreamError("reset", 502, "upstream closed the stream before its end marker");
@@ -167,16 +167,6 @@ export class UpstreamBackend implements Backend {
   #failed(err: UpstreamError): UpstreamError {
     this.options.onFailure?.(err.kind);
     return err;
-  }
-}
-
-/** Passes events on while the text of all choices stays within `limit` characters (UTF-16 units). */
-async function* bounded(events: AsyncIterable<BackendEvent>, limit: number): AsyncIterable<BackendEvent> {
-  let size = 0;
-  for await (const e of events) {
-    const length = e.type === "text" ? e.text.length : e.type === "tool" ? (e.arguments?.length ?? 0) : 0;
-    if ((size += length) > limit) throw new UpstreamError("too_large", 502, `upstream response text is longer than ${limit} characters`);
-    yield e;
   }
 }
 

@@ -8,6 +8,7 @@ import type { AuditLog } from "../audit/log.ts";
 import { RequestTrail } from "../audit/trail.ts";
 import type { PolicyStore } from "../policy/store.ts";
 import { ApiError } from "../server/errors.ts";
+import { WIRE_ID } from "../server/wire.ts";
 import { ANONYMOUS, type Authenticator, type Principal } from "./authenticator.ts";
 import { RateLimited, type RateLimiter } from "./limiter.ts";
 
@@ -55,7 +56,7 @@ declare module "hono" {
 
 /** An incoming `x-request-id` worth keeping (tracing across services), else a fresh one: never echo raw input. */
 export function requestIdOf(incoming: string | undefined): string {
-  return incoming !== undefined && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
+  return incoming !== undefined && WIRE_ID.test(incoming) ? incoming : crypto.randomUUID();
 }
 
 /** The middleware. */

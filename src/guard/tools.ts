@@ -5,6 +5,7 @@
  * is blocked before any of its bytes.
  */
 import type { Finding, GateSet } from "../gates/mod.ts";
+import { WIRE_ID } from "../server/wire.ts";
 import { type JsonGateStep, JsonTextGate } from "./json-stream.ts";
 
 /** Rule name reported when an upstream calls a tool the request did not declare. */
@@ -45,7 +46,6 @@ interface CallState {
   announced: boolean;
 }
 
-const CALL_ID = /^[\w.:-]{1,128}$/;
 
 /** The tool calls of one response. */
 export class ToolCallGates {
@@ -77,7 +77,7 @@ export class ToolCallGates {
     let state = calls.get(call);
     if (!state) calls.set(call, (state = { gate: new JsonTextGate(this.gates), received: 0, announced: false }));
     if (id !== undefined) {
-      if (!CALL_ID.test(id)) return { findings: [], error: `tool call ${call} of choice ${choice} has an id that is not 1-128 letters, digits, _ . : or -` };
+      if (!WIRE_ID.test(id)) return { findings: [], error: `tool call ${call} of choice ${choice} has an id that is not 1-128 letters, digits, _ . : or -` };
       if (state.id !== undefined && state.id !== id) return { findings: [], error: `tool call ${call} of choice ${choice} changed its id` };
       state.id = id;
     }

@@ -118,10 +118,9 @@ async function* guarded(
       yield* out;
       if (guard.ended) return;
     }
-    const late = timedOut(ticket, scheduler);
+    // A deadline (request timeout, drain) stopped the backend early: that is no completion.
+    const late = timedOut(ticket, scheduler) ?? (signal.reason instanceof ApiError ? signal.reason : undefined);
     if (late) throw late;
-    // Ended on purpose (the drain deadline): the backend stopped early, which is no completion.
-    if (signal.aborted && signal.reason instanceof ApiError) throw signal.reason;
     const tail = guard.drain();
     scheduler.fire(ticket, guard.blocked ? "block" : "complete");
     if (summary) observe(summary, guard, tail);

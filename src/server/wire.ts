@@ -80,8 +80,10 @@ const ImagePart = v.strictObject({
 
 const Content = v.union([v.string(), v.pipe(v.array(v.variant("type", [TextPart, ImagePart])), v.minLength(1))], "content must be a string or an array of content parts");
 const Name = v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "name must be 1-64 letters, digits, _ or -"));
-/** A tool call id as OpenAI-compatible servers write them (bounded: ids travel back and forth). */
-const CallId = v.pipe(v.string(), v.regex(/^[\w.:-]{1,128}$/, "tool call ids are 1-128 letters, digits, _ . : or -"));
+/** Ids that travel between clients, rsk and upstreams (tool call ids, `x-request-id`): short and plain. */
+export const WIRE_ID = /^[\w.:-]{1,128}$/;
+/** A tool call id as OpenAI-compatible servers write them. */
+const CallId = v.pipe(v.string(), v.regex(WIRE_ID, "tool call ids are 1-128 letters, digits, _ . : or -"));
 
 /** An assistant's earlier tool call, as a client sends it back in the history. */
 const ToolCall = v.strictObject({

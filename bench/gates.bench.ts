@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { bench, do_not_optimize, group, run, summary } from "mitata";
 import { compileGates, PII_DETECTORS, type GateRule, type GateSet } from "../src/gates/mod.ts";
 import { DETECTORS } from "../src/gates/pii/detectors.ts";
+import { tokenize } from "./tokens.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const policyPath = `${root}policies/default.json`;
@@ -49,18 +50,6 @@ function proseOf(parts: readonly string[], bytes: number): string {
   return text;
 }
 
-/** Deterministic 1–7 char tokens averaging ~4, like a BPE tokenizer's output on English. */
-function tokenize(text: string): string[] {
-  const tokens: string[] = [];
-  let seed = 42;
-  for (let i = 0; i < text.length;) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const len = 1 + (seed % 7);
-    tokens.push(text.slice(i, i + len));
-    i += len;
-  }
-  return tokens;
-}
 
 const mixedTokens = tokenize(proseOf(sentences, 4096));
 const cleanTokens = tokenize(proseOf([clean], 4096));

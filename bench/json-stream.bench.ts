@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { bench, do_not_optimize, group, run, summary } from "mitata";
 import { compileGates, type GateRule, type GateSet } from "../src/gates/mod.ts";
 import { JsonTextGate } from "../src/guard/json-stream.ts";
+import { tokenize } from "./tokens.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const gates = compileGates((JSON.parse(readFileSync(`${root}policies/default.json`, "utf8")) as { output: GateRule[] }).output);
@@ -33,21 +34,9 @@ function records(bytes: number, clean: boolean): string {
   return clean ? json : json.replaceAll("@example", "\\u0040example").replaceAll("Re: ", "Re:\\/ ");
 }
 
-/** Deterministic 1–7 unit fragments averaging ~4, like streamed tool-call argument deltas. */
-function fragments(text: string): string[] {
-  const out: string[] = [];
-  let seed = 42;
-  for (let i = 0; i < text.length;) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const len = 1 + (seed % 7);
-    out.push(text.slice(i, i + len));
-    i += len;
-  }
-  return out;
-}
 
-const piiFragments = fragments(records(4096, false));
-const cleanFragments = fragments(records(4096, true));
+const piiFragments = tokenize(records(4096, false));
+const cleanFragments = tokenize(records(4096, true));
 
 function textGates(set: GateSet, frags: readonly string[]): number {
   const stream = set.open();

@@ -134,6 +134,10 @@ export const HOSTILE_MODES: Record<string, HostileMode> = {
     script: () => ({ sse: Array.from({ length: 1100 }, (_, i) => `junk ${i}\n`) }),
     expect: { error: /^upstream_malformed$/ },
   },
+  "empty deltas forever (events, no text)": {
+    script: (door) => ({ body: { contentType: "text/event-stream", source: () => ticking(piece(door, 0, "", null), 40) } }),
+    expect: { error: /^upstream_timeout$/ },
+  },
   "comments forever (no events)": {
     script: () => ({ body: { contentType: "text/event-stream", source: () => ticking(": ping\n\n", 40) } }),
     expect: { error: /^upstream_timeout$/ },

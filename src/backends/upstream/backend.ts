@@ -111,8 +111,8 @@ export class UpstreamBackend implements Backend {
 
   /**
    * The SSE body as events. Per the SSE spec, comments (`: …`) are ignored and lines with unknown fields are
-   * skipped; those are counted (reported once per response) and bounded. Only events count as progress: a stream
-   * of comments alone still meets the idle deadline.
+   * skipped; those are counted (reported once per response) and bounded. Only new text counts as progress: a stream
+   * of comments or empty deltas still meets the idle deadline.
    */
   async *#events(res: Response, shape: EventShape, ctl: TimedController, limit: number): AsyncIterable<BackendEvent> {
     const pending: EventSourceMessage[] = [];
@@ -139,7 +139,7 @@ export class UpstreamBackend implements Backend {
         parser.feed(read.value);
         if (malformed) throw new UpstreamError("malformed", 502, malformed);
         if (unknown > MAX_UNKNOWN_LINES) throw new UpstreamError("malformed", 502, `upstream sent more than ${MAX_UNKNOWN_LINES} lines that are not SSE fields`);
-        if (pending.length > 0) ctl.arm(this.options.idleTimeoutMs);
+        const before = size;
         for (const e of pending.splice(0)) {
           if (e.data === "[DONE]") {
             done = true;
@@ -152,6 +152,8 @@ export class UpstreamBackend implements Backend {
             yield event;
           }
         }
+        // Only new text is progress: comments, empty deltas, repeated finishes or usage alone still meet the deadline.
+        if (size > before) ctl.arm(this.options.idleTimeoutMs);
       }
       if (!done) throw new UpstreamError("reset", 502, "upstream closed the stream before its end marker");
     } finally {

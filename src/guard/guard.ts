@@ -110,7 +110,8 @@ export class OutputGuard {
       for (const call of this.#tools.callsOf(choice)) {
         if (!this.ended) out.push(...this.#toolStep(choice, () => this.#tools.end(choice, call)));
       }
-      if (!this.ended) out.push(seal({ kind: "finish", choice, reason: this.#finished.get(choice) ?? "stop" }));
+      const reason = this.#finished.get(choice) ?? (this.#tools.callsOf(choice).length > 0 ? "tool_calls" : "stop");
+      if (!this.ended) out.push(seal({ kind: "finish", choice, reason }));
     }
     this.#streams.clear();
     if (this.#usage && !this.ended) out.push(seal({ kind: "usage", usage: this.#usage }));

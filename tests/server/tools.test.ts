@@ -69,6 +69,14 @@ describe("tool calls (default policy, real servers)", () => {
     assert.equal(finish, "tool_calls");
   });
 
+  test("an upstream that never says finish_reason: the choice finishes as tool_calls", async () => {
+    const sse = toolStream(CALLS).filter((f) => !f.includes('"finish_reason":"tool_calls"'));
+    assert.equal(sse.length, toolStream(CALLS).length - 1, "the finish chunk is gone");
+    h.upstream.scripts.set("tools-nofinish", { sse });
+    const view = await ask(h.url, "chat", "tools-nofinish", true, 1, { tools: TOOLS });
+    assert.deepEqual(view.finishes.get(0), ["tool_calls"]);
+  });
+
   test("not streamed: the assembled message carries the gated calls", async () => {
     h.upstream.scripts.set("tools-json", { sse: toolStream(CALLS) });
     const res = await h.client.chat.completions.create({ model: "tools-json", tools: TOOLS, tool_choice: "auto", messages: [{ role: "user", content: "go" }] });

@@ -22,7 +22,8 @@ import { LlamaGrammarSampler } from "../ffi/llama/grammar.ts";
 import { LlamaModel } from "../ffi/llama/model.ts";
 import type { Kernels } from "../ffi/kernels.ts";
 import { loadKernelsOf } from "../ffi/mod.ts";
-import { GrammarAutomaton, GrammarMatcher, prepareVocabulary, schemaGrammar, TokenMasks, TokenTrie } from "../src/grammar/mod.ts";
+import { GrammarAutomaton, GrammarMatcher, schemaGrammar, TokenMasks, TokenTrie } from "../src/grammar/mod.ts";
+import { prepareVocabulary } from "../src/grammar/vocabulary.ts";
 import { CORPUS } from "../tests/grammar/corpus.ts";
 import { realVocab, type TestVocab, type VocabName } from "../tests/grammar/vocab.ts";
 

@@ -77,7 +77,7 @@ export async function loadKernelsOf(kind: KernelsKind): Promise<Kernels> {
     try {
       return await wasmKernels();
     } catch (cause) {
-      throw new KernelLoadError("rsk.wasm: cannot instantiate", [`wasm ${fileURLToPath(wasmPath)}: ${String(cause)}`], cause);
+      throw new KernelLoadError("rsk.wasm: cannot instantiate", [`wasm ${fileURLToPath(wasmPath())}: ${String(cause)}`], cause);
     }
   }
   return referenceKernels();

@@ -1,4 +1,5 @@
 /** Starts an HTTP server on whichever runtime is underneath (Bun.serve or Deno.serve): the app itself is neutral. */
+import type { ClientInfo } from "../src/server/client.ts";
 import { oneLine } from "../src/server/errors.ts";
 
 /** A running server. */
@@ -33,14 +34,7 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
-/** What the host knows about the caller, handed to the app as Hono's `c.env`. */
-export interface ClientInfo {
-  /** The peer's IP address, when the runtime reports it. */
-  address?: string;
-}
-
-/** The caller's address inside the app (for per-source counting of refusals), from the `env` serve() passes. */
-export const clientAddress = (c: { env: unknown }): string | undefined => (c.env as ClientInfo | undefined)?.address;
+export { type ClientInfo, clientAddress } from "../src/server/client.ts";
 
 // Minimal shapes of the two runtimes' serve APIs (declared here so neither runtime's global types are needed).
 interface BunServer {

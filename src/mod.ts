@@ -1,14 +1,17 @@
-/** rsk as a library: the gateway as a Hono app to mount in your own Bun or Deno server, plus its building blocks. */
+/**
+ * rsk as a library (the package's `rsk` entry): the gateway as a Hono app to mount in your own app on any host, plus
+ * its building blocks. Runtime-neutral: no file, socket or FFI here (those are `rsk/server` and `rsk/local`).
+ */
 import type { Hono } from "hono";
 import { UpstreamBackend } from "./backends/upstream/backend.ts";
 import type { Backend } from "./backends/types.ts";
 import type { AccessOptions } from "./auth/access.ts";
 import { GatewayMetrics } from "./metrics/gateway.ts";
-import { PolicyStore } from "./policy/store.ts";
+import { defaultPolicies } from "./policy/default.ts";
+import { BundledPolicies, type BundledPolicy, type PolicySource } from "./policy/source.ts";
 import { Scheduler, type SchedulerLimits } from "./sched/scheduler.ts";
 import { createGateway } from "./server/app.ts";
 import type { BrowserRules } from "./server/browser.ts";
-import { DEFAULT_POLICY } from "./server/config.ts";
 import type { RequestRecord } from "./obs/request-log.ts";
 
 /** Options for `rsk()`: a backend (or an upstream to build one) and where the policies live. */
@@ -17,10 +20,11 @@ export interface RskOptions {
   upstream?: { url: string; apiKey?: string; firstByteTimeoutMs?: number; idleTimeoutMs?: number; maxResponseBytes?: number };
   /** Any backend (e.g. a custom one); takes precedence over `upstream`. */
   backend?: Backend;
-  /** Policy file or folder, or an already-loaded store (default: the shipped `policies/default.json`). */
-  policy?: string | PolicyStore;
-  /** Reload policies when their files change (default true when `policy` is a path). */
-  watch?: boolean;
+  /**
+   * Policies: a source (`filePolicies(path)` from `rsk/server`, `PollingPolicies`…) or bundled policies by name
+   * (`{ "default.json": importedJson }`). Default: the shipped `policies/default.json`, bundled.
+   */
+  policy?: PolicySource | Record<string, BundledPolicy>;
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /** Largest `max_tokens` and `n` accepted (defaults 32768 and 8). */
@@ -48,10 +52,7 @@ export interface RskOptions {
 /** The gateway as a Hono sub-app: `app.route("/ai", rsk({ upstream: { url } }))` serves `/ai/v1/chat/completions`. */
 export function rsk(options: RskOptions): Hono {
   const metrics = options.metrics ?? new GatewayMetrics();
-  const policies = options.policy instanceof PolicyStore
-    ? options.policy
-    : new PolicyStore(options.policy ?? DEFAULT_POLICY, (r) => metrics.reloads.inc({ result: r.ok ? "ok" : "error" }));
-  if (options.watch ?? !(options.policy instanceof PolicyStore)) policies.watch();
+  const policies = !options.policy ? defaultPolicies() : isSource(options.policy) ? options.policy : new BundledPolicies(options.policy);
   const backend = options.backend ?? upstreamBackend(options, metrics);
   return createGateway({
     backend,
@@ -66,6 +67,10 @@ export function rsk(options: RskOptions): Hono {
     limits: { maxTokens: options.limits?.maxTokens ?? 32_768, maxChoices: options.limits?.maxChoices ?? 8 },
     scheduler: options.admission && new Scheduler({ slots: backend.slots, ...options.admission }),
   });
+}
+
+function isSource(policy: PolicySource | Record<string, BundledPolicy>): policy is PolicySource {
+  return typeof (policy as PolicySource).resolve === "function";
 }
 
 function upstreamBackend(options: RskOptions, metrics: GatewayMetrics): Backend {
@@ -86,21 +91,24 @@ export { ApiError } from "./server/errors.ts";
 export type { RequestEnd, RequestRecord } from "./obs/request-log.ts";
 export { type BrowserRules, type HostCheck } from "./server/browser.ts";
 export { GatewayMetrics } from "./metrics/gateway.ts";
-export { PolicyStore } from "./policy/store.ts";
-export { loadPolicies, PolicyLoadError, type Policy, type PolicySet } from "./policy/load.ts";
+export { compilePolicies, PolicyLoadError, type Policy, type PolicySet, type PolicyText, policyVersion } from "./policy/compile.ts";
+export { BundledPolicies, type BundledPolicy, policiesFromKv, policiesFromUrls, type PolicyKv, type PolicySource, PollingPolicies, type PollingOptions, type ReloadResult } from "./policy/source.ts";
+export { defaultPolicies } from "./policy/default.ts";
+export { buildGateway, type BuiltGateway, HostFeatureError, type HostParts } from "./server/build.ts";
+export { type GatewayConfig, readConfig, SETTINGS } from "./server/config.ts";
 export { PolicySchema, type PolicyFile } from "./policy/schema.ts";
 export { UpstreamBackend, type UpstreamOptions } from "./backends/upstream/backend.ts";
 export type { Backend, BackendEvent, BackendRequest, ModelCard } from "./backends/types.ts";
 export * from "./gates/mod.ts";
-export { compileConstraint, GrammarError, GrammarMatcher, masksFor, parseGbnf, regexGrammar, schemaGrammar, type Constraint, type ConstraintSpec } from "./grammar/mod.ts";
+export { compileConstraint, GrammarError, GrammarMatcher, parseGbnf, regexGrammar, schemaGrammar, type Constraint, type ConstraintSpec } from "./grammar/mod.ts";
 export { zodResponseFormat } from "./grammar/zod.ts";
 export { accessControl, type AccessOptions, type Caller } from "./auth/access.ts";
-export { Authenticator, hashKey, type Principal } from "./auth/authenticator.ts";
-export { loadAuthFile, AuthFileSchema, type AuthFile } from "./auth/file.ts";
-export { MemoryBucketStore, type BucketStore } from "./auth/bucket.ts";
-export { RedisBucketStore } from "./auth/redis-store.ts";
+export { Authenticator, type AuthSettings, hashKey, type Principal } from "./auth/authenticator.ts";
+export { AuthFileError, AuthFileSchema, parseAuthFile, type AuthFile } from "./auth/file.ts";
+export { MemoryBucketStore, type BucketSpec, type BucketStore, type Take, type TakeResult } from "./auth/bucket.ts";
 export { RateLimiter, RateLimited } from "./auth/limiter.ts";
-export { AuditLog, type AuditLogOptions } from "./audit/log.ts";
-export { verifyAuditLog, verifyAuditFile, type VerifyReport } from "./audit/verify.ts";
+export type { AuditSink } from "./audit/sink.ts";
+export type { AuditEvent, AuditRecord } from "./audit/record.ts";
+export { HttpAuditSink, type HttpAuditSinkOptions } from "./audit/http-sink.ts";
 export { Scheduler, type SchedulerLimits, type SchedulerStatus } from "./sched/scheduler.ts";
 export { LIFECYCLE, transition, type State } from "./sched/lifecycle.ts";

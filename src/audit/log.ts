@@ -9,8 +9,10 @@
  */
 import { closeSync, fsyncSync, openSync, readSync, fstatSync, writeSync } from "node:fs";
 import { setInterval } from "node:timers";
-import { type AuditEvent, type AuditRecord, GENESIS_MAC, macOf, openRecord, type PreviousEnd, sealRecord } from "./record.ts";
+import { macOf, sealRecord } from "./mac.ts";
+import { type AuditEvent, type AuditRecord, GENESIS_MAC, openRecord, type PreviousEnd } from "./record.ts";
 import { RefusalTally, type RefusalTallyOptions } from "./refusals.ts";
+import type { AuditSink } from "./sink.ts";
 
 /** How the log is written. */
 export interface AuditLogOptions {
@@ -42,7 +44,7 @@ const MAX_PENDING = 4096;
 const TAIL_BYTES = 64 * 1024;
 
 /** An open audit log. */
-export class AuditLog {
+export class AuditLog implements AuditSink {
   /** How the previous run ended, as found on disk at open (start-up warns on `unclean`). */
   readonly previous: PreviousRun;
   readonly #fd: number;

@@ -1,10 +1,9 @@
 /**
  * The audit record format and its HMAC chain, shared by the writer and `rsk audit verify`.
  * A line is `{"seq":…,"ts":…,…,"mac":"<hex>"}` where mac = HMAC-SHA256(key, previous mac + the line without its
- * mac field). The MAC covers the exact bytes written, so any edit shows; chaining over the previous MAC makes a
+ * mac field). The MAC is computed by the writer (`mac.ts` on servers, Web Crypto in the HTTP sink). The MAC covers the exact bytes written, so any edit shows; chaining over the previous MAC makes a
  * deletion, insertion or reorder break the chain at the first record out of place.
  */
-import { createHmac } from "node:crypto";
 
 /** What is recorded: decisions and rejections; never a key, and the matched text only where a policy opts in. */
 export interface AuditEvent {
@@ -48,6 +47,8 @@ export interface AuditEvent {
   prevMac?: string;
   /** open: how the previous run ended as found on disk: `close`, `unclean` (crash, kill -9, truncation) or `none`. */
   prevEnd?: PreviousEnd;
+  /** open (HTTP sink): id of the chain it starts; every edge isolate starts its own, so a collector keeps one file per run. */
+  run?: string;
   /** Refusals: who was refused, for counting floods: the key id, else `addr:<client address>`, else `unknown` (the
    * host gave no address) or `anonymous` (no address lookup configured); `overflow` once too many sources are counted. */
   source?: string;
@@ -74,11 +75,9 @@ export const GENESIS_MAC = "0".repeat(64);
 
 const MAC_SUFFIX = /,"mac":"([0-9a-f]{64})"\}$/;
 
-/** One line (without newline) for `record`, chained to `prevMac`; returns the line and its MAC. */
-export function sealRecord(key: string, prevMac: string, record: AuditRecord): { line: string; mac: string } {
-  const body = JSON.stringify(record);
-  const mac = macOf(key, prevMac, body);
-  return { line: `${body.slice(0, -1)},"mac":"${mac}"}`, mac };
+/** The line (without newline) for a record `body` (its JSON) sealed with `mac`. */
+export function sealedLine(body: string, mac: string): string {
+  return `${body.slice(0, -1)},"mac":"${mac}"}`;
 }
 
 /** Splits a line into the body its MAC covers and the MAC it carries; undefined when it has no MAC field. */
@@ -88,7 +87,7 @@ export function openRecord(line: string): { body: string; mac: string } | undefi
   return { body: `${line.slice(0, m.index)}}`, mac: m[1]! };
 }
 
-/** HMAC-SHA256 of the previous MAC and a record body. */
-export function macOf(key: string, prevMac: string, body: string): string {
-  return createHmac("sha256", key).update(prevMac).update("\n").update(body).digest("hex");
+/** What a record's MAC is computed over: the previous MAC, a newline, the record body. */
+export function macInput(prevMac: string, body: string): string {
+  return `${prevMac}\n${body}`;
 }

@@ -4,7 +4,6 @@
  * counted. The first refusal of a (source, reason) in a window is recorded in full; the others in that window are
  * counted and written as one `aggregate` record when the window ends, or when the log is flushed or closed.
  */
-import { setInterval } from "node:timers";
 import type { AuditEvent } from "./record.ts";
 
 /** How refusals are grouped. */
@@ -18,7 +17,7 @@ export interface RefusalTallyOptions {
 }
 
 /** Appends an event to the log and returns its seq (negative once the log is closed). */
-export type AuditSink = (event: AuditEvent) => number;
+export type AppendRecord = (event: AuditEvent) => number;
 
 /** One (source, reason)'s current window. */
 interface RefusalWindow {
@@ -37,14 +36,14 @@ export const OVERFLOW_SOURCE = "overflow";
 
 /** Counts refusals per (source, reason) per window; see the file comment. */
 export class RefusalTally {
-  readonly #sink: AuditSink;
+  readonly #sink: AppendRecord;
   readonly #windowMs: number;
   readonly #maxWindows: number;
   readonly #now: () => number;
   readonly #windows = new Map<string, RefusalWindow>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(sink: AuditSink, options: RefusalTallyOptions = {}) {
+  constructor(sink: AppendRecord, options: RefusalTallyOptions = {}) {
     this.#sink = sink;
     this.#windowMs = options.windowMs ?? 1000;
     this.#maxWindows = options.maxWindows ?? 10_000;
@@ -77,7 +76,8 @@ export class RefusalTally {
     // Windows end on a timer, so a flood that stops still has its count written within about a window.
     if (!this.#timer) {
       this.#timer = setInterval(() => this.sweep(), Math.max(1, this.#windowMs / 4));
-      this.#timer.unref();
+      // Node and Bun timers keep a process alive unless unref'd; other hosts have no unref and no such problem.
+      (this.#timer as { unref?: () => void }).unref?.();
     }
   }
 

@@ -1,6 +1,6 @@
 /** One request's view of the audit log and its token meter: what the input gate and the output guard report to. */
-import type { Policy } from "../policy/load.ts";
-import type { AuditLog } from "./log.ts";
+import type { Policy } from "../policy/compile.ts";
+import type { AuditSink } from "./sink.ts";
 import type { AuditEvent } from "./record.ts";
 
 /** One gate decision as the gates see it (policy comes separately). */
@@ -35,7 +35,7 @@ export interface DecisionObserver {
 export class RequestTrail implements DecisionObserver {
   constructor(
     /** The log, or undefined when auditing is off. */
-    private readonly log: AuditLog | undefined,
+    private readonly log: AuditSink | undefined,
     /** Request id, caller id and tenant stamped on every record. */
     private readonly who: { request: string; key: string; tenant: string | null },
     /** Counts released characters against the caller's token limit. */

@@ -9,7 +9,8 @@
  * compare the printed final MAC with one kept elsewhere.
  */
 import { readFileSync } from "node:fs";
-import { GENESIS_MAC, macOf, openRecord } from "./record.ts";
+import { macOf } from "./mac.ts";
+import { GENESIS_MAC, openRecord } from "./record.ts";
 
 /** Outcome of a verification. */
 export interface VerifyReport {

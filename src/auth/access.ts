@@ -1,12 +1,12 @@
 /**
  * Access control for `/v1/*`, as Hono middleware: who is calling (401), may they use the policy they select (403),
  * are they within their request rate (429). Every refusal is audited, counted per source per second so a flood writes
- * a handful of records (AuditLog.refused). The handler finds the caller in `c.get("caller")`.
+ * a handful of records (AuditSink.refused). The handler finds the caller in `c.get("caller")`.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AuditLog } from "../audit/log.ts";
+import type { AuditSink } from "../audit/sink.ts";
 import { RequestTrail } from "../audit/trail.ts";
-import type { PolicyStore } from "../policy/store.ts";
+import type { PolicySource } from "../policy/source.ts";
 import { ApiError } from "../server/errors.ts";
 import { WIRE_ID } from "../server/wire.ts";
 import { ANONYMOUS, type Authenticator, type Principal } from "./authenticator.ts";
@@ -22,9 +22,9 @@ export interface AccessOptions {
   /** Per-caller rate limits; undefined = none. */
   limiter?: RateLimiter;
   /** Live policies, to resolve the default policy name for the 403 check. */
-  policies: PolicyStore;
+  policies: PolicySource;
   /** Audit log for refusals and (through the trail) gate decisions. */
-  audit?: AuditLog;
+  audit?: AuditSink;
   /** Where failures to charge completion tokens are reported (they happen after the response is under way). */
   onMeterError?: (err: unknown) => void;
   /** The client's address, to count refusals of callers without a valid key per address. Host-specific (Hono's

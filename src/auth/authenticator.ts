@@ -1,7 +1,5 @@
 /** Who is calling: a bearer token checked against hashed API keys (constant time) or, optionally, a JWT (jose). */
-import { createHash, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from "jose";
 import type { AuthFile, CallerLimits } from "./file.ts";
 
 /** An authenticated caller. */
@@ -20,8 +18,26 @@ export interface Principal {
 export const ANONYMOUS: Principal = { id: "anonymous", tenant: null };
 
 /** sha256 of a key, hex: what the auth file stores (`rsk auth hash-key`). */
-export function hashKey(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("hex");
+export async function hashKey(key: string): Promise<string> {
+  return [...await sha256(key)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** An auth file plus, when its JWKS is a local file, the key set read from it (`loadAuthFile` on servers). */
+export type AuthSettings = AuthFile & { readonly localJwks?: JSONWebKeySet };
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/** Equal-length byte arrays compared in time independent of where they differ (Web Crypto has no such compare). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
 }
 
 /** The outcome of checking a bearer token: the caller, or why the token was refused (sent to the client in the 401). */
@@ -31,7 +47,7 @@ export type Authentication = { ok: true; principal: Principal } | { ok: false; m
 const INVALID = "invalid API key or token";
 
 interface KeyEntry {
-  digest: Buffer;
+  digest: Uint8Array;
   principal: Principal;
 }
 
@@ -41,15 +57,21 @@ export class Authenticator {
   readonly #jwt: AuthFile["jwt"];
   readonly #jwks: JWTVerifyGetKey | undefined;
 
-  constructor(file: AuthFile) {
+  /** Throws when `jwt.jwks` is a path but no key set was read from it (hosts without a file system need a URL). */
+  constructor(file: AuthSettings) {
     this.#keys = file.keys.map((k) => ({
-      digest: Buffer.from(k.sha256, "hex"),
+      digest: fromHex(k.sha256),
       principal: { id: k.id, tenant: k.tenant ?? null, policies: k.policies && new Set(k.policies), limits: k.limits },
     }));
     this.#jwt = file.jwt;
     this.#jwks = file.jwt && (/^https?:\/\//i.test(file.jwt.jwks)
       ? createRemoteJWKSet(new URL(file.jwt.jwks))
-      : createLocalJWKSet(JSON.parse(readFileSync(file.jwt.jwks, "utf8"))));
+      : createLocalJWKSet(file.localJwks ?? noLocalJwks(file.jwt.jwks)));
+  }
+
+  /** Whether any caller has rate limits (they need a bucket store shared by every instance). */
+  get limited(): boolean {
+    return this.#keys.some((k) => k.principal.limits !== undefined) || this.#jwt?.limits !== undefined;
   }
 
   /** How many keys are configured and whether JWTs are accepted, for the start-up log. */
@@ -65,10 +87,10 @@ export class Authenticator {
 
   /** Checks `token`. Key lookup compares every configured digest (no early exit). */
   async check(token: string): Promise<Authentication> {
-    const digest = createHash("sha256").update(token, "utf8").digest();
+    const digest = await sha256(token);
     let found: Principal | undefined;
     for (const key of this.#keys) {
-      if (timingSafeEqual(digest, key.digest) && !found) found = key.principal;
+      if (sameBytes(digest, key.digest) && !found) found = key.principal;
     }
     if (found) return { ok: true, principal: found };
     if (this.#jwt && this.#jwks && token.split(".").length === 3) return this.#verifyJwt(token, this.#jwt, this.#jwks);
@@ -95,6 +117,10 @@ export class Authenticator {
       : jwt.policies && new Set(jwt.policies);
     return { ok: true, principal: { id: `jwt:${sub}`, tenant: typeof tenant === "string" ? tenant : null, policies, limits: jwt.limits } };
   }
+}
+
+function noLocalJwks(path: string): never {
+  throw new Error(`auth: jwt.jwks "${path}" is a file, but no key set was read from it: on a host without a file system give an https URL`);
 }
 
 /**

@@ -1,8 +1,6 @@
 /** The auth file (`RSK_AUTH`): API keys as sha256 hashes, each with a tenant, allowed policies and limits; optional JWT. */
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import * as v from "valibot";
-import { jsonPath } from "../policy/load.ts";
+import { jsonPath } from "../policy/compile.ts";
 
 const Limits = v.strictObject({
   requestsPerSecond: v.optional(v.pipe(v.number(), v.gtValue(0), v.maxValue(1e6), v.description("Sustained request rate."))),
@@ -63,19 +61,11 @@ export class AuthFileError extends Error {
   }
 }
 
-/** Reads and validates the auth file; a relative JWKS path is resolved against the file's folder. */
-export function loadAuthFile(file: string): AuthFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new AuthFileError([`${file}: ${(err as Error).message}`]);
-  }
+/** Validates an auth file's JSON; `origin` (its path or name) prefixes every problem. */
+export function parseAuthFile(json: unknown, origin: string): AuthFile {
   const parsed = v.safeParse(AuthFileSchema, json);
   if (!parsed.success) {
-    throw new AuthFileError(parsed.issues.map((i) => `${file}: ${jsonPath(i.path?.map((p) => p.key) ?? [])}: ${i.message}`));
+    throw new AuthFileError(parsed.issues.map((i) => `${origin}: ${jsonPath(i.path?.map((p) => p.key) ?? [])}: ${i.message}`));
   }
-  const jwt = parsed.output.jwt;
-  if (jwt && !/^https?:\/\//i.test(jwt.jwks)) jwt.jwks = resolve(dirname(file), jwt.jwks);
   return parsed.output;
 }

@@ -1,7 +1,7 @@
 /** Grammar-constrained decoding: JSON Schema, GBNF and regex compiled to an automaton and per-token masks. */
 export { DEAD, GrammarAutomaton } from "./automaton.ts";
 export { DEFAULT_MASK_CACHE_BYTES, maskCacheBytes, setMaskCacheBudget } from "./budget.ts";
-export { compileConstraint, type Constraint, type ConstraintOptions, type ConstraintSpec, masksFor, prepareVocabulary } from "./compile.ts";
+export { compileConstraint, type Constraint, type ConstraintOptions, type ConstraintSpec } from "./compile.ts";
 export { DEFAULT_LIMITS, GrammarError, type GrammarLimits, GrammarLimitError } from "./errors.ts";
 export { parseGbnf } from "./gbnf.ts";
 export type { Grammar } from "./grammar.ts";

@@ -61,7 +61,7 @@ const FORMATS: Record<string, string> = {
 };
 
 /**
- * One value per format, walked position by position by `prepareVocabulary` (src/grammar/compile.ts) so that the wide
+ * One value per format, walked position by position by `prepareVocabulary` (src/grammar/vocabulary.ts) so that the wide
  * positions of every format (an email's local part, a URI's path) are analysed once per vocabulary, not per request.
  */
 export const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {

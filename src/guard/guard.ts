@@ -7,7 +7,7 @@ import type { BackendEvent, Channel, FinishReason, Usage } from "../backends/typ
 import type { DecisionObserver } from "../audit/trail.ts";
 import type { Finding, GateStep, TextStream } from "../gates/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
-import type { Policy } from "../policy/load.ts";
+import type { Policy } from "../policy/compile.ts";
 import { ApiError } from "../server/errors.ts";
 import { type ToolCallPiece, ToolCallGates, type ToolStep } from "./tools.ts";
 

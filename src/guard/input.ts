@@ -2,7 +2,7 @@
 import type { DecisionObserver } from "../audit/trail.ts";
 import type { GateStep } from "../gates/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
-import type { Policy } from "../policy/load.ts";
+import type { Policy } from "../policy/compile.ts";
 import { ApiError } from "../server/errors.ts";
 import type { ChatMessage } from "../server/wire.ts";
 import { GATE_ERROR_RULE } from "./guard.ts";

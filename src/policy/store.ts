@@ -1,13 +1,19 @@
 /** The live policy set: swapped atomically on reload, and kept when a reload fails (the last good one stays). */
 import { type FSWatcher, statSync, watch } from "node:fs";
 import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadPolicies, PolicyLoadError, type Policy, type PolicySet } from "./load.ts";
+import type { PolicySource, ReloadResult } from "./source.ts";
 
-/** Outcome of a reload attempt, for logs and metrics. */
-export type ReloadResult = { ok: true; policies: number } | { ok: false; error: PolicyLoadError };
+export type { ReloadResult } from "./source.ts";
 
-/** Holds the current PolicySet; readers take one immutable snapshot per request. */
-export class PolicyStore {
+/** The shipped default policy file, wherever the gateway is started from. */
+export const DEFAULT_POLICY = fileURLToPath(new URL("../../policies/default.json", import.meta.url));
+
+/** Policy files on a server: loaded at construction, reloaded when they change; readers take one snapshot per request. */
+export class PolicyStore implements PolicySource {
+  /** Loaded at construction, so always settled. */
+  readonly ready: Promise<void> = Promise.resolve();
   #current: PolicySet;
   #watcher: FSWatcher | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;

@@ -4,7 +4,9 @@
  * tokens) until it ends — the convoy effect. A TimeSlice makes such a stream step aside after SLICE_MS of
  * uninterrupted work, so a burst of long streams cannot hold short requests hostage.
  */
-import { setImmediate } from "node:timers";
+
+/** Runs `f` after pending I/O: setImmediate where the host has it (Bun, Node, Deno), else a zero timeout (workerd). */
+const afterIo: (f: () => void) => unknown = typeof globalThis.setImmediate === "function" ? globalThis.setImmediate : (f) => setTimeout(f, 0);
 
 /** Uninterrupted work, in ms, a stream may do before yielding to the event loop's I/O phase. */
 export const SLICE_MS = 0.5;
@@ -24,7 +26,7 @@ export class TimeSlice {
 
   /** Lets pending I/O callbacks of other requests run, then starts a new slice. */
   async yield(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => afterIo(resolve));
     this.#start = this.#last = performance.now();
   }
 }

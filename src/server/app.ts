@@ -1,5 +1,6 @@
 /** The gateway as a runtime-neutral Hono app: routes, body limit, errors in OpenAI's shape, metrics. */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
+import type { PolicySource } from "../policy/source.ts";
 import { type RequestRecord, requestLog } from "../obs/request-log.ts";
 import { type AccessOptions, accessControl } from "../auth/access.ts";
 import { GatewayMetrics } from "../metrics/gateway.ts";
@@ -41,6 +42,18 @@ export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "schedu
   extraMetrics?: readonly Exposable[];
 }
 
+/** Waits for a policy source's first set; 503 while there is none (its reason goes to the source's reload report). */
+function policiesReady(policies: PolicySource): MiddlewareHandler {
+  return async (_c, next) => {
+    try {
+      await policies.ready;
+    } catch {
+      throw new ApiError(503, "no policy is loaded yet: the gateway's policy source failed (see its log)", { code: "policies_unavailable", type: "server_error" });
+    }
+    return next();
+  };
+}
+
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */
 export function createGateway(options: GatewayOptions): Hono {
   const metrics = options.metrics ?? new GatewayMetrics();
@@ -68,6 +81,8 @@ export function createGateway(options: GatewayOptions): Hono {
     if (drain.draining) throw SHUTTING_DOWN;
     return next();
   });
+  app.use("/v1/*", policiesReady(options.policies));
+  app.use("/healthz", policiesReady(options.policies));
   if (options.requestLog) app.use("/v1/*", requestLog(options.requestLog));
   app.use("/v1/*", accessControl({ ...options.access, policies: options.policies }));
 

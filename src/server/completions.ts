@@ -7,8 +7,8 @@ import { gateMessages, gateText } from "../guard/input.ts";
 import { checkedAgainst, GRAMMAR_WARNINGS_HEADER, requestConstraint, toolConstraints } from "../grammar/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { RequestEnd, RequestSummary } from "../obs/request-log.ts";
-import type { Policy } from "../policy/load.ts";
-import type { PolicyStore } from "../policy/store.ts";
+import type { Policy } from "../policy/compile.ts";
+import type { PolicySource } from "../policy/source.ts";
 import { admit, clientGone, DEFAULT_TENANT, timedOut } from "../sched/admission.ts";
 import type { Scheduler, Ticket } from "../sched/scheduler.ts";
 import { TimeSlice } from "../sched/slice.ts";
@@ -24,7 +24,7 @@ export interface CompletionDeps {
   /** Source of generated text. */
   backend: Backend;
   /** Live policies. */
-  policies: PolicyStore;
+  policies: PolicySource;
   /** Metric families. */
   metrics: GatewayMetrics;
   /** Validation limits. */
@@ -33,6 +33,13 @@ export interface CompletionDeps {
   scheduler: Scheduler;
   /** Drain state: in-flight requests are tracked so a shutdown can end them. */
   drain: Drain;
+  /**
+   * A stream whose first event has not come within this many ms gets its SSE headers anyway (the first event, even a
+   * failure, then arrives as an event). For hosts that report a client that goes away only by cancelling the
+   * response body (workerd without `enable_request_signal`, proxies): no response, no cancel. Default: wait, so a
+   * backend that fails before its first byte gets a plain JSON error with its status.
+   */
+  sseHeadersAfterMs?: number;
 }
 
 /** Header that selects a policy per request. */
@@ -73,7 +80,7 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
     const tracked = deps.drain.track(abort);
     const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint, tools), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket, summary, abort.signal, tracked);
     if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
-    return stream(c, decisions, shape, abort, deps.metrics, summary);
+    return stream(c, decisions, shape, abort, deps, summary);
   };
 }
 
@@ -83,7 +90,7 @@ function callableTools(body: ChatRequest | CompletionRequest): Set<string> {
   return new Set(body.tools.map((t) => t.function.name));
 }
 
-function selectPolicy(store: PolicyStore, name: string | undefined): Policy {
+function selectPolicy(store: PolicySource, name: string | undefined): Policy {
   const policy = store.resolve(name);
   if (policy) return policy;
   const known = [...store.current.byName.keys()].join(", ");
@@ -155,12 +162,13 @@ async function stream(
   decisions: AsyncGenerator<GuardDecision>,
   shape: ResponseShape,
   abort: AbortController,
-  metrics: GatewayMetrics,
+  { metrics, sseHeadersAfterMs }: CompletionDeps,
   summary: RequestSummary | undefined,
 ): Promise<Response> {
   // Wait for the first decision so a backend that fails before sending anything gets a plain 502/504 JSON error.
-  const first = await decisions.next();
-  if (!first.done && first.value.verdict.kind === "fail") throw first.value.verdict.error;
+  const next = decisions.next();
+  const early = await firstOrTimeout(next, sseHeadersAfterMs);
+  if (early && !early.done && early.value.verdict.kind === "fail") throw early.value.verdict.error;
   metrics.activeStreams++;
   if (summary) summary.streaming = true;
   return streamSSE(c, async (sse) => {
@@ -170,6 +178,7 @@ async function stream(
     const heartbeat = new SseHeartbeat(sse, c.get("sseHeartbeatMs") ?? DEFAULT_SSE_HEARTBEAT_MS);
     let reason: RequestEnd = "completed";
     try {
+      const first = early ?? await next;
       if (!first.done) await writer.write(first.value);
       heartbeat.touch();
       for await (const d of decisions) {
@@ -191,4 +200,18 @@ async function stream(
       summary?.finish(200, reason);
     }
   });
+}
+
+/** `next`'s result, or undefined when `ms` passes first (never, when `ms` is undefined). */
+async function firstOrTimeout<T>(next: Promise<T>, ms: number | undefined): Promise<T | undefined> {
+  if (ms === undefined) return next;
+  let cancel = () => {};
+  try {
+    return await Promise.race([next, new Promise<undefined>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      cancel = () => clearTimeout(timer);
+    })]);
+  } finally {
+    cancel();
+  }
 }

@@ -1,6 +1,4 @@
 /** Gateway configuration from environment variables and CLI flags (flags win), validated with clear errors. */
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import * as v from "valibot";
 
 /** Flag name → environment variable, the stable configuration surface documented in the README. */
@@ -8,6 +6,7 @@ export const SETTINGS = {
   port: "PORT",
   host: "RSK_HOST",
   policy: "RSK_POLICY",
+  "policy-refresh-ms": "RSK_POLICY_REFRESH_MS",
   upstream: "RSK_UPSTREAM_URL",
   model: "RSK_MODEL",
   kernels: "RSK_KERNELS",
@@ -23,6 +22,7 @@ export const SETTINGS = {
   auth: "RSK_AUTH",
   "audit-log": "RSK_AUDIT_LOG",
   "audit-flush-ms": "RSK_AUDIT_FLUSH_MS",
+  "audit-url": "RSK_AUDIT_URL",
   redis: "RSK_REDIS_URL",
   "queue-size": "RSK_QUEUE_SIZE",
   "max-concurrent": "RSK_MAX_CONCURRENT",
@@ -38,9 +38,6 @@ export const SETTINGS = {
   "drain-ms": "RSK_DRAIN_MS",
 } as const;
 
-/** The policy served when none is configured: the shipped default, wherever the gateway is started from. */
-export const DEFAULT_POLICY = fileURLToPath(new URL("../../policies/default.json", import.meta.url));
-
 const int = (min: number, max: number, fallback: number) =>
   v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(min), v.maxValue(max)), String(fallback));
 
@@ -55,7 +52,8 @@ const list = (item: RegExp, message: string) =>
 const Config = v.object({
   port: int(0, 65535, 8787),
   host: v.optional(v.pipe(v.string(), v.minLength(1)), "127.0.0.1"),
-  policy: v.optional(v.pipe(v.string(), v.minLength(1)), DEFAULT_POLICY),
+  policy: v.optional(v.pipe(v.string(), v.minLength(1))),
+  "policy-refresh-ms": int(1000, 86_400_000, 60_000),
   upstream: v.optional(v.pipe(v.string(), v.url("must be an http(s) URL such as http://127.0.0.1:8000/v1"), v.regex(/^https?:/i, "must be http or https"))),
   model: v.optional(v.pipe(v.string(), v.minLength(1))),
   kernels: v.optional(v.picklist(["native", "wasm", "ts"], "must be native, wasm or ts")),
@@ -71,6 +69,7 @@ const Config = v.object({
   auth: v.optional(v.pipe(v.string(), v.minLength(1))),
   "audit-log": v.optional(v.pipe(v.string(), v.minLength(1))),
   "audit-flush-ms": int(0, 60_000, 100),
+  "audit-url": v.optional(v.pipe(v.string(), v.url("must be an http(s) URL"), v.regex(/^https?:/i, "must be http or https"))),
   redis: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\//i, "must be a redis:// or rediss:// URL"))),
   "queue-size": int(0, 1 << 20, 4096),
   "max-concurrent": v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1), v.maxValue(1 << 16))),
@@ -92,15 +91,18 @@ export type GatewayConfig = v.InferOutput<typeof Config> & {
   upstreamApiKey?: string;
   /** HMAC key of the audit log; environment only (`RSK_AUDIT_KEY`), never a flag. */
   auditKey?: string;
+  /** The auth file's JSON itself, for hosts without a file system; environment only (`RSK_AUTH_JSON`). */
+  authJson?: string;
 };
 
-/** Reads settings from `argv` flags and `env`; throws an Error listing every bad setting by flag and variable. */
-export function readConfig(argv: string[], env: Record<string, string | undefined>): GatewayConfig {
-  const options = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, { type: "string" as const }]));
-  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+/** Every flag name, for a host's argument parser. */
+export const FLAGS = Object.keys(SETTINGS) as (keyof typeof SETTINGS)[];
+
+/** Reads settings from parsed `flags` and `env`; throws an Error listing every bad setting by flag and variable. */
+export function readConfig(flags: Partial<Record<keyof typeof SETTINGS, string>>, env: Record<string, string | undefined>): GatewayConfig {
   const raw: Record<string, string> = {};
   for (const [flag, name] of Object.entries(SETTINGS)) {
-    const value = (values as Record<string, string | undefined>)[flag] ?? env[name];
+    const value = flags[flag as keyof typeof SETTINGS] ?? env[name];
     if (value !== undefined && value !== "") raw[flag] = value;
   }
   const parsed = v.safeParse(Config, raw);
@@ -112,8 +114,9 @@ export function readConfig(argv: string[], env: Record<string, string | undefine
     throw new Error(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const auditKey = env.RSK_AUDIT_KEY || undefined;
-  if (parsed.output["audit-log"] && (auditKey?.length ?? 0) < 16) {
-    throw new Error("invalid configuration:\n  --audit-log / RSK_AUDIT_LOG needs RSK_AUDIT_KEY (environment only), at least 16 characters");
+  const audited = parsed.output["audit-log"] ? "--audit-log / RSK_AUDIT_LOG" : parsed.output["audit-url"] ? "--audit-url / RSK_AUDIT_URL" : undefined;
+  if (audited && (auditKey?.length ?? 0) < 16) {
+    throw new Error(`invalid configuration:\n  ${audited} needs RSK_AUDIT_KEY (environment only), at least 16 characters`);
   }
-  return { ...parsed.output, upstreamApiKey: env.RSK_UPSTREAM_API_KEY || undefined, auditKey };
+  return { ...parsed.output, upstreamApiKey: env.RSK_UPSTREAM_API_KEY || undefined, auditKey, authJson: env.RSK_AUTH_JSON || undefined };
 }

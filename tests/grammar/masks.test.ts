@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { compileConstraint, DEAD, GrammarAutomaton, GrammarMatcher, masksFor, prepareVocabulary, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { compileConstraint, DEAD, GrammarAutomaton, GrammarMatcher, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { masksFor, prepareVocabulary } from "../../src/grammar/vocabulary.ts";
 import { CORPUS } from "./corpus.ts";
 import { realVocab } from "./vocab.ts";
 

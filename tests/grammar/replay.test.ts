@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { encode } from "gpt-tokenizer/encoding/cl100k_base";
-import { GrammarAutomaton, GrammarMatcher, prepareVocabulary, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { GrammarAutomaton, GrammarMatcher, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { prepareVocabulary } from "../../src/grammar/vocabulary.ts";
 import { implementations } from "../kernels/impls.ts";
 import { CORPUS } from "./corpus.ts";
 import { realVocab } from "./vocab.ts";

@@ -5,9 +5,10 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import OpenAI from "openai";
 import { bearerToken } from "../../src/auth/access.ts";
 import { Authenticator, hashKey } from "../../src/auth/authenticator.ts";
-import { AuthFileError, loadAuthFile } from "../../src/auth/file.ts";
+import { AuthFileError } from "../../src/auth/file.ts";
+import { loadAuthFile } from "../../src/auth/load-file.ts";
 import { startHarness, type Harness } from "../server/harness.ts";
-import { authFile, chat, errorOf, KEYS, POLICIES, tempDir, writeJson } from "./fixtures.ts";
+import { authFile, chat, errorOf, KEYS, POLICIES, sha256Hex, tempDir, writeJson } from "./fixtures.ts";
 
 const ISSUER = "https://issuer.example";
 const AUDIENCE = "rsk-tests";
@@ -39,7 +40,7 @@ describe("auth", () => {
   const unauthorized: [string, Record<string, string>][] = [
     ["no Authorization header", {}],
     ["wrong key", { authorization: "Bearer sk-wrong" }],
-    ["a key's sha256 sent as the key", { authorization: `Bearer ${hashKey(KEYS.admin)}` }],
+    ["a key's sha256 sent as the key", { authorization: `Bearer ${sha256Hex(KEYS.admin)}` }],
     ["Basic scheme", { authorization: `Basic ${btoa(`x:${KEYS.admin}`)}` }],
     ["Bearer without a token", { authorization: "Bearer " }],
     ["key with trailing garbage", { authorization: `Bearer ${KEYS.admin} x` }],
@@ -136,6 +137,10 @@ describe("auth", () => {
     assert.throws(() => loadAuthFile(mistyped), /bad-exp\.json: \$\.jwt\.requireExp: /);
   });
 
+  test("hashKey (Web Crypto, every host) gives the sha256 the auth file stores", async () => {
+    for (const key of [KEYS.admin, "", "ключ 🔑"]) assert.equal(await hashKey(key), sha256Hex(key));
+  });
+
   test("bearer parsing: scheme is case-insensitive, whitespace tolerated, nothing else", () => {
     assert.equal(bearerToken("Bearer abc"), "abc");
     assert.equal(bearerToken("bearer  abc "), "abc");
@@ -149,7 +154,7 @@ describe("auth", () => {
     const bad = writeJson(tmp.dir, "bad.json", {
       keys: [
         { id: "a", sha256: "ABC" },
-        { id: "a b", sha256: hashKey("x"), limits: { requestsPerSecond: -1, tokenz: 1 } },
+        { id: "a b", sha256: sha256Hex("x"), limits: { requestsPerSecond: -1, tokenz: 1 } },
       ],
       jwt: { jwks: "x.json", issuer: "", audience: "a" },
     });
@@ -162,7 +167,7 @@ describe("auth", () => {
       assert.match(err.message, /bad\.json: \$\.jwt\.issuer/);
       return true;
     });
-    const dup = writeJson(tmp.dir, "dup.json", { keys: [{ id: "a", sha256: hashKey("x") }, { id: "b", sha256: hashKey("x") }] });
+    const dup = writeJson(tmp.dir, "dup.json", { keys: [{ id: "a", sha256: sha256Hex("x") }, { id: "b", sha256: sha256Hex("x") }] });
     assert.throws(() => loadAuthFile(dup), /two keys have the same sha256/);
     assert.throws(() => loadAuthFile(writeJson(tmp.dir, "empty.json", {})), /at least one key or jwt/);
     assert.throws(() => loadAuthFile(`${tmp.dir}/missing.json`), /missing\.json: .*no such file/i);

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
 import { createGateway } from "../../src/server/app.ts";
-import { DEFAULT_POLICY } from "../../src/server/config.ts";
+import { DEFAULT_POLICY } from "../../src/policy/store.ts";
 import { Drain } from "../../src/server/drain.ts";
 import { UpstreamBackend } from "../../src/backends/upstream/backend.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "../server/scripted-upstream.ts";

@@ -1,4 +1,5 @@
 /** Shared pieces of the hardening tests: temp folders, an auth file with known keys, raw requests to a harness. */
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,14 +31,17 @@ export const KEYS = {
   frugal: "sk-frugal-0123456789abcdef",
 } as const;
 
+/** sha256 of each of KEYS, as the auth file stores it. */
+const DIGESTS = Object.fromEntries(await Promise.all(Object.entries(KEYS).map(async ([name, key]) => [name, await hashKey(key)]))) as Record<keyof typeof KEYS, string>;
+
 /** The auth file for KEYS (plus optional extra sections). */
 export function authFile(extra: Partial<AuthFile> = {}): AuthFile {
   return {
     keys: [
-      { id: "admin", sha256: hashKey(KEYS.admin), tenant: "acme" },
-      { id: "strict-only", sha256: hashKey(KEYS.strictOnly), policies: ["strict"] },
-      { id: "slow", sha256: hashKey(KEYS.slow), limits: { requestsPerSecond: 0.5, burst: 2 } },
-      { id: "frugal", sha256: hashKey(KEYS.frugal), limits: { tokensPerMinute: 50 } },
+      { id: "admin", sha256: DIGESTS.admin, tenant: "acme" },
+      { id: "strict-only", sha256: DIGESTS.strictOnly, policies: ["strict"] },
+      { id: "slow", sha256: DIGESTS.slow, limits: { requestsPerSecond: 0.5, burst: 2 } },
+      { id: "frugal", sha256: DIGESTS.frugal, limits: { tokensPerMinute: 50 } },
     ],
     ...extra,
   };
@@ -77,3 +81,6 @@ export function errorOf(reply: Reply): { message: string; type: string; param: s
 
 /** Waits `ms`. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** sha256 hex by node:crypto: what `hashKey` (Web Crypto) must agree with. */
+export const sha256Hex = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");

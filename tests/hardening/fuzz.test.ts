@@ -10,7 +10,7 @@ import { bearerToken } from "../../src/auth/access.ts";
 import type { Backend, BackendEvent } from "../../src/backends/types.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
 import { createGateway } from "../../src/server/app.ts";
-import { DEFAULT_POLICY } from "../../src/server/config.ts";
+import { DEFAULT_POLICY } from "../../src/policy/store.ts";
 import { ApiError } from "../../src/server/errors.ts";
 import { parseJsonBody, validate } from "../../src/server/validate.ts";
 import { chatRequest, completionRequest } from "../../src/server/wire.ts";

@@ -4,9 +4,8 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { hashKey } from "../../src/auth/authenticator.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "../server/scripted-upstream.ts";
-import { authFile, KEYS, ROOT, tempDir, writeJson } from "./fixtures.ts";
+import { authFile, KEYS, ROOT, sha256Hex, tempDir, writeJson } from "./fixtures.ts";
 import { runCli, startGateway } from "./gateway-process.ts";
 
 const AUDIT_KEY = "sigterm-test-key-0123456789";
@@ -74,9 +73,9 @@ describe("audit log across SIGTERM (real gateway process)", () => {
 
   test("auth hash-key prints the sha256 the auth file wants, from an argument or stdin", () => {
     const arg = runCli(["auth", "hash-key", "sk-some-key"]);
-    assert.equal(arg.stdout.trim(), hashKey("sk-some-key"));
+    assert.equal(arg.stdout.trim(), sha256Hex("sk-some-key"));
     const stdin = runCli(["auth", "hash-key"], {}, "sk-some-key\n");
-    assert.equal(stdin.stdout.trim(), hashKey("sk-some-key"), stdin.stderr);
+    assert.equal(stdin.stdout.trim(), sha256Hex("sk-some-key"), stdin.stderr);
   });
 
   test("an audit log without a key, or a bad auth file, stops start-up with a clear message", () => {

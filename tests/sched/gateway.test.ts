@@ -5,7 +5,7 @@ import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
 import { Scheduler, type SchedulerLimits } from "../../src/sched/scheduler.ts";
 import { createGateway } from "../../src/server/app.ts";
-import { DEFAULT_POLICY } from "../../src/server/config.ts";
+import { DEFAULT_POLICY } from "../../src/policy/store.ts";
 import { startHarness } from "../server/harness.ts";
 import { HeldBackend } from "./held-backend.ts";
 

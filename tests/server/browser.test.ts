@@ -14,7 +14,7 @@ import { rsk } from "../../src/mod.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
 import { createGateway } from "../../src/server/app.ts";
 import type { BrowserRules } from "../../src/server/browser.ts";
-import { DEFAULT_POLICY } from "../../src/server/config.ts";
+import { DEFAULT_POLICY } from "../../src/policy/store.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "./scripted-upstream.ts";
 
 const CHAT = "/v1/chat/completions";

@@ -8,7 +8,7 @@ import { PolicyStore } from "../../src/policy/store.ts";
 import type { RequestRecord } from "../../src/obs/request-log.ts";
 import { Scheduler } from "../../src/sched/scheduler.ts";
 import { createGateway } from "../../src/server/app.ts";
-import { DEFAULT_POLICY } from "../../src/server/config.ts";
+import { DEFAULT_POLICY } from "../../src/policy/store.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "./scripted-upstream.ts";
 
 /** A running gateway + upstream pair. */

@@ -7,7 +7,7 @@ import { ensureFixtureModel, LlamaEngine } from "../../src/backends/local/mod.ts
 import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
 import { createGateway } from "../../src/server/app.ts";
-import { DEFAULT_POLICY } from "../../src/server/config.ts";
+import { DEFAULT_POLICY } from "../../src/policy/store.ts";
 
 /** A running local gateway. */
 export interface LocalHarness {

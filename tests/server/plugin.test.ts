@@ -14,7 +14,7 @@ describe("plugin", () => {
     upstream = startScriptedUpstream();
     const app = new Hono();
     app.get("/", (c) => c.text("my app"));
-    app.route("/ai", rsk({ upstream: { url: upstream.url }, watch: false }));
+    app.route("/ai", rsk({ upstream: { url: upstream.url } }));
     server = serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   });
   after(async () => {
@@ -33,6 +33,6 @@ describe("plugin", () => {
   });
 
   test("a missing backend is a clear error", () => {
-    assert.throws(() => rsk({ watch: false }), /give a `backend` or an `upstream/);
+    assert.throws(() => rsk({}), /give a `backend` or an `upstream/);
   });
 });

@@ -4,7 +4,8 @@
  */
 import { basename } from "node:path";
 import { type Kernels, logitsOf, maskOf } from "../../../ffi/mod.ts";
-import { GrammarMatcher, masksFor, prepareVocabulary, requestConstraint } from "../../grammar/mod.ts";
+import { GrammarMatcher, requestConstraint } from "../../grammar/mod.ts";
+import { masksFor, prepareVocabulary } from "../../grammar/vocabulary.ts";
 import { SamplerChain, parseSamplingConfig } from "../../sampler/mod.ts";
 import { ApiError } from "../../server/errors.ts";
 import type { ChatMessage as WireMessage } from "../../server/wire.ts";

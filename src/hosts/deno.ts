@@ -1,0 +1,27 @@
+/**
+ * rsk for `deno serve`, Deno Deploy and Netlify Edge (`rsk/deno`): `export { default } from "rsk/deno"`. Settings come
+ * from the environment (`--allow-env`); nothing else is needed (no `--allow-read`, no `--allow-ffi`).
+ */
+import { buildGateway } from "../server/build.ts";
+import type { ClientInfo } from "../server/client.ts";
+import { clientAddress } from "../server/client.ts";
+import { readConfig } from "../server/config.ts";
+
+interface DenoEnv {
+  env: { toObject(): Record<string, string> };
+}
+
+/** Built at module load, so a bad setting stops `deno serve` before it listens. */
+const gateway = buildGateway(readConfig({}, (globalThis as unknown as { Deno: DenoEnv }).Deno.env.toObject()), {
+  host: "deno",
+  clientAddress,
+  log: (line) => console.error(line),
+});
+
+/** The `deno serve` handler. */
+export default {
+  fetch(request: Request, info?: { remoteAddr?: { hostname?: string } }): Response | Promise<Response> {
+    const client: ClientInfo = { address: info?.remoteAddr?.hostname };
+    return gateway.app.fetch(request, client);
+  },
+};

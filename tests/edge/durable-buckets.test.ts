@@ -1,0 +1,311 @@
+/** Token buckets in Durable Objects: the object on a scripted storage, then the store and object in real workerd (wrangler dev). */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, describe, test } from "node:test";
+import type { TakeResult } from "../../src/auth/bucket.ts";
+import { BucketObject, type BucketObjectState, type BucketStub, DurableBucketStore } from "../../src/auth/durable-store.ts";
+import { ApiError } from "../../src/server/errors.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Practically no refill within a test. */
+const SLOW = 1e-9;
+
+/** A Durable Object state on a Map, with the pending alarm exposed. */
+function scriptedState() {
+  const stored = new Map<string, unknown>();
+  const state = {
+    stored,
+    alarmAt: undefined as number | undefined,
+    storage: {
+      get: async <T>(key: string) => stored.get(key) as T | undefined,
+      put: async <T>(key: string, value: T) => void stored.set(key, structuredClone(value)),
+      deleteAll: async () => stored.clear(),
+      setAlarm: async (time: number) => void (state.alarmAt = time),
+    },
+    blockConcurrencyWhile: <T>(fn: () => Promise<T>) => fn(),
+  };
+  return state satisfies BucketObjectState;
+}
+
+const post = (object: BucketObject, body: unknown, method = "POST") =>
+  object.fetch(new Request("https://bucket/take", { method, body: method === "POST" ? (typeof body === "string" ? body : JSON.stringify(body)) : null }));
+
+describe("BucketObject on a scripted storage", () => {
+  test("drains, refuses with a wait, persists, and schedules an alarm for when it is full again", async () => {
+    const state = scriptedState();
+    const object = new BucketObject(state);
+    const take = { capacity: 2, perMs: 0.001, cost: 1, need: 1 };
+    assert.deepEqual(await (await post(object, take)).json(), { ok: true, retryAfterMs: 0 });
+    assert.deepEqual(await (await post(object, take)).json(), { ok: true, retryAfterMs: 0 });
+    const refused = (await (await post(object, take)).json()) as TakeResult;
+    assert.equal(refused.ok, false);
+    assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 1000, String(refused.retryAfterMs));
+    assert.ok(state.stored.has("bucket"));
+    assert.ok(state.alarmAt !== undefined && state.alarmAt > Date.now());
+    // A new object on the same storage (after eviction) resumes from the stored level.
+    const revived = new BucketObject(state);
+    await sleep(0);
+    assert.equal(((await (await post(revived, take)).json()) as TakeResult).ok, false);
+  });
+
+  test("need null charges unconditionally (debt)", async () => {
+    const object = new BucketObject(scriptedState());
+    assert.deepEqual(await (await post(object, { capacity: 3, perMs: 0.001, cost: 5, need: null })).json(), { ok: true, retryAfterMs: 0 });
+    const refused = (await (await post(object, { capacity: 3, perMs: 0.001, cost: 1, need: 1 })).json()) as TakeResult;
+    assert.ok(!refused.ok && refused.retryAfterMs > 2900 && refused.retryAfterMs <= 3000, JSON.stringify(refused));
+  });
+
+  test("the alarm drops a full bucket and pushes itself back while it is not full", async () => {
+    const state = scriptedState();
+    const object = new BucketObject(state);
+    await post(object, { capacity: 1, perMs: 1e-3, cost: 1, need: 1 });
+    const first = state.alarmAt!;
+    await post(object, { capacity: 1, perMs: 1e-3, cost: 0, need: -1e9 }); // a later take: the alarm stays put
+    assert.equal(state.alarmAt, first);
+    await object.alarm(); // fired early (not full yet): rescheduled, nothing dropped
+    assert.ok(state.stored.has("bucket") && state.alarmAt! >= first);
+    await post(object, { capacity: 1, perMs: 1, cost: 0, need: 0 }); // a faster refill: full at once
+    await sleep(2);
+    await object.alarm();
+    assert.equal(state.stored.size, 0);
+    assert.deepEqual(await (await post(object, { capacity: 1, perMs: SLOW, cost: 1, need: 1 })).json(), { ok: true, retryAfterMs: 0 });
+  });
+
+  test("bad input is a 400 naming the field; not a POST is a 405", async () => {
+    const object = new BucketObject(scriptedState());
+    const good = { capacity: 1, perMs: 1, cost: 1, need: 1 };
+    const cases: [unknown, string][] = [
+      ["{", "invalid_json"],
+      [[], "invalid_request"],
+      [{ ...good, capacity: 0 }, "capacity"],
+      [{ ...good, perMs: -1 }, "perMs"],
+      [{ ...good, cost: -1 }, "cost"],
+      [{ ...good, cost: "NaN" }, "cost"],
+      [{ ...good, need: "Infinity" }, "need"],
+      [{ ...good, extra: 1 }, "extra"],
+      [{ capacity: 1 }, "perMs"],
+    ];
+    for (const [body, mentions] of cases) {
+      const res = await post(object, body);
+      const text = await res.text();
+      assert.equal(res.status, 400, text);
+      assert.match(text, new RegExp(mentions), JSON.stringify(body));
+    }
+    assert.equal((await post(object, good, "GET")).status, 405);
+  });
+});
+
+describe("DurableBucketStore on scripted objects", () => {
+  const namespace = (stub: (name: string) => BucketStub) => ({ idFromName: (name: string) => name, get: stub });
+
+  test("one object per key; -Infinity travels as null; NaN fails closed with a 503", async () => {
+    const objects = new Map<string, BucketObject>();
+    const store = new DurableBucketStore(namespace((name) => ({
+      fetch: (input, init) => {
+        if (!objects.has(name)) objects.set(name, new BucketObject(scriptedState()));
+        return objects.get(name)!.fetch(new Request(input, init));
+      },
+    })));
+    const spec = { capacity: 1, perMs: SLOW };
+    assert.equal((await store.take("a", spec, { cost: 1, need: 1 })).ok, true);
+    assert.equal((await store.take("a", spec, { cost: 1, need: 1 })).ok, false);
+    assert.equal((await store.take("b", spec, { cost: 1, need: 1 })).ok, true);
+    assert.equal((await store.take("c", spec, { cost: 5, need: -Infinity })).ok, true);
+    for (const cost of [NaN, Infinity]) {
+      await assert.rejects(store.take("d", spec, { cost, need: 1 }), (err: unknown) =>
+        err instanceof ApiError && err.status === 503 && err.code === "rate_limit_store_unavailable" && /400/.test(String((err.cause as Error).message)));
+    }
+    await store.close();
+  });
+
+  test("an object that throws or never answers is a 503 (the latter after 2 s)", async () => {
+    const failing = new DurableBucketStore(namespace(() => ({ fetch: () => Promise.reject(new Error("object reset")) })));
+    await assert.rejects(failing.take("k", { capacity: 1, perMs: 1 }, { cost: 1, need: 1 }), (err: unknown) => err instanceof ApiError && err.status === 503);
+    const hung = new DurableBucketStore(namespace(() => ({ fetch: () => new Promise<Response>(() => {}) })));
+    const started = Date.now();
+    await assert.rejects(hung.take("k", { capacity: 1, perMs: 1 }, { cost: 1, need: 1 }), (err: unknown) =>
+      err instanceof ApiError && err.status === 503 && /no answer within 2000 ms/.test(String((err.cause as Error).message)));
+    assert.ok(Date.now() - started >= 1900);
+  });
+});
+
+/** The test worker: `/take?key&capacity&perMs&cost&need` runs the store; `/raw?key` posts its body straight to the object. */
+const workerSource = () => `
+import { BucketObject, DurableBucketStore } from ${JSON.stringify(`${ROOT}src/auth/durable-store.ts`)};
+import { ApiError } from ${JSON.stringify(`${ROOT}src/server/errors.ts`)};
+export { BucketObject };
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const key = url.searchParams.get("key") ?? "";
+    const q = (name) => Number(url.searchParams.get(name));
+    if (url.pathname === "/health") return new Response("ok");
+    if (url.pathname === "/raw") {
+      return env.BUCKETS.get(env.BUCKETS.idFromName(key)).fetch("https://bucket/take", { method: "POST", body: await request.text() });
+    }
+    try {
+      const store = new DurableBucketStore(env.BUCKETS);
+      return Response.json(await store.take(key, { capacity: q("capacity"), perMs: q("perMs") }, { cost: q("cost"), need: q("need") }));
+    } catch (err) {
+      if (err instanceof ApiError) return Response.json(err.toBody(), { status: err.status });
+      throw err;
+    }
+  },
+};
+`;
+
+const wranglerToml = `
+name = "rsk-durable-buckets-test"
+main = "worker.ts"
+compatibility_date = "2026-04-01"
+
+[[durable_objects.bindings]]
+name = "BUCKETS"
+class_name = "BucketObject"
+
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["BucketObject"]
+`;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** `wrangler dev --local` (workerd, offline) on a free port, in its own process group. */
+interface WranglerDev {
+  /** Resolves to the base URL once the worker answers; rejects (with the log) when wrangler exits or is not ready within 60 s. */
+  ready: Promise<string>;
+  /** Stops the whole process group (wrangler and workerd) and removes the temp folder; safe at any time, and twice. */
+  stop(): Promise<void>;
+}
+
+/** Longest wait for wrangler dev to answer (it usually takes 1–2 s). */
+const READY_MS = 60_000;
+
+/** Starts wrangler dev; the handle exists at once, so `after` can stop it even while startup is still under way. */
+function startWranglerDev(): WranglerDev {
+  const dir = mkdtempSync(join(tmpdir(), "rsk-workerd-"));
+  writeFileSync(join(dir, "worker.ts"), workerSource());
+  writeFileSync(join(dir, "wrangler.toml"), wranglerToml);
+  let child: ChildProcess | undefined;
+  let exit: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let stopping: Promise<void> | undefined;
+  let out = "";
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child?.pid) process.kill(-child.pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  const dev: WranglerDev = {
+    ready: (async () => {
+      const [port, inspectorPort] = [await freePort(), await freePort()];
+      if (stopped) throw new Error("stopped before it started");
+      const url = `http://127.0.0.1:${port}`;
+      const args = ["dev", "--local", "--config", join(dir, "wrangler.toml"), "--persist-to", join(dir, "state"), "--ip", "127.0.0.1", "--port", String(port)];
+      args.push("--inspector-ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false");
+      child = spawn(
+        `${ROOT}node_modules/.bin/wrangler`,
+        args,
+        // HIDE_BANNER also skips the npm update check; XDG_CONFIG_HOME keeps wrangler's logs and registry in `dir`.
+        { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", XDG_CONFIG_HOME: dir } },
+      );
+      const collect = (d: unknown) => void (out = (out + String(d)).slice(-20_000));
+      child.stdout!.on("data", collect);
+      child.stderr!.on("data", collect);
+      let exited = false;
+      exit = new Promise<void>((resolve) => child!.on("exit", () => resolve(void (exited = true))));
+      const deadline = Date.now() + READY_MS;
+      for (;;) {
+        if (exited || stopped) throw new Error(`wrangler dev ${stopped ? "was stopped" : "exited"} before it was ready:\n${out}`);
+        if (Date.now() > deadline) throw new Error(`wrangler dev not ready within ${READY_MS} ms:\n${out}`);
+        // Each probe has its own timeout: while the worker fails to load, wrangler accepts connections and never answers.
+        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+        if (res?.ok) return url;
+        await res?.body?.cancel();
+        await sleep(100);
+      }
+    })(),
+    stop: () =>
+      (stopping ??= (async () => {
+        stopped = true;
+        signalGroup("SIGTERM");
+        await Promise.race([exit, sleep(5000)]);
+        signalGroup("SIGKILL"); // workerd may outlive wrangler by a moment
+        rmSync(dir, { recursive: true, force: true });
+      })()),
+  };
+  dev.ready.catch(() => dev.stop());
+  return dev;
+}
+
+describe("DurableBucketStore in workerd (wrangler dev --local)", () => {
+  let dev: WranglerDev | undefined;
+  let n = 0;
+  // Started by the first test that needs it, not in a `before` hook: Bun 1.4.5 gives node:test hooks a fixed 5 s
+  // timeout (their options are ignored), and startup can take longer on a busy machine. Tests honour `timeout`.
+  const base = () => (dev ??= startWranglerDev()).ready;
+  const WORKERD = { timeout: 90_000 };
+  after(async () => await dev?.stop());
+
+  /** A key no earlier take used. */
+  const fresh = () => `k${++n}-${Date.now()}`;
+  const take = async (key: string, capacity: number, perMs = SLOW, cost = 1, need = 1) => {
+    const res = await fetch(`${await base()}/take?${new URLSearchParams({ key, capacity: String(capacity), perMs: String(perMs), cost: String(cost), need: String(need) })}`);
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text) as TakeResult & { error?: { code: string } }, text };
+  };
+
+  test("capacity 3 admits 3 takes and refuses the 4th with a wait; other keys are independent", WORKERD, async () => {
+    const key = fresh();
+    for (let i = 0; i < 3; i++) assert.deepEqual((await take(key, 3)).body, { ok: true, retryAfterMs: 0 });
+    const refused = await take(key, 3);
+    assert.equal(refused.status, 200, refused.text);
+    assert.equal(refused.body.ok, false);
+    assert.ok(refused.body.retryAfterMs > 0, refused.text);
+    assert.deepEqual((await take(fresh(), 3)).body, { ok: true, retryAfterMs: 0 });
+  });
+
+  test("20 concurrent takes on capacity 10 admit exactly 10", WORKERD, async () => {
+    const key = fresh();
+    const results = await Promise.all(Array.from({ length: 20 }, () => take(key, 10)));
+    assert.deepEqual(results.map((r) => r.status), Array(20).fill(200));
+    assert.equal(results.filter((r) => r.body.ok).length, 10);
+  });
+
+  test("refills with workerd's clock; unconditional takes go into debt", WORKERD, async () => {
+    const key = fresh();
+    assert.equal((await take(key, 1, 0.01)).body.ok, true);
+    const refused = (await take(key, 1, 0.01)).body;
+    assert.ok(!refused.ok && refused.retryAfterMs > 0 && refused.retryAfterMs <= 100, JSON.stringify(refused));
+    await sleep(150);
+    assert.equal((await take(key, 1, 0.01)).body.ok, true);
+    const debtor = fresh();
+    assert.equal((await take(debtor, 3, 0.001, 5, -Infinity)).body.ok, true);
+    const owing = (await take(debtor, 3, 0.001)).body;
+    assert.ok(!owing.ok && owing.retryAfterMs > 2900 && owing.retryAfterMs <= 3000, JSON.stringify(owing));
+  });
+
+  test("bad input is a 400 from the object, and a 503 (fail closed) through the store", WORKERD, async () => {
+    const raw = await fetch(`${await base()}/raw?key=${fresh()}`, { method: "POST", body: JSON.stringify({ capacity: -1, perMs: 1, cost: 1, need: 1 }) });
+    const text = await raw.text();
+    assert.equal(raw.status, 400, text);
+    assert.match(text, /capacity/);
+    const viaStore = await take(fresh(), 3, SLOW, NaN);
+    assert.equal(viaStore.status, 503, viaStore.text);
+    assert.equal(viaStore.body.error?.code, "rate_limit_store_unavailable");
+  });
+});

@@ -1,0 +1,31 @@
+/** The static import graph of a TypeScript entry, for the core boundary test and the bundle report. */
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+
+/** One module of the graph and the specifiers it imports. */
+export interface ModuleNode {
+  readonly path: string;
+  readonly imports: readonly string[];
+  readonly source: string;
+}
+
+const IMPORT = /^\s*(?:import|export)\s(?:[^;'"]*?\sfrom\s)?\s*["']([^"']+)["']/gm;
+
+/** Every module reachable from `entry` through static imports, bare and host specifiers left as leaves. */
+export function importGraph(entry: string): Map<string, ModuleNode> {
+  const seen = new Map<string, ModuleNode>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    const source = readFileSync(path, "utf8");
+    const imports = [...source.matchAll(IMPORT)].filter((m) => !/^\s*(?:import|export)\s+type\s/.test(m[0])).map((m) => m[1]!);
+    seen.set(path, { path, imports, source });
+    for (const spec of imports) if (spec.startsWith(".")) visit(resolve(dirname(path), spec));
+  };
+  visit(resolve(entry));
+  return seen;
+}
+
+/** Where `from` imports `spec`, relative to `root`, for messages. */
+export function where(root: string, node: ModuleNode, spec: string): string {
+  return `${relative(root, node.path)} imports ${spec}`;
+}

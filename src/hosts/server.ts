@@ -128,16 +128,22 @@ export type Listen = (built: BuiltGateway, config: GatewayConfig) => (Listener &
 
 /**
  * A server host's whole start: settings from `env` (RSK_*, PORT), file-backed parts, the gateway, the listener, and
- * a drain on SIGTERM/SIGINT. Throws at start-up on any bad setting or file.
+ * a drain on SIGTERM/SIGINT. On any bad setting or file: one `rsk: cannot start:` line and exit 1.
  */
 export async function startServer(host: string, listen: Listen, options: ServerOptions = {}): Promise<StartedServer> {
   const log = (line: string) => console.error(line);
-  const config = readConfig({}, options.env ?? process.env);
-  const built = buildGateway(config, { ...await serverParts(config, host, log), clientAddress: options.clientAddress });
-  const listener = await listen(built, config);
-  drainOnSignals(built, listener, config["drain-ms"], log);
-  log(`rsk: listening on http://${config.host}:${listener.port} (${host}; ${built.summary})`);
-  return { port: listener.port, built };
+  try {
+    const config = readConfig({}, options.env ?? process.env);
+    const built = buildGateway(config, { ...await serverParts(config, host, log), clientAddress: options.clientAddress });
+    const listener = await listen(built, config);
+    drainOnSignals(built, listener, config["drain-ms"], log);
+    log(`rsk: listening on http://${config.host}:${listener.port} (${host}; ${built.summary})`);
+    return { port: listener.port, built };
+  } catch (err) {
+    // A server's main: one clear line and a failed exit, not a stack trace.
+    log(`rsk: cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
 }
 
 /** Policy files at `path` (a file or a folder), reloaded when they change unless `watch` is false. */

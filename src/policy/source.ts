@@ -179,13 +179,14 @@ async function boundedText(res: Response, url: string): Promise<string> {
   if (Number(res.headers.get("content-length")) > MAX_POLICY_BYTES) throw tooLarge();
   const chunks: Uint8Array[] = [];
   let bytes = 0;
-  for await (const chunk of res.body ?? []) {
-    bytes += chunk.byteLength;
+  const reader = res.body?.getReader();
+  for (let step = await reader?.read(); step && !step.done; step = await reader!.read()) {
+    bytes += step.value.byteLength;
     if (bytes > MAX_POLICY_BYTES) {
-      await res.body?.cancel();
+      await reader!.cancel();
       throw tooLarge();
     }
-    chunks.push(chunk);
+    chunks.push(step.value);
   }
   const all = new Uint8Array(bytes);
   let at = 0;

@@ -208,7 +208,7 @@ async function firstOrTimeout<T>(next: Promise<T>, ms: number | undefined): Prom
   let cancel = () => {};
   try {
     return await Promise.race([next, new Promise<undefined>((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const timer = setTimeout(() => resolve(undefined), ms);
       cancel = () => clearTimeout(timer);
     })]);
   } finally {

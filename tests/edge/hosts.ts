@@ -57,8 +57,14 @@ function command(host: HostName, port: number, inspector: number, env: Record<st
   }
 }
 
-/** Starts `host` with RSK_* settings `env`; resolves once `/livez` answers (60 s at most). */
-export async function startHost(host: HostName, env: Record<string, string>, options: { workerConfig?: string } = {}): Promise<RunningHost> {
+/** How to start a host: a worker config of the test's own; `until`: wait for this log line instead of `/livez`. */
+export interface StartOptions {
+  workerConfig?: string;
+  until?: RegExp;
+}
+
+/** Starts `host` with RSK_* settings `env`; resolves once `/livez` answers, or the log matches `until` (60 s at most). */
+export async function startHost(host: HostName, env: Record<string, string>, options: StartOptions = {}): Promise<RunningHost> {
   const [port, inspector] = await freePorts(2);
   const scratch = mkdtempSync(join(tmpdir(), `rsk-host-${host}-`));
   const [cmd, args] = command(host, port!, inspector!, env, options.workerConfig ?? join(ROOT, "examples/workers/wrangler.toml"), join(scratch, "state"));
@@ -73,16 +79,20 @@ export async function startHost(host: HostName, env: Record<string, string>, opt
   child.stderr!.on("data", (d) => (log += d));
   const running: RunningHost = { url: `http://127.0.0.1:${port}`, log: () => log, stop: () => stopGroup(child, scratch) };
   const deadline = Date.now() + 60_000;
+  let exitedAt: number | undefined;
   for (;;) {
-    if (child.exitCode !== null) {
+    if (options.until?.test(log)) return running;
+    if (child.exitCode !== null) exitedAt ??= Date.now();
+    // An exit is final once its last output has had a moment to arrive.
+    if (exitedAt !== undefined && Date.now() - exitedAt > 500) {
       await running.stop();
-      throw new Error(`${host} exited ${child.exitCode} before it served:\n${log}`);
+      throw new Error(`${host} exited ${child.exitCode} before ${options.until ? `logging ${options.until}` : "it served"}:\n${log}`);
     }
     if (Date.now() > deadline) {
       await running.stop();
-      throw new Error(`${host} did not serve within 60 s:\n${log}`);
+      throw new Error(`${host} did not ${options.until ? `log ${options.until}` : "serve"} within 60 s:\n${log}`);
     }
-    if (await fetch(`${running.url}/livez`).then((r) => r.ok, () => false)) return running;
+    if (!options.until && await fetch(`${running.url}/livez`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)) return running;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -1,5 +1,6 @@
 /** The gateway as a runtime-neutral Hono app: routes, body limit, errors in OpenAI's shape, metrics. */
-import { Hono, type MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
+import { Hono } from "hono/tiny";
 import type { PolicySource } from "../policy/source.ts";
 import { type RequestRecord, requestLog } from "../obs/request-log.ts";
 import { type AccessOptions, accessControl } from "../auth/access.ts";

@@ -93,7 +93,13 @@ export function compileProgram(tree: RegexNode, caseless: boolean): Program {
     op.push(o); arg.push(a); next.push(n); alt.push(b); assertSet.push(s);
     return op.length - 1;
   };
-  const addSet = (set: ClassSet): number => sets.push(set) - 1;
+  // A bounded repeat copies its item's states, not its sets: one entry (and one ASCII table) per distinct set.
+  const setIndex = new Map<ClassSet, number>();
+  const addSet = (set: ClassSet): number => {
+    let index = setIndex.get(set);
+    if (index === undefined) setIndex.set(set, (index = sets.push(set) - 1));
+    return index;
+  };
 
   /** Continuation-passing construction: returns the entry of `node` followed by `cont`. */
   function build(node: RegexNode, cont: number): number {
@@ -132,11 +138,12 @@ export function compileProgram(tree: RegexNode, caseless: boolean): Program {
   const ranges = sets.map((s) => normalise(s.ranges));
   const negated = sets.map((s) => s.negated);
   for (let s = 0; s < sets.length; s++) {
-    for (let c = 0; c < 128; c++) {
-      let hit = inRanges(ranges[s]!, c);
-      if (!hit && caseless) hit = inRanges(ranges[s]!, foldUnit(c)) || inRanges(ranges[s]!, upperUnit(c));
-      asciiSets[s * 128 + c] = hit !== negated[s] ? 1 : 0;
-    }
+    const table = asciiSets.subarray(s * 128, s * 128 + 128);
+    const r = ranges[s]!;
+    // Filled range by range (cheap at start-up, before the JIT has warmed up), then folded and negated.
+    for (let i = 0; i < r.length && r[i]! < 128; i += 2) table.fill(1, r[i], Math.min(r[i + 1]!, 127) + 1);
+    if (caseless) for (let c = 0; c < 128; c++) if (!table[c] && (inRanges(r, foldUnit(c)) || inRanges(r, upperUnit(c)))) table[c] = 1;
+    if (negated[s]) for (let c = 0; c < 128; c++) table[c] ^= 1;
   }
   const program: Program = {
     op: Uint8Array.from(op), arg: Int32Array.from(arg), assertSet: Int32Array.from(assertSet),

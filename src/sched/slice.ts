@@ -6,7 +6,7 @@
  */
 
 /** Runs `f` after pending I/O: setImmediate where the host has it (Bun, Node, Deno), else a zero timeout (workerd). */
-const afterIo: (f: () => void) => unknown = typeof globalThis.setImmediate === "function" ? globalThis.setImmediate : (f) => setTimeout(f, 0);
+export const afterIo: (f: () => void) => unknown = typeof globalThis.setImmediate === "function" ? globalThis.setImmediate : (f) => setTimeout(f, 0);
 
 /** Uninterrupted work, in ms, a stream may do before yielding to the event loop's I/O phase. */
 export const SLICE_MS = 0.5;

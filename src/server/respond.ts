@@ -8,7 +8,11 @@ import { GuardDecision, type Verdict } from "../guard/guard.ts";
 import type { ToolCallPiece } from "../guard/tools.ts";
 import { blockedError } from "../guard/input.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
+import { afterIo } from "../sched/slice.ts";
 import type { ApiError } from "./errors.ts";
+
+/** Text an SSE writer holds before a write waits for it to go out (the stream's backpressure reaches the guard). */
+const FLUSH_BYTES = 16 * 1024;
 
 /** Identity and format of one completion response. */
 export interface ResponseShape {
@@ -47,14 +51,26 @@ class LatencyClock {
   }
 }
 
-/** Writes decisions as OpenAI SSE chunks; a block or failure ends the stream with an error event and no [DONE]. */
+/**
+ * Writes decisions as OpenAI SSE chunks; a block or failure ends the stream with an error event and no [DONE].
+ * Events are written as `data: <JSON>` lines directly (JSON has no raw line breaks, so Hono's `writeSSE` line
+ * splitting is not needed), and every chunk's fixed head (id, object, created, model) is serialised once. The events
+ * of one upstream read go out as one write, once pending I/O has run (a stream write per event costs more than the
+ * event's gating).
+ */
 export class SseWriter {
   readonly #roleSent = new Set<number>();
   readonly #clock: LatencyClock;
+  /** `data: {"id":…,"model":…,` — the part of every chunk that never changes. */
+  readonly #head: string;
   #ended = false;
+  #pending = "";
+  #scheduled = false;
 
   constructor(private readonly sse: SSEStreamingApi, private readonly shape: ResponseShape, metrics: GatewayMetrics) {
     this.#clock = new LatencyClock(metrics, shape);
+    const { id, created, model, kind } = shape;
+    this.#head = `data: ${JSON.stringify({ id, object: kind === "chat" ? "chat.completion.chunk" : "text_completion", created, model }).slice(0, -1)},`;
   }
 
   /** True after a block or failure was written: nothing else may follow. */
@@ -72,11 +88,11 @@ export class SseWriter {
         return this.#chunk(v.choice, v.text, null, v.channel);
       case "tool":
         this.#clock.tick();
-        return this.#send({ ...this.#envelope(), choices: [{ index: v.choice, delta: this.#toolDelta(v.choice, v.piece), logprobs: null, finish_reason: null }] });
+        return this.#send({ choices: [{ index: v.choice, delta: this.#toolDelta(v.choice, v.piece), logprobs: null, finish_reason: null }] });
       case "finish":
         return this.#chunk(v.choice, "", v.reason, "content");
       case "usage":
-        if (this.shape.includeUsage) await this.#send({ ...this.#envelope(), choices: [], usage: v.usage });
+        if (this.shape.includeUsage) await this.#send({ choices: [], usage: v.usage });
         return;
       case "block":
         return this.#error(blockedError(v.policy, v.rule, "completion"));
@@ -87,15 +103,16 @@ export class SseWriter {
 
   /** Ends a stream that was not blocked or failed. */
   async done(): Promise<void> {
-    if (!this.#ended) await this.sse.writeSSE({ data: "[DONE]" });
+    if (!this.#ended) this.#pending += "data: [DONE]\n\n";
     this.#ended = true;
+    await this.#flush();
   }
 
   async #chunk(choice: number, text: string, finish: FinishReason | null, channel: Channel): Promise<void> {
     const body = this.shape.kind === "chat"
       ? { index: choice, delta: this.#delta(choice, text, finish, channel), logprobs: null, finish_reason: finish }
       : { index: choice, text, logprobs: null, finish_reason: finish };
-    await this.#send({ ...this.#envelope(), choices: [body] });
+    await this.#send({ choices: [body] });
   }
 
   #toolDelta(choice: number, piece: ToolCallPiece): object {
@@ -116,16 +133,28 @@ export class SseWriter {
 
   async #error(error: ApiError): Promise<void> {
     this.#ended = true;
-    await this.sse.writeSSE({ event: "error", data: JSON.stringify(error.toBody()) });
+    this.#pending += `event: error\ndata: ${JSON.stringify(error.toBody())}\n\n`;
+    await this.#flush();
   }
 
-  #envelope() {
-    const { id, created, model, kind } = this.shape;
-    return { id, object: kind === "chat" ? "chat.completion.chunk" : "text_completion", created, model };
+  /** One chunk: the fixed head, then `rest`'s fields; written with the rest of this turn's events. */
+  #send(rest: object): Promise<void> {
+    this.#pending += `${this.#head}${JSON.stringify(rest).slice(1)}\n\n`;
+    if (this.#pending.length >= FLUSH_BYTES) return this.#flush();
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      afterIo(() => void this.#flush());
+    }
+    return Promise.resolve();
   }
 
-  #send(payload: object): Promise<void> {
-    return this.sse.writeSSE({ data: JSON.stringify(payload) });
+  /** Writes what is pending (the stream keeps writes in order). */
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    if (this.#pending === "") return;
+    const text = this.#pending;
+    this.#pending = "";
+    await this.sse.write(text);
   }
 }
 

@@ -15,7 +15,8 @@ const COMMANDS: [string, string][] = [
 /** Settings that are environment-only (secrets stay out of `ps`). */
 const ENV_ONLY: [string, string][] = [
   ["RSK_UPSTREAM_API_KEY", "sent upstream as Authorization: Bearer"],
-  ["RSK_AUDIT_KEY", "HMAC key of the audit log (≥ 16 characters)"],
+  ["RSK_AUDIT_KEY", "HMAC key of the audit log or sink (≥ 16 characters)"],
+  ["RSK_AUTH_JSON", "the auth file's JSON itself (hosts without a file system)"],
   ["RSK_LLAMA_LIB", "path of libllama.so for the local backend"],
 ];
 

@@ -112,3 +112,5 @@ export type { AuditEvent, AuditRecord } from "./audit/record.ts";
 export { HttpAuditSink, type HttpAuditSinkOptions } from "./audit/http-sink.ts";
 export { Scheduler, type SchedulerLimits, type SchedulerStatus } from "./sched/scheduler.ts";
 export { LIFECYCLE, transition, type State } from "./sched/lifecycle.ts";
+export { kernelsFromModule } from "../ffi/edge.ts";
+export { DurableBucketStore, BucketObject } from "./auth/durable-store.ts";

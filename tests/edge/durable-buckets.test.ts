@@ -1,17 +1,14 @@
 /** Token buckets in Durable Objects: the object on a scripted storage, then the store and object in real workerd (wrangler dev). */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import type { TakeResult } from "../../src/auth/bucket.ts";
 import { BucketObject, type BucketObjectState, type BucketStub, DurableBucketStore } from "../../src/auth/durable-store.ts";
 import { ApiError } from "../../src/server/errors.ts";
+import { ROOT, type RunningHost, startHost } from "./hosts.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Practically no refill within a test. */
 const SLOW = 1e-9;
@@ -145,7 +142,7 @@ export default {
     const url = new URL(request.url);
     const key = url.searchParams.get("key") ?? "";
     const q = (name) => Number(url.searchParams.get(name));
-    if (url.pathname === "/health") return new Response("ok");
+    if (url.pathname === "/livez") return new Response("ok");
     if (url.pathname === "/raw") {
       return env.BUCKETS.get(env.BUCKETS.idFromName(key)).fetch("https://bucket/take", { method: "POST", body: await request.text() });
     }
@@ -174,92 +171,25 @@ tag = "v1"
 new_sqlite_classes = ["BucketObject"]
 `;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** `wrangler dev --local` (workerd, offline) on a free port, in its own process group. */
-interface WranglerDev {
-  /** Resolves to the base URL once the worker answers; rejects (with the log) when wrangler exits or is not ready within 60 s. */
-  ready: Promise<string>;
-  /** Stops the whole process group (wrangler and workerd) and removes the temp folder; safe at any time, and twice. */
-  stop(): Promise<void>;
-}
-
-/** Longest wait for wrangler dev to answer (it usually takes 1–2 s). */
-const READY_MS = 60_000;
-
-/** Starts wrangler dev; the handle exists at once, so `after` can stop it even while startup is still under way. */
-function startWranglerDev(): WranglerDev {
-  const dir = mkdtempSync(join(tmpdir(), "rsk-workerd-"));
+/** The test worker under wrangler dev, in a temp folder of its own. */
+async function startWorker(dir: string): Promise<RunningHost> {
   writeFileSync(join(dir, "worker.ts"), workerSource());
   writeFileSync(join(dir, "wrangler.toml"), wranglerToml);
-  let child: ChildProcess | undefined;
-  let exit: Promise<void> = Promise.resolve();
-  let stopped = false;
-  let stopping: Promise<void> | undefined;
-  let out = "";
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      if (child?.pid) process.kill(-child.pid, signal);
-    } catch {
-      // the group is gone already
-    }
-  };
-  const dev: WranglerDev = {
-    ready: (async () => {
-      const [port, inspectorPort] = [await freePort(), await freePort()];
-      if (stopped) throw new Error("stopped before it started");
-      const url = `http://127.0.0.1:${port}`;
-      const args = ["dev", "--local", "--config", join(dir, "wrangler.toml"), "--persist-to", join(dir, "state"), "--ip", "127.0.0.1", "--port", String(port)];
-      args.push("--inspector-ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false");
-      child = spawn(
-        `${ROOT}node_modules/.bin/wrangler`,
-        args,
-        // HIDE_BANNER also skips the npm update check; XDG_CONFIG_HOME keeps wrangler's logs and registry in `dir`.
-        { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", XDG_CONFIG_HOME: dir } },
-      );
-      const collect = (d: unknown) => void (out = (out + String(d)).slice(-20_000));
-      child.stdout!.on("data", collect);
-      child.stderr!.on("data", collect);
-      let exited = false;
-      exit = new Promise<void>((resolve) => child!.on("exit", () => resolve(void (exited = true))));
-      const deadline = Date.now() + READY_MS;
-      for (;;) {
-        if (exited || stopped) throw new Error(`wrangler dev ${stopped ? "was stopped" : "exited"} before it was ready:\n${out}`);
-        if (Date.now() > deadline) throw new Error(`wrangler dev not ready within ${READY_MS} ms:\n${out}`);
-        // Each probe has its own timeout: while the worker fails to load, wrangler accepts connections and never answers.
-        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
-        if (res?.ok) return url;
-        await res?.body?.cancel();
-        await sleep(100);
-      }
-    })(),
-    stop: () =>
-      (stopping ??= (async () => {
-        stopped = true;
-        signalGroup("SIGTERM");
-        await Promise.race([exit, sleep(5000)]);
-        signalGroup("SIGKILL"); // workerd may outlive wrangler by a moment
-        rmSync(dir, { recursive: true, force: true });
-      })()),
-  };
-  dev.ready.catch(() => dev.stop());
-  return dev;
+  return await startHost("workerd", {}, { workerConfig: join(dir, "wrangler.toml") });
 }
 
 describe("DurableBucketStore in workerd (wrangler dev --local)", () => {
-  let dev: WranglerDev | undefined;
+  const dir = mkdtempSync(join(tmpdir(), "rsk-workerd-buckets-"));
+  let dev: Promise<RunningHost> | undefined;
   let n = 0;
   // Started by the first test that needs it, not in a `before` hook: Bun 1.4.5 gives node:test hooks a fixed 5 s
   // timeout (their options are ignored), and startup can take longer on a busy machine. Tests honour `timeout`.
-  const base = () => (dev ??= startWranglerDev()).ready;
+  const base = async () => (await (dev ??= startWorker(dir))).url;
   const WORKERD = { timeout: 90_000 };
-  after(async () => await dev?.stop());
+  after(async () => {
+    await (await dev?.catch(() => undefined))?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   /** A key no earlier take used. */
   const fresh = () => `k${++n}-${Date.now()}`;

@@ -54,27 +54,29 @@ before(() => {
 after(() => upstream.close());
 
 /** Per test: hosts share two cores with the test and the upstream. */
-const T = { timeout: 30_000 };
+const T = { timeout: 90_000 };
 const chat = (model: string) => JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "go" }] });
 const headers = (key = KEY) => ({ "content-type": "application/json", authorization: `Bearer ${key}` });
 
 for (const [host, skip] of HOSTS) {
   describe(`on ${host}`, { skip, timeout: 180_000 }, () => {
-    let gateway: RunningHost;
-    before(async () => {
-      gateway = await startHost(host, {
-        RSK_UPSTREAM_URL: upstream.url,
-        RSK_AUTH_JSON: AUTH,
-        RSK_MAX_CONCURRENT: "1",
-        RSK_QUEUE_TIMEOUT_MS: "3000",
-        // A client that left a silent stream is found out at the next write at the latest (workerd's dev proxy).
-        RSK_SSE_HEARTBEAT_MS: "1000",
-      });
-    }, { timeout: 90_000 });
-    after(() => gateway?.stop());
+    // Started by the first test, not in a `before` hook: Bun gives node:test hooks a fixed 5 s (their timeout option
+    // is ignored), and a host can take longer to start on a busy machine.
+    let started: Promise<RunningHost> | undefined;
+    const gateway = () => (started ??= startHost(host, {
+      RSK_UPSTREAM_URL: upstream.url,
+      RSK_AUTH_JSON: AUTH,
+      RSK_MAX_CONCURRENT: "1",
+      RSK_QUEUE_TIMEOUT_MS: "3000",
+      // A client that left a silent stream is found out at the next write at the latest (workerd's dev proxy).
+      RSK_SSE_HEARTBEAT_MS: "1000",
+    }));
+    after(async () => (await started?.catch(() => undefined))?.stop());
 
     test("PII streamed in 1–3 character pieces reaches the client redacted (openai SDK)", T, async () => {
-      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: KEY });
+      const running = await gateway();
+      const url = running.url;
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: KEY });
       let text = "";
       for await (const chunk of await client.chat.completions.create({ model: "pii", stream: true, messages: [{ role: "user", content: "go" }] })) {
         text += chunk.choices[0]?.delta.content ?? "";
@@ -85,7 +87,9 @@ for (const [host, skip] of HOSTS) {
     });
 
     test("a blocked stream ends with an error event and no [DONE]", T, async () => {
-      const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: headers(), body: chat("block") });
+      const running = await gateway();
+      const url = running.url;
+      const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: headers(), body: chat("block") });
       assert.equal(res.status, 200);
       const body = await res.text();
       assert.match(body, /"code":"content_blocked"|"type":"content_blocked"|blocked/);
@@ -95,9 +99,11 @@ for (const [host, skip] of HOSTS) {
 
     for (const model of ["endless", "silent"]) {
       test(`a client that goes away (${model === "endless" ? "mid-text" : "while nothing is sent"}) frees its slot and the upstream call`, T, async () => {
+        const running = await gateway();
+        const url = running.url;
         const seen = upstream.received.length;
         const abort = new AbortController();
-        const res = fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: headers(), body: chat(model), signal: abort.signal });
+        const res = fetch(`${url}/v1/chat/completions`, { method: "POST", headers: headers(), body: chat(model), signal: abort.signal });
         let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
         if (model === "endless") await (reader = (await res).body!.getReader()).read();
         else if (host === "workerd") {
@@ -115,24 +121,26 @@ for (const [host, skip] of HOSTS) {
         await (reader ? reader.cancel() : res.then((r) => r.body?.cancel())).catch(() => {});
         const freed = Date.now() + 10_000;
         let status;
-        while ((status = await (await fetch(`${gateway.url}/v1/rsk/status`, { headers: headers() })).json()).slots.inUse > 0 && Date.now() < freed) await new Promise((r) => setTimeout(r, 50));
-        assert.equal(status.slots.inUse, 0, `the slot is still held: ${JSON.stringify(status)}\n${gateway.log().slice(-2000)}`);
+        while ((status = await (await fetch(`${url}/v1/rsk/status`, { headers: headers() })).json()).slots.inUse > 0 && Date.now() < freed) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(status.slots.inUse, 0, `the slot is still held: ${JSON.stringify(status)}\n${running.log().slice(-2000)}`);
         // workerd under wrangler dev does not always close its outbound connection when the fetch is aborted.
         if (host !== "workerd") await Promise.race([upstream.received[seen]!.closed, new Promise((_, reject) => setTimeout(() => reject(new Error("the upstream call was not cancelled")), 5000))]);
         // One slot (RSK_MAX_CONCURRENT=1): the next request is admitted, not queued into a 504.
-        const next = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: headers(), body: chat("pii") });
+        const next = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: headers(), body: chat("pii") });
         assert.equal(next.status, 200, await next.clone().text());
         assert.match(await next.text(), /\[DONE\]/);
       });
     }
 
     test("no key → 401; a spent rate limit → 429", T, async () => {
-      const none = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: chat("pii") });
+      const running = await gateway();
+      const url = running.url;
+      const none = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: chat("pii") });
       assert.equal(none.status, 401);
       assert.equal((await none.json()).error.type, "authentication_error");
       const statuses = [];
       for (let i = 0; i < 3; i++) {
-        const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: headers(FRUGAL), body: chat("pii") });
+        const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: headers(FRUGAL), body: chat("pii") });
         statuses.push(res.status);
         await res.text();
       }

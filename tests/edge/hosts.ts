@@ -5,10 +5,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { type AddressInfo, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePorts, signalGroup } from "../net.ts";
+
+export { freePorts, signalGroup };
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const bin = (name: string) => join(ROOT, "node_modules/.bin", name);
@@ -26,19 +28,6 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-/** Free TCP ports on 127.0.0.1, distinct (held open together, then released). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  for (let i = 0; i < n; i++) {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
-    servers.push(server);
-  }
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
 /** The command a user runs for each host, on port `port` (workerd: the worker config `config`). */
 function command(host: HostName, port: number, inspector: number, env: Record<string, string>, config: string, state: string): [string, string[]] {
   switch (host) {
@@ -50,7 +39,7 @@ function command(host: HostName, port: number, inspector: number, env: Record<st
       return [bin("deno"), ["serve", "--allow-net", "--allow-env", "--port", String(port), "--host", "127.0.0.1", "examples/deno/main.ts"]];
     case "workerd":
       return [bin("wrangler"), [
-        "dev", "--local", "--config", config, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector),
+        "dev", "--local", "--config", config, "--port", String(port), "--ip", "127.0.0.1", "--inspector-ip", "127.0.0.1", "--inspector-port", String(inspector),
         "--persist-to", state, "--show-interactive-dev-session=false",
         ...Object.entries(env).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       ]];
@@ -72,7 +61,7 @@ export async function startHost(host: HostName, env: Record<string, string>, opt
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env, PORT: String(port), RSK_HOST: "127.0.0.1", WRANGLER_SEND_METRICS: "false", XDG_CONFIG_HOME: scratch, NO_COLOR: "1" },
+    env: { ...process.env, ...env, PORT: String(port), RSK_HOST: "127.0.0.1", WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", XDG_CONFIG_HOME: scratch, NO_COLOR: "1" },
   });
   let log = "";
   child.stdout!.on("data", (d) => (log += d));
@@ -106,13 +95,4 @@ async function stopGroup(child: ChildProcess, scratch: string): Promise<void> {
   clearTimeout(timer);
   signalGroup(child.pid!, "SIGKILL");
   rmSync(scratch, { recursive: true, force: true });
-}
-
-/** Signals a process group; one already gone is fine. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
 }

@@ -1,6 +1,6 @@
 /** A real redis-server (Debian package `redis-server`) on a free port in a temp folder, started and stopped by a test. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePorts } from "../net.ts";
 import { missingTools } from "../system-tools.ts";
 import { tempDir } from "./fixtures.ts";
 
@@ -15,18 +15,10 @@ export interface RedisProcess {
 /** Whether redis-server is installed (CI installs it and requires it; see .ci/run). */
 export const HAVE_REDIS = !missingTools(["redis-server", "--version"]);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Starts redis-server with no persistence; resolves once it accepts connections. */
 export async function startRedis(): Promise<RedisProcess> {
   const tmp = tempDir("redis");
-  const port = await freePort();
+  const [port] = await freePorts(1);
   const child: ChildProcess = spawn("redis-server", [
     "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tmp.dir,
   ], { stdio: ["ignore", "pipe", "pipe"] });

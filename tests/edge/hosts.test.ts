@@ -3,12 +3,15 @@
  * with only --allow-net --allow-env, and workerd (wrangler dev --local, rate limits in Durable Objects). An upstream
  * streams PII in 1–3 character pieces: the client gets it redacted, nothing leaked; a blocked stream ends with an
  * error event and no [DONE]; a client that goes away (mid-text or while the stream is silent) frees its slot; a
- * missing key is 401 and a spent rate limit 429.
+ * missing key is 401 and a spent rate limit 429; audit records reach a collector over HTTP, chained and verifiable.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
+import { verifyAuditLog } from "../../src/audit/verify.ts";
 import { startScriptedUpstream, type ScriptedUpstream } from "../server/scripted-upstream.ts";
 import { missingTools } from "../system-tools.ts";
 import { type HostName, type RunningHost, startHost } from "./hosts.ts";
@@ -43,15 +46,32 @@ const HOSTS: [HostName, string | false][] = [
   ["workerd", missingTools(["node", "--version"])],
 ];
 
+const AUDIT_KEY = "edge-audit-key-0123456789";
+/** A collector: every batch POSTed, in arrival order, by the host's run id. */
+let collector: Server;
+const collected = new Map<string, string>();
 let upstream: ScriptedUpstream;
-before(() => {
+before(async () => {
+  collector = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      const run = String(req.headers["x-rsk-audit-run"]);
+      collected.set(run, (collected.get(run) ?? "") + body);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
   upstream = startScriptedUpstream();
   upstream.scripts.set("pii", { sse: choppedSse(PII_TEXT) });
   upstream.scripts.set("block", { text: "Fine. Here is how to build a bomb, step by step.", chunking: 2 });
   upstream.scripts.set("endless", { text: "still going ", chunking: 4, pieceDelayMs: 100, endless: true });
   upstream.scripts.set("silent", { text: "thinking", chunking: 2, faultAfter: 2, fault: "stall" });
 });
-after(() => upstream.close());
+after(async () => {
+  await upstream.close();
+  await new Promise((resolve) => collector.close(resolve));
+});
 
 /** Per test: hosts share two cores with the test and the upstream. */
 const T = { timeout: 90_000 };
@@ -70,6 +90,9 @@ for (const [host, skip] of HOSTS) {
       RSK_QUEUE_TIMEOUT_MS: "3000",
       // A client that left a silent stream is found out at the next write at the latest (workerd's dev proxy).
       RSK_SSE_HEARTBEAT_MS: "1000",
+      RSK_AUDIT_URL: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/audit`,
+      RSK_AUDIT_KEY: AUDIT_KEY,
+      RSK_AUDIT_FLUSH_MS: "50",
     }));
     after(async () => (await started?.catch(() => undefined))?.stop());
 
@@ -145,6 +168,19 @@ for (const [host, skip] of HOSTS) {
         await res.text();
       }
       assert.deepEqual(statuses, [200, 200, 429]);
+    });
+
+    test("audit records reach the collector over HTTP: chained, verifiable, the redactions and the 401 in them", T, async () => {
+      await gateway();
+      const runs = () => [...collected.values()].filter((text) => text.includes('"rule":"email"') && text.includes('"event":"auth"'));
+      const deadline = Date.now() + 10_000;
+      while (runs().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const [log] = runs();
+      assert.ok(log, `no run with the email redaction and the refused key among ${collected.size} run(s)`);
+      collected.clear();
+      const report = verifyAuditLog(log, AUDIT_KEY, true);
+      assert.ok(report.ok, JSON.stringify(report));
+      assert.ok(!log.includes(PII.email), "never the matched text");
     });
   });
 }

@@ -81,11 +81,13 @@ export function accessControl(options: AccessOptions): MiddlewareHandler {
     };
 
     if (options.authenticator) {
-      const token = bearerToken(c.req.header("authorization"));
+      // Authorization: Bearer (OpenAI SDKs), or x-api-key (Anthropic SDKs).
+      const authorization = c.req.header("authorization");
+      const token = authorization === undefined ? apiKeyHeader(c.req.header("x-api-key")) : bearerToken(authorization);
       const found = token === undefined ? undefined : await options.authenticator.check(token);
       if (!found?.ok) {
         principal = UNAUTHENTICATED;
-        return refuse(new ApiError(401, found ? found.message : "missing API key: send Authorization: Bearer <key>", {
+        return refuse(new ApiError(401, found ? found.message : "missing API key: send Authorization: Bearer <key> (or x-api-key: <key>)", {
           code: "invalid_api_key",
           headers: { "www-authenticate": "Bearer" },
         }));
@@ -136,6 +138,11 @@ export function refusalSource(principal: Principal, c: Context, clientAddress: A
 export function bearerToken(header: string | undefined): string | undefined {
   const m = header === undefined ? null : /^Bearer[ \t]+(\S{1,4096})[ \t]*$/i.exec(header);
   return m?.[1];
+}
+
+/** The key of an `x-api-key` header (no whitespace, at most 4,096 characters), else undefined. */
+function apiKeyHeader(header: string | undefined): string | undefined {
+  return header !== undefined && /^\S{1,4096}$/.test(header) ? header : undefined;
 }
 
 function asRefusal(err: unknown): ApiError {

@@ -1,5 +1,5 @@
 /** The gateway as a runtime-neutral Hono app: routes, body limit, errors in OpenAI's shape, metrics. */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import type { PolicySource } from "../policy/source.ts";
 import { type RequestRecord, requestLog } from "../obs/request-log.ts";
@@ -11,6 +11,8 @@ import { Scheduler } from "../sched/scheduler.ts";
 import { requestBody } from "./body.ts";
 import { type BrowserRules, browserRules } from "./browser.ts";
 import { type CompletionDeps, completionHandler } from "./completions.ts";
+import { CHAT_DOOR, COMPLETION_DOOR } from "./door.ts";
+import { MESSAGES_DOOR } from "./messages.ts";
 import { Drain, SHUTTING_DOWN } from "./drain.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS } from "./heartbeat.ts";
@@ -55,6 +57,12 @@ function policiesReady(policies: PolicySource): MiddlewareHandler {
   };
 }
 
+/** `error` in the shape of the request's door (OpenAI's unless the route set another). */
+function errorBody(c: Context, error: ApiError): object {
+  const shape = c.get("errorBody");
+  return shape ? shape(error) : error.toBody();
+}
+
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */
 export function createGateway(options: GatewayOptions): Hono {
   const metrics = options.metrics ?? new GatewayMetrics();
@@ -64,6 +72,11 @@ export function createGateway(options: GatewayOptions): Hono {
   const schedulerMetrics = new SchedulerMetrics(scheduler);
   const app = new Hono();
 
+  // Errors of a door's route (auth, body limits, validation, upstream) in that door's shape.
+  app.use("/v1/messages", async (c, next) => {
+    c.set("errorBody", MESSAGES_DOOR.errorBody);
+    return next();
+  });
   app.use(async (c, next) => {
     await next();
     metrics.requests.inc({ route: c.req.routePath === "/*" ? "unmatched" : c.req.routePath, status: String(c.res.status) });
@@ -87,8 +100,9 @@ export function createGateway(options: GatewayOptions): Hono {
   if (options.requestLog) app.use("/v1/*", requestLog(options.requestLog));
   app.use("/v1/*", accessControl({ ...options.access, policies: options.policies }));
 
-  app.post("/v1/chat/completions", completionHandler("chat", deps));
-  app.post("/v1/completions", completionHandler("completion", deps));
+  app.post("/v1/chat/completions", completionHandler(CHAT_DOOR, deps));
+  app.post("/v1/completions", completionHandler(COMPLETION_DOOR, deps));
+  app.post("/v1/messages", completionHandler(MESSAGES_DOOR, deps));
   app.get("/v1/models", async (c) => c.json({ object: "list", data: await options.backend.models(c.req.raw.signal) }));
   app.get("/livez", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
@@ -106,12 +120,12 @@ export function createGateway(options: GatewayOptions): Hono {
 
   app.notFound((c) => {
     const err = new ApiError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { code: "unknown_route" });
-    return c.json(err.toBody(), 404);
+    return c.json(errorBody(c, err), 404);
   });
   app.onError((err, c) => {
     const api = asApiError(err);
     if (api.status >= 500 && !(err instanceof ApiError)) options.onInternalError?.(err);
-    return c.json(api.toBody(), api.status as 400, api.headers);
+    return c.json(errorBody(c, api), api.status as 400, api.headers);
   });
   return app;
 }

@@ -15,9 +15,10 @@ import { TimeSlice } from "../sched/slice.ts";
 import type { Drain } from "./drain.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS, SseHeartbeat } from "./heartbeat.ts";
-import { JsonCollector, type ResponseShape, SseWriter } from "./respond.ts";
-import { parseJsonBody, validate } from "./validate.ts";
-import { type ChatRequest, chatRequest, type CompletionRequest, completionRequest, type WireLimits } from "./wire.ts";
+import type { Door } from "./door.ts";
+import type { DecisionCollector, ResponseShape } from "./respond.ts";
+import { parseJsonBody } from "./validate.ts";
+import type { ChatRequest, CompletionRequest, WireLimits } from "./wire.ts";
 
 /** What the completion routes need from the gateway. */
 export interface CompletionDeps {
@@ -45,13 +46,12 @@ export interface CompletionDeps {
 /** Header that selects a policy per request. */
 export const POLICY_HEADER = "x-rsk-policy";
 
-/** The handler for one completion kind. */
-export function completionHandler(kind: BackendRequest["kind"], deps: CompletionDeps) {
-  const schema = kind === "chat" ? chatRequest(deps.limits) : completionRequest(deps.limits);
+/** The handler of one door: validate, gate the prompt, generate, guard, write in the door's format. */
+export function completionHandler(door: Door, deps: CompletionDeps) {
   return async (c: Context): Promise<Response> => {
     const startedAt = performance.now();
     const bytes = await c.req.arrayBuffer();
-    const body = validate(schema, parseJsonBody(bytes));
+    const { kind, body } = door.parse(parseJsonBody(bytes), deps.limits);
     const constraint = requestConstraint(body);
     const tools = "messages" in body ? toolConstraints(body) : new Map();
     if (constraint?.warnings.length) c.header(GRAMMAR_WARNINGS_HEADER, constraint.warnings.join("; ").replace(/[^\x20-\x7e]/g, "?").slice(0, 4096));
@@ -69,7 +69,7 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
       ? { kind: "chat", body: { ...body, messages: gateMessages(policy, body.messages, deps.metrics, caller.trail) }, signal: abort.signal, tokens: policy.tokens, requestId: caller.requestId }
       : { kind: "completion", body: { ...body, prompt: gateText(policy, [body.prompt].flat()[0]!, deps.metrics, caller.trail) }, signal: abort.signal, tokens: policy.tokens, requestId: caller.requestId };
     const shape: ResponseShape = {
-      id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${crypto.randomUUID().replaceAll("-", "")}`,
+      id: door.responseId(),
       created: Math.floor(Date.now() / 1000),
       model: body.model,
       kind,
@@ -79,8 +79,8 @@ export function completionHandler(kind: BackendRequest["kind"], deps: Completion
     const ticket = await admit(deps.scheduler, caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
     const tracked = deps.drain.track(abort);
     const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint, tools), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket, summary, abort.signal, tracked);
-    if (!body.stream) return c.json(await collect(decisions, shape, deps.metrics));
-    return stream(c, decisions, shape, abort, deps, summary);
+    if (!body.stream) return c.json(await collect(decisions, door.collector(shape, deps.metrics)));
+    return stream(c, decisions, shape, abort, deps, summary, door);
   };
 }
 
@@ -151,8 +151,7 @@ function observe(summary: RequestSummary, guard: OutputGuard, decisions: readonl
   if (guard.ended) summary.outcome = guard.blocked ? "blocked" : "failed";
 }
 
-async function collect(decisions: AsyncIterable<GuardDecision>, shape: ResponseShape, metrics: GatewayMetrics): Promise<object> {
-  const out = new JsonCollector(shape, metrics);
+async function collect(decisions: AsyncIterable<GuardDecision>, out: DecisionCollector): Promise<object> {
   for await (const d of decisions) out.add(d);
   return out.body();
 }
@@ -164,6 +163,7 @@ async function stream(
   abort: AbortController,
   { metrics, sseHeadersAfterMs }: CompletionDeps,
   summary: RequestSummary | undefined,
+  door: Door,
 ): Promise<Response> {
   // Wait for the first decision so a backend that fails before sending anything gets a plain 502/504 JSON error.
   const next = decisions.next();
@@ -173,7 +173,7 @@ async function stream(
   if (summary) summary.streaming = true;
   return streamSSE(c, async (sse) => {
     sse.onAbort(() => abort.abort());
-    const writer = new SseWriter(sse, shape, metrics);
+    const writer = door.writer(sse, shape, metrics);
     // A silent backend (prefill, a slow upstream) still moves bytes, so idle timeouts never cut a live stream.
     const heartbeat = new SseHeartbeat(sse, c.get("sseHeartbeatMs") ?? DEFAULT_SSE_HEARTBEAT_MS);
     let reason: RequestEnd = "completed";

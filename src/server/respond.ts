@@ -8,11 +8,8 @@ import { GuardDecision, type Verdict } from "../guard/guard.ts";
 import type { ToolCallPiece } from "../guard/tools.ts";
 import { blockedError } from "../guard/input.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
-import { afterIo } from "../sched/slice.ts";
 import type { ApiError } from "./errors.ts";
-
-/** Text an SSE writer holds before a write waits for it to go out (the stream's backpressure reaches the guard). */
-const FLUSH_BYTES = 16 * 1024;
+import { SseOut } from "./sse-out.ts";
 
 /** Identity and format of one completion response. */
 export interface ResponseShape {
@@ -33,13 +30,14 @@ export interface ResponseShape {
 /** The chat message field each channel is written to. */
 const CHAT_FIELD: Record<Channel, string> = { content: "content", reasoning: "reasoning_content", refusal: "refusal" };
 
-function verdictOf(decision: GuardDecision): Verdict {
+/** The verdict of a guard decision; anything else is refused (the one exit). */
+export function verdictOf(decision: GuardDecision): Verdict {
   if (!(decision instanceof GuardDecision)) throw new TypeError("response writers accept only guard decisions");
   return decision.verdict;
 }
 
 /** Records time to first token and inter-token gaps of released text. */
-class LatencyClock {
+export class LatencyClock {
   #last: number | undefined;
   constructor(private readonly metrics: GatewayMetrics, private readonly shape: ResponseShape) {}
   tick(): void {
@@ -53,21 +51,18 @@ class LatencyClock {
 
 /**
  * Writes decisions as OpenAI SSE chunks; a block or failure ends the stream with an error event and no [DONE].
- * Events are written as `data: <JSON>` lines directly (JSON has no raw line breaks, so Hono's `writeSSE` line
- * splitting is not needed), and every chunk's fixed head (id, object, created, model) is serialised once. The events
- * of one upstream read go out as one write, once pending I/O has run (a stream write per event costs more than the
- * event's gating).
+ * Every chunk's fixed head (id, object, created, model) is serialised once.
  */
-export class SseWriter {
+export class SseWriter implements DecisionWriter {
   readonly #roleSent = new Set<number>();
   readonly #clock: LatencyClock;
   /** `data: {"id":…,"model":…,` — the part of every chunk that never changes. */
   readonly #head: string;
+  readonly #out: SseOut;
   #ended = false;
-  #pending = "";
-  #scheduled = false;
 
-  constructor(private readonly sse: SSEStreamingApi, private readonly shape: ResponseShape, metrics: GatewayMetrics) {
+  constructor(sse: SSEStreamingApi, private readonly shape: ResponseShape, metrics: GatewayMetrics) {
+    this.#out = new SseOut(sse);
     this.#clock = new LatencyClock(metrics, shape);
     const { id, created, model, kind } = shape;
     this.#head = `data: ${JSON.stringify({ id, object: kind === "chat" ? "chat.completion.chunk" : "text_completion", created, model }).slice(0, -1)},`;
@@ -103,9 +98,9 @@ export class SseWriter {
 
   /** Ends a stream that was not blocked or failed. */
   async done(): Promise<void> {
-    if (!this.#ended) this.#pending += "data: [DONE]\n\n";
+    if (!this.#ended) await this.#out.push("data: [DONE]\n\n");
     this.#ended = true;
-    await this.#flush();
+    await this.#out.flush();
   }
 
   async #chunk(choice: number, text: string, finish: FinishReason | null, channel: Channel): Promise<void> {
@@ -133,33 +128,36 @@ export class SseWriter {
 
   async #error(error: ApiError): Promise<void> {
     this.#ended = true;
-    this.#pending += `event: error\ndata: ${JSON.stringify(error.toBody())}\n\n`;
-    await this.#flush();
+    await this.#out.push(`event: error\ndata: ${JSON.stringify(error.toBody())}\n\n`);
+    await this.#out.flush();
   }
 
-  /** One chunk: the fixed head, then `rest`'s fields; written with the rest of this turn's events. */
+  /** One chunk: the fixed head, then `rest`'s fields. */
   #send(rest: object): Promise<void> {
-    this.#pending += `${this.#head}${JSON.stringify(rest).slice(1)}\n\n`;
-    if (this.#pending.length >= FLUSH_BYTES) return this.#flush();
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      afterIo(() => void this.#flush());
-    }
-    return Promise.resolve();
-  }
-
-  /** Writes what is pending (the stream keeps writes in order). */
-  async #flush(): Promise<void> {
-    this.#scheduled = false;
-    if (this.#pending === "") return;
-    const text = this.#pending;
-    this.#pending = "";
-    await this.sse.write(text);
+    return this.#out.push(`${this.#head}${JSON.stringify(rest).slice(1)}\n\n`);
   }
 }
 
+/** Writes a door's streamed response from guard decisions. */
+export interface DecisionWriter {
+  /** Writes one decision. */
+  write(decision: GuardDecision): Promise<void>;
+  /** True after a block or failure was written: nothing else may follow. */
+  readonly ended: boolean;
+  /** Ends a stream that was not blocked or failed. */
+  done(): Promise<void>;
+}
+
+/** Builds a door's non-streamed response from guard decisions; a block or failure throws its error. */
+export interface DecisionCollector {
+  /** Adds one decision. */
+  add(decision: GuardDecision): void;
+  /** The response body. */
+  body(): object;
+}
+
 /** Collects decisions into one non-streamed OpenAI response; a block or failure throws its error instead. */
-export class JsonCollector {
+export class JsonCollector implements DecisionCollector {
   readonly #texts = new Map<number, string[]>();
   readonly #extra = new Map<number, Partial<Record<Channel, string>>>();
   readonly #calls = new Map<number, Map<number, { id: string; name: string; arguments: string }>>();

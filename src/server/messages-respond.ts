@@ -1,0 +1,210 @@
+/**
+ * The Messages door's side of the one exit: guard decisions written as Anthropic Messages responses — the SSE event
+ * sequence (`message_start`, `content_block_start` / `_delta` / `_stop` with text, thinking and `tool_use` blocks,
+ * `message_delta`, `message_stop`, `error`) and the non-streamed message — and errors in Anthropic's shape.
+ */
+import type { SSEStreamingApi } from "hono/streaming";
+import type { FinishReason, Usage } from "../backends/types.ts";
+import type { GuardDecision } from "../guard/guard.ts";
+import { blockedError } from "../guard/input.ts";
+import type { GatewayMetrics } from "../metrics/gateway.ts";
+import { ApiError } from "./errors.ts";
+import { type DecisionCollector, type DecisionWriter, LatencyClock, type ResponseShape, verdictOf } from "./respond.ts";
+import { SseOut } from "./sse-out.ts";
+
+/** Anthropic's stop reasons for the pipeline's finish reasons. */
+const STOP_REASON: Record<string, string> = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", content_filter: "refusal" };
+const stopReason = (finish: FinishReason | undefined) => (finish === undefined ? "end_turn" : STOP_REASON[finish] ?? "end_turn");
+
+/** Anthropic's error type for an HTTP status. */
+function errorType(status: number): string {
+  if (status === 400 || status === 415 || status === 422) return "invalid_request_error";
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 413) return "request_too_large";
+  if (status === 429) return "rate_limit_error";
+  if (status === 503 || status === 529) return "overloaded_error";
+  return "api_error";
+}
+
+/** `{"type":"error","error":{"type","message"}}`, with rsk's stable code beside them. */
+export function messagesErrorBody(error: ApiError): object {
+  return { type: "error", error: { type: errorType(error.status), message: error.message, ...(error.code ? { code: error.code } : {}) } };
+}
+
+/** The kinds of content block a message holds. */
+type BlockKind = "text" | "thinking" | "tool_use";
+
+/** Writes decisions as the Messages SSE event sequence; a block or failure ends it with an `error` event. */
+export class MessagesWriter implements DecisionWriter {
+  readonly #out: SseOut;
+  readonly #clock: LatencyClock;
+  #started = false;
+  #open: { index: number; kind: BlockKind; call?: number } | undefined;
+  #blocks = 0;
+  #finish: FinishReason | undefined;
+  #usage: Usage | undefined;
+  #ended = false;
+
+  constructor(sse: SSEStreamingApi, private readonly shape: ResponseShape, metrics: GatewayMetrics) {
+    this.#out = new SseOut(sse);
+    this.#clock = new LatencyClock(metrics, shape);
+  }
+
+  /** True after a block or failure was written. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Writes one decision. */
+  async write(decision: GuardDecision): Promise<void> {
+    const v = verdictOf(decision);
+    if (this.#ended) return;
+    switch (v.kind) {
+      case "release": {
+        this.#clock.tick();
+        const kind = v.channel === "reasoning" ? "thinking" : "text";
+        await this.#into(kind, kind === "thinking" ? { type: "thinking", thinking: "" } : { type: "text", text: "" });
+        const delta = kind === "thinking" ? { type: "thinking_delta", thinking: v.text } : { type: "text_delta", text: v.text };
+        return this.#event("content_block_delta", { index: this.#open!.index, delta });
+      }
+      case "tool": {
+        this.#clock.tick();
+        const { call, id, name, arguments: args } = v.piece;
+        if (name !== undefined || this.#open?.call !== call) {
+          await this.#into("tool_use", { type: "tool_use", id, name, input: {} }, call);
+        }
+        if (args) await this.#event("content_block_delta", { index: this.#open!.index, delta: { type: "input_json_delta", partial_json: args } });
+        return;
+      }
+      case "finish":
+        this.#finish = v.reason;
+        return;
+      case "usage":
+        this.#usage = v.usage;
+        return;
+      case "block":
+        return this.#error(blockedError(v.policy, v.rule, "completion"));
+      case "fail":
+        return this.#error(v.error);
+    }
+  }
+
+  /** Closes the open block, then `message_delta` (stop reason, usage) and `message_stop`. */
+  async done(): Promise<void> {
+    if (this.#ended) return;
+    await this.#start();
+    await this.#close();
+    const usage = { input_tokens: this.#usage?.prompt_tokens ?? 0, output_tokens: this.#usage?.completion_tokens ?? 0 };
+    await this.#event("message_delta", { delta: { stop_reason: stopReason(this.#finish), stop_sequence: null }, usage });
+    await this.#event("message_stop", {});
+    this.#ended = true;
+    await this.#out.flush();
+  }
+
+  async #error(error: ApiError): Promise<void> {
+    this.#ended = true;
+    await this.#out.push(`event: error\ndata: ${JSON.stringify(messagesErrorBody(error))}\n\n`);
+    await this.#out.flush();
+  }
+
+  /** Makes a block of `kind` (and tool call `call`) the open one, closing another first. */
+  async #into(kind: BlockKind, block: object, call?: number): Promise<void> {
+    if (this.#open?.kind === kind && this.#open.call === call) return;
+    await this.#start();
+    await this.#close();
+    this.#open = { index: this.#blocks++, kind, call };
+    await this.#event("content_block_start", { index: this.#open.index, content_block: block });
+  }
+
+  async #close(): Promise<void> {
+    if (!this.#open) return;
+    await this.#event("content_block_stop", { index: this.#open.index });
+    this.#open = undefined;
+  }
+
+  async #start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const { id, model } = this.shape;
+    const message = { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } };
+    await this.#event("message_start", { message });
+  }
+
+  #event(type: string, fields: object): Promise<void> {
+    return this.#out.push(`event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`);
+  }
+}
+
+/** Collects decisions into one Messages response; a block or failure throws its error instead. */
+export class MessagesCollector implements DecisionCollector {
+  readonly #content: ({ type: "text"; text: string } | { type: "thinking"; thinking: string } | { type: "tool_use"; id: string; name: string; input: string; call: number })[] = [];
+  readonly #clock: LatencyClock;
+  #finish: FinishReason | undefined;
+  #usage: Usage | undefined;
+
+  constructor(private readonly shape: ResponseShape, metrics: GatewayMetrics) {
+    this.#clock = new LatencyClock(metrics, shape);
+  }
+
+  /** Adds one decision. */
+  add(decision: GuardDecision): void {
+    const v = verdictOf(decision);
+    const last = this.#content.at(-1);
+    switch (v.kind) {
+      case "release":
+        this.#clock.tick();
+        if (v.channel === "reasoning") {
+          if (last?.type === "thinking") last.thinking += v.text;
+          else this.#content.push({ type: "thinking", thinking: v.text });
+        } else if (last?.type === "text") last.text += v.text;
+        else this.#content.push({ type: "text", text: v.text });
+        return;
+      case "tool":
+        this.#clock.tick();
+        if (v.piece.name !== undefined) this.#content.push({ type: "tool_use", id: v.piece.id!, name: v.piece.name, input: v.piece.arguments, call: v.piece.call });
+        else {
+          const call = this.#content.findLast((b) => b.type === "tool_use" && b.call === v.piece.call);
+          if (call?.type === "tool_use") call.input += v.piece.arguments;
+        }
+        return;
+      case "finish":
+        this.#finish = v.reason;
+        return;
+      case "usage":
+        this.#usage = v.usage;
+        return;
+      case "block":
+        throw blockedError(v.policy, v.rule, "completion");
+      case "fail":
+        throw v.error;
+    }
+  }
+
+  /** The message. */
+  body(): object {
+    const content = this.#content.map((b) => (b.type === "tool_use" ? { type: "tool_use", id: b.id, name: b.name, input: toolInput(b.name, b.input) } : b));
+    return {
+      id: this.shape.id,
+      type: "message",
+      role: "assistant",
+      model: this.shape.model,
+      content,
+      stop_reason: stopReason(this.#finish),
+      stop_sequence: null,
+      usage: { input_tokens: this.#usage?.prompt_tokens ?? 0, output_tokens: this.#usage?.completion_tokens ?? 0 },
+    };
+  }
+}
+
+/** A tool call's arguments as the object a `tool_use` block holds (a model's broken JSON is the upstream's fault). */
+function toolInput(name: string, args: string): unknown {
+  try {
+    const input = JSON.parse(args === "" ? "{}" : args);
+    if (input !== null && typeof input === "object" && !Array.isArray(input)) return input;
+  } catch {
+    // reported below
+  }
+  throw new ApiError(502, `the upstream's arguments for tool "${name}" are not a JSON object`, { type: "upstream_error", code: "upstream_malformed" });
+}

@@ -26,13 +26,15 @@ export interface ConstraintOptions {
   readonly path?: string;
   /** Compile and runtime bounds. */
   readonly limits?: GrammarLimits;
+  /** List the schema keywords ignored as annotations or unknown among the warnings. */
+  readonly reportIgnored?: boolean;
 }
 
 /** A compiled constraint, ready to match text or produce masks. */
 export interface Constraint {
   /** The lazily determinized parser, shared by every request with the same constraint. */
   readonly automaton: GrammarAutomaton;
-  /** Keywords lenient mode dropped. */
+  /** Keywords lenient mode dropped (and, with `reportIgnored`, keywords ignored). */
   readonly warnings: readonly string[];
   /** Milliseconds the (uncached) compile took. */
   readonly compileMs: number;
@@ -44,7 +46,7 @@ const compiled = new Map<string, Constraint>();
 
 /** Compiles `spec` (or returns the cached compile); throws GrammarError for an invalid or oversized source. */
 export function compileConstraint(spec: ConstraintSpec, options: ConstraintOptions = {}): Constraint {
-  const key = JSON.stringify([spec, options.lenient === true, options.maxWhitespace ?? null, options.path ?? null, options.limits ?? null]);
+  const key = JSON.stringify([spec, options.lenient === true, options.maxWhitespace ?? null, options.path ?? null, options.limits ?? null, options.reportIgnored === true]);
   const known = compiled.get(key);
   // A long-lived automaton that has grown to half its state bound starts over (requests holding it keep it).
   if (known && known.automaton.states < known.automaton.grammar.limits.maxStates / 2) {

@@ -9,6 +9,8 @@ import { alt, cps, EMPTY, type Expr, lit, rep, seq } from "./expr.ts";
 import { type Grammar, GrammarBuilder } from "./grammar.ts";
 import { JsonRules, UNESCAPED } from "./json.ts";
 import { anyInteger, anyNumber, type Bound, integerRange, numberRange } from "./numbers.ts";
+import { ignoredBecause, validates } from "./keywords.ts";
+import { SchemaIndex } from "./refs.ts";
 import { regexExpr } from "./regex.ts";
 
 /** How a schema is compiled. */
@@ -21,13 +23,15 @@ export interface SchemaOptions {
   readonly limits?: GrammarLimits;
   /** Prefix of every error path (e.g. `response_format.json_schema.schema`). */
   readonly path?: string;
+  /** List ignored keywords (annotations, unknown and extension keywords) among the warnings. */
+  readonly reportIgnored?: boolean;
 }
 
 /** A compiled schema and what lenient mode dropped. */
 export interface CompiledSchema {
   /** The grammar of the schema's instances. */
   readonly grammar: Grammar;
-  /** One line per dropped keyword (empty unless lenient). */
+  /** One line per dropped keyword (lenient) and, with `reportIgnored`, per ignored keyword. */
   readonly warnings: readonly string[];
 }
 
@@ -36,10 +40,9 @@ export const DEFAULT_MAX_WHITESPACE = 8;
 
 type Schema = Record<string, unknown>;
 
-const ANNOTATIONS = new Set(["$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions"]);
 const SUPPORTED = new Set(["type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "properties", "required", "additionalProperties",
   "items", "prefixItems", "additionalItems", "minItems", "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-  "exclusiveMinimum", "exclusiveMaximum"]);
+  "exclusiveMinimum", "exclusiveMaximum", "nullable"]);
 const TYPES = ["null", "boolean", "object", "array", "string", "integer", "number"] as const;
 type TypeName = (typeof TYPES)[number];
 const KEYWORD_TYPES: Record<string, TypeName[]> = {
@@ -96,9 +99,14 @@ class SchemaCompiler {
   readonly base: string;
   readonly lenient: boolean;
   readonly merging = new Set<string>();
+  readonly index: SchemaIndex;
+  readonly reportIgnored: boolean;
+  readonly seenIgnored = new Set<string>();
 
   constructor(readonly root: unknown, options: SchemaOptions) {
     this.b = new GrammarBuilder(options.limits ?? DEFAULT_LIMITS);
+    this.index = new SchemaIndex(root, () => this.b.checkTime());
+    this.reportIgnored = options.reportIgnored === true;
     this.json = new JsonRules(this.b, options.maxWhitespace ?? DEFAULT_MAX_WHITESPACE);
     this.base = options.path ?? "schema";
     this.lenient = options.lenient === true;
@@ -114,6 +122,17 @@ class SchemaCompiler {
     this.warnings.push(`${path}: keyword "${keyword}" ${why}; dropped (lenient)`);
   }
 
+  /** Notes (with `reportIgnored`) a keyword that validates nothing, once per path. */
+  ignored(path: string, keyword: string): void {
+    if (!this.reportIgnored) return;
+    const why = ignoredBecause(keyword);
+    const line = `${path}: keyword "${keyword}" ${why}; ignored`;
+    if (why !== undefined && !this.seenIgnored.has(line)) {
+      this.seenIgnored.add(line);
+      this.warnings.push(line);
+    }
+  }
+
   visit(schema: unknown, path: string): Expr {
     this.b.checkTime();
     if (schema === true) return this.json.value;
@@ -121,12 +140,13 @@ class SchemaCompiler {
     if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return this.fail(path, undefined, "a schema must be an object or a boolean");
     const s = schema as Schema;
     for (const k of Object.keys(s)) {
-      if (!ANNOTATIONS.has(k) && !SUPPORTED.has(k)) this.unsupported(path, k);
+      if (!validates(k)) this.ignored(path, k);
+      else if (!SUPPORTED.has(k)) this.unsupported(path, k);
     }
     if (typeof s.$ref === "string") {
       const rest = constraints(s, ["$ref"]);
-      if (Object.keys(rest).length === 0) return this.ref(s.$ref, `${path}.$ref`);
-      return this.visit(this.merge([rest, { allOf: [{ $ref: s.$ref }] }], path), path);
+      if (Object.keys(rest).length === 0) return this.ref(s.$ref, s, `${path}.$ref`);
+      return this.visit(this.merge([rest, { allOf: [{ $ref: this.absoluteRef(s.$ref, s, `${path}.$ref`) }] }], path), path);
     }
     if (s.$ref !== undefined) return this.fail(`${path}.$ref`, "$ref", "$ref must be a string");
     if (s.allOf !== undefined) return this.visit(this.merge([constraints(s, ["allOf"]), ...this.list(s, "allOf", path)], path), path);
@@ -159,7 +179,7 @@ class SchemaCompiler {
       const implied = new Set(Object.keys(s).flatMap((k) => KEYWORD_TYPES[k] ?? []));
       return implied.size === 0 ? [...TYPES].filter((t) => t !== "integer") : TYPES.filter((t) => implied.has(t));
     }
-    const list = Array.isArray(s.type) ? s.type : [s.type];
+    const list = [...(Array.isArray(s.type) ? s.type : [s.type]), ...(s.nullable === true ? ["null"] : [])];
     for (const t of list) if (!TYPES.includes(t as TypeName)) this.fail(`${path}.type`, "type", `unknown type ${JSON.stringify(t)}`);
     const types = list as TypeName[];
     return types.includes("number") ? types.filter((t) => t !== "integer") : types;
@@ -167,7 +187,7 @@ class SchemaCompiler {
 
   typeAllows(s: Schema, value: unknown): boolean {
     if (s.type === undefined) return true;
-    const types = Array.isArray(s.type) ? s.type : [s.type];
+    const types = [...(Array.isArray(s.type) ? s.type : [s.type]), ...(s.nullable === true ? ["null"] : [])];
     return types.some((t) => jsonType(value) === t || (t === "number" && jsonType(value) === "integer"));
   }
 
@@ -391,27 +411,27 @@ class SchemaCompiler {
     return alt(...parts);
   }
 
-  /** A rule per `$ref` target (so recursion works); only local refs (`#`, `#/$defs/...`). */
-  ref(ref: string, path: string): Expr {
-    const known = this.refs.get(ref);
+  /** A rule per `$ref` target (so recursion works); only references within the schema (`#…`, `$id`, `$anchor`). */
+  ref(ref: string, holder: unknown, path: string): Expr {
+    const key = this.absoluteRef(ref, holder, path);
+    const known = this.refs.get(key);
     if (known) return known;
-    const target = this.resolve(ref, path);
-    const id = this.b.fresh(`ref-${ref.split("/").pop() || "root"}`);
+    const target = this.resolve(ref, holder, path);
+    const id = this.b.fresh(`ref-${ref.split(/[/#]/).pop() || "root"}`);
     const expr = this.b.ref(id);
-    this.refs.set(ref, expr);
+    this.refs.set(key, expr);
     this.b.define(id, this.visit(target, path.replace(/\.\$ref$/, "") + ` (${ref})`));
     return expr;
   }
 
-  resolve(ref: string, path: string): unknown {
-    if (!ref.startsWith("#")) return this.fail(path, "$ref", `only local references ("#/...") are supported, got ${JSON.stringify(ref)}`);
-    let node: unknown = this.root;
-    for (const raw of ref.slice(1).split("/").slice(1)) {
-      const key = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
-      if (typeof node !== "object" || node === null || !(key in node)) return this.fail(path, "$ref", `reference ${JSON.stringify(ref)} does not resolve`);
-      node = (node as Schema)[key];
-    }
-    return node;
+  /** `ref` as an absolute URI (the same for every spelling of one target). */
+  absoluteRef(ref: string, holder: unknown, path: string): string {
+    return this.index.absolute(ref, holder) ?? this.fail(path, "$ref", `reference ${JSON.stringify(ref)} is not a valid URI reference`);
+  }
+
+  resolve(ref: string, holder: unknown, path: string): unknown {
+    const out = this.index.resolve(ref, holder);
+    return "error" in out ? this.fail(path, "$ref", out.error) : out.node;
   }
 
   /** allOf: one schema holding every constraint of the parts (refused where two parts constrain a keyword differently). */
@@ -423,17 +443,18 @@ class SchemaCompiler {
       let part = raw as Schema;
       const ref = part.$ref;
       if (typeof ref === "string") {
-        if (this.merging.has(ref)) return this.fail(path, "allOf", `recursive reference ${ref} inside allOf is not supported`);
-        this.merging.add(ref);
+        const key = this.absoluteRef(ref, part, `${path}.$ref`);
+        if (this.merging.has(key)) return this.fail(path, "allOf", `recursive reference ${ref} inside allOf is not supported`);
+        this.merging.add(key);
         try {
-          part = this.merge([constraints(part, ["$ref"]), this.resolve(ref, `${path}.$ref`)], path);
+          part = this.merge([constraints(part, ["$ref"]), this.resolve(ref, part, `${path}.$ref`)], path);
         } finally {
-          this.merging.delete(ref);
+          this.merging.delete(key);
         }
       }
       if (part.allOf !== undefined) part = this.merge([constraints(part, ["allOf"]), ...this.list(part, "allOf", path)], path);
       for (const [k, v] of Object.entries(part)) {
-        if (ANNOTATIONS.has(k)) continue;
+        if (!validates(k)) continue;
         if (!(k in out)) {
           out[k] = v;
           continue;
@@ -458,9 +479,9 @@ class SchemaCompiler {
   }
 }
 
-/** The schema without `drop` and annotations. */
+/** The schema's validation keywords but `drop`. */
 function constraints(s: Schema, drop: string[]): Schema {
-  return Object.fromEntries(Object.entries(s).filter(([k]) => !drop.includes(k) && !ANNOTATIONS.has(k)));
+  return Object.fromEntries(Object.entries(s).filter(([k]) => !drop.includes(k) && validates(k)));
 }
 
 function jsonType(v: unknown): string {

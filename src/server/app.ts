@@ -13,6 +13,7 @@ import { type BrowserRules, browserRules } from "./browser.ts";
 import { type CompletionDeps, completionHandler } from "./completions.ts";
 import { CHAT_DOOR, COMPLETION_DOOR } from "./door.ts";
 import { MESSAGES_DOOR } from "./messages.ts";
+import { RESPONSES_DOOR } from "./responses.ts";
 import { Drain, SHUTTING_DOWN } from "./drain.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS } from "./heartbeat.ts";
@@ -97,12 +98,13 @@ export function createGateway(options: GatewayOptions): Hono {
   });
   app.use("/v1/*", policiesReady(options.policies));
   app.use("/healthz", policiesReady(options.policies));
-  if (options.requestLog) app.use("/v1/*", requestLog(options.requestLog));
+  app.use("/v1/*", requestLog(options.requestLog));
   app.use("/v1/*", accessControl({ ...options.access, policies: options.policies }));
 
   app.post("/v1/chat/completions", completionHandler(CHAT_DOOR, deps));
   app.post("/v1/completions", completionHandler(COMPLETION_DOOR, deps));
   app.post("/v1/messages", completionHandler(MESSAGES_DOOR, deps));
+  app.post("/v1/responses", completionHandler(RESPONSES_DOOR, deps));
   app.get("/v1/models", async (c) => c.json({ object: "list", data: await options.backend.models(c.req.raw.signal) }));
   app.get("/livez", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {

@@ -56,4 +56,6 @@ export interface Backend {
   ready?(): Promise<boolean>;
   /** Streams events for one request; stops work promptly when `request.signal` aborts or iteration stops. */
   generate(request: BackendRequest): AsyncIterable<BackendEvent>;
+  /** Embeddings of already-gated input (`POST /v1/embeddings`); absent = the backend has none. */
+  embed?(body: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
 }

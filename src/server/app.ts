@@ -12,6 +12,7 @@ import { requestBody } from "./body.ts";
 import { type BrowserRules, browserRules } from "./browser.ts";
 import { type CompletionDeps, completionHandler } from "./completions.ts";
 import { CHAT_DOOR, COMPLETION_DOOR } from "./door.ts";
+import { embeddingsHandler } from "./embeddings.ts";
 import { MESSAGES_DOOR } from "./messages.ts";
 import { RESPONSES_DOOR } from "./responses.ts";
 import { Drain, SHUTTING_DOWN } from "./drain.ts";
@@ -105,7 +106,14 @@ export function createGateway(options: GatewayOptions): Hono {
   app.post("/v1/completions", completionHandler(COMPLETION_DOOR, deps));
   app.post("/v1/messages", completionHandler(MESSAGES_DOOR, deps));
   app.post("/v1/responses", completionHandler(RESPONSES_DOOR, deps));
+  app.post("/v1/embeddings", embeddingsHandler(deps));
   app.get("/v1/models", async (c) => c.json({ object: "list", data: await options.backend.models(c.req.raw.signal) }));
+  app.get("/v1/models/:id{.+}", async (c) => {
+    const id = c.req.param("id");
+    const card = (await options.backend.models(c.req.raw.signal)).find((m) => m.id === id);
+    if (!card) throw new ApiError(404, `no model "${id.slice(0, 128)}" is served here`, { param: "model", code: "model_not_found" });
+    return c.json(card);
+  });
   app.get("/livez", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     if (drain.draining) return c.json({ status: "draining" }, 503);

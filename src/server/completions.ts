@@ -62,12 +62,14 @@ export function completionHandler(door: Door, deps: CompletionDeps) {
     c.header("x-rsk-policy-version", policy.version);
     const summary = c.get("summary") as RequestSummary | undefined;
     if (summary) Object.assign(summary.record, { policy: policy.name, version: policy.version, model: body.model.slice(0, 128) });
+    const span = summary?.span;
+    const trail = span ? span.observe(caller.trail) : caller.trail;
 
     const abort = new AbortController();
     c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
     const request: BackendRequest = "messages" in body
-      ? { kind: "chat", body: { ...body, messages: gateMessages(policy, body.messages, deps.metrics, caller.trail) }, signal: abort.signal, tokens: policy.tokens, requestId: caller.requestId }
-      : { kind: "completion", body: { ...body, prompt: gateText(policy, [body.prompt].flat()[0]!, deps.metrics, caller.trail) }, signal: abort.signal, tokens: policy.tokens, requestId: caller.requestId };
+      ? { kind: "chat", body: { ...body, messages: gateMessages(policy, body.messages, deps.metrics, trail) }, signal: abort.signal, tokens: policy.tokens, requestId: caller.requestId }
+      : { kind: "completion", body: { ...body, prompt: gateText(policy, [body.prompt].flat()[0]!, deps.metrics, trail) }, signal: abort.signal, tokens: policy.tokens, requestId: caller.requestId };
     const shape: ResponseShape = {
       id: door.responseId(),
       created: Math.floor(Date.now() / 1000),
@@ -76,9 +78,11 @@ export function completionHandler(door: Door, deps: CompletionDeps) {
       includeUsage: body.stream_options?.include_usage === true,
       startedAt,
     };
-    const ticket = await admit(deps.scheduler, caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
+    const waiting = admit(deps.scheduler, caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
+    const ticket = await (span ? span.admission(waiting) : waiting);
     const tracked = deps.drain.track(abort);
-    const decisions = guarded(checkedAgainst(deps.backend.generate(request), constraint, tools), new OutputGuard(policy, deps.metrics, caller.trail, callableTools(body)), deps.scheduler, ticket, summary, abort.signal, tracked);
+    const events = deps.backend.generate(request);
+    const decisions = guarded(checkedAgainst(span ? span.generation(request, events) : events, constraint, tools), new OutputGuard(policy, deps.metrics, trail, callableTools(body)), deps.scheduler, ticket, summary, abort.signal, tracked);
     if (!body.stream) return c.json(await collect(decisions, door.collector(shape, deps.metrics)));
     return stream(c, decisions, shape, abort, deps, summary, door);
   };
@@ -90,7 +94,8 @@ function callableTools(body: ChatRequest | CompletionRequest): Set<string> {
   return new Set(body.tools.map((t) => t.function.name));
 }
 
-function selectPolicy(store: PolicySource, name: string | undefined): Policy {
+/** The policy a request names in its header (or the default); 400 naming the loaded ones when unknown. */
+export function selectPolicy(store: PolicySource, name: string | undefined): Policy {
   const policy = store.resolve(name);
   if (policy) return policy;
   const known = [...store.current.byName.keys()].join(", ");
@@ -134,7 +139,7 @@ async function* guarded(
     yield* tail;
   } catch (err) {
     scheduler.fire(ticket, "fail");
-    if (summary) summary.outcome = "failed";
+    summary?.fail(asApiError(err));
     yield guard.fail(asApiError(err));
   } finally {
     scheduler.fire(ticket, "cancel");
@@ -147,6 +152,8 @@ function observe(summary: RequestSummary, guard: OutputGuard, decisions: readonl
   for (const { verdict: v } of decisions) {
     if (v.kind === "release" || v.kind === "tool") summary.released();
     else if (v.kind === "usage") summary.usage(v.usage.prompt_tokens, v.usage.completion_tokens);
+    else if (v.kind === "finish") summary.span.finished(v.reason);
+    else if (v.kind === "fail") summary.fail(v.error);
   }
   if (guard.ended) summary.outcome = guard.blocked ? "blocked" : "failed";
 }

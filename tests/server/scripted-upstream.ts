@@ -86,6 +86,11 @@ export function startScriptedUpstream(): ScriptedUpstream {
       const path = new URL(req.url).pathname;
       if (path === "/v1/models") return Response.json({ object: "list", data: [{ id: "scripted", object: "model", created: 0, owned_by: "fixture" }] });
       const body = (await req.json()) as Record<string, unknown>;
+      if (path === "/v1/embeddings") {
+        received.push({ path, body, authorization: req.headers.get("authorization"), requestId: req.headers.get("x-request-id"), closed: Promise.resolve(), sent: 0 });
+        const input = [body.input].flat() as string[];
+        return Response.json({ object: "list", model: body.model, data: input.map((t, index) => ({ object: "embedding", index, embedding: [t.length, 0.5] })), usage: { prompt_tokens: 1, total_tokens: 1 } });
+      }
       let onClose!: () => void;
       const closed = new Promise<void>((r) => (onClose = r));
       req.signal.addEventListener("abort", () => onClose(), { once: true });

@@ -1,5 +1,6 @@
 /** The upstream backend: any OpenAI-compatible server, always streamed so every chunk can be gated as it arrives. */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { upstreamCall } from "../../obs/trace.ts";
 import type { Backend, BackendEvent, BackendRequest, ModelCard } from "../types.ts";
 import { chunkEvents, type EventShape } from "./events.ts";
 import { readBody, statusFailure, transportFailure, UpstreamError, type UpstreamFailureKind, UpstreamTimeout } from "./failures.ts";
@@ -71,6 +72,30 @@ export class UpstreamBackend implements Backend {
     }
   }
 
+  /** `POST /embeddings` with the gated body; the answer is bounded by `maxResponseBytes` and must be JSON. */
+  async embed(body: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+    const ctl = new TimedController(signal, this.options.firstByteTimeoutMs);
+    try {
+      const res = await fetch(`${this.#base}/embeddings`, {
+        method: "POST",
+        headers: { ...this.#headers(), "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: ctl.signal,
+      });
+      if (!res.ok) throw await statusFailure(res);
+      const { text } = await readBody(res, this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new UpstreamError("malformed", 502, "upstream embeddings answer is not JSON");
+      }
+    } catch (err) {
+      throw this.#failed(err instanceof UpstreamError ? err : transportFailure(err, ctl.signal, false));
+    } finally {
+      ctl.dispose();
+    }
+  }
+
   /** Streams one completion; returning early (block, client gone) aborts the upstream request at once. */
   async *generate(request: BackendRequest): AsyncIterable<BackendEvent> {
     const path = request.kind === "chat" ? "/chat/completions" : "/completions";
@@ -80,13 +105,14 @@ export class UpstreamBackend implements Backend {
     const shape: EventShape = { kind: request.kind, choices: request.body.n ?? 1 };
     const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const ctl = new TimedController(request.signal, this.options.firstByteTimeoutMs);
+    const call = upstreamCall(request, this.#base);
     let started = false;
     try {
       let res: Response;
       try {
         res = await fetch(`${this.#base}${path}`, {
           method: "POST",
-          headers: { ...this.#headers(), "content-type": "application/json", accept: "text/event-stream", ...(request.requestId ? { "x-request-id": request.requestId } : {}) },
+          headers: { ...this.#headers(), "content-type": "application/json", accept: "text/event-stream", ...(request.requestId ? { "x-request-id": request.requestId } : {}), ...call.headers },
           body: JSON.stringify(body),
           signal: ctl.signal,
         });
@@ -94,6 +120,7 @@ export class UpstreamBackend implements Backend {
         if (request.signal.aborted) return;
         throw transportFailure(err, ctl.signal, false);
       }
+      call.status(res.status);
       if (!res.ok) throw await statusFailure(res);
       started = true;
       if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
@@ -103,9 +130,10 @@ export class UpstreamBackend implements Backend {
       yield* this.#events(res, shape, ctl, limit);
     } catch (err) {
       if (request.signal.aborted) return;
-      throw this.#failed(err instanceof UpstreamError ? err : transportFailure(err, ctl.signal, started));
+      throw call.failed(this.#failed(err instanceof UpstreamError ? err : transportFailure(err, ctl.signal, started)));
     } finally {
       ctl.dispose();
+      call.end();
     }
   }
 

@@ -4,6 +4,7 @@
  * Never the matched text, never a key (only its id).
  */
 import type { MiddlewareHandler } from "hono";
+import { RequestSpan } from "./trace.ts";
 
 /** How a request ended. */
 export type RequestEnd = "completed" | "blocked" | "failed" | "aborted" | "refused" | "error";
@@ -38,6 +39,8 @@ export interface RequestRecord {
   completionTokens?: number;
   /** Gate findings by action (`redact`, `mask`, `block`, `log`). */
   findings: Record<string, number>;
+  /** Code of the error it ended with (e.g. `upstream_timeout`); never its message, which may quote an upstream. */
+  error?: string;
 }
 
 /** A request's record while it is served; completion handlers fill it in, the first `finish` emits it. */
@@ -49,8 +52,20 @@ export class RequestSummary {
   outcome: "blocked" | "failed" | undefined;
   #done = false;
 
-  constructor(door: string, private readonly startedAt: number, private readonly sink: (record: RequestRecord) => void) {
+  constructor(
+    door: string,
+    private readonly startedAt: number,
+    private readonly sink: (record: RequestRecord) => void,
+    /** The request's trace span (a no-op without a tracer provider). */
+    readonly span: RequestSpan,
+  ) {
     this.record = { id: "", door, status: 0, end: "completed", durationMs: 0, findings: {} };
+  }
+
+  /** The pipeline failed with `error` (its code is recorded, never its message). */
+  fail(error: { code: string | null }): void {
+    this.outcome = "failed";
+    this.record.error ??= error.code ?? "error";
   }
 
   /** A gate finding (any stage). */
@@ -73,11 +88,18 @@ export class RequestSummary {
     if (this.#done) return;
     this.#done = true;
     Object.assign(this.record, { status, end, durationMs: round(performance.now() - this.startedAt) });
+    this.span.end(this.record);
     this.sink(this.record);
   }
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** An ApiError's code, else the error's name (an unexpected error). */
+function errorCode(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : err.name;
+}
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -86,10 +108,11 @@ declare module "hono" {
   }
 }
 
-/** The middleware: a summary per request, emitted at its end (streams emit their own when they finish). */
-export function requestLog(sink: (record: RequestRecord) => void): MiddlewareHandler {
+/** The middleware: a summary and a trace span per request, ended at its end (streams end their own when they finish). */
+export function requestLog(sink: (record: RequestRecord) => void = () => {}): MiddlewareHandler {
   return async (c, next) => {
-    const summary = new RequestSummary(new URL(c.req.url).pathname.slice(0, 128), performance.now(), sink);
+    const door = new URL(c.req.url).pathname.slice(0, 128);
+    const summary = new RequestSummary(door, performance.now(), sink, new RequestSpan(c.req.method, door, c.req.raw.headers));
     c.set("summary", summary);
     try {
       await next();
@@ -98,6 +121,7 @@ export function requestLog(sink: (record: RequestRecord) => void): MiddlewareHan
       const caller = c.get("caller");
       if (caller) Object.assign(summary.record, { key: caller.principal.id, tenant: caller.principal.tenant });
       const status = c.res.status;
+      if (c.error && status >= 400) summary.record.error ??= errorCode(c.error);
       const end = summary.outcome ?? (status < 400 ? "completed" : status === 401 || status === 403 || status === 429 ? "refused" : "error");
       if (!summary.streaming) summary.finish(status, end);
     }

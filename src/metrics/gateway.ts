@@ -23,6 +23,10 @@ export class GatewayMetrics {
   readonly upstreamErrors = new Counter("rsk_upstream_errors_total", "Upstream failures by kind.", ["kind"]);
   /** SSE lines from upstreams that are neither events nor comments (skipped, per the SSE spec). */
   readonly upstreamUnknownLines = new Counter("rsk_upstream_unknown_sse_lines_total", "Upstream SSE lines that are not SSE fields (skipped).", []);
+  /** Attempts the upstream router made again (same upstream or the next) before a first event. */
+  readonly upstreamRetries = new Counter("rsk_upstream_retries_total", "Upstream attempts retried or fallen back from, by upstream.", ["upstream"]);
+  /** Circuit breaker changes by upstream and new state. */
+  readonly breakerChanges = new Counter("rsk_upstream_breaker_transitions_total", "Upstream circuit breaker state changes.", ["upstream", "state"]);
   /** Policy reloads by outcome. */
   readonly reloads = new Counter("rsk_policy_reloads_total", "Policy reload attempts by result.", ["result"]);
   /** Streams currently open. */
@@ -34,7 +38,7 @@ export class GatewayMetrics {
   expose(): string {
     return exposition([
       this.requests, this.ttft, this.interToken, this.decisions, this.gateLatency,
-      this.streamEnds, this.upstreamErrors, this.upstreamUnknownLines, this.reloads, this.#active, this.#masks,
+      this.streamEnds, this.upstreamErrors, this.upstreamUnknownLines, this.upstreamRetries, this.breakerChanges, this.reloads, this.#active, this.#masks,
     ]);
   }
 }

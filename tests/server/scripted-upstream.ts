@@ -16,6 +16,8 @@ export interface Script {
   pieceDelayMs?: number;
   /** Answer with this status and an OpenAI error body instead of streaming. */
   status?: number;
+  /** With `status`: only the next `failFirst` requests get it (the count goes down), later ones stream. */
+  failFirst?: number;
   /** Extra response headers (e.g. retry-after). */
   headers?: Record<string, string>;
   /** After this many pieces, misbehave as `fault` says. */
@@ -46,6 +48,8 @@ export interface Received {
   authorization: string | null;
   /** x-request-id header. */
   requestId: string | null;
+  /** W3C traceparent header. */
+  traceparent: string | null;
   /** Resolves when the client (the gateway) closed or aborted this request. */
   closed: Promise<void>;
   /** Text pieces enqueued so far (stops growing when the reader, the gateway, stops pulling). */
@@ -87,23 +91,24 @@ export function startScriptedUpstream(): ScriptedUpstream {
       if (path === "/v1/models") return Response.json({ object: "list", data: [{ id: "scripted", object: "model", created: 0, owned_by: "fixture" }] });
       const body = (await req.json()) as Record<string, unknown>;
       if (path === "/v1/embeddings") {
-        received.push({ path, body, authorization: req.headers.get("authorization"), requestId: req.headers.get("x-request-id"), closed: Promise.resolve(), sent: 0 });
+        received.push({ path, body, authorization: req.headers.get("authorization"), requestId: req.headers.get("x-request-id"), traceparent: req.headers.get("traceparent"), closed: Promise.resolve(), sent: 0 });
         const input = [body.input].flat() as string[];
         return Response.json({ object: "list", model: body.model, data: input.map((t, index) => ({ object: "embedding", index, embedding: [t.length, 0.5] })), usage: { prompt_tokens: 1, total_tokens: 1 } });
       }
       let onClose!: () => void;
       const closed = new Promise<void>((r) => (onClose = r));
       req.signal.addEventListener("abort", () => onClose(), { once: true });
-      const entry: Received = { path, body, authorization: req.headers.get("authorization"), requestId: req.headers.get("x-request-id"), closed, sent: 0 };
+      const entry: Received = { path, body, authorization: req.headers.get("authorization"), requestId: req.headers.get("x-request-id"), traceparent: req.headers.get("traceparent"), closed, sent: 0 };
       received.push(entry);
       let script = scripts.get(String(body.model)) ?? { text: "" };
       const afterTool = Array.isArray(body.messages) && body.messages.some((m: { role?: unknown }) => m?.role === "tool");
       if (afterTool && script.afterTool) script = script.afterTool;
       if (script.headerDelayMs) await sleep(script.headerDelayMs);
-      if (script.status) {
+      const failing = script.failFirst === undefined ? script.status : script.failFirst > 0 ? (script.failFirst--, script.status) : undefined;
+      if (failing) {
         onClose();
-        if (script.errorBody !== undefined) return new Response(script.errorBody, { status: script.status, headers: script.headers });
-        return Response.json({ error: { message: `scripted ${script.status}`, type: "x", param: null, code: null } }, { status: script.status, headers: script.headers });
+        if (script.errorBody !== undefined) return new Response(script.errorBody, { status: failing, headers: script.headers });
+        return Response.json({ error: { message: `scripted ${failing}`, type: "x", param: null, code: null } }, { status: failing, headers: script.headers });
       }
       if (script.body) {
         const { contentType, source } = script.body;

@@ -103,7 +103,7 @@ try {
       module_and_build_p90: +pct(cold.start, 90).toFixed(2),
       first_request_median: +median(cold.firstRequest).toFixed(2),
       runs: coldRuns,
-      host: `node ${process.versions.node ?? ""}`.trim(),
+      host: `node ${execFileSync("node", ["--version"], { encoding: "utf8" }).trim()}`,
     },
     cpu_ms_per_500_events: { gateway: +median(gated).toFixed(2), direct: +median(direct).toFixed(2) },
     cpu_us_per_event_added: +(((median(gated) - median(direct)) * 1000) / EVENTS).toFixed(2),

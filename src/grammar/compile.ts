@@ -4,7 +4,7 @@
  * requests (token masks, shared per automaton and vocabulary: `vocabulary.ts`).
  */
 import { GrammarAutomaton } from "./automaton.ts";
-import type { GrammarLimits } from "./errors.ts";
+import { GrammarLimitError, type GrammarLimits } from "./errors.ts";
 import { parseGbnf } from "./gbnf.ts";
 import { regexGrammar } from "./regex.ts";
 import { jsonObjectGrammar, schemaGrammar } from "./schema.ts";
@@ -46,6 +46,16 @@ const compiled = new Map<string, Constraint>();
 
 /** Compiles `spec` (or returns the cached compile); throws GrammarError for an invalid or oversized source. */
 export function compileConstraint(spec: ConstraintSpec, options: ConstraintOptions = {}): Constraint {
+  try {
+    return compileCached(spec, options);
+  } catch (err) {
+    // A source nested deep enough to exhaust the call stack (in JSON.stringify or a front end) is refused, never a crash.
+    if (err instanceof RangeError) throw new GrammarLimitError(`constraint too deeply nested to compile (${err.message})`, options.path ?? "");
+    throw err;
+  }
+}
+
+function compileCached(spec: ConstraintSpec, options: ConstraintOptions): Constraint {
   const key = JSON.stringify([spec, options.lenient === true, options.maxWhitespace ?? null, options.path ?? null, options.limits ?? null, options.reportIgnored === true]);
   const known = compiled.get(key);
   // A long-lived automaton that has grown to half its state bound starts over (requests holding it keep it).

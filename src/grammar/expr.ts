@@ -43,9 +43,13 @@ export function opt(item: Expr): Expr {
   return rep(item, 0, 1);
 }
 
+const encoder = new TextEncoder();
+/** One expression per byte value, shared (lowering then finds a literal's byte sets by identity). */
+const BYTES: Expr[] = Array.from({ length: 256 }, (_, b) => byteRange(b, b));
+
 /** The UTF-8 bytes of `text`, one after the other. */
 export function lit(text: string): Expr {
-  return seq(...[...new TextEncoder().encode(text)].map((b) => byteRange(b, b)));
+  return seq(...Array.from(encoder.encode(text), (b) => BYTES[b]!));
 }
 
 /** One byte in [lo, hi]. */

@@ -36,6 +36,8 @@ export class GrammarBuilder {
   readonly #names: string[] = [];
   readonly #bodies: (Expr | undefined)[] = [];
   readonly #byName = new Map<string, number>();
+  /** Next suffix to try per `fresh` hint: probing `hint-1`, `hint-2`… from 1 each time made compiles quadratic. */
+  readonly #suffix = new Map<string, number>();
   readonly #started = performance.now();
 
   constructor(readonly limits: GrammarLimits = DEFAULT_LIMITS) {}
@@ -54,8 +56,10 @@ export class GrammarBuilder {
 
   /** A fresh rule with a unique name derived from `hint`. */
   fresh(hint: string): number {
-    let name = hint;
-    for (let i = 1; this.#byName.has(name); i++) name = `${hint}-${i}`;
+    let i = this.#suffix.get(hint) ?? 0;
+    let name = i === 0 ? hint : `${hint}-${i}`;
+    while (this.#byName.has(name)) name = `${hint}-${++i}`;
+    this.#suffix.set(hint, i + 1);
     return this.rule(name);
   }
 
@@ -92,6 +96,8 @@ class Lowering {
   readonly names: string[];
   readonly alts: number[][][] = [];
   readonly setIds = new Map<string, number>();
+  /** Set ids by array identity: literals share one array per byte value, so most lookups skip building a key. */
+  readonly setObjects = new WeakMap<Uint32Array, number>();
   readonly setWords: number[] = [];
   readonly cpRules = new Map<string, number>();
   elements = 0;
@@ -174,6 +180,8 @@ class Lowering {
   }
 
   setId(set: Uint32Array): number {
+    const same = this.setObjects.get(set);
+    if (same !== undefined) return same;
     const key = set.join(",");
     let id = this.setIds.get(key);
     if (id === undefined) {
@@ -181,6 +189,7 @@ class Lowering {
       this.setIds.set(key, id);
       this.setWords.push(...set);
     }
+    this.setObjects.set(set, id);
     return id;
   }
 
@@ -215,7 +224,9 @@ class Lowering {
     const ok = (e: number) => (e >= 0 ? !empty.has(e) : productive[-2 - e]!);
     for (let changed = true; changed;) {
       changed = false;
+      this.tick();
       for (let r = 0; r < n; r++) {
+        if ((r & 1023) === 0) this.tick();
         if (!productive[r] && this.alts[r]!.some((a) => a.every(ok))) productive[r] = changed = true;
       }
     }
@@ -229,36 +240,54 @@ class Lowering {
     const nullable = new Array<boolean>(n).fill(false);
     for (let changed = true; changed;) {
       changed = false;
+      this.tick();
       for (let r = 0; r < n; r++) {
+        if ((r & 1023) === 0) this.tick();
         if (!nullable[r] && this.alts[r]!.some((a) => a.every((e) => e < -1 && nullable[-2 - e]))) nullable[r] = changed = true;
       }
     }
     const state = new Uint8Array(n); // 0 unvisited, 1 on the path, 2 done
-    const visit = (r: number, path: number[]): void => {
-      if (state[r] === 2) return;
-      if (state[r] === 1) {
-        const cycle = path.slice(path.indexOf(r)).map((x) => this.names[x]!).filter((x) => !x.includes("__"));
-        throw new GrammarError(`rule "${cycle[0] ?? this.names[r]}" is left-recursive (${[...cycle, cycle[0]].join(" -> ")}); rewrite it with repetition`);
-      }
-      state[r] = 1;
-      path.push(r);
-      for (const a of this.alts[r]!) {
-        for (const e of a) {
-          if (e >= 0) break;
-          visit(-2 - e, path);
-          if (!nullable[-2 - e]) break;
+    // Depth-first without recursion (a chain of thousands of rules would overflow the call stack): each path entry
+    // is a rule and the rules it may call first, visited in turn.
+    const visit = (from: number): void => {
+      const path: number[] = [];
+      const pending: number[][] = [];
+      const enter = (r: number): void => {
+        if (state[r] === 2) return;
+        if (state[r] === 1) {
+          const cycle = path.slice(path.indexOf(r)).map((x) => this.names[x]!).filter((x) => !x.includes("__"));
+          throw new GrammarError(`rule "${cycle[0] ?? this.names[r]}" is left-recursive (${[...cycle, cycle[0]].join(" -> ")}); rewrite it with repetition`);
+        }
+        state[r] = 1;
+        if ((path.push(r) & 255) === 0) this.tick();
+        const first: number[] = [];
+        for (const a of this.alts[r]!) {
+          for (const e of a) {
+            if (e >= 0) break;
+            first.push(-2 - e);
+            if (!nullable[-2 - e]) break;
+          }
+        }
+        pending.push(first.reverse());
+      };
+      enter(from);
+      while (path.length > 0) {
+        const next = pending[pending.length - 1]!.pop();
+        if (next !== undefined) enter(next);
+        else {
+          state[path.pop()!] = 2;
+          pending.pop();
         }
       }
-      path.pop();
-      state[r] = 2;
     };
-    visit(root, []);
-    for (let r = 0; r < n; r++) visit(r, []);
+    visit(root);
+    for (let r = 0; r < n; r++) visit(r);
   }
 
   flatten(root: number): Grammar {
     const elems: number[] = [];
-    const ruleAlts = this.alts.map((alts) => Int32Array.from(alts.map((a) => {
+    const ruleAlts = this.alts.map((alts, r) => Int32Array.from(alts.map((a) => {
+      if ((r & 1023) === 0) this.tick();
       const start = elems.length;
       elems.push(...a, END);
       return start;

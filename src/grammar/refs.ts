@@ -19,13 +19,16 @@ export class SchemaIndex {
 
   /** Indexes `root`, calling `tick` now and then (the compile deadline). */
   constructor(root: unknown, tick: () => void) {
-    let seen = 0;
-    const walk = (node: unknown, base: string): void => {
-      if ((++seen & 255) === 0) tick();
-      if (typeof node !== "object" || node === null) return;
+    // Iterative: a schema nested thousands deep must not overflow the call stack here.
+    const work: [unknown, string][] = [[root, DEFAULT_BASE]];
+    for (let seen = 1; work.length > 0; seen++) {
+      if ((seen & 255) === 0) tick();
+      const [node, outer] = work.pop()!;
+      let base = outer;
+      if (typeof node !== "object" || node === null) continue;
       if (Array.isArray(node)) {
-        for (const item of node) walk(item, base);
-        return;
+        for (const item of node) work.push([item, base]);
+        continue;
       }
       const s = node as Record<string, unknown>;
       const id = typeof s.$id === "string" ? s.$id : typeof s.id === "string" ? s.id : undefined;
@@ -35,18 +38,16 @@ export class SchemaIndex {
           if (url.hash.length > 1 && id.startsWith("#")) this.#anchors.set(url.href, node);
           else {
             base = withoutHash(url);
-            this.#resources.set(base, node);
+            if (!this.#resources.has(base) || node === root) this.#resources.set(base, node);
             if (url.hash.length > 1) this.#anchors.set(url.href, node);
           }
         }
       }
       if (typeof s.$anchor === "string") this.#anchors.set(`${base}#${s.$anchor}`, node);
       this.#bases.set(node, base);
-      for (const [k, v] of Object.entries(s)) if (!DATA_KEYWORDS.has(k)) walk(v, base);
-    };
+      for (const [k, v] of Object.entries(s)) if (!DATA_KEYWORDS.has(k)) work.push([v, base]);
+    }
     this.#resources.set(DEFAULT_BASE, root);
-    walk(root, DEFAULT_BASE);
-    if (!this.#resources.has(DEFAULT_BASE)) this.#resources.set(DEFAULT_BASE, root);
   }
 
   /** The absolute form of `ref` as written in `holder` (a cache key equal for every spelling of one target). */

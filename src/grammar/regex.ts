@@ -23,21 +23,15 @@ export interface RegexOptions {
 
 /** A pattern as a grammar expression; refuses unsupported syntax with a GrammarError naming the offset. */
 export function regexExpr(pattern: string, options: RegexOptions): Expr {
-  let tree: RegexNode;
-  try {
-    tree = parseRegex(pattern);
-  } catch (err) {
-    if (err instanceof RegexSyntaxError) throw new GrammarError(`invalid pattern ${JSON.stringify(pattern)}: ${err.message}`, options.path, "pattern");
-    throw err;
-  }
+  const tree = parsePattern(pattern, options.path);
   const within = options.within ?? [0, MAX_CODEPOINT];
   const filler = rep(options.filler ?? cps(...within), 0, Infinity);
   const fail = (what: string): never => {
-    throw new GrammarError(`pattern ${JSON.stringify(pattern)}: ${what} is not supported inside a pattern (only ^ at the start and $ at the end)`, options.path, "pattern");
+    throw new GrammarError(`pattern ${JSON.stringify(pattern)}: ${what} is not supported inside a pattern (only ^ and $ where a branch starts or ends)`, options.path, "pattern");
   };
   const convert = (node: RegexNode): Expr => {
     switch (node.kind) {
-      case "set": return cps(...intersectCodepoints(codepoints(node.set), within));
+      case "set": return cps(...intersectCodepoints(patternCodepoints(node.set), within));
       case "empty": return EMPTY;
       case "concat": return seq(...joinSurrogates(node.items).map(convert));
       case "alt": return alt(...node.items.map(convert));
@@ -45,17 +39,104 @@ export function regexExpr(pattern: string, options: RegexOptions): Expr {
       case "assert": return fail(node.assert === "wordBoundary" || node.assert === "notWordBoundary" ? "\\b / \\B" : node.assert === "lineStart" ? "^" : node.assert === "lineEnd" ? "$" : "lookaround");
     }
   };
-  const branches = tree.kind === "alt" ? tree.items : [tree];
-  return alt(...branches.map((branch) => {
-    const items = [...(branch.kind === "concat" ? branch.items : [branch])];
-    const start = items[0]?.kind === "assert" && items[0].assert === "lineStart";
-    if (start) items.shift();
-    const end = items.at(-1)?.kind === "assert" && items.at(-1)!.kind === "assert" && (items.at(-1) as { assert: string }).assert === "lineEnd";
-    if (end) items.pop();
+  return alt(...anchoredBranches(tree, () => fail("^ / $ in too many alternatives")).map(({ start, end, items }) => {
     const body = convert({ kind: "concat", items });
     if (options.mode === "full") return body;
     return seq(start ? EMPTY : filler, body, end ? EMPTY : filler);
   }));
+}
+
+/** The syntax tree of `pattern` (lazy quantifiers made greedy); a GrammarError at `path` if it does not parse. */
+export function parsePattern(pattern: string, path: string): RegexNode {
+  try {
+    return parseRegex(greedy(pattern));
+  } catch (err) {
+    if (err instanceof RegexSyntaxError) throw new GrammarError(`invalid pattern ${JSON.stringify(pattern)}: ${err.message}`, path, "pattern");
+    throw err;
+  }
+}
+
+/** Most branches anchors may be distributed into (`(^a|b)(c|d$)` → 4). */
+const MAX_BRANCHES = 256;
+
+/** One way a pattern can match: anchored at the string's start and/or end, and the items in between. */
+export interface AnchoredBranch {
+  readonly start: boolean;
+  readonly end: boolean;
+  readonly items: readonly RegexNode[];
+}
+
+/**
+ * The pattern's branches with `^` / `$` taken out where they sit: at a branch's edge, also inside a group at the edge
+ * (`(^a|b)c$` → `^ac$` and `bc$`), whose alternatives are distributed. JSON Schema patterns have no multiline flag, so
+ * `^` and `$` only match at the ends of the string. Anchors left inside a branch are refused by the caller.
+ */
+export function anchoredBranches(tree: RegexNode, tooMany: () => never): AnchoredBranch[] {
+  const flat = (node: RegexNode): RegexNode[] => (node.kind === "concat" ? node.items.flatMap(flat) : node.kind === "empty" ? [] : [node]);
+  const anchor = (node: RegexNode | undefined, kind: string) => node?.kind === "assert" && node.assert === kind;
+  const hasAnchor = (node: RegexNode): boolean => node.kind === "assert" ? node.assert === "lineStart" || node.assert === "lineEnd"
+    : node.kind === "concat" || node.kind === "alt" ? node.items.some(hasAnchor) : node.kind === "repeat" ? hasAnchor(node.item) : false;
+  const work: AnchoredBranch[] = (tree.kind === "alt" ? tree.items : [tree]).map((b) => ({ start: false, end: false, items: flat(b) }));
+  const out: AnchoredBranch[] = [];
+  while (work.length > 0) {
+    if (work.length + out.length > MAX_BRANCHES) tooMany();
+    const next = work.pop()!;
+    let { start, end } = next;
+    const items = [...next.items];
+    for (;;) {
+      if (anchor(items[0], "lineStart")) {
+        items.shift();
+        start = true;
+      } else if (anchor(items.at(-1), "lineEnd")) {
+        items.pop();
+        end = true;
+      } else break;
+    }
+    const first = items[0], last = items.at(-1);
+    if (first?.kind === "alt" && hasAnchor(first)) {
+      for (const b of first.items) work.push({ start, end, items: [...flat(b), ...items.slice(1)] });
+    } else if (last?.kind === "alt" && hasAnchor(last)) {
+      for (const b of last.items) work.push({ start, end, items: [...items.slice(0, -1), ...flat(b)] });
+    } else out.push({ start, end, items });
+  }
+  return out;
+}
+
+/**
+ * The pattern with lazy quantifiers made greedy (`*?` `+?` `??` `{n,m}?`): for whether a string matches, laziness
+ * changes nothing, only which match a search reports.
+ */
+export function greedy(pattern: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      out += pattern.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    out += c;
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") {
+      inClass = true;
+      continue;
+    }
+    let quantifier = (c === "*" || c === "+" || c === "?") && pattern[i - 1] !== "(";
+    if (c === "{") {
+      const counted = /^\{\d+(,\d*)?\}/.exec(pattern.slice(i));
+      if (counted) {
+        out += counted[0].slice(1);
+        i += counted[0].length - 1;
+        quantifier = true;
+      }
+    }
+    if (quantifier && pattern[i + 1] === "?") i++;
+  }
+  return out;
 }
 
 /** A `regex` request constraint: the whole completion must match `pattern`. */
@@ -67,7 +148,7 @@ export function regexGrammar(pattern: string, limits?: GrammarLimits): Grammar {
 }
 
 /** Code points of a UTF-16 class: surrogate halves dropped; a set spanning all surrogates also spans the astral planes. */
-function codepoints(set: ClassSet): number[] {
+export function patternCodepoints(set: ClassSet): number[] {
   const ranges = normalizeRanges([...set.ranges]);
   const raw = [...set.ranges];
   let spansSurrogates = false;
@@ -77,7 +158,7 @@ function codepoints(set: ClassSet): number[] {
 }
 
 /** A literal astral character parses as two one-unit sets (high, low surrogate): join them into one code point. */
-function joinSurrogates(items: readonly RegexNode[]): RegexNode[] {
+export function joinSurrogates(items: readonly RegexNode[]): RegexNode[] {
   const out: RegexNode[] = [];
   for (let i = 0; i < items.length; i++) {
     const a = items[i]!, b = items[i + 1];

@@ -4,7 +4,7 @@
  * a schema is never silently weakened. Object properties are generated in the order `properties` lists them
  * (as OpenAI's structured outputs do), additional properties after them.
  */
-import { DEFAULT_LIMITS, GrammarError, type GrammarLimits } from "./errors.ts";
+import { DEFAULT_LIMITS, GrammarError, GrammarLimitError, type GrammarLimits } from "./errors.ts";
 import { alt, cps, EMPTY, type Expr, lit, rep, seq } from "./expr.ts";
 import { type Grammar, GrammarBuilder } from "./grammar.ts";
 import { JsonRules, UNESCAPED } from "./json.ts";
@@ -35,6 +35,11 @@ export interface CompiledSchema {
   readonly warnings: readonly string[];
 }
 
+/** The empty language: what an unsatisfiable sub-schema compiles to (lowering prunes every alternative through it). */
+const NEVER: Expr = { t: "alt", items: [] };
+/** Deepest nesting of schemas (through properties, items, combinators and references) a compile follows. */
+const MAX_DEPTH = 256;
+
 /** Default cap on whitespace between tokens. */
 export const DEFAULT_MAX_WHITESPACE = 8;
 
@@ -45,12 +50,6 @@ const SUPPORTED = new Set(["type", "enum", "const", "anyOf", "oneOf", "allOf", "
   "exclusiveMinimum", "exclusiveMaximum", "nullable"]);
 const TYPES = ["null", "boolean", "object", "array", "string", "integer", "number"] as const;
 type TypeName = (typeof TYPES)[number];
-const KEYWORD_TYPES: Record<string, TypeName[]> = {
-  properties: ["object"], required: ["object"], additionalProperties: ["object"],
-  items: ["array"], prefixItems: ["array"], additionalItems: ["array"], minItems: ["array"], maxItems: ["array"],
-  minLength: ["string"], maxLength: ["string"], pattern: ["string"], format: ["string"],
-  minimum: ["integer", "number"], maximum: ["integer", "number"], exclusiveMinimum: ["integer", "number"], exclusiveMaximum: ["integer", "number"],
-};
 
 /** Formats as patterns over unescaped string characters. */
 const FORMATS: Record<string, string> = {
@@ -77,11 +76,21 @@ export const SUPPORTED_FORMATS: readonly string[] = Object.keys(FORMATS);
 
 /** Compiles a JSON Schema (draft 2020-12 subset; draft-7 tuples and draft-4 boolean exclusives accepted). */
 export function schemaGrammar(schema: unknown, options: SchemaOptions = {}): CompiledSchema {
-  const compiler = new SchemaCompiler(schema, options);
-  const root = compiler.b.rule("root");
-  const ws = compiler.json.ws;
-  compiler.b.define(root, seq(ws, compiler.visit(schema, compiler.base), ws));
-  return { grammar: compiler.b.build(root), warnings: compiler.warnings };
+  let compiler: SchemaCompiler | undefined;
+  try {
+    compiler = new SchemaCompiler(schema, options);
+    const root = compiler.b.rule("root");
+    const ws = compiler.json.ws;
+    compiler.b.define(root, seq(ws, compiler.visit(schema, compiler.base), ws));
+    return { grammar: compiler.b.build(root), warnings: compiler.warnings };
+  } catch (err) {
+    // An unsatisfiable part only empties its own alternative; when the whole schema is empty, name the first cause.
+    const empty = compiler?.empties[0];
+    if (err instanceof GrammarError && empty && /accepts no string/.test(err.message)) throw new GrammarError(`the schema accepts no value: ${empty.message}`, empty.path, empty.keyword);
+    // Anything that still recursed too deep is a limit, not a crash of the request.
+    if (err instanceof RangeError) throw new GrammarLimitError(`schema too deeply nested or recursive to compile (${err.message})`, options.path ?? "schema");
+    throw err;
+  }
 }
 
 /** `{"type":"json_object"}`: any JSON object. */
@@ -102,6 +111,12 @@ class SchemaCompiler {
   readonly index: SchemaIndex;
   readonly reportIgnored: boolean;
   readonly seenIgnored = new Set<string>();
+  /** Why sub-schemas compiled to the empty language (the first one names the error if the whole schema is empty). */
+  readonly empties: { path: string; keyword: string | undefined; message: string }[] = [];
+  /** Schemas built by the compiler (allOf merges): compiled once per distinct content, so recursion through them ends. */
+  readonly derived = new WeakSet<object>();
+  readonly derivedRules = new Map<string, Expr>();
+  depth = 0;
 
   constructor(readonly root: unknown, options: SchemaOptions) {
     this.b = new GrammarBuilder(options.limits ?? DEFAULT_LIMITS);
@@ -114,6 +129,12 @@ class SchemaCompiler {
 
   fail(path: string, keyword: string | undefined, message: string): never {
     throw new GrammarError(message, path, keyword);
+  }
+
+  /** The empty language for an unsatisfiable sub-schema: its alternative disappears (an optional property is then forbidden). */
+  never(path: string, keyword: string | undefined, message: string): Expr {
+    this.empties.push({ path, keyword, message });
+    return NEVER;
   }
 
   /** Refuses (or in lenient mode drops, with a warning) a keyword that cannot be enforced. */
@@ -136,9 +157,26 @@ class SchemaCompiler {
   visit(schema: unknown, path: string): Expr {
     this.b.checkTime();
     if (schema === true) return this.json.value;
-    if (schema === false) return this.fail(path, undefined, "schema false accepts no value");
+    if (schema === false) return this.never(path, undefined, "schema false accepts no value");
     if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return this.fail(path, undefined, "a schema must be an object or a boolean");
-    const s = schema as Schema;
+    if (this.depth >= MAX_DEPTH) throw new GrammarLimitError(`schemas nested deeper than ${MAX_DEPTH}`, path.length > 200 ? `${path.slice(0, 200)}…` : path);
+    this.depth++;
+    try {
+      if (!this.derived.has(schema)) return this.schema(schema as Schema, path);
+      const key = `${this.index.baseOf(schema) ?? ""} ${JSON.stringify(schema)}`;
+      const known = this.derivedRules.get(key);
+      if (known) return known;
+      const id = this.b.fresh("merged");
+      const expr = this.b.ref(id);
+      this.derivedRules.set(key, expr);
+      this.b.define(id, this.schema(schema as Schema, path));
+      return expr;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  schema(s: Schema, path: string): Expr {
     for (const k of Object.keys(s)) {
       if (!validates(k)) this.ignored(path, k);
       else if (!SUPPORTED.has(k)) this.unsupported(path, k);
@@ -162,8 +200,11 @@ class SchemaCompiler {
     if (s.enum !== undefined) {
       if (!Array.isArray(s.enum) || s.enum.length === 0) return this.fail(`${path}.enum`, "enum", "enum must be a non-empty array");
       const values = s.enum.filter((v) => this.typeAllows(s, v));
-      if (values.length === 0) return this.fail(`${path}.enum`, "enum", "no enum value matches the schema's type");
-      return alt(...values.map((v, i) => this.literal(v, s, `${path}.enum.${i}`)));
+      if (values.length === 0) return this.never(`${path}.enum`, "enum", "no enum value matches the schema's type");
+      return alt(...values.map((v, i) => {
+        this.b.checkTime();
+        return this.literal(v, s, `${path}.enum.${i}`);
+      }));
     }
     return alt(...this.types(s, path).map((t) => this.typed(t, s, path)));
   }
@@ -175,10 +216,8 @@ class SchemaCompiler {
   }
 
   types(s: Schema, path: string): TypeName[] {
-    if (s.type === undefined) {
-      const implied = new Set(Object.keys(s).flatMap((k) => KEYWORD_TYPES[k] ?? []));
-      return implied.size === 0 ? [...TYPES].filter((t) => t !== "integer") : TYPES.filter((t) => implied.has(t));
-    }
+    // Without `type`, every type is valid: keywords of one type (properties, minLength…) constrain that type only.
+    if (s.type === undefined) return TYPES.filter((t) => t !== "integer");
     const list = [...(Array.isArray(s.type) ? s.type : [s.type]), ...(s.nullable === true ? ["null"] : [])];
     for (const t of list) if (!TYPES.includes(t as TypeName)) this.fail(`${path}.type`, "type", `unknown type ${JSON.stringify(t)}`);
     const types = list as TypeName[];
@@ -192,7 +231,7 @@ class SchemaCompiler {
   }
 
   literal(value: unknown, s: Schema, path: string): Expr {
-    if (!this.typeAllows(s, value)) this.fail(path, "const", "value does not match the schema's type");
+    if (!this.typeAllows(s, value)) return this.never(path, "const", "value does not match the schema's type");
     return this.json.literal(value);
   }
 
@@ -218,7 +257,7 @@ class SchemaCompiler {
   string(s: Schema, path: string): Expr {
     const min = this.count(s, "minLength", path) ?? 0;
     const max = this.count(s, "maxLength", path) ?? Infinity;
-    if (max < min) this.fail(`${path}.maxLength`, "maxLength", "maxLength is below minLength");
+    if (max < min) return this.never(`${path}.maxLength`, "maxLength", "maxLength is below minLength");
     const { json } = this;
     const shaped = (key: string, pattern: string): Expr => {
       if (s.minLength !== undefined || s.maxLength !== undefined) {
@@ -248,7 +287,7 @@ class SchemaCompiler {
     return json.string(min, max);
   }
 
-  bounds(s: Schema, path: string, integer: boolean): { lo: Bound; hi: Bound } | undefined {
+  bounds(s: Schema, path: string, integer: boolean): { lo: Bound; hi: Bound } | undefined | "empty" {
     const read = (key: string): number | undefined => {
       const v = s[key];
       if (v === undefined || typeof v === "boolean") return undefined;
@@ -270,7 +309,10 @@ class SchemaCompiler {
     if (integer) {
       const a = lo.exclusive ? Math.floor(lo.value) + 1 : Math.ceil(lo.value);
       const b = hi.exclusive ? Math.ceil(hi.value) - 1 : Math.floor(hi.value);
-      if (a > b) this.fail(path, "minimum", "no integer satisfies minimum/maximum");
+      if (a > b) {
+        this.never(path, "minimum", "no integer satisfies minimum/maximum");
+        return "empty";
+      }
       return { lo: { value: a, exclusive: false }, hi: { value: b, exclusive: false } };
     }
     for (const [key, b] of [["minimum", lo], ["maximum", hi]] as const) {
@@ -279,18 +321,21 @@ class SchemaCompiler {
         return undefined;
       }
     }
-    if (lo.value > hi.value || (lo.value === hi.value && (lo.exclusive || hi.exclusive))) this.fail(path, "minimum", "no number satisfies minimum/maximum");
+    if (lo.value > hi.value || (lo.value === hi.value && (lo.exclusive || hi.exclusive))) {
+      this.never(path, "minimum", "no number satisfies minimum/maximum");
+      return "empty";
+    }
     return { lo, hi };
   }
 
   integer(s: Schema, path: string): Expr {
     const b = this.bounds(s, path, true);
-    return b ? integerRange(b.lo.value, b.hi.value) : anyInteger();
+    return b === "empty" ? NEVER : b ? integerRange(b.lo.value, b.hi.value) : anyInteger();
   }
 
   number(s: Schema, path: string): Expr {
     const b = this.bounds(s, path, false);
-    return b ? numberRange(b.lo, b.hi) : anyNumber();
+    return b === "empty" ? NEVER : b ? numberRange(b.lo, b.hi) : anyNumber();
   }
 
   /** A rule for `expr` so it can be referenced several times without copying. */
@@ -311,7 +356,7 @@ class SchemaCompiler {
     const entries = Object.entries(props);
     for (const name of required as string[]) {
       if (!(name in props)) {
-        if (additional === false) this.fail(`${path}.required`, "required", `"${name}" is required but not in properties and additionalProperties is false`);
+        if (additional === false) return this.never(`${path}.required`, "required", `"${name}" is required but not in properties and additionalProperties is false`);
         entries.push([name, additional]);
       }
     }
@@ -385,7 +430,7 @@ class SchemaCompiler {
     const min = this.count(s, "minItems", path) ?? 0;
     let max = this.count(s, "maxItems", path) ?? Infinity;
     if (itemSchema === false) max = Math.min(max, prefixSource.length);
-    if (max < min) this.fail(path, "minItems", "minItems exceeds maxItems (or the items allowed)");
+    if (max < min) return this.never(path, "minItems", "minItems exceeds maxItems (or the items allowed)");
     const prefix = prefixSource.slice(0, max === Infinity ? undefined : max).map((p, i) => this.named("item", this.visit(p, `${path}.prefixItems.${i}`)));
     const item = max > prefix.length ? this.named("item", this.visit(itemSchema, `${path}.${itemsKey}`)) : undefined;
     const sep = seq(ws, lit(","), ws);
@@ -439,7 +484,12 @@ class SchemaCompiler {
     const out: Schema = {};
     for (const raw of parts) {
       if (raw === true) continue;
-      if (raw === false || typeof raw !== "object" || raw === null) return this.fail(path, "allOf", "allOf parts must be schemas (and not false)");
+      if (raw === false) {
+        this.never(path, "allOf", "an allOf part is false");
+        out.type = [];
+        continue;
+      }
+      if (typeof raw !== "object" || raw === null) return this.fail(path, "allOf", "allOf parts must be schemas");
       let part = raw as Schema;
       const ref = part.$ref;
       if (typeof ref === "string") {
@@ -462,19 +512,22 @@ class SchemaCompiler {
         const cur = out[k];
         if (k === "properties") {
           const merged: Schema = { ...(cur as Schema) };
-          for (const [name, sub] of Object.entries(v as Schema)) merged[name] = name in merged ? { allOf: [merged[name], sub] } : sub;
+          for (const [name, sub] of Object.entries(v as Schema)) {
+            merged[name] = name in merged && JSON.stringify(merged[name]) !== JSON.stringify(sub) ? { allOf: [merged[name], sub] } : sub;
+          }
           out[k] = merged;
         } else if (k === "required") out[k] = [...new Set([...(cur as string[]), ...(v as string[])])];
         else if (k === "type") {
           const a = [cur].flat() as string[], b = [v].flat() as string[];
           const both = a.filter((t) => b.includes(t) || (t === "integer" && b.includes("number"))).concat(b.filter((t) => t === "integer" && a.includes("number")));
-          if (both.length === 0) this.fail(path, "type", `allOf parts have no type in common (${JSON.stringify(cur)} and ${JSON.stringify(v)})`);
+          if (both.length === 0) this.never(path, "type", `allOf parts have no type in common (${JSON.stringify(cur)} and ${JSON.stringify(v)})`);
           out[k] = [...new Set(both)];
         } else if (k === "minimum" || k === "minLength" || k === "minItems" || k === "exclusiveMinimum") out[k] = Math.max(cur as number, v as number);
         else if (k === "maximum" || k === "maxLength" || k === "maxItems" || k === "exclusiveMaximum") out[k] = Math.min(cur as number, v as number);
         else if (JSON.stringify(cur) !== JSON.stringify(v)) this.unsupported(path, k, "appears in several allOf parts with different values, which is not supported");
       }
     }
+    this.derived.add(out);
     return out;
   }
 }

@@ -11,6 +11,8 @@ import { JsonRules, UNESCAPED } from "./json.ts";
 import { anyInteger, anyNumber, type Bound, integerRange, numberRange } from "./numbers.ts";
 import { ignoredBecause, validates } from "./keywords.ts";
 import { SchemaIndex } from "./refs.ts";
+import { type CharDfa, complement, dfaExpr, DfaTooLarge, intersect, jsonCharIn, lengthDfa, patternDfa, trim, wordsDfa } from "./dfa.ts";
+import { objectExpr } from "./object.ts";
 import { regexExpr } from "./regex.ts";
 
 /** How a schema is compiled. */
@@ -47,7 +49,7 @@ type Schema = Record<string, unknown>;
 
 const SUPPORTED = new Set(["type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "properties", "required", "additionalProperties",
   "items", "prefixItems", "additionalItems", "minItems", "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-  "exclusiveMinimum", "exclusiveMaximum", "nullable"]);
+  "exclusiveMinimum", "exclusiveMaximum", "nullable", "patternProperties", "propertyNames", "minProperties", "maxProperties", "dependentRequired", "dependencies", "not"]);
 const TYPES = ["null", "boolean", "object", "array", "string", "integer", "number"] as const;
 type TypeName = (typeof TYPES)[number];
 
@@ -196,17 +198,28 @@ class SchemaCompiler {
       if (rest[other] !== undefined) return this.fail(path, other, `"anyOf" and "oneOf" together are not supported`);
       return alt(...branches.map((b, i) => this.visit(Object.keys(rest).length === 0 ? b : this.merge([rest, b], `${path}.${key}.${i}`), `${path}.${key}.${i}`)));
     }
-    if (s.const !== undefined) return this.literal(s.const, s, `${path}.const`);
+    const not = this.negation(s, path);
+    const allowed = (v: unknown) => !not.types.includes(jsonType(v)) && !(not.types.includes("number") && typeof v === "number") && !not.values.some((x) => JSON.stringify(x) === JSON.stringify(v));
+    if (s.const !== undefined) return allowed(s.const) ? this.literal(s.const, s, `${path}.const`) : this.never(`${path}.not`, "not", "excludes the const value");
     if (s.enum !== undefined) {
       if (!Array.isArray(s.enum) || s.enum.length === 0) return this.fail(`${path}.enum`, "enum", "enum must be a non-empty array");
-      const values = s.enum.filter((v) => this.typeAllows(s, v));
+      const values = s.enum.filter((v) => this.typeAllows(s, v) && allowed(v));
       if (values.length === 0) return this.never(`${path}.enum`, "enum", "no enum value matches the schema's type");
       return alt(...values.map((v, i) => {
         this.b.checkTime();
         return this.literal(v, s, `${path}.enum.${i}`);
       }));
     }
-    return alt(...this.types(s, path).map((t) => this.typed(t, s, path)));
+    let types = this.types(s, path).filter((t) => !not.types.includes(t));
+    if (not.types.includes("integer") && !not.types.includes("number") && types.includes("number")) {
+      this.unsupported(`${path}.not`, "not", "excluding integers from numbers is not supported");
+    }
+    if (not.values.includes(null)) types = types.filter((t) => t !== "null");
+    const strings = not.values.filter((v): v is string => typeof v === "string");
+    return alt(...types.map((t) => {
+      if (t === "boolean") return alt(...[true, false].filter((v) => !not.values.includes(v)).map((v) => lit(String(v))));
+      return t === "string" ? this.string(s, path, strings) : this.typed(t, s, path);
+    }));
   }
 
   list(s: Schema, key: string, path: string): unknown[] {
@@ -254,37 +267,145 @@ class SchemaCompiler {
     return v;
   }
 
-  string(s: Schema, path: string): Expr {
+  string(s: Schema, path: string, excluded: readonly string[] = []): Expr {
     const min = this.count(s, "minLength", path) ?? 0;
     const max = this.count(s, "maxLength", path) ?? Infinity;
     if (max < min) return this.never(`${path}.maxLength`, "maxLength", "maxLength is below minLength");
     const { json } = this;
-    const shaped = (key: string, pattern: string): Expr => {
-      if (s.minLength !== undefined || s.maxLength !== undefined) {
-        this.unsupported(`${path}.${s.minLength !== undefined ? "minLength" : "maxLength"}`, s.minLength !== undefined ? "minLength" : "maxLength", `cannot be combined with "${key}"`);
-      }
+    let format: string | undefined;
+    if (s.format !== undefined) {
+      format = typeof s.format === "string" ? FORMATS[s.format] : undefined;
+      if (format === undefined) this.unsupported(`${path}.format`, "format", `value ${JSON.stringify(s.format)} is not supported (supported: ${SUPPORTED_FORMATS.join(", ")})`);
+    }
+    if (s.pattern !== undefined && typeof s.pattern !== "string") return this.fail(`${path}.pattern`, "pattern", "pattern must be a string");
+    const pattern = s.pattern as string | undefined;
+    const lengths = min > 0 || max < Infinity;
+    const shaped = (key: string, source: string): Expr => {
       // A rule of its own (one per distinct pattern): its body then ends at the closing quote, so the frame analysis
       // of its positions does not depend on where the string sits, and is shared across schemas (TokenMasks).
-      const known = this.shapedStrings.get(`${key}:${pattern}`);
+      const known = this.shapedStrings.get(`${key}:${source}`);
       if (known) return known;
-      const rule = this.named(`${key}-string`, json.quoted(regexExpr(pattern, { mode: key === "format" ? "full" : "search", within: UNESCAPED, filler: json.char, path: `${path}.${key}` })));
-      this.shapedStrings.set(`${key}:${pattern}`, rule);
+      const rule = this.named(`${key}-string`, json.quoted(regexExpr(source, { mode: key === "format" ? "full" : "search", within: UNESCAPED, filler: json.char, path: `${path}.${key}` })));
+      this.shapedStrings.set(`${key}:${source}`, rule);
       return rule;
     };
-    if (s.format !== undefined) {
-      const pattern = typeof s.format === "string" ? FORMATS[s.format] : undefined;
-      if (pattern === undefined) {
-        this.unsupported(`${path}.format`, "format", `value ${JSON.stringify(s.format)} is not supported (supported: ${SUPPORTED_FORMATS.join(", ")})`);
-      } else {
-        if (s.pattern !== undefined) this.unsupported(`${path}.pattern`, "pattern", 'cannot be combined with "format"');
-        return shaped("format", pattern);
+    const parts = [format, pattern, lengths ? 1 : undefined, excluded.length > 0 ? 1 : undefined].filter((x) => x !== undefined).length;
+    if (parts <= 1 || (parts === 2 && lengths && (format ?? pattern) !== undefined && this.lengthsHold(format !== undefined ? format : pattern!, format !== undefined, min, max, path))) {
+      if (format !== undefined) return shaped("format", format);
+      if (pattern !== undefined) return shaped("pattern", pattern);
+      if (excluded.length === 0) return json.string(min, max);
+    }
+    // Several string constraints at once: the intersection of their languages, as an automaton.
+    const key = JSON.stringify([format, pattern, min, max, excluded]);
+    const known = this.shapedStrings.get(key);
+    if (known) return known;
+    const language = this.stringLanguage({ format, pattern, min, max, excluded }, path);
+    if (language === undefined) return json.string(lengths ? min : 0, lengths ? max : Infinity);
+    const rule = this.named("shaped-string", json.quoted(dfaExpr(language, this.b, "chars", (ranges) => jsonCharIn(ranges, json.char))));
+    this.shapedStrings.set(key, rule);
+    return rule;
+  }
+
+  /** Whether every string `source` (a format's or a pattern) matches already has `min`..`max` code points. */
+  lengthsHold(source: string, full: boolean, min: number, max: number, path: string): boolean {
+    try {
+      const d = trim(patternDfa(source, full ? "full" : "search", path, () => this.b.checkTime()));
+      const n = d.accept.length;
+      // Shortest: breadth-first; longest: longest path in a DAG (a cycle means unbounded).
+      const dist = new Array<number>(n).fill(-1);
+      dist[0] = 0;
+      const queue = [0];
+      let shortest = Infinity;
+      for (let i = 0; i < queue.length; i++) {
+        const q = queue[i]!;
+        if (d.accept[q]) shortest = Math.min(shortest, dist[q]!);
+        for (const e of d.edges[q]!) if (dist[e.to]! < 0) (dist[e.to] = dist[q]! + 1) && queue.push(e.to);
       }
+      const longest = new Array<number>(n).fill(-2);
+      const mark = new Uint8Array(n);
+      const walk = (q: number): number => {
+        if (mark[q] === 1) return Infinity;
+        if (mark[q] === 2) return longest[q]!;
+        mark[q] = 1;
+        let best = d.accept[q] ? 0 : -Infinity;
+        for (const e of d.edges[q]!) best = Math.max(best, 1 + walk(e.to));
+        mark[q] = 2;
+        longest[q] = best;
+        return best;
+      };
+      return shortest >= min && (max === Infinity || (n < 2048 && walk(0) <= max));
+    } catch (err) {
+      if (err instanceof GrammarError) return false;
+      throw err;
     }
-    if (s.pattern !== undefined) {
-      if (typeof s.pattern !== "string") return this.fail(`${path}.pattern`, "pattern", "pattern must be a string");
-      return shaped("pattern", s.pattern);
+  }
+
+  /** The language of several string constraints; refuses (strict) or drops (lenient, undefined) what is too large. */
+  stringLanguage(c: { format?: string; pattern?: string; min: number; max: number; excluded: readonly string[] }, path: string): CharDfa | undefined {
+    const tick = () => this.b.checkTime();
+    try {
+      const parts: CharDfa[] = [];
+      if (c.format !== undefined) parts.push(patternDfa(c.format, "full", `${path}.format`, tick));
+      if (c.pattern !== undefined) parts.push(patternDfa(c.pattern, "search", `${path}.pattern`, tick));
+      if (c.excluded.length > 0) parts.push(complement(wordsDfa(c.excluded)));
+      if (c.min > 0 || c.max < Infinity) parts.push(lengthDfa(c.min, c.max));
+      return parts.length === 0 ? lengthDfa(0, Infinity) : parts.reduce((a, b) => trim(intersect(a, b, tick)));
+    } catch (err) {
+      if (!(err instanceof DfaTooLarge)) throw err;
+      this.unsupported(path, c.max < Infinity ? "maxLength" : c.min > 0 ? "minLength" : "pattern", `cannot be combined exactly (${err.message})`);
+      return undefined;
     }
-    return json.string(min, max);
+  }
+
+  /** The key language of a `propertyNames` schema (undefined: any key). */
+  nameLanguage(schema: unknown, path: string): CharDfa | undefined {
+    if (schema === undefined || schema === true) return undefined;
+    if (schema === false) return wordsDfa([]);
+    if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return this.fail(path, "propertyNames", "propertyNames must be a schema");
+    const s = schema as Schema;
+    const keys = Object.keys(s).filter(validates);
+    if (keys.length === 0) return undefined;
+    const known = ["type", "pattern", "minLength", "maxLength", "format", "enum", "const"];
+    const other = keys.find((k) => !known.includes(k));
+    if (other !== undefined || (s.type !== undefined && ![s.type].flat().includes("string"))) {
+      this.unsupported(path, "propertyNames", `with ${JSON.stringify(other ?? "type")} is not supported (only pattern, format, enum, const and lengths)`);
+      return undefined;
+    }
+    const min = this.count(s, "minLength", path) ?? 0;
+    const max = this.count(s, "maxLength", path) ?? Infinity;
+    const format = s.format === undefined ? undefined : typeof s.format === "string" ? FORMATS[s.format] : undefined;
+    if (s.format !== undefined && format === undefined) this.unsupported(`${path}.format`, "format", `value ${JSON.stringify(s.format)} is not supported`);
+    let language = this.stringLanguage({ format, pattern: typeof s.pattern === "string" ? s.pattern : undefined, min, max, excluded: [] }, path) ?? lengthDfa(0, Infinity);
+    const values = s.const !== undefined ? [s.const] : Array.isArray(s.enum) ? s.enum : undefined;
+    if (values) language = intersect(language, wordsDfa(values.filter((v): v is string => typeof v === "string")), () => this.b.checkTime());
+    return language;
+  }
+
+  /** What `not` excludes: whole types, or values (strings, booleans, null); anything else is refused. */
+  negation(s: Schema, path: string): { types: string[]; values: unknown[] } {
+    const none = { types: [], values: [] };
+    if (s.not === undefined) return none;
+    const n = s.not;
+    if (n === true) return { types: [...TYPES], values: [] };
+    if (n === false) return none;
+    const keys = typeof n === "object" && n !== null && !Array.isArray(n) ? Object.keys(n).filter(validates) : ["?"];
+    if (keys.length === 0) return { types: [...TYPES], values: [] };
+    if (keys.some((k) => k !== "type" && k !== "enum" && k !== "const")) {
+      this.unsupported(`${path}.not`, "not", "is supported only over type, enum and const");
+      return none;
+    }
+    const ns = n as Schema;
+    if (ns.enum === undefined && ns.const === undefined) {
+      const types = [ns.type].flat() as string[];
+      return { types: types.includes("number") ? [...types, "integer"] : types, values: [] };
+    }
+    const values = (ns.const !== undefined ? [ns.const] : Array.isArray(ns.enum) ? ns.enum : []).filter((v) => this.typeAllows(ns, v));
+    const odd = values.find((v) => typeof v === "number" || (typeof v === "object" && v !== null));
+    if (odd !== undefined) {
+      this.unsupported(`${path}.not`, "not", `excluding ${JSON.stringify(odd)} is not supported (only strings, booleans and null)`);
+      return none;
+    }
+    return { types: [], values };
   }
 
   bounds(s: Schema, path: string, integer: boolean): { lo: Bound; hi: Bound } | undefined | "empty" {
@@ -346,58 +467,19 @@ class SchemaCompiler {
   }
 
   object(s: Schema, path: string): Expr {
-    const { json } = this;
-    const { ws } = json;
-    const props = (s.properties ?? {}) as Schema;
-    if (typeof props !== "object" || props === null || Array.isArray(props)) return this.fail(`${path}.properties`, "properties", "properties must be an object");
-    const required = s.required ?? [];
-    if (!Array.isArray(required) || required.some((r) => typeof r !== "string")) return this.fail(`${path}.required`, "required", "required must be an array of strings");
-    const additional = s.additionalProperties ?? true;
-    const entries = Object.entries(props);
-    for (const name of required as string[]) {
-      if (!(name in props)) {
-        if (additional === false) return this.never(`${path}.required`, "required", `"${name}" is required but not in properties and additionalProperties is false`);
-        entries.push([name, additional]);
-      }
-    }
-    const names = entries.map(([name]) => name);
-    const sep = seq(ws, lit(","), ws);
-    const kv = entries.map(([name, sub]) => seq(lit(JSON.stringify(name)), ws, lit(":"), ws, this.visit(sub, `${path}.properties.${name}`)));
-    const extra = additional === false ? undefined
-      : seq(json.quoted(this.keyNotIn(names, `${path}.additionalProperties`)), ws, lit(":"), ws, this.visit(additional, `${path}.additionalProperties`));
-    const isRequired = entries.map(([name]) => (required as string[]).includes(name));
-    const n = entries.length;
-    // rest[i]: members i.. after at least one was written (each starts with a comma); first[i]: the first member is i or later.
-    const rest: Expr[] = new Array<Expr>(n + 1);
-    rest[n] = extra ? this.named("more", rep(seq(sep, extra), 0, Infinity)) : EMPTY;
-    for (let i = n - 1; i >= 0; i--) {
-      const withIt = seq(sep, kv[i]!, rest[i + 1]!);
-      rest[i] = this.named("rest", isRequired[i] ? withIt : alt(withIt, rest[i + 1]!));
-    }
-    let first: Expr | undefined = extra ? seq(extra, rest[n]!) : undefined;
-    for (let i = n - 1; i >= 0; i--) {
-      const withIt = seq(kv[i]!, rest[i + 1]!);
-      first = this.named("members", isRequired[i] || !first ? withIt : alt(withIt, first));
-    }
-    const parts: Expr[] = [];
-    if (!isRequired.includes(true)) parts.push(seq(lit("{"), ws, lit("}")));
-    if (first) parts.push(seq(lit("{"), ws, first, ws, lit("}")));
-    return alt(...parts);
+    return objectExpr(this, s, path);
   }
 
   /** String content that is none of `names` (so an additional property never repeats a declared one). */
-  keyNotIn(names: readonly string[], path: string): Expr {
+  keyNotIn(names: readonly string[], _path: string): Expr | undefined {
     const { json } = this;
     if (names.length === 0) return rep(json.char, 0, Infinity);
-    for (const name of names) {
-      if (/["\\\u0000-\u001f]/.test(name)) {
-        this.unsupported(path, "additionalProperties", `next to a property name that needs JSON escapes (${JSON.stringify(name)})`);
-        return rep(json.char, 0, Infinity);
-      }
-    }
+    // A name with escapes has several spellings: the caller builds the key language as an automaton instead.
+    if (names.some((name) => /["\\\u0000-\u001f/]/.test(name))) return undefined;
     interface Node { end: boolean; next: Map<number, Node> }
     const root: Node = { end: false, next: new Map() };
     for (const name of names) {
+      this.b.checkTime();
       let node = root;
       for (const ch of name) {
         const cp = ch.codePointAt(0)!;

@@ -212,14 +212,14 @@ function closingAfter(response: Response): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
-/** `log`, at most once per `ms`; suppressed lines are counted in the next one. */
-export function throttled(log: (line: string) => void, ms: number): (line: string) => void {
+/** `log`, at most once per `ms`; suppressed lines are counted in the next one (its other arguments, e.g. a level, pass on). */
+export function throttled<A extends unknown[]>(log: (line: string, ...rest: A) => void, ms: number): (line: string, ...rest: A) => void {
   let last = -Infinity;
   let suppressed = 0;
-  return (line) => {
+  return (line, ...rest) => {
     const now = performance.now();
     if (now - last < ms) return void suppressed++;
-    log(suppressed ? `${line} (+${suppressed} similar)` : line);
+    log(suppressed ? `${line} (+${suppressed} similar)` : line, ...rest);
     last = now;
     suppressed = 0;
   };

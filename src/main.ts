@@ -10,7 +10,7 @@ import { LocalBackend } from "./backends/local/backend.ts";
 import { ensureFixtureModel, LlamaEngine } from "./backends/local/mod.ts";
 import { setMaskCacheBudget } from "./grammar/mod.ts";
 import { selectKernels } from "../ffi/mod.ts";
-import { drainOnSignals, overloaded, packageVersion, serverParts } from "./hosts/server.ts";
+import { drainOnSignals, overloaded, packageVersion, serverLog, serverParts } from "./hosts/server.ts";
 import { hashKeyCommand } from "./auth/hash-key.ts";
 import { verifyCommand } from "./audit/verify.ts";
 
@@ -18,7 +18,7 @@ async function serveGateway(argv: string[]): Promise<void> {
   const options = Object.fromEntries(FLAGS.map((k) => [k, { type: "string" as const }]));
   const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   const config = readConfig(values, process.env);
-  const log = (line: string) => console.error(line);
+  const log = serverLog(config).note;
   const runtime = "Bun" in globalThis ? `bun ${process.versions.bun}` : `deno ${process.versions.deno}`;
   const parts = await serverParts(config, runtime, log);
   const local = config.upstream ? undefined : await openLocalBackend(config);
@@ -37,7 +37,7 @@ async function serveGateway(argv: string[]): Promise<void> {
   drainOnSignals(built, server, config["drain-ms"], log, () => local?.engine.close());
   const names = [...built.policies.current.byName.keys()].join(", ");
   const source = local ? `local model ${local.modelPath}, ${local.kernels.kind} kernels` : `upstream ${config.upstream}`;
-  console.error(`rsk: listening on http://${config.host}:${server.port} (${source}; policies: ${names}; ${built.summary})`);
+  log(`rsk: listening on http://${config.host}:${server.port} (${source}; policies: ${names}; ${built.summary})`);
 }
 
 /** `rsk policy check <path>`: validates policy files the way the server does, exit 1 with every problem. */

@@ -7,10 +7,12 @@ import { AuditLog } from "../audit/log.ts";
 import { Authenticator } from "../auth/authenticator.ts";
 import { loadAuthFile } from "../auth/load-file.ts";
 import { RedisBucketStore } from "../auth/redis-store.ts";
+import { Log, type NoteLog } from "../obs/log.ts";
+import { startTracing } from "../obs/otel.ts";
 import { processMetrics } from "../obs/process-metrics.ts";
 import type { ReloadResult } from "../policy/source.ts";
 import { DEFAULT_POLICY, PolicyStore } from "../policy/store.ts";
-import { buildGateway, type BuiltGateway, type HostParts } from "../server/build.ts";
+import { buildGateway, type BuiltGateway, type HostParts, noteReload } from "../server/build.ts";
 import { type GatewayConfig, readConfig } from "../server/config.ts";
 import { ApiError } from "../server/errors.ts";
 
@@ -27,31 +29,51 @@ export function packageVersion(): string {
   return "unknown";
 }
 
-/** The host parts a server reads from files and sockets; throws at start-up on a bad file or unreachable Redis. */
-export async function serverParts(config: GatewayConfig, host: string, log: (line: string) => void): Promise<HostParts> {
-  const urls = config.policy !== undefined && /^https?:\/\//i.test(config.policy);
-  const policies = urls ? undefined : new PolicyStore(config.policy ?? DEFAULT_POLICY, (result) => {
-    log(result.ok ? `rsk: policies reloaded (${result.policies})` : `rsk: policy reload failed, keeping the last good policies\n${result.error.message}`);
+/** A server's log: request records on stdout, notes on stderr, at RSK_LOG_LEVEL in RSK_LOG_FORMAT. */
+export function serverLog(config: GatewayConfig): Log {
+  return new Log({
+    level: config["log-level"],
+    format: config["log-format"],
+    out: (line) => void process.stdout.write(line),
+    err: (line) => void process.stderr.write(line),
   });
+}
+
+/**
+ * The host parts a server reads from files and sockets, and its traces (OTEL_* in `env`); throws at start-up on a
+ * bad file, an unreachable Redis or a bad OTLP endpoint.
+ */
+export async function serverParts(config: GatewayConfig, host: string, log: NoteLog, env: Record<string, string | undefined> = process.env): Promise<HostParts> {
+  log(`rsk: settings: ${JSON.stringify(shownSettings(config))}`, "debug");
+  const tracing = await startTracing(env, { version: packageVersion(), log });
+  const urls = config.policy !== undefined && /^https?:\/\//i.test(config.policy);
+  const policies = urls ? undefined : new PolicyStore(config.policy ?? DEFAULT_POLICY, (result) => noteReload(log, result));
   policies?.watch();
   const audit = config["audit-log"]
-    ? new AuditLog({ path: config["audit-log"], key: config.auditKey!, flushMs: config["audit-flush-ms"], onError: (err) => log(`rsk: audit write failed (will retry): ${String(err)}`) })
+    ? new AuditLog({ path: config["audit-log"], key: config.auditKey!, flushMs: config["audit-flush-ms"], onError: (err) => log(`rsk: audit write failed (will retry): ${String(err)}`, "error") })
     : undefined;
   if (audit?.previous.end === "unclean") {
     log(`rsk: WARNING: audit log ${config["audit-log"]}: the previous run did not end with a close record (last record on disk: seq ${audit.previous.seq}): ` +
-      "it crashed or was killed, or the file was truncated; records after that seq may be lost. This run's open record says so and `rsk audit verify` reports it.");
+      "it crashed or was killed, or the file was truncated; records after that seq may be lost. This run's open record says so and `rsk audit verify` reports it.", "warn");
   }
   return {
     host,
     policies,
     authenticator: config.auth ? new Authenticator(loadAuthFile(config.auth)) : undefined,
-    buckets: config.redis ? await RedisBucketStore.connect(config.redis, "rsk:rl:", (err) => log(`rsk: redis: ${err.message}`)) : undefined,
+    buckets: config.redis ? await RedisBucketStore.connect(config.redis, "rsk:rl:", (err) => log(`rsk: redis: ${err.message}`, "error")) : undefined,
     audit,
     extraMetrics: processMetrics(packageVersion(), host),
     log,
-    // One JSON line per request on stdout (rsk's own notes go to stderr).
-    requestLog: (record) => process.stdout.write(`${JSON.stringify(record)}\n`),
+    // One line per request on stdout (rsk's own notes go to stderr).
+    requestLog: serverLog(config).request,
+    flush: tracing?.flush,
   };
+}
+
+/** The settings in effect, for a debug note: secrets left out, URLs without credentials. */
+function shownSettings(config: GatewayConfig): Record<string, unknown> {
+  const { upstreamApiKey: _k, auditKey: _a, authJson: _j, ...shown } = config;
+  return Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, typeof v === "string" ? v.replace(/\/\/[^/@]*@/g, "//") : v]));
 }
 
 /** The listener a server host runs the gateway on. */
@@ -66,7 +88,7 @@ export interface Listener {
  * On SIGTERM/SIGINT: not ready, no new requests, in-flight ones finish until RSK_DRAIN_MS, the rest end with an
  * error event; then audit records out, the listener closed, exit 0.
  */
-export function drainOnSignals(built: BuiltGateway, listener: Listener, drainMs: number, log: (line: string) => void, onStop: () => void = () => {}): void {
+export function drainOnSignals(built: BuiltGateway, listener: Listener, drainMs: number, log: NoteLog, onStop: () => void = () => {}): void {
   const stop = async () => {
     const { drain } = built;
     drain.start();
@@ -74,13 +96,13 @@ export function drainOnSignals(built: BuiltGateway, listener: Listener, drainMs:
     if (drain.inFlight > 0) log(`rsk: draining ${drain.inFlight} request(s) for up to ${drainMs} ms`);
     await until(() => drain.inFlight === 0, drainMs);
     if (drain.inFlight > 0) {
-      log(`rsk: drain deadline passed: ending ${drain.inFlight} request(s) with server_shutting_down`);
+      log(`rsk: drain deadline passed: ending ${drain.inFlight} request(s) with server_shutting_down`, "warn");
       drain.abortAll();
       await until(() => drain.inFlight === 0, 2000);
     }
     await built.flush();
     onStop();
-    await listener.close().then(() => built.close()).catch((err) => log(`rsk: shutdown: ${String(err)}`));
+    await listener.close().then(() => built.close()).catch((err) => log(`rsk: shutdown: ${String(err)}`, "error"));
     log("rsk: stopped");
     process.exit(0);
   };
@@ -131,17 +153,18 @@ export type Listen = (built: BuiltGateway, config: GatewayConfig) => (Listener &
  * a drain on SIGTERM/SIGINT. On any bad setting or file: one `rsk: cannot start:` line and exit 1.
  */
 export async function startServer(host: string, listen: Listen, options: ServerOptions = {}): Promise<StartedServer> {
-  const log = (line: string) => console.error(line);
   try {
-    const config = readConfig({}, options.env ?? process.env);
-    const built = buildGateway(config, { ...await serverParts(config, host, log), clientAddress: options.clientAddress });
+    const env = options.env ?? process.env;
+    const config = readConfig({}, env);
+    const log = serverLog(config).note;
+    const built = buildGateway(config, { ...await serverParts(config, host, log, env), clientAddress: options.clientAddress });
     const listener = await listen(built, config);
     drainOnSignals(built, listener, config["drain-ms"], log);
     log(`rsk: listening on http://${config.host}:${listener.port} (${host}; ${built.summary})`);
     return { port: listener.port, built };
   } catch (err) {
-    // A server's main: one clear line and a failed exit, not a stack trace.
-    log(`rsk: cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    // A server's main: one clear, plain line (the settings may be what is wrong) and a failed exit, not a stack trace.
+    console.error(`rsk: cannot start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
 }

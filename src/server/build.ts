@@ -16,6 +16,7 @@ import { UpstreamBackend } from "../backends/upstream/backend.ts";
 import type { Backend } from "../backends/types.ts";
 import { GatewayMetrics } from "../metrics/gateway.ts";
 import type { Exposable } from "../metrics/registry.ts";
+import type { NoteLog } from "../obs/log.ts";
 import type { RequestRecord } from "../obs/request-log.ts";
 import { defaultPolicies } from "../policy/default.ts";
 import { policiesFromUrls, type PolicySource, PollingPolicies, type ReloadResult } from "../policy/source.ts";
@@ -47,12 +48,14 @@ export interface HostParts {
   clientAddress?: AccessOptions["clientAddress"];
   /** Host metrics for `/metrics` (process metrics on servers). */
   extraMetrics?: readonly Exposable[];
-  /** Operational lines (stderr on servers, console.log at the edge). */
-  log: (line: string) => void;
+  /** Operational notes with their level (stderr on servers, console.log at the edge). */
+  log: NoteLog;
   /** Where each `/v1` request's record goes. */
   requestLog?: (record: RequestRecord) => void;
   /** Send SSE headers after this long without a first event (hosts that see a client leave only by a cancelled body). */
   sseHeadersAfterMs?: number;
+  /** Also awaited by the gateway's `flush()` on shutdown (the trace exporter's batch). */
+  flush?: () => Promise<void>;
 }
 
 /** The built gateway and what its host's shutdown needs. */
@@ -64,7 +67,7 @@ export interface BuiltGateway {
   metrics: GatewayMetrics;
   /** One line for the start-up log. */
   summary: string;
-  /** Sends or writes pending audit records. */
+  /** Sends or writes pending audit records (and the host's spans). */
   flush(): Promise<void>;
   /** Closes the audit sink, the bucket store and the policy source. */
   close(): Promise<void>;
@@ -83,7 +86,7 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
   const metrics = new GatewayMetrics();
   const onReload = (r: ReloadResult) => {
     metrics.reloads.inc({ result: r.ok ? "ok" : "error" });
-    parts.log(r.ok ? `rsk: policies reloaded (${r.policies})` : `rsk: policy reload failed, keeping the last good policies\n${r.error.message}`);
+    noteReload(parts.log, r);
   };
   const policies = parts.policies ?? policySource(config, parts.host, onReload);
   const backend = parts.backend ?? upstream(config, parts, metrics);
@@ -103,7 +106,7 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
       authenticator,
       limiter: new RateLimiter(buckets),
       audit,
-      onMeterError: (err) => parts.log(`rsk: token metering failed: ${String(err)}`),
+      onMeterError: (err) => parts.log(`rsk: token metering failed: ${String(err)}`, "error"),
       clientAddress: parts.clientAddress,
     },
     maxBodyBytes: config["max-body-bytes"],
@@ -114,7 +117,7 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
       queueTimeoutMs: config["queue-timeout-ms"],
       requestTimeoutMs: config["request-timeout-ms"],
     }),
-    onInternalError: (err) => parts.log(`rsk: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`),
+    onInternalError: (err) => parts.log(`rsk: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, "error"),
     browser: { hosts: { bindHost: config.host, allowedHosts: config["allowed-hosts"] }, corsOrigins: config["cors-origins"] },
     readTimeoutMs: config["read-timeout-ms"],
     sseHeartbeatMs: config["sse-heartbeat-ms"],
@@ -129,7 +132,7 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
     `audit: ${config["audit-log"] ?? config["audit-url"] ?? "off"}`,
   ].join(", ");
   if (!authenticator) {
-    parts.log("rsk: WARNING: no RSK_AUTH configured: the gateway is OPEN. Anyone who can reach it can use it, with every policy and no rate limit.");
+    parts.log("rsk: WARNING: no RSK_AUTH configured: the gateway is OPEN. Anyone who can reach it can use it, with every policy and no rate limit.", "warn");
   }
   return {
     app,
@@ -139,7 +142,7 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
     metrics,
     summary,
     flush: async () => {
-      await audit?.flush();
+      await Promise.all([audit?.flush(), parts.flush?.()]);
     },
     close: async () => {
       policies.close();
@@ -147,6 +150,12 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
       await buckets.close();
     },
   };
+}
+
+/** A policy reload's note: info when it loaded, an error with its cause when the last good policies stay. */
+export function noteReload(log: NoteLog, r: ReloadResult): void {
+  if (r.ok) log(`rsk: policies reloaded (${r.policies})`);
+  else log(`rsk: policy reload failed, keeping the last good policies\n${r.error.message}`, "error");
 }
 
 /** RSK_POLICY as http(s) URLs (polled), else the bundled default; a path needs a host that reads files. */
@@ -173,7 +182,7 @@ function upstream(config: GatewayConfig, parts: HostParts, metrics: GatewayMetri
       metrics.upstreamUnknownLines.inc({}, count);
       if (Date.now() - lastNote < 10_000) return;
       lastNote = Date.now();
-      parts.log(`rsk: upstream sent ${count} SSE line(s) that are not SSE fields (skipped), e.g. ${JSON.stringify(sample)}`);
+      parts.log(`rsk: upstream sent ${count} SSE line(s) that are not SSE fields (skipped), e.g. ${JSON.stringify(sample)}`, "warn");
     },
   });
 }
@@ -198,7 +207,7 @@ function auditSink(config: GatewayConfig, parts: HostParts): AuditSink | undefin
       key: config.auditKey!,
       flushMs: config["audit-flush-ms"],
       waitUntil: parts.waitUntil,
-      onError: (err) => parts.log(`rsk: audit batch failed: ${String(err)}`),
+      onError: (err) => parts.log(`rsk: audit batch failed: ${String(err)}`, "error"),
     });
   }
   if (config["audit-log"]) throw new HostFeatureError(`RSK_AUDIT_LOG=${config["audit-log"]}`, parts.host, "a file system; send records to a collector with RSK_AUDIT_URL");

@@ -1,5 +1,6 @@
 /** Gateway configuration from environment variables and CLI flags (flags win), validated with clear errors. */
 import * as v from "valibot";
+import { LOG_FORMATS, LOG_LEVELS } from "../obs/log.ts";
 
 /** Flag name → environment variable, the stable configuration surface documented in the README. */
 export const SETTINGS = {
@@ -36,6 +37,8 @@ export const SETTINGS = {
   "max-connections": "RSK_MAX_CONNECTIONS",
   "sse-heartbeat-ms": "RSK_SSE_HEARTBEAT_MS",
   "drain-ms": "RSK_DRAIN_MS",
+  "log-level": "RSK_LOG_LEVEL",
+  "log-format": "RSK_LOG_FORMAT",
 } as const;
 
 const int = (min: number, max: number, fallback: number) =>
@@ -83,6 +86,8 @@ const Config = v.object({
   "max-connections": int(1, 1 << 20, 8192),
   "sse-heartbeat-ms": int(100, 3_600_000, 15_000),
   "drain-ms": int(0, 3_600_000, 30_000),
+  "log-level": v.optional(v.picklist(LOG_LEVELS, `must be ${LOG_LEVELS.join(", ")}`), "info"),
+  "log-format": v.optional(v.picklist(LOG_FORMATS, `must be ${LOG_FORMATS.join(" or ")}`), "json"),
 });
 
 /** Validated gateway settings. */

@@ -18,11 +18,16 @@ const ENV_ONLY: [string, string][] = [
   ["RSK_AUDIT_KEY", "HMAC key of the audit log or sink (≥ 16 characters)"],
   ["RSK_AUTH_JSON", "the auth file's JSON itself (hosts without a file system)"],
   ["RSK_LLAMA_LIB", "path of libllama.so for the local backend"],
+  ["OTEL_EXPORTER_OTLP_ENDPOINT", "export traces over OTLP/HTTP JSON to <url>/v1/traces (servers; off when unset)"],
+  ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "the same, the whole traces URL"],
+  ["OTEL_SERVICE_NAME", "service.name of the spans (default rsk)"],
+  ["OTEL_TRACES_SAMPLER", "sampler (default parentbased_always_on; OTEL_TRACES_SAMPLER_ARG its ratio)"],
+  ["OTEL_SDK_DISABLED", "true: no traces (also OTEL_TRACES_EXPORTER=none)"],
 ];
 
 /** The help text (`npm start -- --help`). */
 export function helpText(version: string): string {
-  const width = Math.max(...COMMANDS.map(([c]) => c.length), ...Object.keys(SETTINGS).map((f) => f.length + 10));
+  const width = Math.max(...COMMANDS.map(([c]) => c.length), ...Object.keys(SETTINGS).map((f) => f.length + 10), ...ENV_ONLY.map(([e]) => e.length));
   const lines = [`rsk ${version}: a streaming safety gateway for LLM inference`, "", "Commands:"];
   for (const [command, what] of COMMANDS) lines.push(`  ${command.padEnd(width)}  ${what}`);
   lines.push("", "Flags (each also an environment variable; a flag wins; the README's Configuration table has defaults):");

@@ -19,8 +19,26 @@ for (const [name, re] of Object.entries(FORMATS)) {
   draft7.addFormat(name, re);
 }
 
-/** Whether `value` is valid under `schema` according to ajv. */
+const compiled = new WeakMap<object, (value: unknown) => boolean>();
+
+/**
+ * Whether `value` is valid under `schema` according to ajv. Draft-04/06/07 schemas (by `$schema`, or draft-7 tuples) go
+ * to the draft-7 validator; a `$schema` ajv has no meta-schema for (draft-04/06, Snowplow's iglu URI) is left out,
+ * since it validates nothing.
+ */
 export function ajvValid(schema: Record<string, unknown>, value: unknown): boolean {
-  const draft = JSON.stringify(schema).includes('"additionalItems"') ? draft7 : modern;
-  return draft.validate(schema, value) as boolean;
+  let check = compiled.get(schema);
+  if (!check) {
+    const meta = typeof schema.$schema === "string" ? schema.$schema : "";
+    const old = /draft-0[467]/.test(meta) || JSON.stringify(schema).includes('"additionalItems"');
+    const ajv = old ? draft7 : modern;
+    // Draft-04's `id` is `$id` (ajv 8 throws on `id`).
+    const own = Object.fromEntries(Object.entries(schema).filter(([k]) => k !== "$schema" || /draft-07|2020-12/.test(meta)).map(([k, v]) => [k === "id" && typeof v === "string" ? "$id" : k, v]));
+    const id = typeof own.$id === "string" ? own.$id : undefined;
+    if (id !== undefined) ajv.removeSchema(id);
+    const fn = ajv.compile(own);
+    check = (v) => fn(v) as boolean;
+    compiled.set(schema, check);
+  }
+  return check(value);
 }

@@ -96,23 +96,17 @@ export function patternDfa(pattern: string, mode: "search" | "full", path: strin
   for (const branch of anchoredBranches(tree, () => {
     throw new GrammarError(`pattern ${JSON.stringify(pattern)}: ^ / $ in too many alternatives`, path, "pattern");
   })) {
-    let from = start;
-    if (mode === "search" && !branch.start) {
+    // An unanchored side of a search may be filled with anything.
+    const filled = (at: number, anchored: boolean): number => {
+      if (mode === "full" || anchored) return at;
       const loop = nfa.state();
-      nfa.eps(from, loop);
+      nfa.eps(at, loop);
       nfa.edge(loop, any, loop);
-      from = loop;
-    }
+      return loop;
+    };
     const [a, b] = nfa.build({ kind: "concat", items: branch.items }, pattern, path);
-    nfa.eps(from, a);
-    let to = b;
-    if (mode === "search" && !branch.end) {
-      const loop = nfa.state();
-      nfa.eps(to, loop);
-      nfa.edge(loop, any, loop);
-      to = loop;
-    }
-    nfa.eps(to, end);
+    nfa.eps(filled(start, branch.start), a);
+    nfa.eps(filled(b, branch.end), end);
   }
   return nfa.determinize(start, end);
 }

@@ -66,6 +66,7 @@ export class RoutedBackend implements Backend {
         name,
         backend: new UpstreamBackend({
           url: u.url,
+          dialect: u.dialect,
           apiKey: u.apiKeyEnv ? env[u.apiKeyEnv] : undefined,
           firstByteTimeoutMs: u.firstByteTimeoutMs,
           idleTimeoutMs: u.idleTimeoutMs,

@@ -6,6 +6,7 @@ const ms = (max: number) => v.pipe(v.number(), v.integer(), v.minValue(1), v.max
 
 const Upstream = v.strictObject({
   url: v.pipe(v.string(), v.url("must be an http(s) URL such as http://127.0.0.1:8000/v1"), v.regex(/^https?:/i, "must be http or https")),
+  dialect: v.optional(v.picklist(["openai", "anthropic"], "dialect must be openai or anthropic"), "openai"),
   apiKeyEnv: v.optional(v.pipe(v.string(), v.regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "the name of an environment variable (the key itself never goes in the file)"))),
   firstByteTimeoutMs: v.optional(ms(3_600_000), 60_000),
   idleTimeoutMs: v.optional(ms(3_600_000), 60_000),

@@ -2,6 +2,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { upstreamCall } from "../../obs/trace.ts";
 import type { Backend, BackendEvent, BackendRequest, ModelCard } from "../types.ts";
+import { ANTHROPIC_VERSION, anthropicRequest, AnthropicStream } from "./anthropic.ts";
 import { chunkEvents, type EventShape } from "./events.ts";
 import { readBody, statusFailure, transportFailure, UpstreamError, type UpstreamFailureKind, UpstreamTimeout } from "./failures.ts";
 
@@ -9,8 +10,10 @@ import { readBody, statusFailure, transportFailure, UpstreamError, type Upstream
 export interface UpstreamOptions {
   /** Base URL including the version prefix, e.g. `http://127.0.0.1:8000/v1`. */
   url: string;
-  /** Sent as `Authorization: Bearer …`; the client's own credentials are never forwarded. */
+  /** Sent as `Authorization: Bearer …` (`x-api-key` to an Anthropic upstream); the client's own is never forwarded. */
   apiKey?: string;
+  /** The upstream's API: OpenAI-compatible (default) or the Anthropic Messages API (`…/v1/messages`). */
+  dialect?: "openai" | "anthropic";
   /** Limit for the response headers and first event to arrive. */
   firstByteTimeoutMs: number;
   /** Limit for silence between two reads mid-stream. */
@@ -98,11 +101,15 @@ export class UpstreamBackend implements Backend {
 
   /** Streams one completion; returning early (block, client gone) aborts the upstream request at once. */
   async *generate(request: BackendRequest): AsyncIterable<BackendEvent> {
-    const path = request.kind === "chat" ? "/chat/completions" : "/completions";
+    const anthropic = this.options.dialect === "anthropic";
+    const path = anthropic ? "/messages" : request.kind === "chat" ? "/chat/completions" : "/completions";
     // rsk's grammar extensions are enforced here (src/grammar/stream.ts), not sent: OpenAI-compatible servers refuse unknown fields.
     const { grammar: _grammar, regex: _regex, grammar_options: _options, ...forwarded } = request.body;
-    const body = { ...forwarded, stream: true, stream_options: { include_usage: true } };
+    const body = anthropic ? anthropicRequest(request) : { ...forwarded, stream: true, stream_options: { include_usage: true } };
     const shape: EventShape = { kind: request.kind, choices: request.body.n ?? 1 };
+    const messages = anthropic ? new AnthropicStream() : undefined;
+    const decode = (e: EventSourceMessage) =>
+      messages ? messages.decode(e.event, e.data) : e.data === "[DONE]" ? { events: [], done: true } : { events: chunkEvents(e.data, shape), done: false };
     const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const ctl = new TimedController(request.signal, this.options.firstByteTimeoutMs);
     const call = upstreamCall(request, this.#base);
@@ -124,10 +131,11 @@ export class UpstreamBackend implements Backend {
       if (!res.ok) throw await statusFailure(res);
       started = true;
       if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
+        if (anthropic) throw new UpstreamError("malformed", 502, "the Anthropic upstream answered without an event stream");
         yield* chunkEvents((await readBody(res, limit)).text, shape);
         return;
       }
-      yield* this.#events(res, shape, ctl, limit);
+      yield* this.#events(res, decode, ctl, limit);
     } catch (err) {
       if (request.signal.aborted) return;
       throw call.failed(this.#failed(err instanceof UpstreamError ? err : transportFailure(err, ctl.signal, started)));
@@ -142,7 +150,7 @@ export class UpstreamBackend implements Backend {
    * skipped; those are counted (reported once per response) and bounded. Only new text counts as progress: a stream
    * of comments or empty deltas still meets the idle deadline.
    */
-  async *#events(res: Response, shape: EventShape, ctl: TimedController, limit: number): AsyncIterable<BackendEvent> {
+  async *#events(res: Response, decode: (e: EventSourceMessage) => { events: BackendEvent[]; done: boolean }, ctl: TimedController, limit: number): AsyncIterable<BackendEvent> {
     const pending: EventSourceMessage[] = [];
     let malformed: string | undefined;
     let unknown = 0, sample = "", size = 0;
@@ -169,15 +177,16 @@ export class UpstreamBackend implements Backend {
         if (unknown > MAX_UNKNOWN_LINES) throw new UpstreamError("malformed", 502, `upstream sent more than ${MAX_UNKNOWN_LINES} lines that are not SSE fields`);
         const before = size;
         for (const e of pending.splice(0)) {
-          if (e.data === "[DONE]") {
-            done = true;
-            break;
-          }
-          for (const event of chunkEvents(e.data, shape)) {
+          const decoded = decode(e);
+          for (const event of decoded.events) {
             // The text of all choices (answer, reasoning, tool arguments) is bounded, however it is chunked.
             size += event.type === "text" ? event.text.length : event.type === "tool" ? (event.arguments?.length ?? 0) : 0;
             if (size > limit) throw new UpstreamError("too_large", 502, `upstream response text is longer than ${limit} characters`);
             yield event;
+          }
+          if (decoded.done) {
+            done = true;
+            break;
           }
         }
         // Only new text is progress: comments, empty deltas, repeated finishes or usage alone still meet the deadline.
@@ -191,6 +200,7 @@ export class UpstreamBackend implements Backend {
   }
 
   #headers(): Record<string, string> {
+    if (this.options.dialect === "anthropic") return { "anthropic-version": ANTHROPIC_VERSION, ...(this.options.apiKey ? { "x-api-key": this.options.apiKey } : {}) };
     return this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {};
   }
 

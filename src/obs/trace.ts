@@ -92,9 +92,9 @@ export class RequestSpan {
   }
 
   /** A backend's events as the `rsk.generate` span (local decode, or the upstream call and its stream). */
-  async *generation(request: object, events: AsyncIterable<BackendEvent>): AsyncGenerator<BackendEvent> {
+  async *generation(request: BackendRequest, events: AsyncIterable<BackendEvent>): AsyncGenerator<BackendEvent> {
     const span = this.child("rsk.generate", SpanKind.INTERNAL);
-    CALLS.set(request, { request: this, parent: trace.setSpan(this.#context, span) });
+    CALLS.set(request.signal, { request: this, parent: trace.setSpan(this.#context, span) });
     try {
       yield* events;
     } catch (err) {
@@ -153,8 +153,11 @@ export class RequestSpan {
   }
 }
 
-/** The span of each backend request being generated, for the upstream call's span (keyed by the request object). */
-const CALLS = new WeakMap<object, { request: RequestSpan; parent: Context }>();
+/**
+ * The span of each backend request being generated, for the upstream call's span. Keyed by the request's abort
+ * signal, which a router's copies of the request (`{ ...request, body }`) keep.
+ */
+const CALLS = new WeakMap<AbortSignal, { request: RequestSpan; parent: Context }>();
 
 /** The upstream HTTP call of a backend request, as a client span. */
 export interface UpstreamCall {
@@ -174,7 +177,7 @@ export interface UpstreamCall {
  * `/v1` request (a backend used directly) gets a no-op call and no headers.
  */
 export function upstreamCall(request: BackendRequest, url: string): UpstreamCall {
-  const at = CALLS.get(request);
+  const at = CALLS.get(request.signal);
   if (!at) return { headers: {}, status: () => {}, failed: (err) => err, end: () => {} };
   const { hostname, port, protocol } = new URL(url);
   const address = { "server.address": hostname.replace(/^\[|\]$/g, ""), "server.port": Number(port) || (protocol === "https:" ? 443 : 80) };

@@ -175,7 +175,11 @@ async function stream(
   // Wait for the first decision so a backend that fails before sending anything gets a plain 502/504 JSON error.
   const next = decisions.next();
   const early = await firstOrTimeout(next, sseHeadersAfterMs);
-  if (early && !early.done && early.value.verdict.kind === "fail") throw early.value.verdict.error;
+  if (early && !early.done && early.value.verdict.kind === "fail") {
+    // Closed before the throw, so the request stops counting as in flight (a drain would wait for it otherwise).
+    await decisions.return(undefined);
+    throw early.value.verdict.error;
+  }
   metrics.activeStreams++;
   if (summary) summary.streaming = true;
   return streamSSE(c, async (sse) => {

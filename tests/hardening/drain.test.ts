@@ -42,6 +42,19 @@ describe("drain state (app.request)", () => {
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, "server_shutting_down");
     policies.close();
   });
+
+  test("a stream whose upstream fails before its first byte stops counting as in flight (a drain does not wait for it)", async () => {
+    const drain = new Drain();
+    const policies = new PolicyStore(DEFAULT_POLICY);
+    upstream.scripts.set("down", { status: 500 });
+    const app = createGateway({ backend: new UpstreamBackend({ url: upstream.url, firstByteTimeoutMs: 1000, idleTimeoutMs: 1000 }), policies, maxBodyBytes: 1 << 20, limits: { maxTokens: 100, maxChoices: 2 }, drain });
+    for (const stream of [true, false]) {
+      const res = await app.request("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "down", stream, messages: [{ role: "user", content: "x" }] }) });
+      assert.equal(res.status, 502);
+      assert.equal(drain.inFlight, 0, stream ? "streamed" : "not streamed");
+    }
+    policies.close();
+  });
 });
 
 describe("drain on SIGTERM (real gateway process)", () => {

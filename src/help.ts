@@ -6,6 +6,7 @@ const COMMANDS: [string, string][] = [
   ["rsk [flags]", "serve the gateway (the default command)"],
   ["rsk policy check <file-or-folder>", "validate policy files as the server does; exit 1 listing every problem"],
   ["rsk policy schema", "print policies/policy.schema.json (JSON Schema of the policy format)"],
+  ["rsk upstreams schema", "print the JSON Schema of the RSK_UPSTREAMS routing file"],
   ["rsk auth hash-key", "read an API key on stdin and print the sha256 an auth file stores"],
   ["rsk audit verify <log> [--live]", "check an audit log's HMAC chain (RSK_AUDIT_KEY); exit 1 naming the first gap"],
   ["rsk help | --help | -h", "this text"],

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { clientAddress, serve, throttled } from "../ffi/serve.ts";
 import { helpText } from "./help.ts";
 import { policyJsonSchemaText } from "./policy/json-schema.ts";
+import { routingJsonSchemaText } from "./backends/router/schema.ts";
 import { loadPolicies } from "./policy/load.ts";
 import { FLAGS, type GatewayConfig, readConfig } from "./server/config.ts";
 import { buildGateway } from "./server/build.ts";
@@ -21,8 +22,8 @@ async function serveGateway(argv: string[]): Promise<void> {
   const log = serverLog(config).note;
   const runtime = "Bun" in globalThis ? `bun ${process.versions.bun}` : `deno ${process.versions.deno}`;
   const parts = await serverParts(config, runtime, log);
-  const local = config.upstream ? undefined : await openLocalBackend(config);
-  const built = buildGateway(config, { ...parts, backend: local, clientAddress, log: throttled(log, 1000) });
+  const local = config.upstream || config.upstreams ? undefined : await openLocalBackend(config);
+  const built = buildGateway(config, { ...parts, backend: local ?? parts.backend, clientAddress, log: throttled(log, 1000) });
   const server = serve({
     port: config.port,
     hostname: config.host,
@@ -36,7 +37,7 @@ async function serveGateway(argv: string[]): Promise<void> {
   // Registered before traffic arrives: Deno 2.9.6 panics if one is first registered while a flood holds every descriptor.
   drainOnSignals(built, server, config["drain-ms"], log, () => local?.engine.close());
   const names = [...built.policies.current.byName.keys()].join(", ");
-  const source = local ? `local model ${local.modelPath}, ${local.kernels.kind} kernels` : `upstream ${config.upstream}`;
+  const source = local ? `local model ${local.modelPath}, ${local.kernels.kind} kernels` : config.upstreams ? `routes ${config.upstreams}` : `upstream ${config.upstream}`;
   log(`rsk: listening on http://${config.host}:${server.port} (${source}; policies: ${names}; ${built.summary})`);
 }
 
@@ -65,6 +66,7 @@ try {
   else if (command === "--version" || command === "-v") process.stdout.write(`${packageVersion()}\n`);
   else if (command === "policy" && sub === "check") checkPolicies(arg);
   else if (command === "policy" && sub === "schema") process.stdout.write(policyJsonSchemaText());
+  else if (command === "upstreams" && sub === "schema") process.stdout.write(routingJsonSchemaText());
   else if (command === "auth" && sub === "hash-key") await hashKeyCommand(arg);
   else if (command === "audit" && sub === "verify") process.exitCode = verifyCommand(process.argv.slice(4));
   else await serveGateway(process.argv.slice(2));

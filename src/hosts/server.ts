@@ -4,6 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { AuditLog } from "../audit/log.ts";
+import { RoutingStore } from "../backends/router/load.ts";
+import type { GatewayMetrics } from "../metrics/gateway.ts";
 import { Authenticator } from "../auth/authenticator.ts";
 import { loadAuthFile } from "../auth/load-file.ts";
 import { RedisBucketStore } from "../auth/redis-store.ts";
@@ -56,8 +58,10 @@ export async function serverParts(config: GatewayConfig, host: string, log: Note
     log(`rsk: WARNING: audit log ${config["audit-log"]}: the previous run did not end with a close record (last record on disk: seq ${audit.previous.seq}): ` +
       "it crashed or was killed, or the file was truncated; records after that seq may be lost. This run's open record says so and `rsk audit verify` reports it.", "warn");
   }
+  const routes = config.upstreams;
   return {
     host,
+    backend: routes ? (metrics) => routedBackend(routes, env, metrics, log) : undefined,
     policies,
     authenticator: config.auth ? new Authenticator(loadAuthFile(config.auth)) : undefined,
     buckets: config.redis ? await RedisBucketStore.connect(config.redis, "rsk:rl:", (err) => log(`rsk: redis: ${err.message}`, "error")) : undefined,
@@ -68,6 +72,22 @@ export async function serverParts(config: GatewayConfig, host: string, log: Note
     requestLog: serverLog(config).request,
     flush: tracing?.flush,
   };
+}
+
+/** RSK_UPSTREAMS' routes (hot-reloaded), reporting to the gateway's metrics and notes. */
+function routedBackend(path: string, env: Record<string, string | undefined>, metrics: GatewayMetrics, log: NoteLog): RoutingStore {
+  return new RoutingStore(path, env, {
+    breaker: (upstream, state) => {
+      metrics.breakerChanges.inc({ upstream, state });
+      log(`rsk: upstream ${upstream}: circuit ${state.replace("_", "-")}`, state === "open" ? "warn" : "info");
+    },
+    retry: (upstream, error, next) => {
+      metrics.upstreamRetries.inc({ upstream });
+      log(`rsk: upstream ${upstream} failed before its first event (${error.code}); trying ${next}`, "info");
+    },
+    failure: (kind) => metrics.upstreamErrors.inc({ kind }),
+    reload: (error) => log(error ? `rsk: routing reload failed, keeping the last good routes\n${error.message}` : `rsk: routes reloaded from ${path}`, error ? "error" : "info"),
+  });
 }
 
 /** The settings in effect, for a debug note: secrets left out, URLs without credentials. */

@@ -29,8 +29,9 @@ import { Drain } from "./drain.ts";
 export interface HostParts {
   /** The host's name for messages (`workers`, `deno`, `node`, `bun`). */
   host: string;
-  /** A backend of the host's own (the local llama.cpp one); default: the upstream of RSK_UPSTREAM_URL. */
-  backend?: Backend;
+  /** A backend of the host's own (the local llama.cpp one, RSK_UPSTREAMS' routes, given the gateway's metrics);
+   * default: the upstream of RSK_UPSTREAM_URL. */
+  backend?: Backend | ((metrics: GatewayMetrics) => Backend);
   /** Policies the host loaded (files); default: RSK_POLICY as http(s) URLs, else the bundled default policy. */
   policies?: PolicySource;
   /** API keys the host read (RSK_AUTH file); default: RSK_AUTH_JSON. */
@@ -89,7 +90,7 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
     noteReload(parts.log, r);
   };
   const policies = parts.policies ?? policySource(config, parts.host, onReload);
-  const backend = parts.backend ?? upstream(config, parts, metrics);
+  const backend = typeof parts.backend === "function" ? parts.backend(metrics) : parts.backend ?? upstream(config, parts, metrics);
   const authenticator = parts.authenticator ?? authFromJson(config, parts.host);
   if (!parts.buckets && config.redis) throw new HostFeatureError("RSK_REDIS_URL", parts.host, "a TCP socket shared between requests; use the host's own store (Durable Objects on workers)");
   if (!parts.buckets && parts.sharedBuckets && authenticator?.limited) throw new HostFeatureError("rate limits (`limits` in the auth file)", parts.host, parts.sharedBuckets);
@@ -126,7 +127,7 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
     requestLog: parts.requestLog,
   });
   const summary = [
-    config.upstream ? `upstream ${config.upstream}` : "local backend",
+    config.upstreams ? `routes ${config.upstreams}` : config.upstream ? `upstream ${config.upstream}` : "local backend",
     authenticator ? `auth: ${authenticator.describe()}` : "auth: OPEN",
     `rate limits: ${parts.buckets ? "shared" : "memory"}`,
     `audit: ${config["audit-log"] ?? config["audit-url"] ?? "off"}`,
@@ -169,10 +170,12 @@ function policySource(config: GatewayConfig, host: string, onReload: (r: ReloadR
 }
 
 function upstream(config: GatewayConfig, parts: HostParts, metrics: GatewayMetrics): Backend {
+  if (config.upstreams) throw new HostFeatureError(`RSK_UPSTREAMS=${config.upstreams}`, parts.host, "a file system; set RSK_UPSTREAM_URL, or build a RoutedBackend from a bundled routing file");
   if (!config.upstream) throw new HostFeatureError("a gateway without RSK_UPSTREAM_URL", parts.host, "the local llama.cpp backend runs on servers (`npm start`); set RSK_UPSTREAM_URL");
   let lastNote = -Infinity;
   return new UpstreamBackend({
     url: config.upstream,
+    dialect: config["upstream-dialect"],
     apiKey: config.upstreamApiKey,
     firstByteTimeoutMs: config["upstream-timeout-ms"],
     idleTimeoutMs: config["upstream-idle-ms"],

@@ -125,6 +125,7 @@ describe("a setting the host cannot honour is a start-up error", () => {
     ["a policy path", { RSK_POLICY: "/etc/rsk/policies" }, {}, /RSK_POLICY=\/etc\/rsk\/policies.*edge-host.*http\(s\) URLs/],
     ["an auth file path", { RSK_AUTH: "/etc/rsk/auth.json" }, {}, /RSK_AUTH=.*edge-host.*RSK_AUTH_JSON/],
     ["Redis", { RSK_REDIS_URL: "redis://127.0.0.1:6379" }, {}, /RSK_REDIS_URL.*edge-host.*Durable Objects/],
+    ["a routing file", { RSK_UPSTREAMS: "/etc/rsk/routes.json" }, {}, /RSK_UPSTREAMS=\/etc\/rsk\/routes\.json.*edge-host.*RSK_UPSTREAM_URL/],
     ["an audit log file", { RSK_AUDIT_LOG: "/var/log/rsk.jsonl", RSK_AUDIT_KEY: "k".repeat(32) }, {}, /RSK_AUDIT_LOG=.*edge-host.*RSK_AUDIT_URL/],
     ["rate limits without shared buckets", { RSK_AUTH_JSON: JSON.stringify({ keys: [{ id: "a", sha256: sha, limits: { requestsPerSecond: 1 } }] }) },
       { sharedBuckets: "bind RSK_BUCKETS" }, /rate limits.*edge-host.*bind RSK_BUCKETS/],

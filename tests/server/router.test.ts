@@ -19,6 +19,7 @@ import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { DEFAULT_POLICY, PolicyStore } from "../../src/policy/store.ts";
 import { createGateway } from "../../src/server/app.ts";
 import { freePorts } from "../net.ts";
+import { startHost } from "../edge/hosts.ts";
 import { type ScriptedUpstream, startScriptedUpstream } from "./scripted-upstream.ts";
 
 /** A gateway whose backend routes over `file`; a client; what the router reported. */
@@ -200,6 +201,14 @@ describe("the routing file", () => {
   before(() => (dir = mkdtempSync(join(tmpdir(), "rsk-routes-"))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  test("its JSON Schema (rsk upstreams schema) accepts a valid file", async () => {
+    const { routingJsonSchemaText } = await import("../../src/backends/router/schema.ts");
+    const { default: Ajv } = await import("ajv");
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(routingJsonSchemaText()));
+    assert.ok(validate({ upstreams: { a: { url: "http://x/v1", dialect: "anthropic" } }, models: { "m-*": [{ upstream: "a", weight: 2 }] } }), JSON.stringify(validate.errors));
+    assert.ok(!validate({ upstreams: { a: { url: "http://x/v1", dialect: "gemini" } }, models: {} }));
+  });
+
   test("every problem is named with its JSON path; an unset key variable is named", () => {
     const file = join(dir, "bad.json");
     writeFileSync(file, JSON.stringify({ upstreams: { "a b": { url: "ftp://x" } }, models: { m: ["nope"] }, retry: { attempts: 99 } }));
@@ -252,3 +261,29 @@ async function until(done: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe("RSK_UPSTREAMS on a server host (examples/bun)", () => {
+  test("the routes serve, fall back past a dead upstream, and show in /metrics; RSK_UPSTREAM_DIALECT is validated", { timeout: 90_000 }, async () => {
+    const up = startScriptedUpstream();
+    up.scripts.set("m", { text: "routed", chunking: 2 });
+    const dir = mkdtempSync(join(tmpdir(), "rsk-routes-host-"));
+    const file = join(dir, "routes.json");
+    const dead = `http://127.0.0.1:${(await freePorts(1))[0]}/v1`;
+    writeFileSync(file, JSON.stringify({ retry: { attempts: 0 }, upstreams: { dead: { url: dead }, live: { url: up.url, apiKeyEnv: "LIVE_KEY" } }, models: { m: ["dead", "live"] } }));
+    const host = await startHost("bun", { RSK_UPSTREAMS: file, LIVE_KEY: "sk-live" });
+    try {
+      const client = new OpenAI({ baseURL: `${host.url}/v1`, apiKey: "k", maxRetries: 0 });
+      assert.equal(await ask(client, "m"), "routed");
+      assert.equal(up.received.at(-1)!.authorization, "Bearer sk-live");
+      const metrics = await (await fetch(`${host.url}/metrics`)).text();
+      assert.match(metrics, /rsk_upstream_retries_total\{upstream="dead"\} 1/);
+      assert.deepEqual((await client.models.list()).data.map((m) => m.id), ["m"]);
+    } finally {
+      await host.stop();
+      await up.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const bad = await startHost("bun", { RSK_UPSTREAM_URL: "http://127.0.0.1:9/v1", RSK_UPSTREAM_DIALECT: "gemini" }, { until: /RSK_UPSTREAM_DIALECT="gemini": must be openai or anthropic/ });
+    await bad.stop();
+  });
+});

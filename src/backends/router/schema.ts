@@ -1,4 +1,5 @@
 /** The routing file (`RSK_UPSTREAMS`): upstreams, and per model an ordered list of targets. Validated with valibot. */
+import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 
 const Name = v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/, "upstream names are 1-64 letters, digits, _ . or -"));
@@ -49,3 +50,16 @@ export const RoutingSchema = v.pipe(
 
 /** A validated routing file. */
 export type RoutingFile = v.InferOutput<typeof RoutingSchema>;
+
+/** The routing file format as JSON Schema (draft-07, for editors), pretty-printed: `rsk upstreams schema`. */
+export function routingJsonSchemaText(): string {
+  // typeMode "input": fields with defaults stay optional. Cross-field checks (targets name known upstreams) are the loader's.
+  const schema = toJsonSchema(RoutingSchema, {
+    typeMode: "input",
+    errorMode: "throw",
+    // A case-insensitive regex has no JSON Schema form (the URL's `format` stays): the loader enforces it.
+    overrideAction: ({ valibotAction, jsonSchema }) =>
+      valibotAction.type === "check" || (valibotAction.type === "regex" && (valibotAction as unknown as { requirement: RegExp }).requirement.flags) ? jsonSchema : undefined,
+  });
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

@@ -14,6 +14,7 @@ interface DenoEnv {
 /** Built at module load, so a bad setting stops `deno serve` before it listens. */
 const gateway = buildGateway(readConfig({}, (globalThis as unknown as { Deno: DenoEnv }).Deno.env.toObject()), {
   host: "deno",
+  exposed: true,
   clientAddress,
   log: (line) => console.error(line),
 });

@@ -21,6 +21,7 @@ function build(env: Record<string, unknown>): BuiltGateway {
   const buckets = env.RSK_BUCKETS as BucketNamespace | undefined;
   return buildGateway(config, {
     host: "workers",
+    exposed: true,
     // Compiled here, at module scope: the first request pays no policy compile.
     policies: config.policy ? undefined : defaultPolicies(),
     buckets: buckets && new DurableBucketStore(buckets),

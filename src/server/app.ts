@@ -13,6 +13,8 @@ import { type BrowserRules, browserRules } from "./browser.ts";
 import { type CompletionDeps, completionHandler } from "./completions.ts";
 import { CHAT_DOOR, COMPLETION_DOOR } from "./door.ts";
 import { embeddingsHandler } from "./embeddings.ts";
+import { playgroundHandler } from "./playground.ts";
+import { scanHandler } from "./scan.ts";
 import { MESSAGES_DOOR } from "./messages.ts";
 import { RESPONSES_DOOR } from "./responses.ts";
 import { Drain, SHUTTING_DOWN } from "./drain.ts";
@@ -43,6 +45,8 @@ export interface GatewayOptions extends Omit<CompletionDeps, "metrics" | "schedu
   log?: (line: string) => void;
   /** Where each `/v1` request's record goes when it ends (the CLI writes one JSON line per request). */
   requestLog?: (record: RequestRecord) => void;
+  /** Serve the policy playground at `/playground` (default off). */
+  playground?: boolean;
   /** More `/metrics` families from the host (the CLI adds process metrics). */
   extraMetrics?: readonly Exposable[];
 }
@@ -125,6 +129,8 @@ export function createGateway(options: GatewayOptions): Hono {
     return c.json({ status: "ok", policies: [...byName.keys()], defaultPolicy: defaultPolicy.name });
   });
   app.get("/v1/rsk/status", (c) => c.json(scheduler.status()));
+  app.post("/v1/rsk/scan", scanHandler(deps));
+  if (options.playground) app.get("/playground", playgroundHandler);
   const extra = options.extraMetrics ?? [];
   app.get("/metrics", (c) => c.text(metrics.expose() + schedulerMetrics.expose() + "\n" + extra.map((m) => `${m.expose()}\n`).join(""), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
 

@@ -53,6 +53,8 @@ export interface HostParts {
   log: NoteLog;
   /** Where each `/v1` request's record goes. */
   requestLog?: (record: RequestRecord) => void;
+  /** Reachable by others whatever RSK_HOST says (edge hosts): the playground then needs API keys. */
+  exposed?: boolean;
   /** Send SSE headers after this long without a first event (hosts that see a client leave only by a cancelled body). */
   sseHeadersAfterMs?: number;
   /** Also awaited by the gateway's `flush()` on shutdown (the trace exporter's batch). */
@@ -73,6 +75,9 @@ export interface BuiltGateway {
   /** Closes the audit sink, the bucket store and the policy source. */
   close(): Promise<void>;
 }
+
+/** Addresses only this machine can reach. */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
 
 /** A setting the host cannot honour: names the setting, the host and what to do instead. */
 export class HostFeatureError extends Error {
@@ -96,6 +101,9 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
   if (!parts.buckets && parts.sharedBuckets && authenticator?.limited) throw new HostFeatureError("rate limits (`limits` in the auth file)", parts.host, parts.sharedBuckets);
   const buckets = parts.buckets ?? new MemoryBucketStore();
   const audit = parts.audit ?? auditSink(config, parts);
+  if (config.playground && !authenticator && (parts.exposed ?? !LOOPBACK.test(config.host))) {
+    throw new Error(`RSK_PLAYGROUND is on for a gateway others can reach (${parts.exposed ? parts.host : `RSK_HOST=${config.host}`}) without API keys: set RSK_AUTH (or RSK_AUTH_JSON), or keep the playground on a loopback address`);
+  }
   const drain = new Drain();
   const app = createGateway({
     drain,
@@ -123,6 +131,7 @@ export function buildGateway(config: GatewayConfig, parts: HostParts): BuiltGate
     readTimeoutMs: config["read-timeout-ms"],
     sseHeartbeatMs: config["sse-heartbeat-ms"],
     sseHeadersAfterMs: parts.sseHeadersAfterMs,
+    playground: config.playground,
     log: parts.log,
     requestLog: parts.requestLog,
   });

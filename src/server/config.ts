@@ -39,6 +39,7 @@ export const SETTINGS = {
   "max-connections": "RSK_MAX_CONNECTIONS",
   "sse-heartbeat-ms": "RSK_SSE_HEARTBEAT_MS",
   "drain-ms": "RSK_DRAIN_MS",
+  playground: "RSK_PLAYGROUND",
   "log-level": "RSK_LOG_LEVEL",
   "log-format": "RSK_LOG_FORMAT",
 } as const;
@@ -90,6 +91,7 @@ const Config = v.object({
   "max-connections": int(1, 1 << 20, 8192),
   "sse-heartbeat-ms": int(100, 3_600_000, 15_000),
   "drain-ms": int(0, 3_600_000, 30_000),
+  playground: v.optional(v.pipe(v.picklist(["0", "1", "false", "true", "off", "on"], "must be on or off (1/0, true/false)"), v.transform((x) => ["1", "true", "on"].includes(x))), "off"),
   "log-level": v.optional(v.picklist(LOG_LEVELS, `must be ${LOG_LEVELS.join(", ")}`), "info"),
   "log-format": v.optional(v.picklist(LOG_FORMATS, `must be ${LOG_FORMATS.join(" or ")}`), "json"),
 });

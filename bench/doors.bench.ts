@@ -5,7 +5,6 @@
  * (one fallback) against one routed straight to a working upstream.
  *   bun bench/doors.bench.ts [responses=40] [routed=100]
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import * as v from "valibot";
 import { RoutedBackend } from "../src/backends/router/router.ts";
 import { RoutingSchema } from "../src/backends/router/schema.ts";
 import { rsk } from "../src/mod.ts";
+import { startBenchUpstream } from "./upstream.ts";
 import { freePorts } from "../tests/net.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -22,19 +22,6 @@ const routed = Number(process.argv[3] ?? 100);
 const EVENTS = 500;
 const scratch = mkdtempSync(join(tmpdir(), "rsk-doors-bench-"));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function startUpstream(): Promise<{ url: string; stop: () => void }> {
-  const script = join(scratch, "upstream.ts");
-  writeFileSync(script, `import { startScriptedUpstream } from ${JSON.stringify(join(root, "tests/server/scripted-upstream.ts"))};
-const up = startScriptedUpstream();
-const words = "The gateway checks every token for personal data and blocked phrases before release. ".split(/(?<= )/);
-up.scripts.set("bench", { text: Array.from({ length: ${EVENTS} }, (_, i) => words[i % words.length]).join(""), chunking: "words" });
-up.scripts.set("short", { text: "ok", chunking: 1 });
-console.log(up.url);
-`);
-  const child = spawn(join(root, "node_modules/.bin/bun"), [script], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve) => child.stdout.once("data", (d: Buffer) => resolve({ url: d.toString().trim(), stop: () => child.kill() })));
-}
 
 type App = { request: (path: string, init: RequestInit) => Response | Promise<Response> };
 
@@ -59,7 +46,7 @@ async function firstByteMs(app: App, model: string): Promise<number> {
 }
 
 try {
-  const upstream = await startUpstream();
+  const upstream = await startBenchUpstream(scratch, EVENTS);
   const app = rsk({ upstream: { url: upstream.url } });
   const doors: [string, string, object][] = [
     ["chat completions", "/v1/chat/completions", { model: "bench", stream: true, messages: [{ role: "user", content: "go" }] }],

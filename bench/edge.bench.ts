@@ -8,13 +8,14 @@
  *   fetch handler) streams from an upstream in another process, against reading the same upstream directly.
  *   bun bench/edge.bench.ts [coldRuns=21] [responses=40]
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { rsk } from "../src/mod.ts";
+import { startBenchUpstream } from "./upstream.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const coldRuns = Number(process.argv[2] ?? 21);
@@ -58,19 +59,6 @@ console.log(JSON.stringify([t1 - t0, performance.now() - t1]));
   return { start: runs.map((r) => r[0]), firstRequest: runs.map((r) => r[1]) };
 }
 
-/** An upstream in its own process streaming EVENTS one-word chunks; resolves to its base URL. */
-function startUpstream(): Promise<{ url: string; stop: () => void }> {
-  const script = join(scratch, "upstream.ts");
-  writeFileSync(script, `import { startScriptedUpstream } from ${JSON.stringify(join(root, "tests/server/scripted-upstream.ts"))};
-const up = startScriptedUpstream();
-const words = "The gateway checks every token for personal data and blocked phrases before release. ".split(/(?<= )/);
-up.scripts.set("bench", { text: Array.from({ length: ${EVENTS} }, (_, i) => words[i % words.length]).join(""), chunking: "words" });
-console.log(up.url);
-`);
-  const child = spawn(join(root, "node_modules/.bin/bun"), [script], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve) => child.stdout.once("data", (d: Buffer) => resolve({ url: d.toString().trim(), stop: () => child.kill() })));
-}
-
 /** CPU ms this process spends per response read through `read`. */
 async function cpuPerResponse(read: () => Response | Promise<Response>): Promise<number> {
   for (let i = 0; i < 5; i++) await (await read()).arrayBuffer(); // warm-up
@@ -84,7 +72,7 @@ try {
   mkdirSync(join(root, "bench/results"), { recursive: true });
   const bundle = workerBundle();
   const cold = coldStarts();
-  const upstream = await startUpstream();
+  const upstream = await startBenchUpstream(scratch, EVENTS);
   const body = JSON.stringify({ model: "bench", stream: true, messages: [{ role: "user", content: "go" }] });
   const init = { method: "POST", headers: { "content-type": "application/json" }, body };
   const app = rsk({ upstream: { url: upstream.url } });

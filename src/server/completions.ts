@@ -16,7 +16,8 @@ import type { Drain } from "./drain.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS, SseHeartbeat } from "./heartbeat.ts";
 import type { Door } from "./door.ts";
-import type { DecisionCollector, ResponseShape } from "./respond.ts";
+import type { ResponseShape } from "./respond.ts";
+import type { DecisionCollector } from "./writer.ts";
 import { parseJsonBody } from "./validate.ts";
 import type { ChatRequest, CompletionRequest, WireLimits } from "./wire.ts";
 

@@ -7,7 +7,8 @@
 import type { SSEStreamingApi } from "hono/streaming";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { ApiError } from "./errors.ts";
-import { type DecisionCollector, type DecisionWriter, JsonCollector, type ResponseShape, SseWriter } from "./respond.ts";
+import { JsonCollector, type ResponseShape, SseWriter } from "./respond.ts";
+import type { DecisionCollector, DecisionWriter } from "./writer.ts";
 import { validate } from "./validate.ts";
 import { type ChatRequest, chatRequest, type CompletionRequest, completionRequest, type WireLimits } from "./wire.ts";
 

@@ -3,14 +3,9 @@
  * sequence (`message_start`, `content_block_start` / `_delta` / `_stop` with text, thinking and `tool_use` blocks,
  * `message_delta`, `message_stop`, `error`) and the non-streamed message — and errors in Anthropic's shape.
  */
-import type { SSEStreamingApi } from "hono/streaming";
-import type { FinishReason, Usage } from "../backends/types.ts";
-import type { GuardDecision } from "../guard/guard.ts";
-import { blockedError } from "../guard/input.ts";
-import type { GatewayMetrics } from "../metrics/gateway.ts";
+import type { FinishReason } from "../backends/types.ts";
 import { ApiError } from "./errors.ts";
-import { type DecisionCollector, type DecisionWriter, LatencyClock, type ResponseShape, verdictOf } from "./respond.ts";
-import { SseOut } from "./sse-out.ts";
+import { EventCollector, EventWriter, type Progress, ResponseEnd } from "./writer.ts";
 
 /** Anthropic's stop reasons for the pipeline's finish reasons. */
 const STOP_REASON: Record<string, string> = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", content_filter: "refusal" };
@@ -37,76 +32,42 @@ export function messagesErrorBody(error: ApiError): object {
 type BlockKind = "text" | "thinking" | "tool_use";
 
 /** Writes decisions as the Messages SSE event sequence; a block or failure ends it with an `error` event. */
-export class MessagesWriter implements DecisionWriter {
-  readonly #out: SseOut;
-  readonly #clock: LatencyClock;
+export class MessagesWriter extends EventWriter {
+  readonly #end = new ResponseEnd();
   #started = false;
   #open: { index: number; kind: BlockKind; call?: number } | undefined;
   #blocks = 0;
-  #finish: FinishReason | undefined;
-  #usage: Usage | undefined;
-  #ended = false;
 
-  constructor(sse: SSEStreamingApi, private readonly shape: ResponseShape, metrics: GatewayMetrics) {
-    this.#out = new SseOut(sse);
-    this.#clock = new LatencyClock(metrics, shape);
-  }
-
-  /** True after a block or failure was written. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** Writes one decision. */
-  async write(decision: GuardDecision): Promise<void> {
-    const v = verdictOf(decision);
-    if (this.#ended) return;
+  protected async progress(v: Progress): Promise<void> {
     switch (v.kind) {
       case "release": {
-        this.#clock.tick();
         const kind = v.channel === "reasoning" ? "thinking" : "text";
         await this.#into(kind, kind === "thinking" ? { type: "thinking", thinking: "" } : { type: "text", text: "" });
         const delta = kind === "thinking" ? { type: "thinking_delta", thinking: v.text } : { type: "text_delta", text: v.text };
         return this.#event("content_block_delta", { index: this.#open!.index, delta });
       }
       case "tool": {
-        this.#clock.tick();
         const { call, id, name, arguments: args } = v.piece;
-        if (name !== undefined || this.#open?.call !== call) {
-          await this.#into("tool_use", { type: "tool_use", id, name, input: {} }, call);
-        }
+        if (name !== undefined || this.#open?.call !== call) await this.#into("tool_use", { type: "tool_use", id, name, input: {} }, call);
         if (args) await this.#event("content_block_delta", { index: this.#open!.index, delta: { type: "input_json_delta", partial_json: args } });
         return;
       }
-      case "finish":
-        this.#finish = v.reason;
-        return;
-      case "usage":
-        this.#usage = v.usage;
-        return;
-      case "block":
-        return this.#error(blockedError(v.policy, v.rule, "completion"));
-      case "fail":
-        return this.#error(v.error);
+      default:
+        return this.#end.take(v);
     }
   }
 
-  /** Closes the open block, then `message_delta` (stop reason, usage) and `message_stop`. */
-  async done(): Promise<void> {
-    if (this.#ended) return;
-    await this.#start();
-    await this.#close();
-    const usage = { input_tokens: this.#usage?.prompt_tokens ?? 0, output_tokens: this.#usage?.completion_tokens ?? 0 };
-    await this.#event("message_delta", { delta: { stop_reason: stopReason(this.#finish), stop_sequence: null }, usage });
-    await this.#event("message_stop", {});
-    this.#ended = true;
-    await this.#out.flush();
+  protected error(error: ApiError): Promise<void> {
+    return this.out.push(`event: error\ndata: ${JSON.stringify(messagesErrorBody(error))}\n\n`);
   }
 
-  async #error(error: ApiError): Promise<void> {
-    this.#ended = true;
-    await this.#out.push(`event: error\ndata: ${JSON.stringify(messagesErrorBody(error))}\n\n`);
-    await this.#out.flush();
+  /** Closes the open block, then `message_delta` (stop reason, usage) and `message_stop`. */
+  protected async end(): Promise<void> {
+    await this.#start();
+    await this.#close();
+    const { input, output } = this.#end.tokens;
+    await this.#event("message_delta", { delta: { stop_reason: stopReason(this.#end.finish), stop_sequence: null }, usage: { input_tokens: input, output_tokens: output } });
+    await this.#event("message_stop", {});
   }
 
   /** Makes a block of `kind` (and tool call `call`) the open one, closing another first. */
@@ -133,28 +94,19 @@ export class MessagesWriter implements DecisionWriter {
   }
 
   #event(type: string, fields: object): Promise<void> {
-    return this.#out.push(`event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`);
+    return this.out.push(`event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`);
   }
 }
 
 /** Collects decisions into one Messages response; a block or failure throws its error instead. */
-export class MessagesCollector implements DecisionCollector {
+export class MessagesCollector extends EventCollector {
   readonly #content: ({ type: "text"; text: string } | { type: "thinking"; thinking: string } | { type: "tool_use"; id: string; name: string; input: string; call: number })[] = [];
-  readonly #clock: LatencyClock;
-  #finish: FinishReason | undefined;
-  #usage: Usage | undefined;
+  readonly #end = new ResponseEnd();
 
-  constructor(private readonly shape: ResponseShape, metrics: GatewayMetrics) {
-    this.#clock = new LatencyClock(metrics, shape);
-  }
-
-  /** Adds one decision. */
-  add(decision: GuardDecision): void {
-    const v = verdictOf(decision);
+  protected take(v: Progress): void {
     const last = this.#content.at(-1);
     switch (v.kind) {
       case "release":
-        this.#clock.tick();
         if (v.channel === "reasoning") {
           if (last?.type === "thinking") last.thinking += v.text;
           else this.#content.push({ type: "thinking", thinking: v.text });
@@ -162,38 +114,30 @@ export class MessagesCollector implements DecisionCollector {
         else this.#content.push({ type: "text", text: v.text });
         return;
       case "tool":
-        this.#clock.tick();
         if (v.piece.name !== undefined) this.#content.push({ type: "tool_use", id: v.piece.id!, name: v.piece.name, input: v.piece.arguments, call: v.piece.call });
         else {
           const call = this.#content.findLast((b) => b.type === "tool_use" && b.call === v.piece.call);
           if (call?.type === "tool_use") call.input += v.piece.arguments;
         }
         return;
-      case "finish":
-        this.#finish = v.reason;
-        return;
-      case "usage":
-        this.#usage = v.usage;
-        return;
-      case "block":
-        throw blockedError(v.policy, v.rule, "completion");
-      case "fail":
-        throw v.error;
+      default:
+        this.#end.take(v);
     }
   }
 
   /** The message. */
   body(): object {
     const content = this.#content.map((b) => (b.type === "tool_use" ? { type: "tool_use", id: b.id, name: b.name, input: toolInput(b.name, b.input) } : b));
+    const { input, output } = this.#end.tokens;
     return {
       id: this.shape.id,
       type: "message",
       role: "assistant",
       model: this.shape.model,
       content,
-      stop_reason: stopReason(this.#finish),
+      stop_reason: stopReason(this.#end.finish),
       stop_sequence: null,
-      usage: { input_tokens: this.#usage?.prompt_tokens ?? 0, output_tokens: this.#usage?.completion_tokens ?? 0 },
+      usage: { input_tokens: input, output_tokens: output },
     };
   }
 }

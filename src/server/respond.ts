@@ -4,12 +4,10 @@
  */
 import type { SSEStreamingApi } from "hono/streaming";
 import type { Channel, FinishReason, Usage } from "../backends/types.ts";
-import { GuardDecision, type Verdict } from "../guard/guard.ts";
 import type { ToolCallPiece } from "../guard/tools.ts";
-import { blockedError } from "../guard/input.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { ApiError } from "./errors.ts";
-import { SseOut } from "./sse-out.ts";
+import { EventCollector, EventWriter, type Progress } from "./writer.ts";
 
 /** Identity and format of one completion response. */
 export interface ResponseShape {
@@ -30,77 +28,40 @@ export interface ResponseShape {
 /** The chat message field each channel is written to. */
 const CHAT_FIELD: Record<Channel, string> = { content: "content", reasoning: "reasoning_content", refusal: "refusal" };
 
-/** The verdict of a guard decision; anything else is refused (the one exit). */
-export function verdictOf(decision: GuardDecision): Verdict {
-  if (!(decision instanceof GuardDecision)) throw new TypeError("response writers accept only guard decisions");
-  return decision.verdict;
-}
-
-/** Records time to first token and inter-token gaps of released text. */
-export class LatencyClock {
-  #last: number | undefined;
-  constructor(private readonly metrics: GatewayMetrics, private readonly shape: ResponseShape) {}
-  tick(): void {
-    const now = performance.now();
-    const route = this.shape.kind;
-    if (this.#last === undefined) this.metrics.ttft.observe((now - this.shape.startedAt) / 1000, { route });
-    else this.metrics.interToken.observe((now - this.#last) / 1000, { route });
-    this.#last = now;
-  }
-}
-
 /**
  * Writes decisions as OpenAI SSE chunks; a block or failure ends the stream with an error event and no [DONE].
  * Every chunk's fixed head (id, object, created, model) is serialised once.
  */
-export class SseWriter implements DecisionWriter {
+export class SseWriter extends EventWriter {
   readonly #roleSent = new Set<number>();
-  readonly #clock: LatencyClock;
   /** `data: {"id":…,"model":…,` — the part of every chunk that never changes. */
   readonly #head: string;
-  readonly #out: SseOut;
-  #ended = false;
 
-  constructor(sse: SSEStreamingApi, private readonly shape: ResponseShape, metrics: GatewayMetrics) {
-    this.#out = new SseOut(sse);
-    this.#clock = new LatencyClock(metrics, shape);
+  constructor(sse: SSEStreamingApi, shape: ResponseShape, metrics: GatewayMetrics) {
+    super(sse, shape, metrics);
     const { id, created, model, kind } = shape;
     this.#head = `data: ${JSON.stringify({ id, object: kind === "chat" ? "chat.completion.chunk" : "text_completion", created, model }).slice(0, -1)},`;
   }
 
-  /** True after a block or failure was written: nothing else may follow. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** Writes one decision. */
-  async write(decision: GuardDecision): Promise<void> {
-    const v = verdictOf(decision);
-    if (this.#ended) return;
+  protected async progress(v: Progress): Promise<void> {
     switch (v.kind) {
       case "release":
-        this.#clock.tick();
         return this.#chunk(v.choice, v.text, null, v.channel);
       case "tool":
-        this.#clock.tick();
         return this.#send({ choices: [{ index: v.choice, delta: this.#toolDelta(v.choice, v.piece), logprobs: null, finish_reason: null }] });
       case "finish":
         return this.#chunk(v.choice, "", v.reason, "content");
       case "usage":
         if (this.shape.includeUsage) await this.#send({ choices: [], usage: v.usage });
-        return;
-      case "block":
-        return this.#error(blockedError(v.policy, v.rule, "completion"));
-      case "fail":
-        return this.#error(v.error);
     }
   }
 
-  /** Ends a stream that was not blocked or failed. */
-  async done(): Promise<void> {
-    if (!this.#ended) await this.#out.push("data: [DONE]\n\n");
-    this.#ended = true;
-    await this.#out.flush();
+  protected error(error: ApiError): Promise<void> {
+    return this.out.push(`event: error\ndata: ${JSON.stringify(error.toBody())}\n\n`);
+  }
+
+  protected end(): Promise<void> {
+    return this.out.push("data: [DONE]\n\n");
   }
 
   async #chunk(choice: number, text: string, finish: FinishReason | null, channel: Channel): Promise<void> {
@@ -126,55 +87,23 @@ export class SseWriter implements DecisionWriter {
     return { role: "assistant", content: "", ...part };
   }
 
-  async #error(error: ApiError): Promise<void> {
-    this.#ended = true;
-    await this.#out.push(`event: error\ndata: ${JSON.stringify(error.toBody())}\n\n`);
-    await this.#out.flush();
-  }
-
   /** One chunk: the fixed head, then `rest`'s fields. */
   #send(rest: object): Promise<void> {
-    return this.#out.push(`${this.#head}${JSON.stringify(rest).slice(1)}\n\n`);
+    return this.out.push(`${this.#head}${JSON.stringify(rest).slice(1)}\n\n`);
   }
-}
-
-/** Writes a door's streamed response from guard decisions. */
-export interface DecisionWriter {
-  /** Writes one decision. */
-  write(decision: GuardDecision): Promise<void>;
-  /** True after a block or failure was written: nothing else may follow. */
-  readonly ended: boolean;
-  /** Ends a stream that was not blocked or failed. */
-  done(): Promise<void>;
-}
-
-/** Builds a door's non-streamed response from guard decisions; a block or failure throws its error. */
-export interface DecisionCollector {
-  /** Adds one decision. */
-  add(decision: GuardDecision): void;
-  /** The response body. */
-  body(): object;
 }
 
 /** Collects decisions into one non-streamed OpenAI response; a block or failure throws its error instead. */
-export class JsonCollector implements DecisionCollector {
+export class JsonCollector extends EventCollector {
   readonly #texts = new Map<number, string[]>();
   readonly #extra = new Map<number, Partial<Record<Channel, string>>>();
   readonly #calls = new Map<number, Map<number, { id: string; name: string; arguments: string }>>();
   readonly #finish = new Map<number, FinishReason>();
-  readonly #clock: LatencyClock;
   #usage: Usage | undefined;
 
-  constructor(private readonly shape: ResponseShape, metrics: GatewayMetrics) {
-    this.#clock = new LatencyClock(metrics, shape);
-  }
-
-  /** Adds one decision. */
-  add(decision: GuardDecision): void {
-    const v = verdictOf(decision);
+  protected take(v: Progress): void {
     switch (v.kind) {
       case "release": {
-        this.#clock.tick();
         const parts = this.#text(v.choice);
         if (v.channel === "content") parts.push(v.text);
         else {
@@ -185,7 +114,6 @@ export class JsonCollector implements DecisionCollector {
         return;
       }
       case "tool": {
-        this.#clock.tick();
         this.#text(v.choice);
         let calls = this.#calls.get(v.choice);
         if (!calls) this.#calls.set(v.choice, (calls = new Map()));
@@ -200,11 +128,6 @@ export class JsonCollector implements DecisionCollector {
         return;
       case "usage":
         this.#usage = v.usage;
-        return;
-      case "block":
-        throw blockedError(v.policy, v.rule, "completion");
-      case "fail":
-        throw v.error;
     }
   }
 

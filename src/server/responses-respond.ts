@@ -5,13 +5,11 @@
  * failure as `response.failed` then `error`) and as its response object.
  */
 import type { SSEStreamingApi } from "hono/streaming";
-import type { FinishReason, Usage } from "../backends/types.ts";
-import type { GuardDecision, Verdict } from "../guard/guard.ts";
-import { blockedError } from "../guard/input.ts";
+import type { Verdict } from "../guard/guard.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { ApiError } from "./errors.ts";
-import { type DecisionCollector, type DecisionWriter, LatencyClock, type ResponseShape, verdictOf } from "./respond.ts";
-import { SseOut } from "./sse-out.ts";
+import type { ResponseShape } from "./respond.ts";
+import { EventCollector, EventWriter, type Progress, ResponseEnd } from "./writer.ts";
 
 /** The Responses API's errors have OpenAI's shape. */
 export const responsesErrorBody = (error: ApiError): object => error.toBody();
@@ -25,12 +23,12 @@ type OutputItem =
   | { type: "function_call"; id: string; call: number; call_id: string; name: string; arguments: string };
 
 /** The output items of a response and its end, built from guard decisions (shared by the stream and the object). */
-class ResponseOutput {
+class ResponseOutput extends ResponseEnd {
   readonly items: OutputItem[] = [];
-  finish: FinishReason | undefined;
-  usage: Usage | undefined;
 
-  constructor(readonly shape: ResponseShape) {}
+  constructor(readonly shape: ResponseShape) {
+    super();
+  }
 
   /** Applies a text or tool verdict; returns the item it went to and whether that item is new. */
   apply(v: Extract<Verdict, { kind: "release" | "tool" }>): { item: OutputItem; added: boolean; delta: string } {
@@ -86,7 +84,7 @@ class ResponseOutput {
       error: error && { code: error.code ?? error.type, message: error.message },
       incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
       usage: done && this.usage
-        ? { input_tokens: this.usage.prompt_tokens, output_tokens: this.usage.completion_tokens, total_tokens: this.usage.prompt_tokens + this.usage.completion_tokens, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } }
+        ? { input_tokens: this.tokens.input, output_tokens: this.tokens.output, total_tokens: this.tokens.input + this.tokens.output, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } }
         : null,
       store: false,
       metadata: {},
@@ -95,72 +93,39 @@ class ResponseOutput {
 }
 
 /** Writes decisions as the Responses API's typed event stream. */
-export class ResponsesWriter implements DecisionWriter {
-  readonly #out: SseOut;
-  readonly #clock: LatencyClock;
+export class ResponsesWriter extends EventWriter {
   readonly #output: ResponseOutput;
   #open: OutputItem | undefined;
   #sequence = 0;
   #started = false;
-  #ended = false;
 
   constructor(sse: SSEStreamingApi, shape: ResponseShape, metrics: GatewayMetrics) {
-    this.#out = new SseOut(sse);
-    this.#clock = new LatencyClock(metrics, shape);
+    super(sse, shape, metrics);
     this.#output = new ResponseOutput(shape);
   }
 
-  /** True after a block or failure was written. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** Writes one decision. */
-  async write(decision: GuardDecision): Promise<void> {
-    const v = verdictOf(decision);
-    if (this.#ended) return;
-    switch (v.kind) {
-      case "release":
-      case "tool": {
-        this.#clock.tick();
-        await this.#start();
-        const { item, added, delta } = this.#output.apply(v);
-        if (added) await this.#add(item);
-        if (delta) await this.#delta(item, delta);
-        return;
-      }
-      case "finish":
-        this.#output.finish = v.reason;
-        return;
-      case "usage":
-        this.#output.usage = v.usage;
-        return;
-      case "block":
-        return this.#fail(blockedError(v.policy, v.rule, "completion"));
-      case "fail":
-        return this.#fail(v.error);
-    }
+  protected async progress(v: Progress): Promise<void> {
+    if (v.kind !== "release" && v.kind !== "tool") return this.#output.take(v);
+    await this.#start();
+    const { item, added, delta } = this.#output.apply(v);
+    if (added) await this.#add(item);
+    if (delta) await this.#delta(item, delta);
   }
 
   /** Closes the open item, then `response.completed` (or `response.incomplete`). */
-  async done(): Promise<void> {
-    if (this.#ended) return;
+  protected async end(): Promise<void> {
     await this.#start();
     await this.#closeOpen();
     const status = this.#output.status;
     await this.#event(`response.${status}`, { response: this.#output.object(status) });
-    this.#ended = true;
-    await this.#out.flush();
   }
 
-  async #fail(error: ApiError): Promise<void> {
-    this.#ended = true;
+  /** `response.failed`, then an `error` event that carries `error` too, so SDKs that throw on one (openai's) do. */
+  protected async error(error: ApiError): Promise<void> {
     await this.#start();
     await this.#event("response.failed", { response: this.#output.object("failed", error) });
-    // Carries `error` too, so SDKs that throw on an error event (openai's) do.
     const { error: body } = error.toBody();
     await this.#event("error", { code: body.code ?? body.type, message: body.message, param: body.param, error: body });
-    await this.#out.flush();
   }
 
   async #start(): Promise<void> {
@@ -203,40 +168,22 @@ export class ResponsesWriter implements DecisionWriter {
   }
 
   #event(type: string, fields: object): Promise<void> {
-    return this.#out.push(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: this.#sequence++, ...fields })}\n\n`);
+    return this.out.push(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: this.#sequence++, ...fields })}\n\n`);
   }
 }
 
 /** Collects decisions into one response object; a block or failure throws its error instead. */
-export class ResponsesCollector implements DecisionCollector {
-  readonly #clock: LatencyClock;
+export class ResponsesCollector extends EventCollector {
   readonly #output: ResponseOutput;
 
   constructor(shape: ResponseShape, metrics: GatewayMetrics) {
-    this.#clock = new LatencyClock(metrics, shape);
+    super(shape, metrics);
     this.#output = new ResponseOutput(shape);
   }
 
-  /** Adds one decision. */
-  add(decision: GuardDecision): void {
-    const v = verdictOf(decision);
-    switch (v.kind) {
-      case "release":
-      case "tool":
-        this.#clock.tick();
-        this.#output.apply(v);
-        return;
-      case "finish":
-        this.#output.finish = v.reason;
-        return;
-      case "usage":
-        this.#output.usage = v.usage;
-        return;
-      case "block":
-        throw blockedError(v.policy, v.rule, "completion");
-      case "fail":
-        throw v.error;
-    }
+  protected take(v: Progress): void {
+    if (v.kind === "release" || v.kind === "tool") this.#output.apply(v);
+    else this.#output.take(v);
   }
 
   /** The response object. */

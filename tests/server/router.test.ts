@@ -9,12 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Ajv } from "ajv";
 import OpenAI from "openai";
 import * as v from "valibot";
 import { serve } from "../../ffi/serve.ts";
 import { loadRouting, RoutingStore } from "../../src/backends/router/load.ts";
 import { RoutedBackend } from "../../src/backends/router/router.ts";
-import { RoutingSchema } from "../../src/backends/router/schema.ts";
+import { RoutingSchema, routingJsonSchemaText } from "../../src/backends/router/schema.ts";
 import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { DEFAULT_POLICY, PolicyStore } from "../../src/policy/store.ts";
 import { createGateway } from "../../src/server/app.ts";
@@ -202,8 +203,6 @@ describe("the routing file", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test("its JSON Schema (rsk upstreams schema) accepts a valid file", async () => {
-    const { routingJsonSchemaText } = await import("../../src/backends/router/schema.ts");
-    const { default: Ajv } = await import("ajv");
     const validate = new Ajv({ strict: false }).compile(JSON.parse(routingJsonSchemaText()));
     assert.ok(validate({ upstreams: { a: { url: "http://x/v1", dialect: "anthropic" } }, models: { "m-*": [{ upstream: "a", weight: 2 }] } }), JSON.stringify(validate.errors));
     assert.ok(!validate({ upstreams: { a: { url: "http://x/v1", dialect: "gemini" } }, models: {} }));

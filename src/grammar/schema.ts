@@ -13,6 +13,9 @@ import { ignoredBecause, validates } from "./keywords.ts";
 import { SchemaIndex } from "./refs.ts";
 import { type CharDfa, complement, dfaExpr, DfaTooLarge, intersect, jsonCharIn, lengthDfa, patternDfa, trim, wordsDfa } from "./dfa.ts";
 import { objectExpr } from "./object.ts";
+import { splitConditional } from "./conditional.ts";
+import { MAX_MULTIPLE_OF, multipleOfExpr } from "./multiple.ts";
+import { finiteValues, uniqueArrayExpr } from "./unique.ts";
 import { regexExpr } from "./regex.ts";
 
 /** How a schema is compiled. */
@@ -49,7 +52,8 @@ type Schema = Record<string, unknown>;
 
 const SUPPORTED = new Set(["type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "properties", "required", "additionalProperties",
   "items", "prefixItems", "additionalItems", "minItems", "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-  "exclusiveMinimum", "exclusiveMaximum", "nullable", "patternProperties", "propertyNames", "minProperties", "maxProperties", "dependentRequired", "dependencies", "not"]);
+  "exclusiveMinimum", "exclusiveMaximum", "nullable", "patternProperties", "propertyNames", "minProperties", "maxProperties", "dependentRequired", "dependencies", "not",
+  "uniqueItems", "multipleOf", "if", "then", "else"]);
 const TYPES = ["null", "boolean", "object", "array", "string", "integer", "number"] as const;
 type TypeName = (typeof TYPES)[number];
 
@@ -190,6 +194,14 @@ class SchemaCompiler {
     }
     if (s.$ref !== undefined) return this.fail(`${path}.$ref`, "$ref", "$ref must be a string");
     if (s.allOf !== undefined) return this.visit(this.merge([constraints(s, ["allOf"]), ...this.list(s, "allOf", path)], path), path);
+    if (s.if !== undefined) {
+      const split = splitConditional(s, (x, v) => this.typeAllows(x, v));
+      if ("refused" in split) this.unsupported(`${path}.if`, "if", split.refused);
+      else {
+        const rest = constraints(s, ["if", "then", "else"]);
+        return alt(...split.branches.map((branch, i) => this.visit(this.merge([rest, branch], `${path}.${i === 0 ? "then" : "else"}`), `${path}.${i === 0 ? "then" : "else"}`)));
+      }
+    }
     for (const key of ["anyOf", "oneOf"] as const) {
       if (s[key] === undefined) continue;
       const rest = constraints(s, [key]);
@@ -200,6 +212,7 @@ class SchemaCompiler {
     }
     const not = this.negation(s, path);
     const allowed = (v: unknown) => !not.types.includes(jsonType(v)) && !(not.types.includes("number") && typeof v === "number") && !not.values.some((x) => JSON.stringify(x) === JSON.stringify(v));
+    if (s.const !== undefined && Array.isArray(s.enum) && !s.enum.some((v) => JSON.stringify(v) === JSON.stringify(s.const))) return this.never(`${path}.const`, "const", "the const value is not in the enum");
     if (s.const !== undefined) return allowed(s.const) ? this.literal(s.const, s, `${path}.const`) : this.never(`${path}.not`, "not", "excludes the const value");
     if (s.enum !== undefined) {
       if (!Array.isArray(s.enum) || s.enum.length === 0) return this.fail(`${path}.enum`, "enum", "enum must be a non-empty array");
@@ -450,13 +463,45 @@ class SchemaCompiler {
   }
 
   integer(s: Schema, path: string): Expr {
+    const multiple = this.multipleOf(s, path);
+    if (multiple) return multiple;
     const b = this.bounds(s, path, true);
     return b === "empty" ? NEVER : b ? integerRange(b.lo.value, b.hi.value) : anyInteger();
   }
 
   number(s: Schema, path: string): Expr {
+    // A multiple of an integer is an integer: its digits, then at most a zero fraction (no exponent, as with bounds).
+    const multiple = this.multipleOf(s, path);
+    if (multiple) return multiple === NEVER ? NEVER : seq(multiple, rep(seq(lit("."), rep(lit("0"), 1, Infinity)), 0, 1));
     const b = this.bounds(s, path, false);
     return b === "empty" ? NEVER : b ? numberRange(b.lo, b.hi) : anyNumber();
+  }
+
+  /** The integers `multipleOf` (an integer ≤ MAX_MULTIPLE_OF) and the bounds allow; undefined when it constrains nothing or is dropped. */
+  multipleOf(s: Schema, path: string): Expr | undefined {
+    const m = s.multipleOf;
+    if (m === undefined) return undefined;
+    if (typeof m !== "number" || !(m > 0) || !Number.isFinite(m)) return this.fail(`${path}.multipleOf`, "multipleOf", "multipleOf must be a positive number");
+    if (!Number.isInteger(m)) {
+      // ajv divides in floating point (0.07 / 0.01 is not an integer there): not a language of digits.
+      this.unsupported(`${path}.multipleOf`, "multipleOf", "with a non-integer divisor is not supported");
+      return undefined;
+    }
+    if (m > MAX_MULTIPLE_OF) {
+      this.unsupported(`${path}.multipleOf`, "multipleOf", `above ${MAX_MULTIPLE_OF} is not supported`);
+      return undefined;
+    }
+    const b = this.bounds(s, path, true);
+    if (b === "empty") return NEVER;
+    const range = b ? integerRange(b.lo.value, b.hi.value) : anyInteger();
+    if (m === 1) return range;
+    try {
+      return this.named("multiple-of", multipleOfExpr(m, range, this.b, `${path}.multipleOf`));
+    } catch (err) {
+      if (!(err instanceof DfaTooLarge)) throw err;
+      this.unsupported(`${path}.multipleOf`, "multipleOf", `${m} with these bounds needs too large an automaton`);
+      return undefined;
+    }
   }
 
   /** A rule for `expr` so it can be referenced several times without copying. */
@@ -513,6 +558,11 @@ class SchemaCompiler {
     let max = this.count(s, "maxItems", path) ?? Infinity;
     if (itemSchema === false) max = Math.min(max, prefixSource.length);
     if (max < min) return this.never(path, "minItems", "minItems exceeds maxItems (or the items allowed)");
+    if (s.uniqueItems === true && max > 1) {
+      const values = prefixSource.length > 0 ? "with prefixItems is not supported" : finiteValues(this, itemSchema, `${path}.${itemsKey}`);
+      if (typeof values !== "string") return uniqueArrayExpr(this, values, min, max);
+      this.unsupported(`${path}.uniqueItems`, "uniqueItems", values);
+    }
     const prefix = prefixSource.slice(0, max === Infinity ? undefined : max).map((p, i) => this.named("item", this.visit(p, `${path}.prefixItems.${i}`)));
     const item = max > prefix.length ? this.named("item", this.visit(itemSchema, `${path}.${itemsKey}`)) : undefined;
     const sep = seq(ws, lit(","), ws);
@@ -598,6 +648,15 @@ class SchemaCompiler {
             merged[name] = name in merged && JSON.stringify(merged[name]) !== JSON.stringify(sub) ? { allOf: [merged[name], sub] } : sub;
           }
           out[k] = merged;
+        } else if (k === "enum" && Array.isArray(cur) && Array.isArray(v)) {
+          const keep = new Set(v.map((x) => JSON.stringify(x)));
+          const both = cur.filter((x) => keep.has(JSON.stringify(x)));
+          if (both.length > 0) out[k] = both;
+          else {
+            this.never(path, "enum", "allOf parts have no enum value in common");
+            delete out[k];
+            out.type = [];
+          }
         } else if (k === "required") out[k] = [...new Set([...(cur as string[]), ...(v as string[])])];
         else if (k === "type") {
           const a = [cur].flat() as string[], b = [v].flat() as string[];

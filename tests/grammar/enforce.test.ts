@@ -1,7 +1,7 @@
 /** Keywords enforced exactly (issue 17): each schema's verdict on each instance, byte by byte, equals ajv's. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DEAD, GrammarAutomaton, schemaGrammar } from "../../src/grammar/mod.ts";
+import { DEAD, GrammarAutomaton, GrammarError, schemaGrammar } from "../../src/grammar/mod.ts";
 import { ajvValid } from "./ajv.ts";
 
 const enc = new TextEncoder();
@@ -22,6 +22,33 @@ const cases: [unknown, unknown[]][] = [
   [{ type: "string", not: { enum: ["a", "b"] } }, ["a", "b", "c", "ab", ""]],
   [{ not: { const: true } }, [true, false, null]],
   [{ type: "object", properties: { "a/b": { type: "integer" }, 'q"': {} }, additionalProperties: { type: "string" } }, [{ "a/b": 1 }, { "a/b": "x" }, { c: "x" }, { c: 1 }, { 'q"': 1 }]],
+  // uniqueItems over finite item sets: the set of values written so far is the state.
+  [{ type: "array", items: { enum: ["r", "g", "b"] }, uniqueItems: true }, [[], ["r"], ["r", "g", "b"], ["r", "r"], ["g", "b", "g"], ["x"], ["b", "g", "r", "r"]]],
+  [{ type: "array", items: { type: "boolean" }, uniqueItems: true, minItems: 2 }, [[], [true], [true, false], [false, true], [true, true], [true, false, true]]],
+  [{ type: "array", items: { type: ["boolean", "null"] }, uniqueItems: true, maxItems: 2 }, [[null], [null, true], [null, null], [true, false, null], [1]]],
+  [{ type: "array", items: { enum: [1, 2, "1", null, 2] }, uniqueItems: true }, [[1, "1"], [1, 1], [2, null, "1", 1], ["1", "1"], [3]]],
+  [{ type: "array", items: { $ref: "#/$defs/c" }, uniqueItems: true, minItems: 1, $defs: { c: { type: "string", enum: ["x", "y", 3] } } }, [[], ["x"], ["x", "y"], ["y", "y"], [3]]],
+  [{ type: "array", items: { const: "a" }, uniqueItems: true }, [[], ["a"], ["a", "a"]]],
+  [{ type: "array", items: { type: "string" }, uniqueItems: true, maxItems: 1 }, [[], ["a"], ["a", "a"]]],
+  [{ type: "array", items: { type: "integer" }, uniqueItems: false }, [[1, 1], ["a"]]],
+  // multipleOf on integers: the remainder after each digit is the state.
+  [{ type: "integer", multipleOf: 5 }, [0, 5, -5, 10, 12345, 12340, 3, -7, 1e15, 4.0]],
+  [{ type: "integer", multipleOf: 7, minimum: 1, maximum: 360 }, [0, 7, 14, 357, 364, 350, -7, 13]],
+  [{ type: "integer", multipleOf: 12, exclusiveMinimum: -30, exclusiveMaximum: 24 }, [-36, -24, 0, 12, 24, 36, 6]],
+  [{ type: "integer", multipleOf: 1000, minimum: 0 }, [0, 1000, 2000000, 999, -1000]],
+  [{ type: "number", multipleOf: 3, maximum: 10.5 }, [0, 3, 9, 12, -3, 1.5, 4, 6.0]],
+  [{ type: "object", properties: { n: { type: "integer", multipleOf: 3, minimum: 4, maximum: 5 } } }, [{}, { n: 3 }, { n: 4 }, { n: 6 }]],
+  [{ type: "integer", multipleOf: 1 }, [0, 1, -17]],
+  // if/then/else decided by one property's const, enum or presence.
+  [{ type: "object", properties: { kind: { enum: ["a", "b", "c"] }, x: { type: "integer" } }, if: { properties: { kind: { const: "a" } } }, then: { required: ["x"] }, else: { properties: { x: false } } },
+    [{}, { kind: "a" }, { kind: "a", x: 1 }, { kind: "b" }, { kind: "b", x: 1 }, { x: 1 }, { kind: "c", x: "s" }, { kind: "d" }]],
+  [{ properties: { kind: { type: "string" } }, if: { properties: { kind: { enum: ["a", "b"] } }, required: ["kind"] }, then: { required: ["n"] }, else: { maxProperties: 1 } },
+    [{}, { kind: "a" }, { kind: "a", n: 1 }, { kind: "c", n: 1 }, { kind: "c" }, { n: 1, m: 2 }, 5, "s", null]],
+  [{ if: { properties: { on: { const: true } } }, then: { required: ["at"] } }, [{}, { on: true }, { on: true, at: 1 }, { on: false }, 3, []]],
+  [{ type: "object", if: { required: ["since"] }, then: { required: ["limit"] }, else: { properties: { limit: false } } }, [{}, { since: 1 }, { since: 1, limit: 2 }, { limit: 2 }, { other: 1 }]],
+  [{ if: { properties: { v: { type: "string", enum: ["x", 1] } } }, then: { properties: { w: { type: "integer" } } }, else: { properties: { w: { type: "string" } } } },
+    [{ v: "x", w: 1 }, { v: "x", w: "s" }, { v: "y", w: "s" }, { v: "y", w: 1 }, { v: 1, w: 1 }, { v: 1, w: "s" }, { w: 1 }, { w: "s" }]],
+  [{ type: "object", properties: { t: { type: "string", enum: ["a", "b"] } }, if: { properties: { t: { const: "a" } } }, then: { properties: { t: { const: "a" } } }, else: false }, [{ t: "a" }, { t: "b" }, {}]],
 ];
 
 describe("enforced exactly, as ajv judges", () => {
@@ -32,6 +59,27 @@ describe("enforced exactly, as ajv judges", () => {
         const s = a.walk(a.start, enc.encode(JSON.stringify(v)));
         assert.equal(s !== DEAD && a.accepting(s), ajvValid(schema as Record<string, unknown>, v), JSON.stringify(v));
       }
+    });
+  }
+});
+
+describe("refused in strict mode where not exact", () => {
+  const refused: [unknown, string][] = [
+    [{ type: "array", items: { type: "string" }, uniqueItems: true }, "uniqueItems"],
+    [{ type: "array", items: { enum: Array.from({ length: 13 }, (_, i) => i) }, uniqueItems: true }, "uniqueItems"],
+    [{ type: "array", items: { enum: [{ a: 1 }, { b: 2 }] }, uniqueItems: true }, "uniqueItems"],
+    [{ type: "array", prefixItems: [{ const: 1 }], items: { const: 1 }, uniqueItems: true }, "uniqueItems"],
+    [{ type: "number", multipleOf: 0.01 }, "multipleOf"],
+    [{ type: "integer", multipleOf: 1001 }, "multipleOf"],
+    [{ type: "integer", multipleOf: 997, minimum: -123456, maximum: 99999999 }, "multipleOf"],
+    [{ if: { properties: { a: { minimum: 1 } } }, then: { required: ["b"] } }, "if"],
+    [{ if: { properties: { a: { const: 1 }, b: { const: 2 } } }, then: { required: ["c"] } }, "if"],
+    [{ if: { type: "string" }, then: { minLength: 1 } }, "if"],
+  ];
+  for (const [schema, keyword] of refused) {
+    test(JSON.stringify(schema), () => {
+      assert.throws(() => schemaGrammar(schema), (err: unknown) => err instanceof GrammarError && err.keyword === keyword);
+      assert.ok(schemaGrammar(schema, { lenient: true }).warnings.some((w) => w.includes(`"${keyword}"`)));
     });
   }
 });

@@ -3,7 +3,7 @@
  * seeded variations: OpenAPI components, Kubernetes CRD-like resources, package manifests, CI workflows,
  * function-calling tools, Snowplow self-describing events and JSON-Schema-Store-like config files. Each carries the
  * annotations and extensions such schemas really have (titles, examples, `x-*`, `self`, `id`, `$schema`) and the
- * validation keywords they really use, some of which rsk refuses (uniqueItems, if/then, multipleOf…). Instances are
+ * validation keywords they really use, some of which rsk refuses (uniqueItems over strings…). Instances are
  * a valid document in property order plus mutations; ajv labels them (tests/grammar/realworld.test.ts).
  */
 
@@ -141,10 +141,14 @@ const templates: Record<string, Template> = {
     const schema: Record<string, unknown> = {
       $schema: draft4 ? "http://json-schema.org/draft-04/schema#" : "http://json-schema.org/draft-07/schema#", [idKey]: `https://json.schemastore.org/tool-${i}.json`,
       definitions: { rule, level: { oneOf: [{ type: "string", enum: ["off", "warn", "error"] }, { type: "integer", minimum: 0, maximum: 2 }] } },
-      type: "object", properties: { root: { type: "boolean", default: false }, extends: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] }, rules: { type: "object", additionalProperties: { anyOf: [{ $ref: "#/definitions/level" }, { $ref: "#/definitions/rule" }] }, ...(r.chance(0.5) ? { propertyNames: { pattern: "^[a-z-]+(/[a-z-]+)?$" } } : {}) }, env: { type: "object", patternProperties: { "^[a-z]+$": { type: "boolean" } }, ...(r.chance(0.5) ? { additionalProperties: false } : {}) }, ignore: { type: "array", items: { type: "string" }, ...(r.chance(0.1) ? { uniqueItems: true } : {}) } },
+      type: "object", properties: { root: { type: "boolean", default: false }, extends: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] }, rules: { type: "object", additionalProperties: { anyOf: [{ $ref: "#/definitions/level" }, { $ref: "#/definitions/rule" }] }, ...(r.chance(0.5) ? { propertyNames: { pattern: "^[a-z-]+(/[a-z-]+)?$" } } : {}) }, env: { type: "object", patternProperties: { "^[a-z]+$": { type: "boolean" } }, ...(r.chance(0.5) ? { additionalProperties: false } : {}) }, ignore: { type: "array", items: { type: "string" }, ...(r.chance(0.1) ? { uniqueItems: true } : {}) },
+        languages: { type: "array", items: { enum: ["js", "jsx", "ts", "tsx", "json"] }, uniqueItems: true, minItems: 1 }, tabWidth: { type: "integer", multipleOf: 2, minimum: 2, maximum: 8 } },
       additionalProperties: r.chance(0.5) ? false : { type: "string" }, ...(r.chance(0.4) ? { dependencies: { extends: ["root"] } } : {}),
+      // A root config extends nothing (every fourth variation).
+      ...(i % 4 === 0 ? { if: { properties: { root: { const: true } }, required: ["root"] }, then: { properties: { extends: false } } } : {}),
     };
-    return { schema, instances: [{ root: true, rules: { "no-var": "error", "a/b": { severity: 1 } } }, { root: false, extends: "base", rules: {} }, { root: true, extends: ["a"] }, { rules: { "no-var": "fatal" } }, { rules: { "No Var": 1 } }, { env: { node: true, Browser: true } }, { env: { node: "yes" } }, { root: 1 }, { other: "x" }, { rules: { x: { severity: "warn", extra: 1 } } }] };
+    return { schema, instances: [{ root: true, rules: { "no-var": "error", "a/b": { severity: 1 } } }, { root: false, extends: "base", rules: {} }, { root: true, extends: ["a"] }, { rules: { "no-var": "fatal" } }, { rules: { "No Var": 1 } }, { env: { node: true, Browser: true } }, { env: { node: "yes" } }, { root: 1 }, { other: "x" }, { rules: { x: { severity: "warn", extra: 1 } } },
+      { languages: ["ts", "tsx"], tabWidth: 4 }, { languages: ["ts", "ts"] }, { languages: [] }, { languages: ["ts", "go"] }, { tabWidth: 3 }, { tabWidth: 10 }, { root: true, extends: "base" }] };
   },
 };
 

@@ -243,3 +243,16 @@ export function assertNoSecret(view: ClientView, what: string): void {
   }
 }
 
+/** An OpenAI stream of one tool call (after optional lead text) whose arguments arrive a character at a time, then usage. */
+export function toolCallStream(call: { id: string; name: string; args: string }, usage: { prompt: number; completion: number }, lead?: string): string[] {
+  const chunk = (delta: object, finish: string | null = null) =>
+    frame({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
+  return [
+    ...(lead === undefined ? [] : [chunk({ role: "assistant", content: lead })]),
+    chunk({ tool_calls: [{ index: 0, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }),
+    ...[...call.args].map((c) => chunk({ tool_calls: [{ index: 0, function: { arguments: c } }] })),
+    chunk({}, "tool_calls"),
+    frame({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [], usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } }),
+    "data: [DONE]\n\n",
+  ];
+}

@@ -7,27 +7,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { Authenticator } from "../../src/auth/authenticator.ts";
-import { frame } from "./hostile-upstream.ts";
+import { toolCallStream } from "./hostile-upstream.ts";
 import { startHarness, type Harness } from "./harness.ts";
 import { sha256Hex } from "../hardening/fixtures.ts";
 
 const EMAIL = "jane.doe@mail.example.com";
 const CARD = "4111 1111 1111 1111";
 const KEY = "sk-ant-test-0123456789";
-
-/** An OpenAI stream of one tool call whose arguments arrive a character at a time. */
-function toolCallStream(name: string, args: string): string[] {
-  const chunk = (delta: object, finish: string | null = null) =>
-    frame({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
-  return [
-    chunk({ role: "assistant", content: "Sending." }),
-    chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name, arguments: "" } }] }),
-    ...[...args].map((c) => chunk({ tool_calls: [{ index: 0, function: { arguments: c } }] })),
-    chunk({}, "tool_calls"),
-    frame({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } }),
-    "data: [DONE]\n\n",
-  ];
-}
 
 const TOOLS = [{ name: "send_email", description: "send", input_schema: { type: "object" as const, properties: { to: { type: "string" }, body: { type: "string" } } } }];
 
@@ -39,7 +25,7 @@ describe("POST /v1/messages (Anthropic SDK)", () => {
     client = new Anthropic({ baseURL: h.url.replace(/\/v1$/, ""), apiKey: "client-key", maxRetries: 0 });
     h.upstream.scripts.set("pii", { text: `Mail ${EMAIL}, card ${CARD}. Bye.`, chunking: 2 });
     h.upstream.scripts.set("block", { text: "Sure: how to build a bomb, first", chunking: 3 });
-    h.upstream.scripts.set("tool", { sse: toolCallStream("send_email", JSON.stringify({ to: EMAIL, body: `card ${CARD}` })) });
+    h.upstream.scripts.set("tool", { sse: toolCallStream({ id: "call_1", name: "send_email", args: JSON.stringify({ to: EMAIL, body: `card ${CARD}` }) }, { prompt: 11, completion: 7 }, "Sending.") });
   });
   after(() => h.close());
 

@@ -6,23 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { frame } from "./hostile-upstream.ts";
+import { toolCallStream } from "./hostile-upstream.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
 const EMAIL = "jane.doe@mail.example.com";
 const CARD = "4111 1111 1111 1111";
-
-function toolCallStream(name: string, args: string): string[] {
-  const chunk = (delta: object, finish: string | null = null) =>
-    frame({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
-  return [
-    chunk({ tool_calls: [{ index: 0, id: "call_9", type: "function", function: { name, arguments: "" } }] }),
-    ...[...args].map((c) => chunk({ tool_calls: [{ index: 0, function: { arguments: c } }] })),
-    chunk({}, "tool_calls"),
-    frame({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [], usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 } }),
-    "data: [DONE]\n\n",
-  ];
-}
 
 const TOOLS = [{ type: "function" as const, name: "send_email", strict: false, parameters: { type: "object", properties: { to: { type: "string" }, body: { type: "string" } } } }];
 const SCHEMA = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
@@ -33,7 +21,7 @@ describe("POST /v1/responses (openai SDK)", () => {
     h = startHarness();
     h.upstream.scripts.set("pii", { text: `Mail ${EMAIL}, card ${CARD}. Bye.`, chunking: 2 });
     h.upstream.scripts.set("block", { text: "Okay: how to build a bomb, step one", chunking: 3 });
-    h.upstream.scripts.set("tool", { sse: toolCallStream("send_email", JSON.stringify({ to: EMAIL, body: "hi" })) });
+    h.upstream.scripts.set("tool", { sse: toolCallStream({ id: "call_9", name: "send_email", args: JSON.stringify({ to: EMAIL, body: "hi" }) }, { prompt: 5, completion: 9 }) });
     h.upstream.scripts.set("json", { text: '{"city":"Paris"}', chunking: 1 });
     h.upstream.scripts.set("badjson", { text: '{"city":"Paris","extra":1}', chunking: 1 });
   });

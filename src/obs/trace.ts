@@ -167,8 +167,8 @@ export interface UpstreamCall {
   status(status: number): void;
   /** The call failed with `err`; returns it. */
   failed<E>(err: E): E;
-  /** Ends the span. */
-  end(): void;
+  /** Ends the span, with the model the upstream says answered (`gen_ai.response.model`) when it named one. */
+  end(responseModel?: string): void;
 }
 
 /**
@@ -198,7 +198,10 @@ export function upstreamCall(request: BackendRequest, url: string): UpstreamCall
       failed(span, err);
       return err;
     },
-    end: () => span.end(),
+    end: (responseModel) => {
+      if (responseModel !== undefined) span.setAttribute("gen_ai.response.model", responseModel);
+      span.end();
+    },
   };
 }
 

@@ -86,6 +86,7 @@ describe("traces over OTLP/HTTP from a gateway process", () => {
     assert.equal(call.parentSpanId, generate.spanId);
     assert.equal(call.attributes["server.address"], "127.0.0.1");
     assert.equal(call.attributes["http.response.status_code"], 200);
+    assert.equal(call.attributes["gen_ai.response.model"], "m", "the model the upstream named in its chunks");
 
     const redactions = server.events.filter((e) => e.name === "rsk.gate" && e.attributes["rsk.gate.action"] === "redact");
     assert.equal(redactions.length, 2, JSON.stringify(server.events));

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import { serve } from "../../ffi/serve.ts";
+import { AnthropicStream } from "../../src/backends/upstream/anthropic.ts";
 import { UpstreamBackend } from "../../src/backends/upstream/backend.ts";
 import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { DEFAULT_POLICY, PolicyStore } from "../../src/policy/store.ts";
@@ -130,4 +131,13 @@ describe("an Anthropic-dialect upstream behind chat completions", () => {
     await assert.rejects(client.chat.completions.create({ model: "claude", n: 2, messages: [{ role: "user", content: "x" }] }), (err: unknown) =>
       err instanceof OpenAI.BadRequestError && /n > 1 is not supported by an Anthropic upstream/.test(err.message));
   });
+});
+
+test("the model a Messages stream names in message_start is kept for the trace, bounded", () => {
+  const stream = new AnthropicStream();
+  stream.decode("message_start", JSON.stringify({ type: "message_start", message: { model: "claude-x-1", usage: { input_tokens: 3 } } }));
+  assert.equal(stream.model, "claude-x-1");
+  const long = new AnthropicStream();
+  long.decode("message_start", JSON.stringify({ type: "message_start", message: { model: "m".repeat(257) } }));
+  assert.equal(long.model, undefined);
 });

@@ -85,6 +85,8 @@ export class AnthropicStream {
   /** Content block index → tool call number, for `input_json_delta`s. */
   readonly #calls = new Map<number, number>();
   readonly #thinking = new Set<number>();
+  /** The model `message_start` named (at most 256 characters), for traces. */
+  model: string | undefined;
   #inputTokens = 0;
 
   /** The backend events of one SSE event, and whether it ended the message. */
@@ -99,7 +101,9 @@ export class AnthropicStream {
     const index = typeof e.index === "number" ? e.index : -1;
     switch (type) {
       case "message_start": {
-        const usage = (e.message as { usage?: { input_tokens?: unknown } } | undefined)?.usage;
+        const message = e.message as { model?: unknown; usage?: { input_tokens?: unknown } } | undefined;
+        if (typeof message?.model === "string" && message.model.length <= 256) this.model = message.model;
+        const usage = message?.usage;
         if (typeof usage?.input_tokens === "number") this.#inputTokens = usage.input_tokens;
         return { events: [], done: false };
       }

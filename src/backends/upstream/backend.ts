@@ -141,7 +141,7 @@ export class UpstreamBackend implements Backend {
       throw call.failed(this.#failed(err instanceof UpstreamError ? err : transportFailure(err, ctl.signal, started)));
     } finally {
       ctl.dispose();
-      call.end();
+      call.end(shape.model ?? messages?.model);
     }
   }
 

@@ -3,6 +3,7 @@ import type { BackendEvent, Channel, FinishReason, Usage } from "../types.ts";
 import { streamedFailure, UpstreamError } from "./failures.ts";
 
 interface Chunk {
+  model?: unknown;
   choices?: unknown;
   usage?: Usage | null;
   error?: unknown;
@@ -31,6 +32,8 @@ export interface EventShape {
   kind: "chat" | "completion";
   /** The request's `n`: an upstream choice index must be below it. */
   choices: number;
+  /** The model the upstream says answered (its first chunk's `model`, at most 256 characters), for traces. */
+  model?: string;
 }
 
 /** Events in one upstream chunk (a streamed `data:` payload, or a whole non-stream response). */
@@ -43,6 +46,7 @@ export function chunkEvents(data: string, shape: EventShape): BackendEvent[] {
   }
   if (chunk === null || typeof chunk !== "object") throw new UpstreamError("malformed", 502, "upstream sent an SSE event that is not a JSON object");
   if (chunk.error) throw streamedFailure(chunk.error);
+  if (shape.model === undefined && typeof chunk.model === "string" && chunk.model.length <= 256) shape.model = chunk.model;
   const choices = chunk.choices ?? [];
   if (!Array.isArray(choices)) throw new UpstreamError("malformed", 502, "upstream sent `choices` that is not an array");
   const events: BackendEvent[] = [];

@@ -1,0 +1,3 @@
+module rsk
+
+go 1.19

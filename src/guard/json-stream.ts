@@ -21,8 +21,12 @@
  * - Malformed text: the step carries `error` naming the UTF-8 byte offset; whatever was held is dropped (never
  *   released: a held partial secret is still a secret) and nothing is released after that point.
  * - Matches are found within one token: a secret split across two strings (`["4111 1111", "1111 1111"]`) is not.
+ * - With a tool's argument rules, each string and number VALUE is read by the gate set for its place in the document
+ *   (member names and indexes from the root, tracked as the text streams); keys are read by the output gates.
  */
 import type { Finding, GateSet, GateStep, TextStream } from "../gates/mod.ts";
+import type { ToolArgumentGates } from "./argument-rules.ts";
+import { MAX_JSON_PATH_LENGTH } from "./json-path.ts";
 
 /** Deepest nesting of objects/arrays accepted (a 65th level is an error). */
 export const MAX_JSON_DEPTH = 64;
@@ -77,8 +81,16 @@ export class JsonTextGate {
   private extraBytes = 0;
   /** Gate stream of the current string token (undefined between strings). */
   private gate: TextStream | undefined;
-  /** The one stream every string of this document is gated through, restarted per string. */
+  /** The one stream every string and number of this document is gated through, restarted per token. */
   private stream: TextStream | undefined;
+  /** Streams of the argument rules' gate sets, one per set met, restarted per token. */
+  private streams: Map<GateSet, TextStream> | undefined;
+  /** Member name or array index of each open container's current child (with argument rules only). */
+  private readonly at: (string | number)[] = [];
+  /** The current key's decoded text (appended to only while it could still equal a path's name). */
+  private key = "";
+  /** Gate set of the current number. */
+  private numberGates: GateSet;
   private tokenIsKey = false;
   /** UTF-16 offset of the current string/number token (its quote or first character). */
   private tokenUnits = 0;
@@ -97,8 +109,13 @@ export class JsonTextGate {
   /** Longest number accepted: a number is held whole, so the gates' hold-back bound caps it. */
   private readonly maxNumber: number;
 
-  constructor(private readonly gates: GateSet) {
+  constructor(
+    private readonly gates: GateSet,
+    /** The tool's argument rules by JSON path, if the policy has any for it. */
+    private readonly rules?: ToolArgumentGates,
+  ) {
     this.maxNumber = Math.min(MAX_JSON_TOKEN, gates.maxHoldBack);
+    this.numberGates = gates;
   }
 
   /** Units withheld: the gate stream's, a pending escape, a pending number (≤ maxHoldBack + 6). */
@@ -177,7 +194,12 @@ export class JsonTextGate {
   private finishNumber(out: string[], findings: JsonFinding[]): boolean {
     const text = this.number;
     this.number = "";
-    const step = this.gates.scan(text);
+    // Through the document's restartable stream, not GateSet.scan: ~15% less per number (no buffer hand-over).
+    const stream = this.streamOf(this.numberGates);
+    stream.restart();
+    const first = stream.push(text), last = stream.end();
+    const step: GateStep = { text: first.text + last.text, findings: first.findings.length === 0 ? last.findings : [...first.findings, ...last.findings] };
+    if (first.blocked ?? last.blocked) step.blocked = first.blocked ?? last.blocked;
     if (step.blocked) return this.take(step, out, findings, false);
     // Changed by a gate → a JSON string (type changes, the value does not leak).
     this.take(step.text === text ? step : { ...step, text: JSON.stringify(step.text) }, out, findings, false);
@@ -186,6 +208,7 @@ export class JsonTextGate {
 
   /** The string's content so far grew by `content`: through its gate stream. */
   private feedString(content: string, out: string[], findings: JsonFinding[]): boolean {
+    if (this.rules && this.tokenIsKey) this.keyGrew(content);
     return content.length > 0 && this.take(this.gate!.push(content), out, findings, true);
   }
 
@@ -220,6 +243,7 @@ export class JsonTextGate {
           // Closing quote: the gate stream ends here (a short string is gated whole now).
           const gate = this.gate!;
           this.gate = undefined;
+          if (this.rules && this.tokenIsKey) this.at[this.depth - 1] = this.keyGrew(content);
           if (content.length > 0 && this.take(gate.push(content), out, findings, true)) return this.result(out, findings);
           if (this.take(gate.end(), out, findings, true)) return this.result(out, findings);
           content = "";
@@ -298,12 +322,16 @@ export class JsonTextGate {
           }
           if (st === AFTER) {
             const top = this.stack[this.depth - 1];
-            if (c === 44) { this.state = top === 123 ? KEY : VALUE; i++; break; }
-            if ((c === 125 && top === 123) || (c === 93 && top === 91)) { this.depth--; i++; this.valueDone(); break; }
+            if (c === 44) {
+              this.state = top === 123 ? KEY : VALUE;
+              if (this.rules && top === 91) this.at[this.depth - 1] = (this.at[this.depth - 1] as number) + 1;
+              i++; break;
+            }
+            if ((c === 125 && top === 123) || (c === 93 && top === 91)) { this.close(); i++; this.valueDone(); break; }
             return this.failStructural(out, findings, f, from, i, top === 123 ? "expected ',' or '}'" : "expected ',' or ']'");
           }
-          if (st === OBJECT_FIRST && c === 125) { this.depth--; i++; this.valueDone(); break; }
-          if (st === ARRAY_FIRST && c === 93) { this.depth--; i++; this.valueDone(); break; }
+          if (st === OBJECT_FIRST && c === 125) { this.close(); i++; this.valueDone(); break; }
+          if (st === ARRAY_FIRST && c === 93) { this.close(); i++; this.valueDone(); break; }
           if (st === OBJECT_FIRST || st === KEY) {
             if (c !== 34) return this.failStructural(out, findings, f, from, i, "expected a string key");
             this.openString(f, from, i, true, out);
@@ -317,6 +345,7 @@ export class JsonTextGate {
           } else if (c === 123 || c === 91) {
             if (this.depth === MAX_JSON_DEPTH) return this.failStructural(out, findings, f, from, i, `nesting deeper than ${MAX_JSON_DEPTH}`);
             this.stack[this.depth++] = c;
+            if (this.rules) this.at.push(c === 123 ? "" : 0);
             this.state = c === 123 ? OBJECT_FIRST : ARRAY_FIRST;
             i++;
           } else if (c === 45 || isDigit(c)) {
@@ -325,6 +354,7 @@ export class JsonTextGate {
             this.tokenByte = this.byteAt(i);
             this.number = "";
             this.numberState = N_START;
+            if (this.rules) this.numberGates = this.rules.at(this.at);
             this.state = NUMBER;
             from = i;
           } else if (c === 116 || c === 102 || c === 110) {
@@ -348,6 +378,27 @@ export class JsonTextGate {
     return this.result(out, findings);
   }
 
+  /** The document's stream over `set` (one per set met; every string and number restarts it). */
+  private streamOf(set: GateSet): TextStream {
+    if (set === this.gates) return (this.stream ??= set.open());
+    this.streams ??= new Map();
+    let stream = this.streams.get(set);
+    if (!stream) this.streams.set(set, (stream = set.open()));
+    return stream;
+  }
+
+  /** A container ends. */
+  private close(): void {
+    this.depth--;
+    if (this.rules) this.at.pop();
+  }
+
+  /** The current key's text grew by `content` (beyond the longest name a path holds, its exact text no longer matters). */
+  private keyGrew(content: string): string {
+    if (this.key.length <= MAX_JSON_PATH_LENGTH) this.key += content;
+    return this.key;
+  }
+
   /** Release the structural run before `i`, then fail at `i`. */
   private failStructural(out: string[], findings: JsonFinding[], f: string, from: number, i: number, why: string): JsonGateStep {
     if (i > from) out.push(f.slice(from, i));
@@ -360,7 +411,8 @@ export class JsonTextGate {
     this.tokenUnits = this.units + i;
     this.tokenByte = this.byteAt(i);
     this.tokenIsKey = isKey;
-    this.gate = this.stream ??= this.gates.open();
+    if (this.rules) this.key = "";
+    this.gate = this.streamOf(isKey || !this.rules ? this.gates : this.rules.at(this.at));
     this.gate.restart();
     this.state = STRING;
   }

@@ -6,6 +6,7 @@
  */
 import type { Finding, GateSet } from "../gates/mod.ts";
 import { WIRE_ID } from "../server/wire.ts";
+import type { ToolArgumentGates } from "./argument-rules.ts";
 import { type JsonGateStep, JsonTextGate } from "./json-stream.ts";
 
 /** Rule name reported when an upstream calls a tool the request did not declare. */
@@ -40,9 +41,8 @@ export interface ToolStep {
 interface CallState {
   id?: string;
   name?: string;
-  gate: JsonTextGate;
-  /** Argument characters received (a call with none is released with empty arguments, as some servers send). */
-  received: number;
+  /** The arguments' gate, made at the first argument bytes (the name, and so the tool's argument rules, known). */
+  gate?: JsonTextGate;
   announced: boolean;
 }
 
@@ -56,8 +56,12 @@ export class ToolCallGates {
     private readonly gates: GateSet,
     /** Names of the tools the request declared. */
     private readonly declared: ReadonlySet<string>,
-    /** The policy's tool lists. */
-    private readonly policy: { readonly allow?: ReadonlySet<string>; readonly deny: ReadonlySet<string> } = { deny: new Set() },
+    /** The policy's tool lists and argument rules. */
+    private readonly policy: {
+      readonly allow?: ReadonlySet<string>;
+      readonly deny: ReadonlySet<string>;
+      readonly arguments?: ReadonlyMap<string, ToolArgumentGates>;
+    } = { deny: new Set() },
   ) {}
 
   /** Choices with tool calls. */
@@ -75,7 +79,7 @@ export class ToolCallGates {
     let calls = this.#calls.get(choice);
     if (!calls) this.#calls.set(choice, (calls = new Map()));
     let state = calls.get(call);
-    if (!state) calls.set(call, (state = { gate: new JsonTextGate(this.gates), received: 0, announced: false }));
+    if (!state) calls.set(call, (state = { announced: false }));
     if (id !== undefined) {
       if (!WIRE_ID.test(id)) return { findings: [], error: `tool call ${call} of choice ${choice} has an id that is not 1-128 letters, digits, _ . : or -` };
       if (state.id !== undefined && state.id !== id) return { findings: [], error: `tool call ${call} of choice ${choice} changed its id` };
@@ -89,7 +93,9 @@ export class ToolCallGates {
     }
     if (args === undefined) return { findings: [] };
     if (state.name === undefined) return { findings: [], error: `tool call ${call} of choice ${choice} sent arguments before its name` };
-    state.received += args.length;
+    // A call with no argument characters is released with empty arguments, as some servers send.
+    if (args === "") return { findings: [] };
+    state.gate ??= new JsonTextGate(this.gates, this.policy.arguments?.get(state.name));
     return this.#released(choice, call, state, state.gate.push(args), false);
   }
 
@@ -97,7 +103,7 @@ export class ToolCallGates {
   end(choice: number, call: number): ToolStep {
     const state = this.#calls.get(choice)?.get(call)!;
     if (state.name === undefined) return { findings: [], error: `tool call ${call} of choice ${choice} never named its function` };
-    if (state.received === 0) return this.#released(choice, call, state, { text: "", findings: [] }, true);
+    if (!state.gate) return this.#released(choice, call, state, { text: "", findings: [] }, true);
     return this.#released(choice, call, state, state.gate.end(), true);
   }
 

@@ -1,6 +1,8 @@
 /** Policies compiled from their text: validation, gate compilation and the set a gateway serves (no I/O here). */
 import * as v from "valibot";
 import { compileGates, GateCompileError, type GateSet } from "../gates/mod.ts";
+import { type ArgumentRule, ToolArgumentGates } from "../guard/argument-rules.ts";
+import { parseJsonPath } from "../guard/json-path.ts";
 import { type PolicyFile, PolicySchema, type TokenRules } from "./schema.ts";
 
 /** A policy ready to serve: immutable, so a request holding it sees one version from start to end. */
@@ -19,8 +21,8 @@ export interface Policy {
   readonly output: GateSet;
   /** Gates over the model's reasoning (the output gates unless the policy has `reasoning` rules). */
   readonly reasoning: GateSet;
-  /** Tools a model may call: `allow` (undefined = any declared) and `deny`. */
-  readonly tools: { readonly allow?: ReadonlySet<string>; readonly deny: ReadonlySet<string> };
+  /** Tools a model may call: `allow` (undefined = any declared) and `deny`; argument rules by tool name. */
+  readonly tools: { readonly allow?: ReadonlySet<string>; readonly deny: ReadonlySet<string>; readonly arguments?: ReadonlyMap<string, ToolArgumentGates> };
   /** Token bans and biases for backends that own the logits (local). */
   readonly tokens: TokenRules;
   /** What findings write to the audit log: `matches` adds the matched text. */
@@ -107,10 +109,11 @@ function compilePolicy({ origin, text, version }: PolicyText & { version: string
   const input = compile(parsed.output, "input", file, problems);
   const output = compile(parsed.output, "output", file, problems);
   const reasoning = parsed.output.reasoning ? compile(parsed.output, "reasoning", file, problems) : output;
-  if (!input || !output || !reasoning) return;
+  const argumentRules = toolArguments(parsed.output, output, file, problems);
+  if (!input || !output || !reasoning || !argumentRules) return;
   const { name, onError, tokens, audit } = parsed.output;
   const { allow, deny } = parsed.output.tools;
-  const tools = { allow: allow && new Set(allow), deny: new Set(deny) };
+  const tools = { allow: allow && new Set(allow), deny: new Set(deny), arguments: argumentRules };
   return { name, version, file: fileName(file), onError, input, output, reasoning, tools, tokens, audit };
 }
 
@@ -121,6 +124,35 @@ function compile(policy: PolicyFile, scope: "input" | "output" | "reasoning", fi
     if (!(err instanceof GateCompileError)) throw err;
     for (const issue of err.issues) problems.push(`${file}: ${jsonPath([scope, ...issue.path])}: ${issue.message}`);
   }
+}
+
+/** `tools.arguments` grouped by tool, each rule compiled alone to report its problems (ids must differ from the output rules'). */
+function toolArguments(policy: PolicyFile, output: GateSet | undefined, file: string, problems: string[]): Map<string, ToolArgumentGates> | undefined {
+  const entries = policy.tools.arguments ?? [];
+  const outputIds = new Set(policy.output.map((r) => r.id));
+  const byTool = new Map<string, ArgumentRule[]>();
+  let ok = true;
+  entries.forEach((entry, i) => {
+    const at = ["tools", "arguments", i, "rule"];
+    if (outputIds.has(entry.rule.id)) {
+      problems.push(`${file}: ${jsonPath([...at, "id"])}: rule id "${entry.rule.id}" is also an output rule's id`);
+      ok = false;
+    }
+    try {
+      compileGates([entry.rule]);
+    } catch (err) {
+      if (!(err instanceof GateCompileError)) throw err;
+      for (const issue of err.issues) problems.push(`${file}: ${jsonPath([...at, ...issue.path.slice(1)])}: ${issue.message}`);
+      ok = false;
+    }
+    const path = parseJsonPath(entry.path);
+    if (typeof path === "string") return; // the schema has refused it already
+    const rules = byTool.get(entry.tool) ?? [];
+    rules.push({ path, rule: entry.rule });
+    byTool.set(entry.tool, rules);
+  });
+  if (!ok || !output) return;
+  return new Map([...byTool].map(([tool, rules]) => [tool, new ToolArgumentGates(output, policy.output, rules)]));
 }
 
 /** The last path segment of an origin (what `Policy.file` holds). */

@@ -1,6 +1,7 @@
 /** The policy file format: one valibot schema, also exported as policies/policy.schema.json for editors. */
 import * as v from "valibot";
 import { GateRuleSchema } from "../gates/mod.ts";
+import { parseJsonPath } from "../guard/json-path.ts";
 
 const Rules = (scope: string) =>
   v.pipe(
@@ -8,6 +9,8 @@ const Rules = (scope: string) =>
     v.check((rules) => new Set(rules.map((r) => r.id)).size === rules.length, `rule ids must be unique within ${scope}`),
     v.description(`Rules applied to ${scope}, in order; on overlapping matches the leftmost, then longest, then first rule wins.`),
   );
+
+const ToolName = v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "tool names are 1-64 letters, digits, _ or -"));
 
 /** A policy file as written on disk. */
 export const PolicySchema = v.pipe(
@@ -33,19 +36,33 @@ export const PolicySchema = v.pipe(
       v.pipe(
         v.strictObject({
           allow: v.optional(v.pipe(
-            v.array(v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "tool names are 1-64 letters, digits, _ or -"))),
+            v.array(ToolName),
             v.maxLength(1024),
             v.description("Only these tools may be called (a call to any other is blocked). Omitted: any tool the request declares."),
           )),
           deny: v.optional(v.pipe(
-            v.array(v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "tool names are 1-64 letters, digits, _ or -"))),
+            v.array(ToolName),
             v.maxLength(1024),
             v.description("These tools may never be called: a call is blocked before any of its bytes."),
           ), []),
+          arguments: v.optional(v.pipe(
+            v.array(v.strictObject({
+              tool: v.pipe(ToolName, v.description("The tool whose call arguments the rule reads.")),
+              path: v.pipe(
+                v.string(),
+                v.check((path) => typeof parseJsonPath(path) !== "string", (issue) => `invalid JSON path: ${parseJsonPath(String(issue.input))}`),
+                v.description("JSONPath subset: $, .name, ['name'], [*] (any child), [n] (array index), e.g. $.to[*]. The rule reads every string and number value the path selects, and every one inside an object or array it selects."),
+              ),
+              rule: GateRuleSchema,
+            })),
+            v.maxLength(1024),
+            v.check((entries) => new Set(entries.map((e) => e.rule.id)).size === entries.length, "rule ids must be unique within tools.arguments"),
+            v.description("Rules for values inside a tool call's arguments, addressed by JSON path; applied with the output rules, with the same bounded hold-back, on every backend and on streamed and non-streamed responses."),
+          ), []),
         }),
-        v.description("Which tools a model may call; tool-call arguments always pass the output rules."),
+        v.description("Which tools a model may call, and argument rules by JSON path; tool-call arguments always pass the output rules."),
       ),
-      { deny: [] },
+      { deny: [], arguments: [] },
     ),
     tokens: v.optional(
       v.pipe(

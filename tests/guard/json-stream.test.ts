@@ -222,7 +222,8 @@ describe("JsonTextGate: malformed and incomplete JSON", () => {
     assert.equal(errorByte(gateJsonText(gates, `{"a":`.repeat(MAX_JSON_DEPTH) + "{}")), 5 * MAX_JSON_DEPTH);
   });
 
-  test(`a string token ≤ ${MAX_JSON_TOKEN} units, a number ≤ the gates' hold-back bound`, () => {
+  // Megabytes through every rule of the default policy: seconds on a loaded box, so a test-level timeout.
+  test(`a string token ≤ ${MAX_JSON_TOKEN} units, a number ≤ the gates' hold-back bound`, { timeout: 120_000 }, () => {
     const fill = "word ".repeat(MAX_JSON_TOKEN / 5) + "x".repeat(MAX_JSON_TOKEN % 5);
     const chunks = (s: string) => s.match(/[^]{1,65536}/g)!;
     const ok = streamed(chunks(`["${fill}"]`));

@@ -18,10 +18,13 @@ describe("doors on the local backend", () => {
     assert.ok(message.stop_reason === "max_tokens" || message.stop_reason === "end_turn", String(message.stop_reason));
     const created = await client.messages.create({ model: "fixture", max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
     assert.equal(created.type, "message");
-    await assert.rejects(
-      client.messages.create({ model: "fixture", max_tokens: 8, tools: [{ name: "t", input_schema: { type: "object" } }], messages: [{ role: "user", content: "hi" }] }),
-      (err: unknown) => err instanceof Anthropic.BadRequestError && /unsupported_tools|tools/.test(err.message),
-    );
+    // A named tool: the local backend writes the call under the call grammar; the door turns it into a tool_use block.
+    const input_schema = { type: "object" as const, properties: { n: { type: "integer", minimum: 0, maximum: 9 } }, required: ["n"], additionalProperties: false };
+    const called = await client.messages.create({ model: "fixture", max_tokens: 200, tools: [{ name: "t", input_schema }], tool_choice: { type: "tool", name: "t", disable_parallel_tool_use: true }, messages: [{ role: "user", content: "hi" }] });
+    const use = called.content.find((b) => b.type === "tool_use");
+    assert.ok(use?.type === "tool_use" && use.name === "t", JSON.stringify(called.content));
+    assert.ok(Number.isInteger((use.input as { n: number }).n));
+    assert.equal(called.stop_reason, "tool_use");
   });
 
   test("OpenAI responses.stream: output text, completed or incomplete at the token limit", SLOW, async () => {

@@ -103,8 +103,10 @@ describe("policy files", () => {
     h.policies.watch(20);
     try {
       h.upstream.scripts.set("slowmail", { text: "mail a.b@example.org now", chunking: 2, pieceDelayMs: 15 });
+      const sent = h.upstream.received.length;
       const inFlight = h.client.chat.completions.create({ model: "slowmail", messages: [{ role: "user", content: "x" }] });
-      await new Promise((r) => setTimeout(r, 40));
+      // Edit only once the upstream has the request: by then the gateway has picked its policy (a fixed sleep raced under load).
+      await waitFor(() => h.upstream.received.length > sent);
       writeFileSync(file, JSON.stringify(good("watched", "block")));
       const first = await inFlight;
       assert.equal(first.choices[0]?.message.content, "mail [EMAIL] now", "in-flight request finished under its own version");

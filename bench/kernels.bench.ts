@@ -4,15 +4,20 @@
  * call baselines. Writes bench/results/kernels.json (kernels-deno.json under Deno).
  *   bun bench/kernels.bench.ts            full suite (also: deno run -A bench/kernels.bench.ts)
  *   bun bench/kernels.bench.ts --check    V=128k only, native/wasm/llama.cpp; fails on a >10% ratio regression
+ *   bun bench/kernels.bench.ts --small    small-vocabulary rows only, printed (no JSON written)
+ * Small vocabulary (V=64): samples/s per call (`sample`) and in batches of 256 rows (`batch(...).run`, rows staged
+ * once with `advance`, each row's status read back), next to llama.cpp's chain on the same logits.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { bench, do_not_optimize, group, run, summary } from "mitata";
-import type { Kernels, Logits, SampleParams } from "../ffi/kernels.ts";
+import { stageRow } from "../ffi/batch.ts";
+import { io, type Kernels, type Logits, type SampleParams } from "../ffi/kernels.ts";
 import { LlamaSamplerChain, type LlamaSamplerConfig } from "../ffi/llama/sampler.ts";
 import { loadKernelsOf } from "../ffi/mod.ts";
 
 const check = process.argv.includes("--check");
+const smallOnly = process.argv.includes("--small");
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runtime = "Deno" in globalThis ? "deno" : "bun";
 
@@ -35,7 +40,7 @@ const chains: ReadonlyArray<{ name: string; params: SampleParams; llama: LlamaSa
     llama: { kind: "mirostat-v2", tau: 5, eta: 0.1, temperature: 1 },
   },
 ];
-const sizes = check ? [128256] : [32000, 128256, 151936, 256000];
+const sizes = check ? [128256] : smallOnly ? [] : [32000, 128256, 151936, 256000];
 
 /** LLM-like logits: a wide normal-ish body and a handful of strong candidates (deterministic). */
 function logitsLike(vocab: number): Float32Array {
@@ -54,7 +59,7 @@ const llama = new Map<string, LlamaSamplerChain>();
 let llamaProblem: string | undefined;
 for (const chain of chains) {
   try {
-    llama.set(chain.name, await LlamaSamplerChain.create(chain.llama, Math.max(...sizes), 1));
+    llama.set(chain.name, await LlamaSamplerChain.create(chain.llama, Math.max(64, ...sizes), 1));
   } catch (error) {
     llamaProblem = String(error);
   }
@@ -87,9 +92,20 @@ for (const chain of chains) {
   }
 }
 
+/** Small-vocabulary chains: rsk parameters and the llama.cpp chain they are compared with. */
+const smallChains: ReadonlyArray<{ name: string; params: SampleParams; llama: LlamaSamplerConfig }> = [
+  { name: "top-k 40", params: { ...plain, topK: 40 }, llama: { kind: "top-k-top-p", topK: 40, topP: 1, temperature: 1 } },
+  { name: "top-p 0.95", params: { ...plain, topP: 0.95 }, llama: { kind: "top-k-top-p", topK: 0, topP: 0.95, temperature: 1 } },
+  { name: chains[1]!.name, params: chains[1]!.params, llama: chains[1]!.llama },
+  { name: "mirostat 2.0", params: chains[3]!.params, llama: chains[3]!.llama },
+];
+const BATCH_ROWS = 256;
+const smallPeers = new Map<string, LlamaSamplerChain>();
 if (!check) {
   const small = logitsLike(64);
-  for (const [name, params] of [["top-k 40", { ...plain, topK: 40 }], [chains[1]!.name, chains[1]!.params]] as const) {
+  for (const { name, params, llama: config } of smallChains) {
+    const peer = await LlamaSamplerChain.create(config, 64, 1).catch(() => undefined);
+    if (peer) smallPeers.set(name, peer);
     summary(() => {
       group(`small vocabulary (V=64): ${name}`, () => {
         for (const k of implementations) {
@@ -102,7 +118,23 @@ if (!check) {
               return do_not_optimize(k.sample(logits, { params: p }));
             };
           });
+          // One call per 256 rows: rows are staged once and advance themselves (step, mu) on every run.
+          bench(label(`${k.kind} batch`, `small ${name}`, 64), function* () {
+            const batch = k.batch(64, BATCH_ROWS, 0);
+            for (let r = 0; r < BATCH_ROWS; r++) {
+              batch.logits().set(small, r * 64);
+              stageRow(batch, r, { params: { ...params, seed: r }, advance: true });
+            }
+            yield () => {
+              if (batch.run(BATCH_ROWS) !== 0) throw new Error("a batch row failed");
+              const slots = batch.io();
+              let tokens = 0;
+              for (let r = 0; r < BATCH_ROWS; r++) tokens += slots[r * io.length + io.token]!;
+              return do_not_optimize(tokens);
+            };
+          });
         }
+        if (peer) bench(label("llama.cpp", `small ${name}`, 64), () => do_not_optimize(peer.sample(small)));
       });
     });
   }
@@ -139,11 +171,17 @@ const results = {
   date: new Date().toISOString(),
   isa: implementations[0]!.isa,
   steps,
-  small_vocab_samples_per_s: Object.fromEntries(
-    ["top-k 40", chains[1]!.name].map((name) => [name, Object.fromEntries(
-      implementations.map((k) => [k.kind, Math.round(1e9 / (ns.get(label(k.kind, `small ${name}`, 64)) ?? Infinity))]),
-    )]),
-  ),
+  small_vocab_samples_per_s: Object.fromEntries(smallChains.map(({ name }) => {
+    const rate = (what: string, rows = 1) => Math.round((rows * 1e9) / (ns.get(label(what, `small ${name}`, 64)) ?? Infinity));
+    const row: Record<string, number> = {};
+    for (const k of implementations) {
+      row[k.kind] = rate(k.kind);
+      row[`${k.kind}_batch`] = rate(`${k.kind} batch`, BATCH_ROWS);
+    }
+    if (smallPeers.has(name)) row["llama.cpp"] = rate("llama.cpp");
+    return [name, row];
+  })),
+  batch_rows: BATCH_ROWS,
   noop_ns: Object.fromEntries([...ns].filter(([name]) => name.includes("noop")).map(([name, t]) => [name, +t.toFixed(2)])),
   llama_baseline: llamaProblem ?? "ok",
 };
@@ -169,10 +207,12 @@ if (check) {
     console.error(`bench:check failed: ${failures.join(", ")}`);
     process.exit(1);
   }
+} else if (smallOnly) {
+  console.log(JSON.stringify({ runtime, small_vocab_samples_per_s: results.small_vocab_samples_per_s }, null, 2));
 } else {
   mkdirSync(`${root}bench/results`, { recursive: true });
   const file = `${root}bench/results/${runtime === "bun" ? "kernels.json" : "kernels-deno.json"}`;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
-for (const chain of llama.values()) chain.close();
+for (const chain of [...llama.values(), ...smallPeers.values()]) chain.close();

@@ -201,6 +201,36 @@ export function cursorLength(trie: FlatTrie): number {
   return walk.stack + trie.maxDepth + 2;
 }
 
+/**
+ * Buffers and the call of `rsk_sample_batch` for up to `rows` rows over one vocabulary, made once and reused: each
+ * call allocates nothing. The accessors return views the kernel reads in place (WASM: its linear memory, re-taken
+ * after a memory growth); row r's slices start at r * 32 (io), r * maskWords(vocab) (masks) and r * tokensPerRow
+ * (tokens, bias). Fill rows with `stageRow` (ffi/batch.ts) or write the io slots directly.
+ */
+export interface SampleBatch {
+  /** Vocabulary size of every row. */
+  readonly vocab: number;
+  /** Most rows one call samples. */
+  readonly rows: number;
+  /** Room per row for its recent window plus its logit-bias ids. */
+  readonly tokensPerRow: number;
+  /** rows * vocab logits, row r at r * vocab (the default input of `run`). */
+  logits(): Float32Array;
+  /** rows * 32 doubles: each row's rsk_sample inputs and outputs (`io` slots, batch slots included). */
+  io(): Float64Array;
+  /** rows * maskWords(vocab) mask words. */
+  masks(): Uint32Array;
+  /** rows * tokensPerRow token ids: each row's recent window, then its bias ids. */
+  tokens(): Int32Array;
+  /** rows * tokensPerRow bias values (row r's from r * tokensPerRow). */
+  bias(): Float32Array;
+  /**
+   * Samples rows [0, n) in one kernel call, row r reading `from` (default `logits()`) at r * vocab; returns how
+   * many rows failed (each row's status is in its io STATUS slot). A malformed batch is a RangeError.
+   */
+  run(n: number, from?: Float32Array): number;
+}
+
 /** The sampler and mask kernels, one implementation per backend. */
 export interface Kernels {
   /** Which implementation this is. */
@@ -225,13 +255,16 @@ export interface Kernels {
   noop(x: number): number;
   /** A walker over `trie` (WASM: the trie is copied into its memory once per walker). */
   trieWalker(trie: FlatTrie, capacity: WalkerCapacity): TrieWalker;
+  /** Buffers for batches of up to `rows` rows of `vocab` logits, each row with up to `tokensPerRow` recent + bias ids. */
+  batch(vocab: number, rows: number, tokensPerRow: number): SampleBatch;
 }
 
 /** io slots of rsk_sample (RSK_IO_* in rsk.h). */
 export const io = {
   temperature: 0, topK: 1, topP: 2, minP: 3, typicalP: 4, minKeep: 5, mirostat: 6, tau: 7, eta: 8, mu: 9,
   repeatPenalty: 10, frequencyPenalty: 11, presencePenalty: 12, nRecent: 13, seedLo: 14, seedHi: 15, step: 16,
-  isa: 17, token: 20, prob: 21, muNext: 22, nFinal: 23, uniform: 24, finalIds: 25, finalProbs: 26, length: 32,
+  isa: 17, maskAt: 18, status: 19, token: 20, prob: 21, muNext: 22, nFinal: 23, uniform: 24, finalIds: 25,
+  finalProbs: 26, tokensAt: 27, nTokens: 28, biasAt: 29, advance: 30, mass: 31, length: 32,
 } as const;
 
 /** Writes params into the io array the C ABI reads. */

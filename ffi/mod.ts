@@ -12,8 +12,9 @@ import { referenceKernels } from "./reference.ts";
 import { RSK_ABI_VERSION, rskSymbols } from "./symbols.ts";
 import { wasmKernels, wasmPath } from "./wasm.ts";
 
-export type { Distribution, KernelError, Kernels, Logits, SampleDraw, SampleParams, SampleRequest, TokenMask } from "./kernels.ts";
+export type { Distribution, KernelError, Kernels, Logits, SampleBatch, SampleDraw, SampleParams, SampleRequest, TokenMask } from "./kernels.ts";
 export { logitsOf, maskOf, maskWords, newMask } from "./kernels.ts";
+export { rowResult, stageRow, type BatchRow } from "./batch.ts";
 
 /** Which implementation to use. */
 export type KernelsKind = Kernels["kind"];

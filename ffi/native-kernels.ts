@@ -1,6 +1,7 @@
 /** `Kernels` over librsk opened through bun:ffi or Deno.dlopen (the symbols are called directly). */
 import { type Kernels, type Logits, checkSameWords, checkShapes, decodeDraw, encodeParams, io, isaName, kernelError, packTokens } from "./kernels.ts";
 import type { NativeLibrary } from "./native.ts";
+import { arrayBatch } from "./batch.ts";
 import type { rskSymbols } from "./symbols.ts";
 import { arrayWalker } from "./walker.ts";
 
@@ -57,6 +58,14 @@ export function nativeKernels(lib: NativeLibrary<typeof rskSymbols>): Kernels {
     },
     uniform: (seed, step) => c.rsk_uniform(seed % 4294967296, Math.floor(seed / 4294967296), step),
     noop: (x) => c.rsk_noop(x),
+    batch(vocab, rows, tokensPerRow) {
+      const batchWork = new Float64Array(Math.max(1, c.rsk_work_len(vocab, tokensPerRow)));
+      return arrayBatch(vocab, rows, tokensPerRow, (n, from, a) =>
+        c.rsk_sample_batch(
+          from, n, vocab, vocab, a.masks, a.masks.length, a.tokens, a.tokens.length, a.bias, a.bias.length, a.io,
+          n * io.length, batchWork, batchWork.length,
+        ));
+    },
     trieWalker: (trie, capacity) =>
       arrayWalker(trie, capacity, (rows, end, ranges, b) =>
         c.rsk_trie_walk(

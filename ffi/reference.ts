@@ -1,5 +1,7 @@
 /** The plain-TypeScript `Kernels`: runs anywhere (no FFI, no WebAssembly) and is the parity oracle. */
 import { type Kernels, type Logits, checkSameWords, checkShapes, decodeDraw, encodeParams, io, kernelError, packTokens } from "./kernels.ts";
+import { arrayBatch } from "./batch.ts";
+import { referenceSampleBatch } from "./reference/batch.ts";
 import { referenceSample } from "./reference/chain.ts";
 import { uniform } from "./reference/math.ts";
 import { referenceTrieWalk } from "./reference/trie.ts";
@@ -49,6 +51,8 @@ export function referenceKernels(): Kernels {
     },
     uniform: (seed, step) => uniform(seed % 4294967296, Math.floor(seed / 4294967296), step),
     noop: (x) => x,
+    batch: (vocab, rows, tokensPerRow) =>
+      arrayBatch(vocab, rows, tokensPerRow, (n, from, a) => referenceSampleBatch(from, n, vocab, a.masks, a.tokens, a.bias, a.io)),
     trieWalker: (trie, capacity) =>
       arrayWalker(trie, capacity, (rows, end, ranges, b) =>
         referenceTrieWalk(trie.nodes, end, trie.ids, b.table, rows, b.flags, b.cursor, b.mask, b.ranges.subarray(0, ranges))),

@@ -8,6 +8,10 @@ export const rskSymbols = {
     args: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "buffer", "u32", "buffer", "u32", "buffer", "u32"],
     returns: "i32",
   },
+  rsk_sample_batch: {
+    args: ["buffer", "u32", "u32", "u32", "buffer", "u32", "buffer", "u32", "buffer", "u32", "buffer", "u32", "buffer", "u32"],
+    returns: "i32",
+  },
   rsk_mask_apply: { args: ["buffer", "u32", "buffer", "u32"], returns: "i32" },
   rsk_mask_and: { args: ["buffer", "buffer", "buffer", "u32"], returns: "i32" },
   rsk_mask_or: { args: ["buffer", "buffer", "buffer", "u32"], returns: "i32" },

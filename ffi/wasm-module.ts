@@ -3,7 +3,8 @@
  * or its bytes. Runtime-neutral: no host imports and nothing evaluated at load, so edge bundles can import it.
  * Inputs live in the module's memory: logits made by `logits(V)` are read in place, other buffers are copied in per call.
  */
-import { type Kernels, type Logits, checkSameWords, checkShapes, cursorLength, decodeDraw, encodeParams, io, kernelError, type TrieWalker } from "./kernels.ts";
+import { type Kernels, type Logits, type SampleBatch, checkSameWords, checkShapes, cursorLength, decodeDraw, encodeParams, io, kernelError, type TrieWalker } from "./kernels.ts";
+import { batchStatus, checkBatchShape, checkRun } from "./batch.ts";
 import { checkTrie, checkWalk } from "./walker.ts";
 
 /** The module's exports we call (names as in ffi/symbols.ts). */
@@ -13,6 +14,7 @@ interface RskExports {
   rsk_noop(x: number): number;
   rsk_work_len(vocab: number, tokens: number): number;
   rsk_sample(...args: number[]): number;
+  rsk_sample_batch(...args: number[]): number;
   rsk_mask_apply(logits: number, vocab: number, mask: number, words: number): number;
   rsk_mask_and(dst: number, a: number, b: number, words: number): number;
   rsk_mask_or(dst: number, a: number, b: number, words: number): number;
@@ -43,7 +45,7 @@ class Arena {
 
 /** Every export the binding calls; a module lacking one is refused before instantiation. */
 const required = [
-  "memory", "__heap_base", "rsk_noop", "rsk_work_len", "rsk_sample", "rsk_mask_apply", "rsk_mask_and", "rsk_mask_or",
+  "memory", "__heap_base", "rsk_noop", "rsk_work_len", "rsk_sample", "rsk_sample_batch", "rsk_mask_apply", "rsk_mask_and", "rsk_mask_or",
   "rsk_mask_count", "rsk_uniform", "rsk_trie_walk",
 ] as const satisfies readonly (keyof RskExports)[];
 
@@ -127,9 +129,61 @@ export async function wasmKernelsFrom(source: WebAssembly.Module | Uint8Array): 
       },
     };
   };
+  let batches = 0;
+  /** A batch whose buffers live in linear memory (laid out once; views re-taken after a memory growth). */
+  const batch = (vocab: number, rows: number, tokensPerRow: number): SampleBatch => {
+    checkBatchShape(vocab, rows, tokensPerRow);
+    const id = `batch-${batches++}`, words = Math.ceil(vocab / 32), workLength = x.rsk_work_len(vocab, tokensPerRow);
+    const n = { logits: rows * vocab, io: rows * io.length, masks: Math.max(1, rows * words), tokens: Math.max(1, rows * tokensPerRow) };
+    const at = {
+      logits: arena.region(`${id}-logits`, n.logits * 4),
+      io: arena.region(`${id}-io`, n.io * 8),
+      masks: arena.region(`${id}-masks`, n.masks * 4),
+      tokens: arena.region(`${id}-tokens`, n.tokens * 4),
+      bias: arena.region(`${id}-bias`, n.tokens * 4),
+      work: arena.region(`${id}-work`, workLength * 8),
+    };
+    let buffer: ArrayBufferLike | undefined;
+    let views: { logits: Float32Array; io: Float64Array; masks: Uint32Array; tokens: Int32Array; bias: Float32Array } | undefined;
+    const view = () => {
+      const current = mem();
+      if (!views || buffer !== current) {
+        buffer = current;
+        views = {
+          logits: new Float32Array(current, at.logits, n.logits),
+          io: new Float64Array(current, at.io, n.io),
+          masks: new Uint32Array(current, at.masks, n.masks),
+          tokens: new Int32Array(current, at.tokens, n.tokens),
+          bias: new Float32Array(current, at.bias, n.tokens),
+        };
+      }
+      return views;
+    };
+    for (let r = 0; r < rows; r++) view().io[r * io.length + io.maskAt] = -1;
+    const self: SampleBatch = {
+      vocab, rows, tokensPerRow,
+      logits: () => view().logits,
+      io: () => view().io,
+      masks: () => view().masks,
+      tokens: () => view().tokens,
+      bias: () => view().bias,
+      run(count, from) {
+        const logits = from ?? view().logits;
+        checkRun(self, count, logits);
+        // Logits from elsewhere (e.g. llama.cpp's memory) are copied in: the module reads only its own memory.
+        if (logits.buffer !== mem() || logits.byteOffset !== at.logits) view().logits.set(logits.subarray(0, count * vocab));
+        return batchStatus(x.rsk_sample_batch(
+          at.logits, count, vocab, vocab, at.masks, n.masks, at.tokens, n.tokens, at.bias, n.tokens, at.io, count * io.length,
+          at.work, workLength,
+        ));
+      },
+    };
+    return self;
+  };
   return {
     kind: "wasm",
     isa: "wasm-simd128",
+    batch,
     logits<V extends number>(vocab: V): Logits<V> {
       // Reserve the work area for this vocabulary first so later calls do not grow (and detach) memory.
       arena.region("work", x.rsk_work_len(vocab, 1024) * 8);

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rskSymbols } from "../ffi/symbols.ts";
+import { RSK_ABI_VERSION, rskSymbols } from "../ffi/symbols.ts";
 
 const root = import.meta.dirname;
 const out = join(root, "build");
@@ -65,7 +65,7 @@ function buildNative(): void {
     library: "librsk.so",
     sha256: createHash("sha256").update(bytes).digest("hex"),
     bytes: bytes.length,
-    abi: 1,
+    abi: RSK_ABI_VERSION,
     compiler: run(cc, ["--version"]).split("\n")[0],
   };
   writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -2,7 +2,8 @@
  * libFuzzer harness for rsk_sample: arbitrary bytes become the vocabulary size, the io parameters (raw
  * doubles, so NaN/inf/huge values appear), the mask, the token window, the bias and the logits (raw floats).
  * Every buffer is malloc'ed at exactly its declared length so ASan catches any out-of-bounds access.
- * Differential: every instruction set this CPU has must return the same status, token and distribution.
+ * Differential: every instruction set this CPU has must return the same status, token and distribution, and
+ * rsk_sample_batch must agree with rsk_sample on a row laid out plainly (a second row gets raw slot values).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -78,6 +79,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else if (status != first_status || (status == RSK_OK && memcmp(out, first_out, sizeof out) != 0)) {
       abort(); /* instruction sets disagree */
     }
+  }
+  /* Batch: row 0 = the same step with its buffers at offset 0 (row stride 0: both rows read the same logits); row 1
+   * = raw bytes in the batch slots. */
+  double rows[2 * RSK_IO_LEN];
+  memcpy(rows, io, sizeof io);
+  memcpy(rows + RSK_IO_LEN, io, sizeof io);
+  rows[RSK_IO_ISA] = RSK_ISA_SCALAR;
+  rows[RSK_IO_MASK_AT] = mask_words ? 0.0 : -1.0;
+  rows[RSK_IO_TOKENS_AT] = 0.0, rows[RSK_IO_N_TOKENS] = (double)(n_recent + n_bias), rows[RSK_IO_BIAS_AT] = 0.0;
+  rows[RSK_IO_ADVANCE] = 1.0;
+  for (int slot = RSK_IO_MASK_AT; slot < RSK_IO_LEN; slot++) rows[RSK_IO_LEN + slot] = take_param(&in, 0.0);
+  int32_t failed = rsk_sample_batch(logits, 2, V, 0, mask, mask_words, tokens, n_recent + n_bias, bias, n_bias, rows,
+                                    2 * RSK_IO_LEN, work, work_len);
+  if (failed > 2) abort();
+  /* Comparable when the single call's own buffer checks pass (they run before its parameter checks). */
+  int plain = io[RSK_IO_N_RECENT] == (double)n_recent && (mask_words == 0 || mask_words >= (V + 31) / 32) &&
+              work_len >= rsk_work_len(V, n_recent + n_bias);
+  if (failed >= 0 && plain) {
+    double single[RSK_IO_LEN];
+    memcpy(single, io, sizeof single);
+    single[RSK_IO_ISA] = RSK_ISA_SCALAR;
+    int32_t status = rsk_sample(logits, V, mask, mask_words, tokens, n_recent + n_bias, bias, n_bias, single,
+                                RSK_IO_LEN, work, work_len);
+    if (status != (int32_t)rows[RSK_IO_STATUS]) abort(); /* the batch row disagrees with the single call */
+    if (status == RSK_OK && (rows[RSK_IO_TOKEN] != single[RSK_IO_TOKEN] || rows[RSK_IO_PROB] != single[RSK_IO_PROB])) abort();
   }
   free(logits), free(mask), free(tokens), free(bias), free(work);
   return 0;

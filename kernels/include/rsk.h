@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define RSK_ABI_VERSION 1
+#define RSK_ABI_VERSION 1 /* unchanged by additions (rsk_sample_batch, the batch io slots): a missing symbol fails the load */
 
 /* Only the functions below are exported (the library is built with -fvisibility=hidden). */
 #if defined(__wasm__)
@@ -61,6 +61,7 @@ extern "C" {
 #define RSK_IO_SEED_HI 15      /* seed, high 32 bits */
 #define RSK_IO_STEP 16         /* RNG counter: integer in [0, 2^53) */
 #define RSK_IO_ISA 17          /* RSK_ISA_AUTO or a forced instruction set (tests, benchmarks) */
+#define RSK_IO_MASK_AT 18      /* batch only: < 0 no mask, else the row's first word in `masks` */
 /* Outputs: */
 #define RSK_IO_TOKEN 20        /* drawn token id */
 #define RSK_IO_PROB 21         /* its probability in the final distribution */
@@ -69,6 +70,14 @@ extern "C" {
 #define RSK_IO_UNIFORM 24      /* the uniform draw in [0, 1) used */
 #define RSK_IO_FINAL_IDS 25    /* int32 index into `work` where the final ids start (ascending ids) */
 #define RSK_IO_FINAL_PROBS 26  /* double index into `work` where the final probabilities start */
+/* Batch only (rsk_sample_batch), inputs: */
+#define RSK_IO_TOKENS_AT 27    /* the row's first entry in `tokens` (its recent window, then its bias ids) */
+#define RSK_IO_N_TOKENS 28     /* the row's entries in `tokens` (recent + bias) */
+#define RSK_IO_BIAS_AT 29      /* the row's first float in `bias` (it has n_tokens - n_recent) */
+#define RSK_IO_ADVANCE 30      /* 1: on success write step + 1 and mu_next back into the row's inputs */
+/* Batch only, outputs: */
+#define RSK_IO_STATUS 19       /* the row's status (RSK_OK or RSK_E_*); the other outputs are valid when RSK_OK */
+#define RSK_IO_MASS 31         /* sum of the row's final probabilities, summed again (a check: 1 within 1e-12) */
 #define RSK_IO_LEN 32
 
 /* Doubles of `work` rsk_sample needs for this vocabulary and number of tokens (recent + bias). */
@@ -85,6 +94,20 @@ RSK_API uint32_t rsk_work_len(uint32_t n_vocab, uint32_t n_tokens);
 RSK_API int32_t rsk_sample(const float *logits, uint32_t n_vocab, const uint32_t *mask, uint32_t n_mask_words,
                    const int32_t *tokens, uint32_t n_tokens, const float *bias, uint32_t n_bias, double *io,
                    uint32_t n_io, double *work, uint32_t n_work);
+
+/*
+ * A batch of sampling steps in one call: row r reads logits + r * row_stride (n_vocab floats) and its own io
+ * slice io + r * RSK_IO_LEN (every rsk_sample input, plus RSK_IO_MASK_AT / TOKENS_AT / N_TOKENS / BIAS_AT /
+ * ADVANCE) and gets rsk_sample's outputs there, plus RSK_IO_STATUS and RSK_IO_MASS (RSK_IO_FINAL_IDS/PROBS are not
+ * written: rows share `work`). Rows are independent: a bad row fails alone with its status. `masks` holds n_masks
+ * words (a row's mask is ceil(n_vocab / 32) words from its RSK_IO_MASK_AT); n_io >= n_rows * RSK_IO_LEN;
+ * n_work >= rsk_work_len(n_vocab, the largest row's n_tokens). Returns the number of rows whose status is not
+ * RSK_OK (0: all drawn), or RSK_E_* when the batch itself is malformed (no row is then written).
+ */
+RSK_API int32_t rsk_sample_batch(const float *logits, uint32_t n_rows, uint32_t n_vocab, uint32_t row_stride,
+                                 const uint32_t *masks, uint32_t n_masks, const int32_t *tokens, uint32_t n_tokens,
+                                 const float *bias, uint32_t n_bias, double *io, uint32_t n_io, double *work,
+                                 uint32_t n_work);
 
 /* logits[i] = -inf for every token whose bit is 0. Returns RSK_OK or RSK_E_*. */
 RSK_API int32_t rsk_mask_apply(float *logits, uint32_t n_vocab, const uint32_t *mask, uint32_t n_words);

@@ -17,6 +17,15 @@ typedef struct rsk_scan {
   uint32_t (*ge)(const float *x, uint32_t n, const uint32_t *mask, float t, int32_t *ids, uint32_t *bad);
   /* x[i] = -inf where the mask bit is 0. */
   void (*apply)(float *x, uint32_t n, const uint32_t *mask);
+  /* Estimates Σ 2^d, d = (x - m) c <= 0, over the allowed tokens > -inf: blocks of 16 with a token >= `near` add
+   * a precise estimate e (d clamped to [-125, 0]) to sums[0] and e·|d| to sums[1]; the other blocks add a cheap
+   * one (a float between 2^d and 1.0616 * 2^d, d clamped at -125) to sums[2]. The first index of every precise
+   * block (and of the tail under 16, always precise) goes to blocks[(*n_blocks)++], ascending (room: n / 16 + 1).
+   * Bounds: sample.c, mirostat_fast. */
+  void (*sumexp)(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
+                 int32_t *blocks, uint32_t *n_blocks);
+  /* out[i] = rsk_exp(x[i] - sub), bit for bit (SIMD lanes run rsk_exp's operations in its order). */
+  void (*expv)(const double *x, double sub, double *out, uint32_t n);
 } rsk_scan;
 
 extern const rsk_scan rsk_scan_scalar;

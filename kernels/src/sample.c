@@ -128,8 +128,65 @@ static uint32_t keep_top(ws *w, uint32_t n, uint32_t k) {
   return keep_perm(w, k);
 }
 
+/* The k-th largest of a[0..n) (1 <= k <= n), using b[0..n) as scratch (both are overwritten): quickselect with middle
+ * pivots, each round a branch-free split of one buffer into the other (> pivot from the front, < pivot from the back,
+ * no store feeding the next load); after 64 rounds (hostile inputs) the rest is heapsorted: O(n log n) at worst. */
+static double kth_largest(double *a, double *b, uint32_t n, uint32_t k) {
+  uint32_t want = k - 1; /* descending rank in a[0..n) */
+  for (int round = 0; n > 1; round++) {
+    if (round == 64) {
+      rsk_sort_f64(a, n);
+      return a[n - 1 - want];
+    }
+    double pivot = a[n / 2];
+    uint32_t above = 0, below = n; /* b[0..above) > pivot, b[below..n) < pivot */
+    for (uint32_t i = 0; i < n; i++) {
+      double v = a[i];
+      b[above] = v; /* above < below until the last element: these stores never overwrite a kept one */
+      above += v > pivot;
+      b[below - 1] = v;
+      below -= v < pivot;
+    }
+    double *t = a;
+    if (want < above) {
+      a = b, b = t, n = above;
+    } else if (want < below) {
+      return pivot;
+    } else {
+      a = b + below, b = t, n -= below, want -= below;
+    }
+  }
+  return a[0];
+}
+
+/* Phase A, top-k over a small vocabulary (or a k close to it): every effective logit in id order, the k-th largest
+ * by quickselect, then one pass keeping (value desc, id asc) ranks < k in id order: no heap and no sort. */
+static int32_t candidates_top_small(ws *w, uint32_t k) {
+  uint32_t n = 0, j = 0;
+  for (uint32_t id = 0; id < w->V; id++) {
+    float raw = w->x[id];
+    if (!(raw < RSK_INF)) return RSK_E_NONFINITE;
+    double v = (double)raw;
+    if (j < w->np && (uint32_t)w->pid[j] == id) v = w->pv[j++];
+    if (v > -RSK_INF && allowed(w, (int32_t)id)) w->cid[n] = (int32_t)id, w->cv[n++] = v;
+  }
+  if (n == 0) return RSK_E_EMPTY;
+  if (k >= n) return (int32_t)n;
+  for (uint32_t i = 0; i < n; i++) w->ck[i] = w->cv[i];
+  double t = kth_largest(w->ck, w->cp, n, k);
+  uint32_t above = 0, kept = 0;
+  for (uint32_t i = 0; i < n; i++) above += w->cv[i] > t;
+  uint32_t ties = k - above; /* tokens equal to the k-th value, lowest ids first */
+  for (uint32_t i = 0; i < n; i++) {
+    double v = w->cv[i];
+    if (v > t || (v == t && ties > 0 && ties--)) w->cid[kept] = w->cid[i], w->cv[kept++] = v;
+  }
+  return (int32_t)kept;
+}
+
 /* Phase A, top-k: exact top-k of the effective logits from a heap scan of the raw ones. */
 static int32_t candidates_top(ws *w, uint32_t k) {
+  if (w->V <= 1024 || (uint64_t)k * 4 >= w->V) return candidates_top_small(w, k);
   uint32_t cap = k + w->np < w->V ? k + w->np : w->V, bad = 0;
   uint32_t size = w->scan->top(w->x, w->V, w->mask, cap, w->hid, w->hv, &bad);
   if (bad) return RSK_E_NONFINITE;
@@ -183,12 +240,31 @@ static int32_t candidates_at_least(ws *w, double t) {
   return n ? (int32_t)n : RSK_E_EMPTY;
 }
 
+/* candidates_at_least restricted to the blocks of 16 tokens starting at blocks[0..nb) (ascending; every raw token
+ * >= t must lie in them); patched tokens are merged from the patch list as there. */
+static uint32_t candidates_in_blocks(ws *w, const int32_t *blocks, uint32_t nb, double t) {
+  uint32_t j = 0, n = 0;
+  float f = float_at_least(t);
+  for (uint32_t b = 0; b <= nb; b++) {
+    uint32_t from = b < nb ? (uint32_t)blocks[b] : w->V, to = from + 16 < w->V ? from + 16 : w->V;
+    for (uint32_t id = from; id < to || (b == nb && id == from); id++) {
+      for (; j < w->np && (uint32_t)w->pid[j] < id; j++)
+        if (allowed(w, w->pid[j]) && w->pv[j] >= t && w->pv[j] > -RSK_INF) w->cid[n] = w->pid[j], w->cv[n++] = w->pv[j];
+      if (b == nb) break;
+      if (j < w->np && (uint32_t)w->pid[j] == id) continue; /* taken from the patch list */
+      if (w->x[id] >= f && allowed(w, (int32_t)id)) w->cid[n] = (int32_t)id, w->cv[n++] = (double)w->x[id];
+    }
+  }
+  return n;
+}
+
 /* cp = softmax(cv) with double accumulation in id order; returns the max logit. */
 static double softmax(ws *w, uint32_t n, double *sum_out) {
   double max = w->cv[0], sum = 0.0;
   for (uint32_t i = 1; i < n; i++)
     if (w->cv[i] > max) max = w->cv[i];
-  for (uint32_t i = 0; i < n; i++) sum += (w->cp[i] = rsk_exp(w->cv[i] - max));
+  w->scan->expv(w->cv, max, w->cp, n);
+  for (uint32_t i = 0; i < n; i++) sum += w->cp[i];
   for (uint32_t i = 0; i < n; i++) w->cp[i] /= sum;
   if (sum_out) *sum_out = sum;
   return max;
@@ -305,6 +381,103 @@ static int32_t read_params(const double *io, uint32_t V, uint32_t T, params *p) 
   return RSK_OK;
 }
 
+#define MIROSTAT_UNDECIDED (-100)
+
+static double abs_d(double x) { return x < 0.0 ? -x : x; }
+
+/*
+ * Mirostat 2.0 in O(V) without an exp in double per token. The exact rule (kept: x_i / T >= max/T + ln Σ - mu ln 2,
+ * Σ = Σ exp(x_i / T - max/T) summed in id order, as the slow path below and ffi/reference/chain.ts compute it)
+ * needs Σ only to place one threshold. One SIMD pass estimates Σ with a proven error bound E, giving thresholds
+ * t_lo <= t <= t_hi; the tokens >= t_lo are then read from the blocks that pass marked (no second pass over the
+ * vocabulary unless t_lo is far below the max). If none lies in [t_lo, t_hi), every token's fate is
+ * the same for every Σ in the bound, so the kept set (and then everything after it, computed exactly on that set)
+ * equals the exact rule's. Otherwise (rare: a logit within ~1e-5 of the threshold), or when the bound is not
+ * usable, it returns MIROSTAT_UNDECIDED and the caller runs the exact pass.
+ */
+static int32_t mirostat_fast(ws *w, const params *p) {
+  int32_t r;
+  if ((r = candidates_top(w, 1)) < 0) return r; /* also NaN / +inf and "nothing allowed", as the exact pass */
+  int32_t top_id = w->cid[0];
+  double top = w->cv[0], temp = p->temp, s_max = top / temp;
+  if (!(s_max < RSK_INF)) return RSK_E_PARAM;
+  double c = 1.4426950408889634 / temp; /* log2(e) / T */
+  if (!(c > 1e-30 && c < 1e30)) return MIROSTAT_UNDECIDED;
+  /* The sum's base m: a float >= every raw logit summed (a patched token's raw logit may exceed the effective max). */
+  double base = top;
+  for (uint32_t j = 0; j < w->np; j++) {
+    double raw = (double)w->x[w->pid[j]];
+    if (allowed(w, w->pid[j]) && raw > base) base = raw;
+  }
+  float m = float_at_least(base);
+  double dm = (double)m, rebase = rsk_exp((dm - top) / temp); /* Σ_ref = Σ_m * exp((m - max) / T) */
+  /* Patched tokens: their raw term is in the estimate; swap it for their effective one (exact here). */
+  double swap = 0.0, swapped = 0.0; /* their sum, and the sum of their sizes (for the rounding bound) */
+  for (uint32_t j = 0; j < w->np; j++) {
+    int32_t id = w->pid[j];
+    if (!allowed(w, id)) continue;
+    double raw = (double)w->x[id], out = 0.0, in = 0.0;
+    if (raw > -RSK_INF) out = rsk_exp((raw - dm) / temp);
+    if (w->pv[j] > -RSK_INF) in = rsk_exp((w->pv[j] - dm) / temp);
+    swap += in - out, swapped += in + out;
+  }
+  /* The exact pass rounds x/T and max/T before subtracting: its significant terms move by < 2^-52 (|max| + |m| +
+   * 50 T) / T relative, the rest by less than the floor's slack. */
+  double ref = 4e-9 + 2.3e-16 * (abs_d(top) + abs_d(dm) + 50.0 * temp) / temp;
+  /* Cheap terms: d's float rounding moves 2^d by < (4 |m c| + 375) 2^-24 ln 2 relative, plus truncation and float
+   * accumulation (< 5e-6). */
+  double cheap = 5e-6 + 4.2e-8 * (4.0 * abs_d(dm * c) + 375.0);
+  /* Tier 0 estimates precisely only blocks with a token within 2^12 of the max (cheaply the rest); tier 1 estimates
+   * every block precisely when tier 0's bound leaves a token undecided. */
+  for (int tier = 0; tier < 2; tier++) {
+    double sums[3] = {0.0, 0.0, 0.0};
+    float near = tier == 0 ? float_at_least(dm - 12.0 / c) : -RSK_INF;
+    uint32_t nb = 0;
+    w->scan->sumexp(w->x, w->V, w->mask, m, (float)c, near, sums, w->hid, &nb);
+    /* Precise terms: polynomial, its float evaluation and accumulation < 3e-6 relative; d = (x - m) c in float
+     * carries 3 roundings (c's included), so 2^d is off by < 1.25e-7 |d|; the -125 floor adds < 2^-124 per token;
+     * double summation < V 2^-53 relative. */
+    double E = 1.01 * (3e-6 * sums[0] + 1.3e-7 * sums[1] + ref * (sums[0] + sums[2]) + (double)w->V * 4.7e-38) +
+               1e-14 * swapped;
+    double lo = (sums[0] + swap + sums[2] / 1.0616 * (1.0 - cheap) - E) * rebase;
+    double hi = (sums[0] + swap + sums[2] * (1.0 + cheap) + E) * rebase;
+    if (!(lo > 0.0) || !(hi < 1e300)) continue;
+    double t_lo = s_max + rsk_log(lo) - p->mu * LN2, t_hi = s_max + rsk_log(hi) - p->mu * LN2;
+    double margin = 1e-12 * (abs_d(t_lo) + abs_d(t_hi)) + 1e-300;
+    t_lo -= margin, t_hi += margin;
+    /* x / T >= t_lo needs x >= t_lo T (division by T > 0 is monotone); widen so the float test loses nothing. */
+    double raw_t = t_lo * temp;
+    raw_t -= 1e-12 * abs_d(raw_t) + 1e-300;
+    /* Above `near`, every raw candidate sits in a precise block: no second pass over the vocabulary. */
+    if (raw_t >= (double)near) r = (int32_t)candidates_in_blocks(w, w->hid, nb, raw_t);
+    else if ((r = candidates_at_least(w, raw_t)) == RSK_E_EMPTY) r = 0;
+    else if (r < 0) return r;
+    uint32_t n = (uint32_t)r, kept = 0, undecided = 0;
+    for (uint32_t i = 0; i < n && !undecided; i++) {
+      double v = w->cv[i] / temp;
+      if (v < t_lo) continue;
+      if (v < t_hi) undecided = 1;
+      w->cid[kept] = w->cid[i], w->cv[kept++] = v;
+    }
+    if (undecided) continue;
+    if (kept == 0) { /* nothing reaches the threshold: the argmax of x / T alone (lowest id on ties), as keep_at_least */
+      double at = s_max * temp;
+      if ((r = candidates_at_least(w, at - 1e-12 * abs_d(at) - 1e-300)) < 0) return r;
+      int32_t first = top_id;
+      for (uint32_t i = 0; i < (uint32_t)r; i++) {
+        if (w->cv[i] / temp == s_max) {
+          first = w->cid[i];
+          break;
+        }
+      }
+      w->cid[0] = first, w->cv[0] = s_max, kept = 1;
+    }
+    softmax(w, kept, 0);
+    return (int32_t)kept;
+  }
+  return MIROSTAT_UNDECIDED;
+}
+
 /* Phases A and B: leaves the final candidates (ids, probabilities) in w and returns their count. */
 static int32_t run_chain(ws *w, const params *p, double *mu_next) {
   int32_t r;
@@ -316,6 +489,7 @@ static int32_t run_chain(ws *w, const params *p, double *mu_next) {
     return 1;
   }
   if (p->mirostat == 2) {
+    if ((r = mirostat_fast(w, p)) != MIROSTAT_UNDECIDED) return r;
     if ((r = candidates_at_least(w, -RSK_INF)) < 0) return r;
     n = (uint32_t)r;
     if ((r = scale(w, n, p->temp)) < 0) return r;
@@ -348,19 +522,14 @@ static int32_t run_chain(ws *w, const params *p, double *mu_next) {
   return (int32_t)n;
 }
 
-int32_t rsk_sample(const float *logits, uint32_t n_vocab, const uint32_t *mask, uint32_t n_mask_words,
-                   const int32_t *tokens, uint32_t n_tokens, const float *bias, uint32_t n_bias, double *io,
-                   uint32_t n_io, double *work, uint32_t n_work) {
-  if (n_vocab == 0 || n_vocab > RSK_MAX_VOCAB) return RSK_E_VOCAB;
-  if (!io || n_io < RSK_IO_LEN || !logits || !work || ((uintptr_t)work & 7u)) return RSK_E_BUFFER;
-  if (n_tokens > RSK_MAX_TOKENS || (n_tokens && !tokens) || (n_bias && !bias)) return RSK_E_BUFFER;
-  if (n_mask_words && (!mask || n_mask_words < words_for(n_vocab))) return RSK_E_BUFFER;
-  if ((uint64_t)n_work * 8u < layout_bytes(n_vocab, n_tokens)) return RSK_E_BUFFER;
+/* One step for validated buffers: reads io's inputs, writes its outputs (final distribution left in work). */
+static int32_t sample_row(const float *logits, uint32_t n_vocab, const uint32_t *mask, const int32_t *tokens,
+                          uint32_t n_tokens, const float *bias, uint32_t n_bias, double *io, double *work) {
   params p;
   int32_t r = read_params(io, n_vocab, n_tokens, &p);
   if (r < 0) return r;
   if (n_bias != n_tokens - p.n_recent) return RSK_E_PARAM;
-  ws w = {logits, n_vocab, n_mask_words ? mask : 0, rsk_scan_for((int32_t)p.isa), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  ws w = {logits, n_vocab, mask, rsk_scan_for((int32_t)p.isa), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   if (!w.scan) return RSK_E_ISA;
   carve(&w, work, n_tokens);
   if ((r = build_patches(&w, tokens, p.n_recent, n_tokens, bias, p.rp, p.freq, p.pres)) < 0) return r;
@@ -370,12 +539,71 @@ int32_t rsk_sample(const float *logits, uint32_t n_vocab, const uint32_t *mask, 
   double u = rsk_u01(p.seed_lo, p.seed_hi, p.step);
   uint32_t pick = p.temp <= 0.0 ? 0 : draw(&w, n, u);
   if (p.mirostat == 2 && p.temp > 0.0) mu_next = p.mu - p.eta * (-rsk_log(w.cp[pick]) / LN2 - p.tau);
+  double mass = 0.0;
+  for (uint32_t i = 0; i < n; i++) mass += w.cp[i];
   io[RSK_IO_TOKEN] = (double)w.cid[pick];
   io[RSK_IO_PROB] = w.cp[pick];
   io[RSK_IO_MU_NEXT] = mu_next;
   io[RSK_IO_N_FINAL] = (double)n;
   io[RSK_IO_UNIFORM] = u;
+  io[RSK_IO_MASS] = mass;
   io[RSK_IO_FINAL_IDS] = (double)((char *)w.cid - (char *)work) / 4.0;
   io[RSK_IO_FINAL_PROBS] = (double)((char *)w.cp - (char *)work) / 8.0;
   return RSK_OK;
+}
+
+int32_t rsk_sample(const float *logits, uint32_t n_vocab, const uint32_t *mask, uint32_t n_mask_words,
+                   const int32_t *tokens, uint32_t n_tokens, const float *bias, uint32_t n_bias, double *io,
+                   uint32_t n_io, double *work, uint32_t n_work) {
+  if (n_vocab == 0 || n_vocab > RSK_MAX_VOCAB) return RSK_E_VOCAB;
+  if (!io || n_io < RSK_IO_LEN || !logits || !work || ((uintptr_t)work & 7u)) return RSK_E_BUFFER;
+  if (n_tokens > RSK_MAX_TOKENS || (n_tokens && !tokens) || (n_bias && !bias)) return RSK_E_BUFFER;
+  if (n_mask_words && (!mask || n_mask_words < words_for(n_vocab))) return RSK_E_BUFFER;
+  if ((uint64_t)n_work * 8u < layout_bytes(n_vocab, n_tokens)) return RSK_E_BUFFER;
+  return sample_row(logits, n_vocab, n_mask_words ? mask : 0, tokens, n_tokens, bias, n_bias, io, work);
+}
+
+/* A row's integral io slot in [lo, hi] (an offset or count into a caller buffer), or -1. */
+static int64_t slot(const double *io, int index, double lo, double hi) {
+  double x = io[index];
+  if (!(x >= lo && x <= hi) || x != (double)(int64_t)x) return -1;
+  return (int64_t)x;
+}
+
+int32_t rsk_sample_batch(const float *logits, uint32_t n_rows, uint32_t n_vocab, uint32_t row_stride,
+                         const uint32_t *masks, uint32_t n_masks, const int32_t *tokens, uint32_t n_tokens,
+                         const float *bias, uint32_t n_bias, double *io, uint32_t n_io, double *work,
+                         uint32_t n_work) {
+  if (n_vocab == 0 || n_vocab > RSK_MAX_VOCAB) return RSK_E_VOCAB;
+  if (!io || (uint64_t)n_io < (uint64_t)n_rows * RSK_IO_LEN || !logits || !work || ((uintptr_t)work & 7u)) return RSK_E_BUFFER;
+  if ((n_tokens && !tokens) || (n_bias && !bias) || (n_masks && !masks)) return RSK_E_BUFFER;
+  uint32_t words = words_for(n_vocab);
+  int32_t failed = 0;
+  for (uint32_t r = 0; r < n_rows; r++) {
+    double *row = io + (uint64_t)r * RSK_IO_LEN;
+    int32_t status = RSK_OK;
+    int64_t at = slot(row, RSK_IO_TOKENS_AT, 0, n_tokens), count = slot(row, RSK_IO_N_TOKENS, 0, RSK_MAX_TOKENS);
+    int64_t bias_at = slot(row, RSK_IO_BIAS_AT, 0, n_bias), recent = slot(row, RSK_IO_N_RECENT, 0, RSK_MAX_TOKENS);
+    double mask_at = row[RSK_IO_MASK_AT], advance = row[RSK_IO_ADVANCE];
+    int64_t mask_word = mask_at < 0.0 ? -1 : slot(row, RSK_IO_MASK_AT, 0, n_masks);
+    if (at < 0 || count < 0 || bias_at < 0 || recent < 0 || recent > count || (mask_at >= 0.0 && mask_word < 0) ||
+        !(mask_at == mask_at) || !(advance == 0.0 || advance == 1.0)) {
+      status = RSK_E_PARAM;
+    } else if ((uint64_t)at + (uint64_t)count > n_tokens || (uint64_t)bias_at + (uint64_t)(count - recent) > n_bias ||
+               (mask_word >= 0 && (uint64_t)mask_word + words > n_masks) ||
+               (uint64_t)n_work * 8u < layout_bytes(n_vocab, (uint32_t)count)) {
+      status = RSK_E_BUFFER;
+    } else {
+      const float *x = logits + (uint64_t)r * row_stride;
+      status = sample_row(x, n_vocab, mask_word >= 0 ? masks + mask_word : 0, tokens ? tokens + at : 0, (uint32_t)count,
+                          bias ? bias + bias_at : 0, (uint32_t)(count - recent), row, work);
+      if (status == RSK_OK && advance == 1.0) {
+        row[RSK_IO_STEP] += 1.0;
+        row[RSK_IO_MIROSTAT_MU] = row[RSK_IO_MU_NEXT];
+      }
+    }
+    row[RSK_IO_STATUS] = (double)status;
+    failed += status != RSK_OK;
+  }
+  return failed;
 }

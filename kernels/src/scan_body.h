@@ -98,4 +98,88 @@ static void apply(float *x, uint32_t n, const uint32_t *mask) {
     if (!((mask[i >> 5] >> (i & 31)) & 1u)) x[i] = -RSK_INF;
 }
 
-const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply};
+/* 2^d for d in [-125, 0]: d = k + f, |f| <= 1/2, degree-6 Taylor of e^(f ln 2) (relative error < 2e-6 in float). */
+static inline float exp2_estimate(float d) {
+  float k = (d + 12582912.0f) - 12582912.0f; /* round to nearest: 1.5 * 2^23 */
+  float f = d - k;
+  float p = 1.5403530393381606e-4f;
+  p = p * f + 1.3333558146428443e-3f;
+  p = p * f + 9.6181291076284772e-3f;
+  p = p * f + 5.5504108664821580e-2f;
+  p = p * f + 2.4022650695910071e-1f;
+  p = p * f + 6.9314718055994531e-1f;
+  p = p * f + 1.0f;
+  uint32_t bits = (uint32_t)((int32_t)k + 127) << 23;
+  float scale;
+  __builtin_memcpy(&scale, &bits, 4);
+  return p * scale;
+}
+
+/* One token's estimate, branch-free so the 16-lane loop vectorizes: 0 unless allowed and > -inf. */
+static inline float sumexp_term(float v, float m, float c, uint32_t allow, float *d_out) {
+  float d = (v - m) * c;
+  d = d > -125.0f ? d : -125.0f; /* also NaN and -inf (never summed) */
+  d = d < 0.0f ? d : 0.0f;       /* masked-out tokens above m (never summed) */
+  float e = exp2_estimate(d);
+  *d_out = d;
+  return (allow & (v > -RSK_INF)) ? e : 0.0f;
+}
+
+/* Σ 2^d over one token, cheaply: the float with exponent k and mantissa f for d = k + f (Schraudolph), which is
+ * between 2^d and 1.0616 * 2^d; d23 = d * 2^23 >= -125 * 2^23. */
+static inline float cheap_exp2(float d23) {
+  uint32_t bits = (uint32_t)((int32_t)d23 + (127 << 23));
+  float e;
+  __builtin_memcpy(&e, &bits, 4);
+  return e;
+}
+
+#ifndef SCAN_SUMEXP
+static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
+                        int32_t *blocks, uint32_t *n_blocks) {
+  double s[16], a[16], q[16];
+  uint32_t i = 0;
+  float c23 = c * 8388608.0f, mc23 = m * c23;
+  for (int l = 0; l < 16; l++) s[l] = a[l] = q[l] = -0.0; /* -0.0, the additive identity, is not a memset (wasm) */
+  for (; i + 16 <= n; i += 16) {
+    const float *p = x + i;
+    uint32_t allow = allow16(mask, i);
+    if (GE16(p, near)) { /* a token near the max: the precise estimate for all 16 */
+      float e[16], d[16];
+      blocks[(*n_blocks)++] = (int32_t)i;
+      for (int l = 0; l < 16; l++) e[l] = sumexp_term(p[l], m, c, (allow >> l) & 1u, &d[l]);
+      for (int l = 0; l < 16; l++) s[l] += (double)e[l];
+      for (int l = 0; l < 16; l++) a[l] += (double)(e[l] * -d[l]);
+      continue;
+    }
+    float e[16];
+    for (int l = 0; l < 16; l++) {
+      float d23 = p[l] * c23 - mc23;
+      d23 = d23 > -1048576000.0f ? d23 : -1048576000.0f; /* -125 * 2^23; also -inf */
+      d23 = d23 < 0.0f ? d23 : 0.0f;                     /* masked-out tokens above m */
+      e[l] = (allow >> l) & 1u ? cheap_exp2(d23) : 0.0f;
+    }
+    for (int l = 0; l < 16; l++) q[l] += (double)e[l];
+  }
+  if (i < n) blocks[(*n_blocks)++] = (int32_t)i;
+  for (; i < n; i++) {
+    float d, e = sumexp_term(x[i], m, c, mask ? (mask[i >> 5] >> (i & 31)) & 1u : 1u, &d);
+    s[i & 15] += (double)e;
+    a[i & 15] += (double)(e * -d);
+  }
+  for (int l = 0; l < 16; l++) sums[0] += s[l], sums[1] += a[l], sums[2] += q[l];
+}
+#else
+static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
+                        int32_t *blocks, uint32_t *n_blocks);
+#endif
+
+#ifndef SCAN_EXPV
+static void expv(const double *x, double sub, double *out, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) out[i] = rsk_exp(x[i] - sub);
+}
+#else
+static void expv(const double *x, double sub, double *out, uint32_t n);
+#endif
+
+const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply, scan_sumexp, expv};

@@ -1,5 +1,6 @@
 /** The gateway's metric families, one instance per app (so tests and embedded apps do not share counters). */
 import { maskCacheBytes } from "../grammar/budget.ts";
+import { kernelMetrics, type KernelMetrics } from "./kernels.ts";
 import { Counter, exposition, Gauge, Histogram } from "./registry.ts";
 
 const LATENCY_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -34,11 +35,16 @@ export class GatewayMetrics {
   readonly #active = new Gauge("rsk_active_streams", "Completion streams currently open.", () => this.activeStreams);
   readonly #masks = new Gauge("rsk_grammar_mask_cache_bytes", "Token masks cached by every grammar of the process (budget: RSK_GRAMMAR_CACHE_MB).", maskCacheBytes);
 
+  /** Sampler kernel calls (process-wide by default: the local backend meters its kernels into `kernelMetrics`). */
+  readonly kernels: KernelMetrics = kernelMetrics;
+
   /** The `/metrics` body. */
   expose(): string {
+    const kernels = this.kernels.expose();
     return exposition([
       this.requests, this.ttft, this.interToken, this.decisions, this.gateLatency,
       this.streamEnds, this.upstreamErrors, this.upstreamUnknownLines, this.upstreamRetries, this.breakerChanges, this.reloads, this.#active, this.#masks,
-    ]);
+    ]) + (kernels ? `${kernels}
+` : "");
   }
 }

@@ -2,7 +2,8 @@
  * `SamplerChain`: one sequence's sampler — config turned into kernel parameters once, the state that
  * carries across steps (RNG step, Mirostat mu, penalty window), and the checks on every draw.
  */
-import type { Distribution, KernelError, Kernels, Logits, SampleParams, TokenMask } from "../../ffi/kernels.ts";
+import { rowResult, stageRow } from "../../ffi/batch.ts";
+import type { Distribution, KernelError, Kernels, Logits, SampleBatch, SampleParams, TokenMask } from "../../ffi/kernels.ts";
 import type { SamplingConfig } from "./config.ts";
 
 /** llama.cpp treats a bias of -100 or less as a ban; we pass -inf so the token can never be drawn. */
@@ -90,6 +91,31 @@ export class SamplerChain<V extends number> {
     return this.params.mu;
   }
 
+  /** The kernels this chain samples with (a batch must come from the same ones). */
+  get implementation(): Kernels {
+    return this.kernels;
+  }
+
+  /** Room this chain needs in a batch row: its penalty window plus its logit-bias ids. */
+  get batchTokens(): number {
+    return this.window.length + this.bias.ids.length;
+  }
+
+  /** Writes this step's request into row `row` of `batch` (run it, then call `finish`): several chains, one kernel call. */
+  stage(batch: SampleBatch, row: number, mask?: TokenMask<V>): void {
+    stageRow(batch, row, { params: this.params, mask, recent: this.window.subarray(0, this.filled), bias: this.bias });
+  }
+
+  /** Reads row `row` of a batch that ran after `stage`: checks the draw like `sample` and advances the state. */
+  finish(batch: SampleBatch, row: number, mask?: TokenMask<V>): SampledToken | KernelError | SamplerCheckFailure {
+    const r = rowResult(batch, row);
+    if (!r.ok) return r;
+    const problem = this.checkDraw(r.token, r.prob, r.muNext, mask) ??
+      (Math.abs(r.mass - 1) > SIMPLEX_TOLERANCE ? `final distribution sums to ${r.mass}` : undefined);
+    if (problem) return { ok: false, status: "check", message: problem };
+    return this.advance(r.token, r.prob, r.size, r.muNext);
+  }
+
   /** Draws the next token under `mask`, checks it, and advances the state (step, mu, penalty window). */
   sample(logits: Logits<V>, mask?: TokenMask<V>): SampledToken | KernelError | SamplerCheckFailure {
     const recent = this.window.subarray(0, this.filled);
@@ -97,10 +123,14 @@ export class SamplerChain<V extends number> {
     if (!r.ok) return r;
     const problem = this.check(r.token, r.prob, r.size, r.muNext, mask);
     if (problem) return { ok: false, status: "check", message: problem };
+    return this.advance(r.token, r.prob, r.size, r.muNext);
+  }
+
+  private advance(token: number, prob: number, size: number, muNext: number): SampledToken {
     this.params.step++;
-    this.params.mu = r.muNext;
-    this.remember(r.token);
-    return { ok: true, token: r.token, prob: r.prob, size: r.size };
+    this.params.mu = muNext;
+    this.remember(token);
+    return { ok: true, token, prob, size };
   }
 
   /** Records a token produced outside `sample` (e.g. the prompt) in the penalty window. */
@@ -111,12 +141,19 @@ export class SamplerChain<V extends number> {
     this.filled = Math.min(this.filled + 1, this.window.length);
   }
 
-  /** Independent checks of the kernel's answer: allowed token, in the support, a valid simplex. */
-  private check(token: number, prob: number, size: number, muNext: number, mask?: TokenMask<V>): string | undefined {
+  /** Checks that need no distribution: a token of the vocabulary, allowed, drawn with a probability, a finite mu. */
+  private checkDraw(token: number, prob: number, muNext: number, mask?: TokenMask<V>): string | undefined {
     if (!Number.isInteger(token) || token < 0 || token >= this.vocab) return `token ${token} is outside the vocabulary`;
     if (mask && !((mask[token >>> 5]! >>> (token & 31)) & 1)) return `token ${token} is masked out`;
     if (!(prob > 0 && prob <= 1)) return `token ${token} was drawn with probability ${prob}`;
     if (!Number.isFinite(muNext)) return `mirostat mu became ${muNext}`;
+    return undefined;
+  }
+
+  /** Independent checks of the kernel's answer: allowed token, in the support, a valid simplex. */
+  private check(token: number, prob: number, size: number, muNext: number, mask?: TokenMask<V>): string | undefined {
+    const problem = this.checkDraw(token, prob, muNext, mask);
+    if (problem) return problem;
     let sum = 0, found = false;
     for (let i = 0; i < size; i++) {
       const p = this.out.probs[i]!;

@@ -16,7 +16,7 @@ function run(k: typeof native, values: Float32Array, request: Omit<Parameters<ty
 
 describe("parity native / wasm / ts", () => {
   const names = Object.keys(chains);
-  test(`${names.length * 250} random cases over every chain, with masks, penalties and bias`, () => {
+  test(`${names.length * 250} random cases over every chain, with masks, penalties and bias`, { timeout: 300_000 }, () => {
     const random = prng(7);
     let draws = 0;
     for (let c = 0; c < 250; c++) {
@@ -57,7 +57,7 @@ describe("parity native / wasm / ts", () => {
     assert.ok(draws > names.length * 200, `most cases draw (${draws})`);
   });
 
-  test("every native instruction set (scalar, avx2, avx512) agrees", () => {
+  test("every native instruction set (scalar, avx2, avx512) agrees", { timeout: 120_000 }, () => {
     const random = prng(11);
     for (let c = 0; c < 150; c++) {
       const V = 1 + Math.floor(random() * 5000);

@@ -33,7 +33,7 @@ const paramsArb = fc.record({
 });
 
 describe("properties", () => {
-  test("the final distribution is a simplex (sums to 1 within 1e-12, no negative mass)", () => {
+  test("the final distribution is a simplex (sums to 1 within 1e-12, no negative mass)", { timeout: 120_000 }, () => {
     fc.assert(
       fc.property(logitsArb, paramsArb, (values, p) => {
         const params = { ...plain, ...p, topK: Math.min(p.topK, values.length) };
@@ -47,7 +47,7 @@ describe("properties", () => {
     );
   });
 
-  test("top-k keeps exactly min(k, V) tokens: the k best, lowest id first on ties", () => {
+  test("top-k keeps exactly min(k, V) tokens: the k best, lowest id first on ties", { timeout: 120_000 }, () => {
     fc.assert(
       fc.property(logitsArb, fc.integer({ min: 1, max: 64 }), (values, k) => {
         const kk = Math.min(k, values.length);
@@ -58,7 +58,7 @@ describe("properties", () => {
     );
   });
 
-  test("top-p keeps at least mass p of the distribution it sees", () => {
+  test("top-p keeps at least mass p of the distribution it sees", { timeout: 120_000 }, () => {
     fc.assert(
       fc.property(logitsArb, fc.double({ min: 0.01, max: 0.999, noNaN: true }), (values, p) => {
         const max = Math.max(...values);
@@ -73,7 +73,7 @@ describe("properties", () => {
     );
   });
 
-  test("masked tokens are never drawn nor in the support", () => {
+  test("masked tokens are never drawn nor in the support", { timeout: 120_000 }, () => {
     fc.assert(
       fc.property(logitsArb, fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }), paramsArb, (values, bits, p) => {
         const V = values.length;
@@ -96,7 +96,7 @@ describe("properties", () => {
     );
   });
 
-  test("greedy (temperature 0) is the argmax, lowest id on ties", () => {
+  test("greedy (temperature 0) is the argmax, lowest id on ties", { timeout: 120_000 }, () => {
     fc.assert(
       fc.property(logitsArb, fc.nat(), (values, step) => {
         const best = ranked(values)[0];

@@ -4,16 +4,20 @@
  */
 import { basename } from "node:path";
 import { type Kernels, logitsOf, maskOf } from "../../../ffi/mod.ts";
-import { GrammarMatcher, requestConstraint } from "../../grammar/mod.ts";
+import { GrammarError, GrammarMatcher, requestConstraint } from "../../grammar/mod.ts";
+import { toolCallConstraint } from "../../grammar/tool-call.ts";
 import { masksFor, prepareVocabulary } from "../../grammar/vocabulary.ts";
+import { meteredKernels } from "../../metrics/kernels.ts";
 import { SamplerChain, parseSamplingConfig } from "../../sampler/mod.ts";
 import { ApiError } from "../../server/errors.ts";
-import type { ChatMessage as WireMessage } from "../../server/wire.ts";
+import type { ChatMessage as WireMessage, ChatRequest } from "../../server/wire.ts";
 import type { Backend, BackendEvent, BackendRequest, ModelCard } from "../types.ts";
 import type { LlamaEngine } from "./engine.ts";
 import { InvalidGenerationError, PromptTooLongError } from "./errors.ts";
-import type { PickToken } from "./sequence.ts";
+import type { BatchedPick, PickToken } from "./sequence.ts";
 import { mergeBias, TokenRuleResolver } from "./tokens.ts";
+import { ToolCallParser, toolConversation, toolMarkersOf } from "./tool-calls.ts";
+import { ToolCallMasks } from "./tool-sampling.ts";
 
 /** Serves one GGUF model through the engine's continuous batching. */
 export class LocalBackend implements Backend {
@@ -26,6 +30,7 @@ export class LocalBackend implements Backend {
     /** The GGUF file served. */
     readonly modelPath: string,
   ) {
+    this.kernels = meteredKernels(kernels); // every sampling call counted for /metrics
     this.#card = { id: basename(modelPath).replace(/\.gguf$/i, ""), object: "model", created: 0, owned_by: "rsk-local" };
     this.#tokenRules = new TokenRuleResolver(engine.model, (texts) =>
       console.error(`rsk: policy token rules name texts that are not one token of ${this.#card.id}: ${texts.map((t) => JSON.stringify(t)).join(", ")}`));
@@ -55,9 +60,7 @@ export class LocalBackend implements Backend {
         code: "model_not_found",
       });
     }
-    if (request.kind === "chat" && request.body.tools?.length && request.body.tool_choice !== "none") {
-      throw new ApiError(400, "the local backend does not call tools yet: send tool_choice \"none\", or serve through an upstream", { param: "tools", code: "unsupported_tools" });
-    }
+    const calling = request.kind === "chat" ? this.#toolCalling(request.body) : undefined;
     const prompt = this.#tokenize(request);
     const sampling = parseSamplingConfig(body);
     if (!sampling.ok) throw new ApiError(400, sampling.message, { code: "invalid_sampling" });
@@ -66,13 +69,16 @@ export class LocalBackend implements Backend {
     const requested = body.max_tokens ?? ("max_completion_tokens" in body ? body.max_completion_tokens : undefined);
     const n = body.n ?? 1;
     const constraint = requestConstraint(body);
+    if (constraint && calling) throw new ApiError(400, "the local backend cannot follow a response format or grammar and tool calls at once: send tool_choice \"none\"", { param: "tool_choice", code: "invalid_request" });
     const masks = constraint && masksFor(constraint, this.engine.model.vocabularyBytes(), this.#endTokens());
+    const callMasks = calling && masksFor(calling.constraint, this.engine.model.vocabularyBytes(), this.#endTokens());
     const logit_bias = request.tokens ? mergeBias(sampling.config.logit_bias, this.#tokenRules.resolve(request.tokens)) : sampling.config.logit_bias;
     const runs = Array.from({ length: n }, (_, choice) => {
       const config = { ...sampling.config, logit_bias, seed: sampling.config.seed === undefined ? undefined : sampling.config.seed + choice };
       const chain = SamplerChain.create(this.kernels, this.engine.model.nVocab, config);
       if (!(chain instanceof SamplerChain)) throw new ApiError(400, chain.message, { code: "invalid_sampling" });
-      return { choice, pick: pickWith(chain, masks && new GrammarMatcher(masks)) };
+      const matcher = callMasks ? new ToolCallMasks(callMasks, calling.markers.opener, calling.lazy) : masks && new GrammarMatcher(masks);
+      return { choice, pick: pickWith(chain, matcher) };
     });
     const generations = runs.map(({ choice, pick }) => {
       try {
@@ -84,12 +90,20 @@ export class LocalBackend implements Backend {
     });
     let completion = 0;
     yield* merge(generations.map(async function* ({ choice, generation }): AsyncIterable<BackendEvent> {
-      for await (const text of generation) yield { type: "text", choice, text };
+      const parser = calling && new ToolCallParser(choice, calling.markers, newCallId);
+      for await (const text of generation) {
+        if (parser) yield* parser.push(text);
+        else yield { type: "text", choice, text };
+      }
       const finish = await generation.finish;
       completion += finish.completionTokens;
       if (finish.reason === "abort") return;
       if (finish.reason === "error") throw generationError(finish.error);
-      yield { type: "finish", choice, reason: finish.reason };
+      if (parser?.inCall) {
+        throw new ApiError(400, `max_tokens ran out inside tool call ${parser.calls} of choice ${choice}: its arguments are incomplete; raise max_tokens`, { param: "max_tokens", code: "tool_call_truncated" });
+      }
+      if (parser) yield* parser.end();
+      yield { type: "finish", choice, reason: parser?.calls && finish.reason === "stop" ? "tool_calls" : finish.reason };
     }));
     if (!signal.aborted) {
       yield { type: "usage", usage: { prompt_tokens: prompt.length, completion_tokens: completion, total_tokens: prompt.length + completion } };
@@ -109,11 +123,46 @@ export class LocalBackend implements Backend {
     return this.#endTokenIds;
   }
 
+  /** The template's call syntax, read once (undefined: rsk knows none for this model's template). */
+  #markers?: ReturnType<typeof toolMarkersOf> | null;
+
+  #toolMarkers() {
+    if (this.#markers === undefined) {
+      const { model } = this.engine;
+      this.#markers = model.hasChatTemplate ? toolMarkersOf((m) => model.applyChatTemplate(m)) ?? null : null;
+    }
+    return this.#markers ?? undefined;
+  }
+
+  /** How a chat request calls tools: the template's syntax, the call grammar, lazy (`auto`) or not; undefined: no calls. */
+  #toolCalling(body: ChatRequest) {
+    const choice = body.tool_choice ?? "auto";
+    if (!body.tools?.length || choice === "none") return undefined;
+    const markers = this.#toolMarkers();
+    if (!markers) {
+      throw new ApiError(400, `the chat template of ${this.#card.id} has no tool-call syntax rsk knows (ChatML's <tool_call>): send tool_choice "none", or serve through an upstream`, { param: "tools", code: "unsupported_tools" });
+    }
+    const named = typeof choice === "object" ? choice.function.name : undefined;
+    const tools = body.tools.filter((t) => named === undefined || t.function.name === named).map((t) => ({ name: t.function.name, parameters: t.function.parameters }));
+    try {
+      return { markers, lazy: choice === "auto", constraint: toolCallConstraint(tools, markers, body.parallel_tool_calls !== false) };
+    } catch (err) {
+      if (err instanceof GrammarError) throw new ApiError(400, `the local backend cannot constrain calls to these tools: ${err.message}`, { param: "tools", code: "invalid_grammar", cause: err });
+      throw err;
+    }
+  }
+
   #tokenize(request: BackendRequest): Int32Array {
     const { model } = this.engine;
     try {
       if (request.kind === "completion") return model.tokenize([request.body.prompt].flat()[0]!, { addSpecial: true });
-      return model.tokenizeChat(request.body.messages.map(plainMessage));
+      const { messages, tools } = request.body;
+      const markers = this.#toolMarkers();
+      if (markers && (tools?.length || messages.some((m) => m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length)))) {
+        const declared = (tools ?? []).map((t) => t.function);
+        return model.tokenizeChat(toolConversation(messages, declared, markers, contentText));
+      }
+      return model.tokenizeChat(messages.map(plainMessage));
     } catch (err) {
       throw asRequestError(err);
     }
@@ -122,14 +171,24 @@ export class LocalBackend implements Backend {
 
 function plainMessage(m: WireMessage): { role: string; content: string } {
   if (m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length)) {
-    throw new ApiError(400, "the local backend does not take tool calls or tool results in the history yet", { param: "messages", code: "unsupported_tools" });
+    throw new ApiError(400, "the local backend takes tool calls and tool results in the history only for chat templates with a tool-call syntax (ChatML)", { param: "messages", code: "unsupported_tools" });
   }
-  if (m.content === undefined || m.content === null) return { role: m.role, content: "" };
-  if (typeof m.content === "string") return { role: m.role, content: m.content };
+  return { role: m.role, content: contentText(m) };
+}
+
+/** A message's text (text parts only). */
+function contentText(m: WireMessage): string {
+  if (m.content === undefined || m.content === null) return "";
+  if (typeof m.content === "string") return m.content;
   if (m.content.some((p) => p.type !== "text")) {
     throw new ApiError(400, "the local backend takes text only (image_url parts are not supported)", { param: "messages", code: "unsupported_content" });
   }
-  return { role: m.role, content: m.content.map((p) => (p.type === "text" ? p.text : "")).join("") };
+  return m.content.map((p) => (p.type === "text" ? p.text : "")).join("");
+}
+
+/** A fresh tool call id (96 random bits). */
+function newCallId(): string {
+  return `call_${[...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 /**
@@ -137,13 +196,25 @@ function plainMessage(m: WireMessage): { role: string; content: string } {
  * With a grammar, the step's mask goes to the sampler and the chosen token advances the matcher, so every
  * completion is valid by construction (end-of-generation is only in the mask where the grammar accepts).
  */
-function pickWith(chain: SamplerChain<number>, matcher?: GrammarMatcher): PickToken {
-  return (row) => {
-    const r = chain.sample(logitsOf(row, chain.vocab), matcher && maskOf(matcher.mask(), chain.vocab));
+function pickWith(chain: SamplerChain<number>, matcher?: { mask(): Uint32Array | undefined; accept(token: number): boolean }): PickToken {
+  const settle = (r: ReturnType<SamplerChain<number>["sample"]>): number => {
     if (r.ok && matcher && !matcher.accept(r.token)) throw new SamplerRejected(`token ${r.token} is outside the grammar's mask`);
     if (r.ok) return r.token;
     throw new SamplerRejected("status" in r && r.status === "check" ? r.message : `sampler kernel refused the step: ${"message" in r ? r.message : String(r)}`);
   };
+  const maskNow = () => {
+    const mask = matcher?.mask();
+    return mask && maskOf(mask, chain.vocab);
+  };
+  let staged: ReturnType<typeof maskNow>;
+  // The decode loop samples every sequence of a step in one kernel call through `batched` (stage, run, finish).
+  const batched: BatchedPick = {
+    kernels: chain.implementation,
+    tokens: chain.batchTokens,
+    stage: (batch, row) => chain.stage(batch, row, (staged = maskNow())),
+    finish: (batch, row) => settle(chain.finish(batch, row, staged)),
+  };
+  return Object.assign((row: Float32Array) => settle(chain.sample(logitsOf(row, chain.vocab), maskNow())), { batched });
 }
 
 /** A draw the sampler checks or kernels refused: the request ends with an error, nothing of it is emitted. */

@@ -6,6 +6,7 @@
  * own thread (`LlamaContext.decodeOffThread`), so HTTP, upstream streams and timers go on meanwhile.
  */
 import { setImmediate } from "node:timers";
+import type { Kernels, SampleBatch } from "../../../ffi/kernels.ts";
 import type { LlamaContext } from "../../../ffi/llama/context.ts";
 import type { VocabularyBytes } from "../../../ffi/llama/model.ts";
 import { DecodeError } from "./errors.ts";
@@ -23,6 +24,8 @@ export interface DecodeLoopStats {
   decodeMs: number;
   /** Milliseconds inside steps in total: minus decodeMs, it is the loop's own per-token overhead (picks included). */
   stepMs: number;
+  /** Steps whose rows were all sampled in one batched kernel call. */
+  batchedSteps: number;
 }
 
 /** The part of a LlamaContext the loop drives (a benchmark can stub `decode` to time the loop alone). */
@@ -36,13 +39,18 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 /** The scheduler of one context: admission into sequence slots, batch assembly, decode, pick, detokenize. */
 export class DecodeLoop {
   /** Running totals. */
-  readonly stats: DecodeLoopStats = { steps: 0, decodedTokens: 0, generatedTokens: 0, decodeMs: 0, stepMs: 0 };
+  readonly stats: DecodeLoopStats = { steps: 0, decodedTokens: 0, generatedTokens: 0, decodeMs: 0, stepMs: 0, batchedSteps: 0 };
   private readonly slots: (Sequence | undefined)[];
   private readonly waiting: Sequence[] = [];
   /** Batch row → sequence whose logits it holds, for the current step. */
   private readonly outputs: Sequence[] = [];
   private running = false;
   private closed = false;
+  /** The batch the step's rows are sampled in (grown when a sequence needs more token room), per kernels. */
+  private batch: SampleBatch | undefined;
+  private batchKernels: Kernels | undefined;
+  /** This step's token (or failure) per output row. */
+  private readonly picked: (number | { readonly error: unknown })[] = [];
 
   constructor(
     private readonly context: DecodeTarget,
@@ -197,22 +205,15 @@ export class DecodeLoop {
     return n;
   }
 
-  /** Gives each output row to its sequence's pick, then detokenizes and applies the stop conditions. */
+  /** Chooses each output row's token (one batched kernel call when every pick allows it), then detokenizes and applies the stop conditions. */
   private sample(): void {
     const { nVocab } = this.context.model;
     const rows = this.context.logitsRows(this.outputs.length);
+    if (!this.pickBatched(rows, nVocab)) this.pickEach(rows);
     const { bytes, offsets } = this.vocabulary;
     this.outputs.forEach((sequence, row) => {
-      let token: number;
-      try {
-        token = sequence.pick(rows[row]!, { seq: sequence.slot, index: sequence.generated.length, generated: sequence.generated });
-        if (!Number.isInteger(token) || token < 0 || token >= nVocab) {
-          throw new RangeError(`pick returned ${token}, not a token id in 0..${nVocab - 1}`);
-        }
-      } catch (error) {
-        sequence.end("error", error);
-        return;
-      }
+      const token = this.picked[row]!;
+      if (typeof token !== "number") return sequence.end("error", token.error);
       sequence.generated.push(token);
       this.stats.generatedTokens++;
       if (this.isEndOfGeneration(token)) return sequence.end("stop");
@@ -221,5 +222,76 @@ export class DecodeLoop {
       if (sequence.generated.length >= sequence.maxTokens || contextFull) return sequence.end("length");
       sequence.pending = token;
     });
+  }
+
+  /** One pick call per row. */
+  private pickEach(rows: readonly Float32Array[]): void {
+    this.picked.length = 0;
+    this.outputs.forEach((sequence, row) => {
+      try {
+        this.picked.push(this.checked(sequence.pick(rows[row]!, { seq: sequence.slot, index: sequence.generated.length, generated: sequence.generated })));
+      } catch (error) {
+        this.picked.push({ error });
+      }
+    });
+  }
+
+  /**
+   * Every row in one kernel call when every pick is batched on the same kernels and the rows lie one after another
+   * in memory (llama.cpp's logits); false (nothing done) otherwise.
+   */
+  private pickBatched(rows: readonly Float32Array[], nVocab: number): boolean {
+    const n = this.outputs.length, first = this.outputs[0]?.pick.batched;
+    if (!first || n === 0) return false;
+    let room = 0;
+    for (const sequence of this.outputs) {
+      const batched = sequence.pick.batched;
+      if (!batched || batched.kernels !== first.kernels) return false;
+      room = Math.max(room, batched.tokens);
+    }
+    const head = rows[0]!, last = rows[n - 1]!;
+    if (last.buffer !== head.buffer || last.byteOffset !== head.byteOffset + (n - 1) * nVocab * 4) return false;
+    const batch = this.batchFor(first.kernels, nVocab, room);
+    this.picked.length = 0;
+    this.outputs.forEach((sequence, row) => {
+      try {
+        sequence.pick.batched!.stage(batch, row);
+        this.picked.push(0);
+      } catch (error) {
+        this.picked.push({ error });
+      }
+    });
+    try {
+      batch.run(n, new Float32Array(head.buffer, head.byteOffset, n * nVocab));
+    } catch (error) {
+      this.picked.fill({ error });
+      return true;
+    }
+    this.outputs.forEach((sequence, row) => {
+      if (typeof this.picked[row] !== "number") return;
+      try {
+        this.picked[row] = this.checked(sequence.pick.batched!.finish(batch, row));
+      } catch (error) {
+        this.picked[row] = { error };
+      }
+    });
+    this.stats.batchedSteps++;
+    return true;
+  }
+
+  /** The batch for `kernels`, with room for `tokens` ids per row (made again, larger, when a sequence needs more). */
+  private batchFor(kernels: Kernels, nVocab: number, tokens: number): SampleBatch {
+    const current = this.batch;
+    if (current && current.tokensPerRow >= tokens && this.batchKernels === kernels) return current;
+    this.batchKernels = kernels;
+    this.batch = kernels.batch(nVocab, this.slots.length, Math.max(tokens, current?.tokensPerRow ?? 0));
+    return this.batch;
+  }
+
+  /** A pick's answer must be a token id of the model. */
+  private checked(token: number): number {
+    const { nVocab } = this.context.model;
+    if (!Number.isInteger(token) || token < 0 || token >= nVocab) throw new RangeError(`pick returned ${token}, not a token id in 0..${nVocab - 1}`);
+    return token;
   }
 }

@@ -2,7 +2,7 @@
 export { LlamaEngine, type GenerationRequest, type LlamaEngineOptions } from "./engine.ts";
 export { DecodeError, InvalidGenerationError, PromptTooLongError } from "./errors.ts";
 export type { DecodeLoopStats } from "./loop.ts";
-export type { GenerationEndReason, GenerationFinish, LocalGeneration, PickContext, PickToken } from "./sequence.ts";
+export type { BatchedPick, GenerationEndReason, GenerationFinish, LocalGeneration, PickContext, PickToken } from "./sequence.ts";
 export { LlamaLoadError } from "../../../ffi/llama/library.ts";
 export type { ChatMessage, LlamaModel, VocabularyBytes } from "../../../ffi/llama/model.ts";
 /** The default model when RSK_MODEL is unset: the generated pipeline fixture (built on demand if missing). */

@@ -1,4 +1,5 @@
 /** One request's state inside the decode loop: prompt progress, generated tokens, text output and finish. */
+import type { Kernels, SampleBatch } from "../../../ffi/kernels.ts";
 import { StopMatcher } from "./stop.ts";
 
 /** What `pick` sees besides the logits. */
@@ -12,10 +13,26 @@ export interface PickContext {
 }
 
 /**
+ * A pick the loop can run together with the other sequences' picks: every row of a step staged into one batch,
+ * one kernel call, then each row read back (the sampler kernels' `rsk_sample_batch`).
+ */
+export interface BatchedPick {
+  /** The kernels whose batch it stages into (picks on different kernels are not batched together). */
+  readonly kernels: Kernels;
+  /** Room it needs in a batch row (penalty window plus logit-bias ids). */
+  readonly tokens: number;
+  /** Writes this step's request into row `row` of `batch`. */
+  stage(batch: SampleBatch, row: number): void;
+  /** After the batch ran: the token of row `row`; throws like the pick itself when the draw is refused. */
+  finish(batch: SampleBatch, row: number): number;
+}
+
+/**
  * Chooses the next token from one row of logits, which is a view of llama.cpp's memory: read (or mask) it
  * during the call, never keep it (the next decode overwrites it). Throwing ends this request with that error.
+ * With `batched`, the loop may instead sample this row together with the step's other rows in one kernel call.
  */
-export type PickToken = (logits: Float32Array, context: PickContext) => number;
+export type PickToken = ((logits: Float32Array, context: PickContext) => number) & { readonly batched?: BatchedPick };
 
 /** Why a generation ended: OpenAI's `stop`/`length`, or the client went away, or it failed. */
 export type GenerationEndReason = "stop" | "length" | "abort" | "error";

@@ -9,6 +9,9 @@ const COMMANDS: [string, string][] = [
   ["rsk upstreams schema", "print the JSON Schema of the RSK_UPSTREAMS routing file"],
   ["rsk auth hash-key", "read an API key on stdin and print the sha256 an auth file stores"],
   ["rsk audit verify <log> [--live]", "check an audit log's HMAC chain (RSK_AUDIT_KEY); exit 1 naming the first gap"],
+  ["rsk pack keygen [--out <prefix>]", "make an Ed25519 key pair for signing kernel packs (<prefix>.private.jwk, .public.jwk)"],
+  ["rsk pack sign <dir> --key <file>", "check a pack folder's sha256s and sign its kernels.json (writes kernels.json.jws)"],
+  ["rsk pack verify <dir> --pub <file>", "load a pack as the server would (signature, ABI, hashes, self-tests); exit 1 saying why not"],
   ["rsk help | --help | -h", "this text"],
   ["rsk --version | -v", "the version"],
 ];

@@ -14,6 +14,8 @@ import { selectKernels } from "../ffi/mod.ts";
 import { drainOnSignals, overloaded, packageVersion, serverLog, serverParts } from "./hosts/server.ts";
 import { hashKeyCommand } from "./auth/hash-key.ts";
 import { verifyCommand } from "./audit/verify.ts";
+import { packCommand } from "./packs/cli.ts";
+import { servePacks } from "./packs/folder.ts";
 
 async function serveGateway(argv: string[]): Promise<void> {
   const options = Object.fromEntries(FLAGS.map((k) => [k, { type: "string" as const }]));
@@ -21,6 +23,7 @@ async function serveGateway(argv: string[]): Promise<void> {
   const config = readConfig(values, process.env);
   const log = serverLog(config).note;
   const runtime = "Bun" in globalThis ? `bun ${process.versions.bun}` : `deno ${process.versions.deno}`;
+  await servePacks(config.packs ?? [], config["pack-keys"] ?? [], log); // before policies: kernel rules compile against packs
   const parts = await serverParts(config, runtime, log);
   const local = config.upstream || config.upstreams ? undefined : await openLocalBackend(config);
   const built = buildGateway(config, { ...parts, backend: local ?? parts.backend, clientAddress, log: throttled(log, 1000) });
@@ -69,6 +72,7 @@ try {
   else if (command === "upstreams" && sub === "schema") process.stdout.write(routingJsonSchemaText());
   else if (command === "auth" && sub === "hash-key") await hashKeyCommand(arg);
   else if (command === "audit" && sub === "verify") process.exitCode = verifyCommand(process.argv.slice(4));
+  else if (command === "pack") process.exitCode = await packCommand(sub, process.argv.slice(4));
   else await serveGateway(process.argv.slice(2));
 } catch (err) {
   console.error(`rsk: cannot start: ${err instanceof Error ? err.message : String(err)}`);

@@ -8,10 +8,13 @@ import { DETECTORS } from "./pii/detectors.ts";
 import { maxMatchLength, minMatchLength } from "./regex/ast.ts";
 import { parseRegex, RegexSyntaxError } from "./regex/parse.ts";
 import { PikeScanner } from "./regex/pike.ts";
+import { compileKernelRule } from "./kernel/compile.ts";
 import { compileProgram, tellsLineBreaks } from "./regex/program.ts";
 import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, MAX_REGEX_MAX_LENGTH, type GateRule, type GateSet, type GateStep } from "./rule.ts";
 import { RAW_UNITS_PER_UNIT } from "./normalize.ts";
 import { HoldBackBuffer, type CompiledRule } from "./stream.ts";
+import { detectorChecks } from "./detector-options.ts";
+import { ContextTracker } from "./context.ts";
 
 const RulesSchema = v.array(GateRuleSchema);
 
@@ -22,15 +25,25 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
   switch (rule.type) {
     case "pii": {
       const spec = DETECTORS[rule.detector];
+      if (spec.scanner) {
+        if (!detectorChecks(rule, index, issues)) return undefined;
+        return {
+          rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder, view: "folded", seesLineBreaks: false, startsWithSpace: false,
+          createScanner: spec.scanner(rule.options),
+        };
+      }
       let program = detectorPrograms.get(rule.detector);
       if (!program) {
         program = compileProgram(parseRegex(spec.pattern, { neighbourAssertions: true }), false);
         detectorPrograms.set(rule.detector, program);
       }
       const compiled = program;
+      const checks = detectorChecks(rule, index, issues);
+      if (!checks) return undefined;
+      const { validate, context, required } = checks;
       return {
         rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder, view: "folded", seesLineBreaks: false, startsWithSpace: false,
-        createScanner: () => new PikeScanner(compiled, spec.maxLength, spec.validate),
+        createScanner: () => new PikeScanner(compiled, spec.maxLength, validate, context && new ContextTracker(context, required)),
       };
     }
     case "phrases": {
@@ -69,6 +82,8 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
         return undefined;
       }
     }
+    case "kernel":
+      return compileKernelRule(rule, index, issues);
   }
 }
 

@@ -17,9 +17,30 @@ const action = v.pipe(
 );
 const replacement = v.optional(v.pipe(v.string(), v.description("Text that replaces a redacted match (default: the detector's placeholder, or [REDACTED]).")));
 
+const PiiOptionsSchema = v.strictObject({
+  regions: v.optional(v.pipe(
+    v.array(v.pipe(v.string(), v.regex(/^[A-Z]{2}$/, "a region is an ISO 3166-1 alpha-2 code in capitals, such as \"GB\""))),
+    v.minLength(1), v.maxLength(300),
+    v.description("phone only: regions whose national numbers are accepted (default: every region libphonenumber-js knows); international numbers are always checked against their calling code."),
+  )),
+  context: v.optional(v.pipe(
+    v.picklist(["required", "optional"]),
+    v.description("Detectors with context words only: \"required\" drops every candidate without a context word before it; \"optional\" accepts weak shapes (e.g. short national phone numbers) without one. Default: the detector's own rule."),
+  )),
+  allow: v.optional(v.pipe(
+    v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(100))), v.maxLength(10_000),
+    v.description("person_name only: names never redacted, compared whole and case-insensitively with what the detector found (public figures, products such as \"Jordan Air\")."),
+  )),
+  deny: v.optional(v.pipe(
+    v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(100))), v.maxLength(10_000),
+    v.description("person_name only: words always read as a name, even alone or in lower case (your staff's or customers' names)."),
+  )),
+});
+
 const PiiRuleSchema = v.strictObject({
   id, type: v.literal("pii"), action, replacement,
   detector: v.pipe(v.picklist(PII_DETECTORS), v.description("Built-in detector (checksums such as Luhn and IBAN mod-97 are applied).")),
+  options: v.optional(v.pipe(PiiOptionsSchema, v.description("Per-detector options."))),
 });
 
 const PhrasesRuleSchema = v.strictObject({
@@ -42,10 +63,20 @@ const RegexRuleSchema = v.strictObject({
   )),
 });
 
+const KernelRuleSchema = v.strictObject({
+  id, type: v.literal("kernel"), action, replacement,
+  pack: v.pipe(v.string(), v.minLength(1), v.description("Id of a loaded, signed kernel pack (RSK_PACKS).")),
+  kernel: v.pipe(v.string(), v.minLength(1), v.description("Name of a gate kernel (WASM text detector) in that pack.")),
+  maxLength: v.optional(v.pipe(
+    v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_REGEX_MAX_LENGTH),
+    v.description("Longest match in characters; bounds stream hold-back (default: the kernel's declared maxLength); a longer match fails closed."),
+  )),
+});
+
 /** One gate rule as written in a policy file. */
 export const GateRuleSchema = v.pipe(
-  v.variant("type", [PiiRuleSchema, PhrasesRuleSchema, RegexRuleSchema]),
-  v.description("A text gate rule: a built-in PII detector, a phrase list or a linear-time regex."),
+  v.variant("type", [PiiRuleSchema, PhrasesRuleSchema, RegexRuleSchema, KernelRuleSchema]),
+  v.description("A text gate rule: a built-in PII detector, a phrase list, a linear-time regex or a pack's gate kernel."),
 );
 
 /** One gate rule after validation. */
@@ -56,7 +87,7 @@ export interface Finding {
   /** Id of the rule that matched. */
   rule: string;
   /** Rule kind, so audit can group findings without the policy at hand. */
-  type: "pii" | "phrases" | "regex";
+  type: GateRule["type"];
   /** Which detector matched (pii rules only). */
   detector?: PiiDetector;
   /** What was done with it. */

@@ -24,6 +24,11 @@ export interface RuleScanner {
   advance(text: HeldText, end: number): void;
   /** The stream is over: resolve everything pending at `end` (the scanner has already advanced to it). */
   finish(text: HeldText, end: number): void;
+  /**
+   * True if the scanner's state is exactly what a fresh search from `resume` (an offset it has read past) would have:
+   * then the stream need not restart it after a match ending there. Optional: without it the stream restarts.
+   */
+  keepsAcross?(resume: number): boolean;
   /** Earliest offset where this rule's next match could start (Infinity: none possible with the text so far). */
   readonly liveStart: number;
   /** True once the match in `matchStart..matchEnd` can no longer change, whatever text follows. */
@@ -34,5 +39,8 @@ export interface RuleScanner {
   readonly matchEnd: number;
 }
 
-/** Decides whether a syntactic candidate is real (checksums, ranges); gets the matched text of the view only. */
-export type MatchValidator = (match: string) => boolean;
+/**
+ * Decides whether a syntactic candidate is real (checksums, ranges); gets the matched text of the view, and for
+ * detectors with context words whether one was found before the candidate.
+ */
+export type MatchValidator = (match: string, withContext?: boolean) => boolean;

@@ -33,6 +33,9 @@ export interface CompiledRule {
   readonly startsWithSpace: boolean;
 }
 
+/** Normalised units scanners read per round (see run()). */
+const SCAN_BLOCK = 32;
+
 /** One stream's hold-back buffer over a compiled rule list. */
 export class HoldBackBuffer implements TextStream {
   /** Unreleased raw text (raw offsets `released` to `received`). */
@@ -118,13 +121,15 @@ export class HoldBackBuffer implements TextStream {
     return this.blockedBy ? { text: "", findings: [], blocked: this.blockedBy } : { text: "", findings: [] };
   }
 
-  private advanceAll(): void {
+  /** Advance every scanner to `target` (finishing them at the end of an ended stream). */
+  private advanceAll(target: number): void {
     const norm = this.norm, end = norm.end;
-    const settled = norm.openSpace >= 0 ? norm.openSpace : end;
+    const settled = norm.openSpace >= 0 && norm.openSpace < target ? norm.openSpace : target;
+    const finishing = this.ended && target === end;
     for (let r = 0; r < this.scanners.length; r++) {
       const s = this.scanners[r]!;
-      if (this.ended) s.finish(this.views[r]!, end);
-      else s.advance(this.views[r]!, this.stopsAtOpenSpace[r] ? settled : end);
+      if (finishing) s.finish(this.views[r]!, end);
+      else s.advance(this.views[r]!, this.stopsAtOpenSpace[r] ? settled : target);
     }
   }
 
@@ -139,10 +144,18 @@ export class HoldBackBuffer implements TextStream {
     const findings: Finding[] = [];
     const norm = this.norm;
     let out = "";
-    this.advanceAll();
+    // Scanners read the held text in blocks, not all at once: a scanner restarted after a finding re-reads at most up
+    // to the current block's end, so a long text dense with findings costs O(text + findings × BLOCK), not O(text²).
+    let target = Math.min(norm.end, this.from + SCAN_BLOCK);
+    this.advanceAll(target);
     for (;;) {
-      const winner = this.decided();
-      if (winner < 0) break;
+      const winner = target < norm.end ? this.decidedWithin(target) : this.decided();
+      if (winner < 0) {
+        if (target === norm.end) break;
+        target = Math.min(norm.end, target + SCAN_BLOCK);
+        this.advanceAll(target);
+        continue;
+      }
       const scanner = this.scanners[winner]!, compiled = this.rules[winner]!;
       const base = norm.base, start = scanner.matchStart, end = scanner.matchEnd;
       const rawFrom = norm.rawStart[start - base]!, rawTo = norm.rawEndOf(end - 1);
@@ -160,8 +173,8 @@ export class HoldBackBuffer implements TextStream {
       // Resume after the code point that produced the match's last unit (`ﬁ` → "fi" may end a match in its middle).
       const resume = norm.nextCodePoint(end - 1);
       this.from = resume;
-      for (let r = 0; r < this.scanners.length; r++) this.scanners[r]!.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
-      this.advanceAll();
+      this.restartBefore(resume);
+      this.advanceAll(target);
     }
     const live = this.firstLive();
     // Never release a raw unit while a normalised unit it produced is held; a pending high surrogate is not in rawDone.
@@ -171,6 +184,20 @@ export class HoldBackBuffer implements TextStream {
     this.heldFrom = floor;
     if (floor > this.from) this.from = floor;
     return { text: out, findings };
+  }
+
+  /**
+   * Restart the scanners whose state depends on text before `resume` (the winner, rules with a candidate or partial
+   * match overlapping it). A scanner that says its state equals a fresh search from `resume` (RuleScanner.keepsAcross)
+   * keeps its place: restarting every rule for every finding made a whole-text scan cost O(text × findings). NFKC
+   * rules that stop before an open space may not have read up to `resume` yet, so they always restart.
+   */
+  private restartBefore(resume: number): void {
+    const base = this.norm.base;
+    for (let r = 0; r < this.scanners.length; r++) {
+      const s = this.scanners[r]!;
+      if (this.stopsAtOpenSpace[r] || !(s.keepsAcross?.(resume) ?? false)) s.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
+    }
   }
 
   /** Earliest offset where any rule could still match (Infinity: none); plain field reads unless a rule waits. */
@@ -189,6 +216,23 @@ export class HoldBackBuffer implements TextStream {
       }
     }
     return first;
+  }
+
+  /**
+   * decided() while scanners have read only up to `target` < end: a final match is certain whatever follows, and the
+   * text after `target` is already here (so no mark can still join the match's last code point).
+   */
+  private decidedWithin(target: number): number {
+    const first = this.firstLive();
+    if (first === Infinity || first >= target) return -1;
+    let winner = -1;
+    for (let r = 0; r < this.scanners.length; r++) {
+      const s = this.scanners[r]!;
+      if ((this.anyWaits ? this.liveOf(r) : s.liveStart) !== first) continue;
+      if (!s.final) return -1;
+      if (winner < 0 || s.matchEnd > this.scanners[winner]!.matchEnd) winner = r;
+    }
+    return winner;
   }
 
   /** Index of the rule whose match is certainly next (leftmost, longest, first in order), or -1 if undecided. */

@@ -1,5 +1,6 @@
 /** Shared rule lists and PII samples for the gate tests. */
 import { PII_DETECTORS, type GateRule, type PiiDetector } from "../../src/gates/mod.ts";
+import { GROUP_LOOKALIKES, GROUP_SAMPLES, NEW_DETECTOR_LOOKALIKES, NEW_DETECTOR_SAMPLES } from "./detector-samples.ts";
 
 /** Every detector with redact, plus a blocking phrase list: the shape of the default output policy. */
 export const OUTPUT_RULES: GateRule[] = [
@@ -23,6 +24,9 @@ export const PII_SAMPLES: Record<PiiDetector, string[]> = {
     "-----BEGIN PRIVATE KEY----- MIIBVgIBADANBg kqhkiG9w0BAQEF -----END PRIVATE KEY-----"],
   jwt: ["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"],
   bearer_token: ["Bearer 0123456789abcdefXYZ", "bearer tok_9f8e7d6c5b4a3210"],
+  // Two per new detector keep the every-cut stream tests quick; detectors-coverage.test.ts runs all of them.
+  ...Object.fromEntries(Object.entries({ ...NEW_DETECTOR_SAMPLES, ...GROUP_SAMPLES }).map(([d, values]) => [d, values.slice(0, 2)])) as
+    typeof NEW_DETECTOR_SAMPLES & typeof GROUP_SAMPLES,
 };
 
 /** Look-alikes that must stay untouched, per detector. */
@@ -40,6 +44,7 @@ export const LOOKALIKES: Record<PiiDetector, string[]> = {
   private_key: ["-----BEGIN PUBLIC KEY----- MIIB -----END PUBLIC KEY-----", "-----BEGIN RSA PRIVATE KEY----- no end"],
   jwt: ["eyJ.short", "eyJhbGciOiJIUzI1NiJ9.only-two-parts"],
   bearer_token: ["the bearer of bad news", "Bearer token", "Bearer abcdefghijklmnopqrstuvwxyz"],
+  ...NEW_DETECTOR_LOOKALIKES, ...GROUP_LOOKALIKES,
 };
 
 /** Splits `text` at the given cut points (taken modulo its length + 1; duplicates and empty pieces allowed). */

@@ -53,7 +53,8 @@ const piece = fc.oneof(
 const text = fc.array(piece, { maxLength: 14 }).map((parts) => parts.join(""));
 
 describe("normalised streaming keeps the hold-back guarantees exact", () => {
-  test("property: every chunking (1-unit chunks split surrogate pairs) gives scan()'s text and findings", () => {
+  // Test-level timeout: ~40 detectors × 100 runs take seconds on a loaded 2-core box (Bun's default is 5 s).
+  test("property: every chunking (1-unit chunks split surrogate pairs) gives scan()'s text and findings", { timeout: 60_000 }, () => {
     fc.assert(fc.property(text, fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (t, cuts, block) => {
       const set = block ? blocking : redacting;
       const whole = set.scan(t);

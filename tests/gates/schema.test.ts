@@ -34,7 +34,7 @@ describe("gate rule schema", () => {
   test("converts to JSON Schema with descriptions (the policy schema is generated from it)", () => {
     const schema = toJsonSchema(GateRuleSchema) as { description?: string; anyOf?: unknown[]; oneOf?: unknown[] };
     assert.match(schema.description ?? "", /text gate rule/);
-    assert.equal((schema.anyOf ?? schema.oneOf)?.length, 3);
+    assert.equal((schema.anyOf ?? schema.oneOf)?.length, 4); // pii, phrases, regex, kernel
     assert.match(JSON.stringify(schema), /leftmost-longest/);
   });
 });

@@ -1,5 +1,6 @@
 /** One real-looking, validator-passing sample per PII detector, and near-misses that must pass untouched. */
 import type { PiiDetector } from "../../src/gates/mod.ts";
+import { ONE_SAMPLE_EACH } from "../gates/detector-samples.ts";
 
 /** A valid value each detector must catch. */
 export const PII_SAMPLES: Record<PiiDetector, string> = {
@@ -16,6 +17,7 @@ export const PII_SAMPLES: Record<PiiDetector, string> = {
   private_key: "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE KEY-----",
   jwt: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
   bearer_token: "Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+  ...ONE_SAMPLE_EACH,
 };
 
 /** Strings that look like PII but fail its validators: they must come out unchanged. */

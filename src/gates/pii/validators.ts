@@ -2,17 +2,40 @@
 
 const digitsOf = (text: string): string => text.replace(/\D/g, "");
 
-/** Luhn (mod 10) check over the digits of a card candidate; also rejects one repeated digit (passes Luhn trivially). */
+/**
+ * Card networks by issuer prefix (IIN range, compared on the same number of leading digits) and the lengths they
+ * issue (public network tables): Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Mir, RuPay, Troy, and
+ * Maestro (the only network issuing 12-digit numbers). A Luhn-valid number outside them (ISBN-13 `978…`, epoch
+ * milliseconds `17…`, tracking numbers) is not a card.
+ */
+const NETWORKS: readonly (readonly [from: string, to: string, min: number, max: number])[] = [
+  ["4", "4", 13, 19], ["51", "55", 16, 16], ["2221", "2720", 16, 16], ["34", "34", 15, 15], ["37", "37", 15, 15],
+  ["6011", "6011", 16, 19], ["644", "649", 16, 19], ["65", "65", 16, 19], ["3528", "3589", 16, 19],
+  ["300", "305", 14, 19], ["36", "36", 14, 19], ["38", "39", 16, 19], ["62", "62", 16, 19], ["2200", "2204", 16, 19],
+  ["60", "60", 16, 16], ["508", "508", 16, 16], ["81", "82", 16, 16], ["9792", "9792", 16, 16],
+  ["50", "50", 16, 19], ["56", "69", 16, 19],
+  // Maestro IINs that issue short numbers (12–15 digits).
+  ["5018", "5018", 12, 19], ["5020", "5020", 12, 19], ["5038", "5038", 12, 19], ["5893", "5893", 12, 19],
+  ["6304", "6304", 12, 19], ["6759", "6759", 12, 19], ["6761", "6763", 12, 19],
+];
+
+const issued = (digits: string): boolean => NETWORKS.some(([from, to, min, max]) => {
+  const prefix = digits.slice(0, from.length);
+  return digits.length >= min && digits.length <= max && prefix >= from && prefix <= to;
+});
+
+/** Luhn (mod 10), a network's prefix and length; also rejects one repeated digit (passes Luhn trivially). */
 export function isPaymentCard(text: string): boolean {
   const digits = digitsOf(text);
-  if (digits.length < 13 || digits.length > 19 || /^(\d)\1*$/.test(digits)) return false;
+  if (digits.length < 12 || digits.length > 19) return false;
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let d = digits.charCodeAt(digits.length - 1 - i) - 48;
     if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
     sum += d;
   }
-  return sum % 10 === 0;
+  // Luhn first: it is the cheapest test and rejects 9 in 10 candidates.
+  return sum % 10 === 0 && !/^(\d)\1*$/.test(digits) && issued(digits);
 }
 
 /** IBAN length per country (ISO 13616 registry): a wrong length is not an IBAN even if mod-97 passes. */
@@ -27,7 +50,10 @@ const IBAN_LENGTHS: Readonly<Record<string, number>> = {
 
 /** Country length table plus ISO 7064 mod-97 = 1, computed piecewise so no big integers are needed. */
 export function isIban(text: string): boolean {
-  const iban = text.replace(/ /g, "");
+  const spaced = text.toUpperCase();
+  // One case throughout: `de89…` is an IBAN typed in lower case, `De89…` more likely a word.
+  if (spaced !== text && text.toLowerCase() !== text) return false;
+  const iban = spaced.replace(/ /g, "");
   if (IBAN_LENGTHS[iban.slice(0, 2)] !== iban.length) return false;
   const rearranged = iban.slice(4) + iban.slice(0, 4);
   let rest = 0;
@@ -39,17 +65,12 @@ export function isIban(text: string): boolean {
   return rest === 1;
 }
 
-/** SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000. */
-export function isUsSsn(text: string): boolean {
+/** SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000. Nine bare digits need a context word. */
+export function isUsSsn(text: string, withContext?: boolean): boolean {
   const digits = digitsOf(text);
+  if (digits.length === text.length && !withContext) return false;
   const area = digits.slice(0, 3), group = digits.slice(3, 5), serial = digits.slice(5);
   return area !== "000" && area !== "666" && area[0] !== "9" && group !== "00" && serial !== "0000";
-}
-
-/** Phone candidates need a plausible digit count: E.164 allows at most 15, and fewer than 7 is not a phone. */
-export function isPhone(text: string): boolean {
-  const count = digitsOf(text).length;
-  return text.startsWith("+") ? count >= 8 && count <= 15 : count >= 7 && count <= 12;
 }
 
 /** Rejects short all-letter forms such as `a::b` or `dead::beef` (C++ scopes, words) that are valid IPv6 syntax. */
@@ -58,9 +79,16 @@ export function isIpv6(text: string): boolean {
   return /\d/.test(text) || groups >= 3;
 }
 
+/** Obfuscated `@` and `.` (`[at]`, `(dot)`, `%40`) as the plain characters. */
+const deobfuscate = (text: string): string =>
+  text.replace(/ ?[[(]at[\])] ?|%40/i, "@").replace(/ ?[[(]dot[\])] ?/gi, ".");
+
 /** An email's top-level domain is alphabetic and labels do not begin or end with `-`. */
-export function isEmail(text: string): boolean {
-  const domain = text.slice(text.lastIndexOf("@") + 1);
+export function isEmail(match: string): boolean {
+  const text = match.includes("@") ? match : deobfuscate(match);
+  const at = text.lastIndexOf("@");
+  if (at < 0) return false;
+  const domain = text.slice(at + 1);
   const labels = domain.split(".");
   return /^[A-Za-z]{2,63}$/.test(labels[labels.length - 1]!) &&
     labels.every((l) => l.length > 0 && l.length <= 63 && !l.startsWith("-") && !l.endsWith("-"));

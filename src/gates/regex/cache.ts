@@ -16,6 +16,8 @@ export interface Transition {
   readonly sources: Int32Array;
   /** Index of the first old thread that reached MATCH before this character (-1: none). */
   readonly matchSource: number;
+  /** Some thread reached an NFA state an earlier (higher-priority) thread already holds, and was absorbed by it. */
+  readonly merges: boolean;
 }
 
 const isAsciiWord = (c: number): boolean =>
@@ -37,12 +39,19 @@ export class TransitionCache {
   private readonly transitions: Transition[] = [];
   private readonly assertSets: number[] = [];
   private readonly mark: Int32Array;
+  /** Which thread of the current compute() marked each pc. */
+  private readonly owner: Int32Array;
+  /** idleState per ASCII previous character (index prev + 1; -1 unknown). */
+  private readonly idleByPrev = new Int32Array(129).fill(-1);
+  /** idleDead answers per (ASCII prev, ASCII c). */
+  private readonly deadTable = new Uint8Array(128 * 128);
   private readonly stack: Int32Array;
   private gen = 0;
 
   constructor(private readonly program: Program) {
     const n = program.op.length;
     this.mark = new Int32Array(n);
+    this.owner = new Int32Array(n);
     this.stack = new Int32Array(n * 2 + 2);
     for (let pc = 0; pc < n; pc++) {
       const set = program.assertSet[pc]!;
@@ -76,13 +85,33 @@ export class TransitionCache {
 
   /** The seeding state with no live thread after `prev` (-1 if the cache is full). */
   idleState(prev: number): number {
+    // Stream start and ASCII: one array read (the VM asks after every character that ends all threads).
+    const fast = prev < 128 ? this.idleByPrev[prev + 1]! : -2;
+    if (fast >= 0) return fast;
     const sig = this.signature(prev);
     let id = this.idle.get(sig);
     if (id === undefined) {
       id = this.intern(new Int32Array(0), 0, true, prev);
       if (id >= 0) this.idle.set(sig, id);
     }
+    if (prev < 128 && id >= 0) this.idleByPrev[prev + 1] = id;
     return id;
+  }
+
+  /**
+   * True when no thread survives ASCII `c` after ASCII `prev` from the idle state (e.g. a token-edge lookbehind
+   * after a letter): the VM skips such characters without a step. Lazily filled, 0 unknown / 1 dead / 2 alive.
+   */
+  idleDead(prev: number, c: number): boolean {
+    const k = (prev << 7) | c;
+    let v = this.deadTable[k]!;
+    if (v === 0) {
+      const state = this.idleState(prev);
+      const t = state >= 0 ? this.step(state, c) : this.compute(new Int32Array(0), 0, true, prev, c);
+      v = t.pcs.length === 0 ? 1 : 2;
+      this.deadTable[k] = v;
+    }
+    return v === 1;
   }
 
   /** Thread pcs of a cached state. */
@@ -112,15 +141,20 @@ export class TransitionCache {
     const mark = this.mark, stack = this.stack;
     const gen = ++this.gen;
     const outPcs: number[] = [], sources: number[] = [];
-    let matchSource = -1;
+    let matchSource = -1, merges = false;
+    const owner = this.owner;
     const total = count + (seeding ? 1 : 0);
     for (let t = 0; t < total; t++) {
       let sp = 0;
       stack[sp++] = t < count ? pcs[t]! : p.start;
       while (sp > 0) {
         const pc = stack[--sp]!;
-        if (mark[pc] === gen) continue;
+        if (mark[pc] === gen) {
+          if (owner[pc] !== t) merges = true;
+          continue;
+        }
         mark[pc] = gen;
+        owner[pc] = t;
         switch (op[pc]) {
           case OP_SET:
             if (c >= 0 && (c < 128 ? p.asciiSets[arg[pc]! * 128 + c] === 1 : setHas(p, arg[pc]!, c))) {
@@ -135,7 +169,7 @@ export class TransitionCache {
         }
       }
     }
-    return { target: -1, pcs: Int32Array.from(outPcs), sources: Int32Array.from(sources), matchSource };
+    return { target: -1, pcs: Int32Array.from(outPcs), sources: Int32Array.from(sources), matchSource, merges };
   }
 
   private holds(pc: number, prev: number, c: number): boolean {

@@ -10,6 +10,16 @@ import type { Program } from "./program.ts";
 
 const caches = new WeakMap<Program, TransitionCache>();
 
+/** What the VM needs from a context-word tracker (src/gates/context.ts). */
+export interface ContextCheck {
+  /** Read the view up to `end`; no candidate will start before `floor` any more. */
+  advance(text: HeldText, end: number, floor: number): void;
+  /** For a candidate starting at `start`: 0 rejects it, 1 accepts it without a context word, 2 with one. */
+  check(start: number): number;
+  /** Forget everything (a fresh stream). */
+  restart(): void;
+}
+
 function cacheOf(program: Program): TransitionCache {
   let cache = caches.get(program);
   if (!cache) {
@@ -31,6 +41,17 @@ export class PikeScanner implements RuleScanner {
   matchEnd = -1;
   private at = 0;
   private prev = -1;
+  /** Offset since which threads have been alive continuously (-1: none now); see keepsAcross. */
+  private busyFrom = -1;
+  /** Start of the earliest live thread (-1: none), and what happened during its life (see rewind below). */
+  private leader = -1;
+  private leaderRejected = false;
+  private leaderMerged = false;
+  /** Offset to search again from (-1: none). */
+  private rewindTo = -1;
+  /** Closed busy spans as [from, to] pairs, oldest first; entries before spanHead are done with. */
+  private readonly spans: number[] = [];
+  private spanHead = 0;
   private count = 0;
   /** Cached DFA state of the thread list, or -1 when the list lives only in `pcs` (cache full). */
   private state = -1;
@@ -44,6 +65,8 @@ export class PikeScanner implements RuleScanner {
     /** Longest match allowed: threads older than this die, which bounds hold-back. */
     private readonly maxLength: number,
     private readonly validate?: MatchValidator,
+    /** Context words before candidates (a detector's DetectorSpec.context), read in step with the search. */
+    private readonly context?: ContextCheck,
   ) {
     // Thread lists start small and grow on demand (at most the program's length): a stream holds one scanner per
     // rule, and most scanners never have more than a few live threads.
@@ -53,8 +76,22 @@ export class PikeScanner implements RuleScanner {
     this.cache = cacheOf(program);
   }
 
-  /** Start a fresh search at `from`. */
+  /**
+   * Equal to a fresh search from `resume` if nothing before it is live (no thread, no candidate) and no thread that
+   * started before it was alive at `resume`: such a thread would have absorbed (same NFA state, earlier start wins) a
+   * thread seeded at or after `resume`, whose candidate a fresh search would still have.
+   */
+  keepsAcross(resume: number): boolean {
+    if (this.liveStart < resume || this.at < resume) return false;
+    if (this.busyFrom >= 0 && this.busyFrom <= resume) return false;
+    const spans = this.spans;
+    while (this.spanHead < spans.length && spans[this.spanHead + 1]! < resume) this.spanHead += 2;
+    return this.spanHead >= spans.length || spans[this.spanHead]! > resume;
+  }
+
+  /** Start a fresh search at `from` (a fresh stream, at 0 with no previous character, also forgets context words). */
   reset(from: number, prev: number): void {
+    if (from === 0 && prev < 0) this.context?.restart();
     this.at = from;
     this.prev = prev;
     this.count = 0;
@@ -63,12 +100,19 @@ export class PikeScanner implements RuleScanner {
     this.matchStart = Infinity;
     this.matchEnd = -1;
     this.liveStart = Infinity;
+    this.busyFrom = -1;
+    this.spans.length = 0;
+    this.spanHead = 0;
+    this.leader = this.rewindTo = -1;
   }
 
   /** Consume text up to `end`. */
   advance(text: HeldText, end: number): void {
+    // Context words are read first (also while the match is final) so a candidate's window is known when it is checked.
+    if (this.context) this.context.advance(text, end, this.liveStart < this.at ? this.liveStart : this.at);
     if (this.final) return;
     const { firstAscii, firstNonAscii } = this.program;
+    const cache = this.cache;
     let i = this.at;
     let prev = this.prev;
     const codes = text.codes, base = text.base;
@@ -76,11 +120,21 @@ export class PikeScanner implements RuleScanner {
       const c = codes[i - base]!;
       if (this.count === 0) {
         if (this.matchEnd >= 0) break;
-        if (c < 128 ? firstAscii[c] === 0 : !firstNonAscii) { prev = c; i++; continue; }
+        if (c < 128 ? firstAscii[c] === 0 || prev >= 0 && prev < 128 && cache.idleDead(prev, c) : !firstNonAscii) {
+          prev = c;
+          i++;
+          continue;
+        }
       }
+      const idle = this.count === 0;
       this.step(text, i, prev, c);
       prev = c;
       i++;
+      if (idle !== (this.count === 0)) this.busy(i);
+      if (this.rewindTo >= 0) {
+        i = this.rewind(i);
+        prev = codes[i - 1 - base]!;
+      }
     }
     this.at = i;
     this.prev = prev;
@@ -89,11 +143,34 @@ export class PikeScanner implements RuleScanner {
 
   /** End of stream: resolve matches ending at `end`, then nothing stays live. */
   finish(text: HeldText, end: number): void {
-    this.advance(text, end);
-    if (!this.final && this.count > 0) this.step(text, end, this.prev, -1);
+    for (;;) {
+      this.advance(text, end);
+      if (!this.final && this.count > 0) this.step(text, end, this.prev, -1);
+      if (this.rewindTo < 0) break;
+      this.at = this.rewind(end);
+      this.prev = text.codes[this.at - 1 - text.base]!;
+    }
     this.count = 0;
     this.state = -1;
     this.settle();
+  }
+
+  /**
+   * Threads appeared or all died before offset `at`: offsets [busyFrom, at] (conservatively inclusive) had a thread
+   * from an earlier offset alive. Spans are kept for keepsAcross (queries come in increasing order, so old ones go).
+   */
+  private busy(at: number): void {
+    if (this.count > 0) {
+      if (this.busyFrom < 0) this.busyFrom = at;
+      return;
+    }
+    if (this.busyFrom < 0) return;
+    if (this.spanHead > 256 && this.spanHead * 2 > this.spans.length) {
+      this.spans.splice(0, this.spanHead);
+      this.spanHead = 0;
+    }
+    this.spans.push(this.busyFrom, at);
+    this.busyFrom = -1;
   }
 
   private settle(): void {
@@ -104,6 +181,7 @@ export class PikeScanner implements RuleScanner {
       this.count = 0;
       this.state = -1;
     }
+    if (this.count === 0) this.busy(this.at);
   }
 
   /** Advance every thread over `c` at offset `i` (c = -1: end of stream), seeding a new one unless a match exists. */
@@ -119,12 +197,16 @@ export class PikeScanner implements RuleScanner {
     const starts = this.starts, next = this.nextStarts, sources = t.sources, count = this.count;
     if (t.matchSource >= 0) {
       const start = t.matchSource < count ? starts[t.matchSource]! : i;
-      if (i > start && (start < this.matchStart || i > this.matchEnd) &&
-        (!this.validate || this.validate(text.slice(start, i)))) {
-        this.matchStart = start;
-        this.matchEnd = i;
+      if (i > start && (start < this.matchStart || i > this.matchEnd)) {
+        if (this.accepts(text, start, i)) {
+          this.matchStart = start;
+          this.matchEnd = i;
+        } else {
+          this.leaderRejected = true;
+        }
       }
     }
+    if (t.merges) this.leaderMerged = true;
     // Carry starts over; drop threads past the length bound and threads that started after the best match.
     const limit = this.matchStart, oldest = i - this.maxLength;
     let n = 0, exact = seeding === this.matchEnd < 0;
@@ -139,6 +221,42 @@ export class PikeScanner implements RuleScanner {
     this.nextStarts = starts;
     this.starts = next;
     this.count = n;
+    // Earliest start wins when threads meet in one NFA state, so a thread that started later can be absorbed by one
+    // whose candidates the validator then rejects, losing a valid later candidate (`12 (555) 123-4567`: the `12 …`
+    // thread absorbs the `(555)…` one). When the leading thread ends with a rejection after such a merge, search
+    // again from the offset after its start: at most maxLength units per rejected start, so still linear.
+    const leader = n > 0 ? next[0]! : -1;
+    if (leader !== this.leader) {
+      if (this.leader >= 0 && this.leaderRejected && this.leaderMerged && this.matchStart > this.leader) {
+        this.rewindTo = this.leader + 1;
+      }
+      this.leader = leader;
+      this.leaderRejected = this.leaderMerged = false;
+    }
+  }
+
+  /**
+   * Search again from `rewindTo`, forgetting threads and candidates (they are found again); `at` is where the VM
+   * stood. Returns the offset to continue from.
+   */
+  private rewind(at: number): number {
+    const to = this.rewindTo;
+    this.rewindTo = -1;
+    if (this.count > 0) {
+      this.count = 0;
+      this.busy(at);
+    }
+    this.state = -1;
+    this.leader = -1;
+    this.matchStart = Infinity;
+    this.matchEnd = -1;
+    return to;
+  }
+
+  /** Context words (if any) and validator agree on the candidate `start..end`. */
+  private accepts(text: HeldText, start: number, end: number): boolean {
+    const context = this.context ? this.context.check(start) : 1;
+    return context > 0 && (!this.validate || this.validate(text.slice(start, end), context === 2));
   }
 
   /** Makes room for `size` threads, keeping the live ones. */

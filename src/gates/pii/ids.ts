@@ -1,0 +1,90 @@
+/**
+ * National identifiers: the shape in the gate regex dialect (folded view), the check digit in id-validators.ts.
+ * Shapes without a published check digit (UK NINO, Indian PAN) carry context words instead.
+ */
+import type { DetectorSpec } from "./detectors.ts";
+import { DIGITS_EDGE, DIGITS_END, EDGE, END } from "./edges.ts";
+import {
+  isBrCnpj, isBrCpf, isCaSin, isDeTaxId, isEsDni, isEsNie, isFrNir, isInAadhaar, isItCodiceFiscale, isUkNino,
+} from "./id-validators.ts";
+
+/** Names of the national-ID detectors. */
+export type IdDetector =
+  | "uk_nino" | "ca_sin" | "in_aadhaar" | "in_pan" | "es_dni" | "es_nie" | "it_codice_fiscale" | "br_cpf" | "br_cnpj"
+  | "fr_nir" | "de_tax_id";
+
+/** Omocodia: a codice fiscale digit may be replaced by one of these letters when two people collide. */
+const CF_DIGIT = "[0-9LMNPQRSTUV]";
+const PLACEHOLDER = "[ID]";
+
+/** National-ID detector table. */
+export const ID_DETECTORS: Readonly<Record<IdDetector, DetectorSpec>> = {
+  uk_nino: {
+    pattern: `${EDGE}[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]${END}`,
+    maxLength: 13, placeholder: PLACEHOLDER, validate: isUkNino,
+    context: { words: ["NINO", "national insurance", "NI number", "NI no"], window: 48, required: false },
+  },
+  ca_sin: {
+    pattern: `${DIGITS_EDGE}(?:[0-9]{3}-[0-9]{3}-[0-9]{3}|[0-9]{3} [0-9]{3} [0-9]{3})${DIGITS_END}`,
+    maxLength: 11, placeholder: PLACEHOLDER, validate: isCaSin,
+    context: { words: ["SIN", "social insurance", "NAS", "assurance sociale"], window: 48, required: false },
+  },
+  in_aadhaar: {
+    pattern: `${DIGITS_EDGE}[2-9][0-9]{3}(?: [0-9]{4} [0-9]{4}|-[0-9]{4}-[0-9]{4}|[0-9]{8})${DIGITS_END}`,
+    maxLength: 14, placeholder: PLACEHOLDER, validate: isInAadhaar,
+    context: { words: ["aadhaar", "aadhar", "UID", "UIDAI"], window: 48, required: false },
+  },
+  in_pan: {
+    // 4th letter: holder type (Person, Company, Hindu undivided family, Firm, AOP, Trust, BOI, Local, Juridical, Govt).
+    pattern: `${EDGE}[A-Z]{3}[ABCFGHJLPT][A-Z][0-9]{4}[A-Z]${END}`,
+    maxLength: 10, placeholder: PLACEHOLDER,
+    context: { words: ["PAN", "permanent account", "income tax"], window: 48, required: false },
+  },
+  es_dni: {
+    pattern: `${DIGITS_EDGE}(?:[0-9]{8}|[0-9]{2}\\.[0-9]{3}\\.[0-9]{3})[ \\-]?[A-Z]${END}`,
+    maxLength: 12, placeholder: PLACEHOLDER, validate: isEsDni,
+  },
+  es_nie: { pattern: `${EDGE}[XYZ][ \\-]?[0-9]{7}[ \\-]?[A-Z]${END}`, maxLength: 11, placeholder: PLACEHOLDER, validate: isEsNie },
+  it_codice_fiscale: {
+    pattern: `${EDGE}[A-Z]{6}${CF_DIGIT}{2}[ABCDEHLMPRST]${CF_DIGIT}{2}[A-Z]${CF_DIGIT}{3}[A-Z]${END}`,
+    maxLength: 16, placeholder: PLACEHOLDER, validate: isItCodiceFiscale,
+  },
+  br_cpf: {
+    pattern: `${DIGITS_EDGE}(?:[0-9]{3}\\.[0-9]{3}\\.[0-9]{3}-[0-9]{2}|[0-9]{11})${DIGITS_END}`,
+    maxLength: 14, placeholder: PLACEHOLDER, validate: isBrCpf,
+  },
+  br_cnpj: {
+    pattern: `${DIGITS_EDGE}(?:[0-9]{2}\\.[0-9]{3}\\.[0-9]{3}/[0-9]{4}-[0-9]{2}|[0-9]{14})${DIGITS_END}`,
+    maxLength: 18, placeholder: PLACEHOLDER, validate: isBrCnpj,
+  },
+  fr_nir: {
+    pattern: `${DIGITS_EDGE}[12] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}${DIGITS_END}`,
+    maxLength: 21, placeholder: PLACEHOLDER, validate: isFrNir,
+  },
+  de_tax_id: {
+    pattern: `${DIGITS_EDGE}(?:[1-9][0-9]{10}|[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3})${DIGITS_END}`,
+    maxLength: 14, placeholder: PLACEHOLDER, validate: isDeTaxId,
+    context: { words: ["Steuer-ID", "Steuer-IdNr", "Steueridentifikationsnummer", "IdNr", "tax ID", "TIN"], window: 48, required: false },
+  },
+};
+
+/**
+ * Every national ID above as one detector, for policies that want them all: one scanner (one DFA) instead of eleven
+ * keeps the per-token cost of the default policy down. The validator re-checks which shape matched and applies that
+ * shape's check digit.
+ */
+export const NATIONAL_ID: Readonly<Record<"national_id", DetectorSpec>> = {
+  national_id: groupOf(ID_DETECTORS, PLACEHOLDER),
+};
+
+/** One detector matching any member's pattern; a candidate is valid if some member's shape and validator accept it. */
+export function groupOf(members: Readonly<Record<string, DetectorSpec>>, placeholder: string): DetectorSpec {
+  const specs = Object.values(members);
+  // JavaScript runs the same patterns anchored (their one-character lookarounds hold at the string's edges).
+  const shapes = specs.map((s) => ({ shape: new RegExp(`^(?:${s.pattern})$`), validate: s.validate }));
+  return {
+    pattern: specs.map((s) => `(?:${s.pattern})`).join("|"),
+    maxLength: Math.max(...specs.map((s) => s.maxLength)), placeholder,
+    validate: (m, withContext) => shapes.some((s) => s.shape.test(m) && (s.validate?.(m, withContext) ?? true)),
+  };
+}

@@ -1,0 +1,323 @@
+/**
+ * Person names: a hand-written RuleScanner (a lexicon and capitalisation do not fit a regular expression's
+ * leftmost-longest search, which would lose `John Smith` inside `Yesterday John Smith`). It reads the folded view
+ * one unit at a time, groups capitalised words separated by single spaces into a run (initials `J.`, titles `Dr.`
+ * and particles `van`, `de la` included), and when the run ends decides the leftmost name in it:
+ *  - a title and capitalised words (`Dr. Ada Lovelace`, `Herr Müller`);
+ *  - a listed first name and one to three more capitalised words (`Ada King`, `Jean-Luc Picard`); a first name that is
+ *    also an English word (`Will`, `May`) needs a listed surname after it; any capitalised word does when that surname
+ *    is not an English word itself (`Katarzyna Nowak`, not `Project Power`);
+ *  - right after a context phrase (`my name is`, `Dear`, `signed`), one capitalised word or more; after a weaker one
+ *    (`Hi`, `from`, `thanks`), a listed word or two capitalised words.
+ * Decisions depend only on the text, never on where chunks end, so streamed and whole-text results are identical.
+ */
+import type { HeldText, RuleScanner } from "../scanner.ts";
+import { foldedText } from "../normalize.ts";
+import type { DetectorSpec, NameLists } from "./detectors.ts";
+import { foldUnit, isWordUnit } from "../text.ts";
+import { FIRST, HASH_START_A, HASH_START_B, NameBloom, stepA, stepB, SURNAME, WEAK_FIRST, WORD_SURNAME } from "./name-bloom.ts";
+import { NAME_BLOOM_BASE64 } from "./name-lexicon.ts";
+import { nameWords, WordSet, type NameWords } from "./name-words.ts";
+
+/** Longest name word (letters); a longer word is not a name and ends a run. */
+const MAX_WORD = 20;
+/** Tokens in one run: name words, initials, titles and particles. */
+const MAX_TOKENS = 5;
+/** Longest text held: a full run (MAX_TOKENS words of MAX_WORD units, each with a dot and a space) and the next word. */
+export const NAME_MAX_LENGTH = (MAX_TOKENS + 1) * (MAX_WORD + 2) + 2;
+
+const CAP = 1, INITIAL = 2, PARTICLE = 4, TITLE = 8, IS_FIRST = 16, IS_WEAK = 32, IS_SURNAME = 64, IS_RARE_SURNAME = 128;
+/** A word from the policy's deny list: a name on its own. */
+const DENIED = 256;
+const NO_CONTEXT = 0, WEAK_CONTEXT = 1, STRONG_CONTEXT = 2;
+const SPACE = 32, DOT = 46, APOSTROPHE = 39, RIGHT_QUOTE = 0x2019, HYPHEN = 45;
+/** Separators that keep a context phrase attached to the run after it (`Dear Ada`, `name: Ada`, `Regards, Ada`). */
+const CONTEXT_GAP = new Set([SPACE, 44, 58, HYPHEN, 0x2014]);
+
+let bloom: NameBloom | undefined;
+const lexicon = (): NameBloom => (bloom ??= NameBloom.fromBase64(NAME_BLOOM_BASE64));
+
+const isLetter = (c: number): boolean => c >= 0 && isWordUnit(c) && c !== 95 && !(c >= 48 && c <= 57);
+const isUpper = (c: number): boolean => c < 128 ? c >= 65 && c <= 90 : foldUnit(c) !== c;
+
+/** A rule's allow/deny lists, compiled once per policy load. */
+export interface CompiledNameLists {
+  /** Whole names never reported: folded view, lower case, single spaces. */
+  readonly allow: ReadonlySet<string>;
+  /** Words always read as a name (lower-case letters, hashed like the scanner hashes words). */
+  readonly deny: WordSet | undefined;
+}
+
+/** Folds the policy's lists the way the scanner sees text (accents and look-alikes folded, case ignored). */
+export function compileNameLists(lists: NameLists = {}): CompiledNameLists {
+  const fold = (s: string): string => foldedText(s).trim().toLowerCase();
+  const denyWords = (lists.deny ?? []).flatMap((entry) => fold(entry).split(/[^\p{L}'\u2019-]+/u))
+    .map((w) => w.replace(/['\u2019-]/g, "")).filter((w) => w.length > 0);
+  return { allow: new Set((lists.allow ?? []).map(fold)), deny: denyWords.length > 0 ? new WordSet(denyWords.join(" ")) : undefined };
+}
+
+/** One name detector's search state over the stream (see RuleScanner for the contract). */
+export class NameScanner implements RuleScanner {
+  liveStart = Infinity;
+  final = false;
+  matchStart = Infinity;
+  matchEnd = -1;
+  private at = 0;
+  private prev = -1;
+  private readonly words: NameWords = nameWords();
+  private readonly lexicon = lexicon();
+  /** The view being read (for the allow list, which compares whole candidates). */
+  private view: HeldText | undefined;
+  // The word being read.
+  private wordStart = -1;
+  private letters = 0;
+  private upperFirst = false;
+  private lower = false;
+  private tainted = false;
+  private joinPending = false;
+  private a = 0; private b = 0;
+  private firstA = 0; private firstB = 0; private firstDone = false;
+  private segA = 0; private segB = 0;
+  // The run of name-like tokens.
+  private count = 0;
+  private readonly starts = new Int32Array(MAX_TOKENS);
+  private readonly ends = new Int32Array(MAX_TOKENS);
+  private readonly flags = new Int32Array(MAX_TOKENS);
+  /** Separators since the last token: 0 none, 1 one space (the run may go on; anything else ends it at once). */
+  private gap = 0;
+  private context = NO_CONTEXT;
+  // Words before the run, for context phrases: hash A of each, latest last; reset by sentence punctuation.
+  private readonly recent = new Int32Array(4);
+  private recentCount = 0;
+
+  constructor(private readonly lists: CompiledNameLists) {}
+
+  /** Start a fresh search at `from`. */
+  reset(from: number, prev: number): void {
+    this.at = from;
+    this.prev = prev;
+    this.final = false;
+    this.matchStart = Infinity;
+    this.matchEnd = -1;
+    this.liveStart = Infinity;
+    this.wordStart = -1;
+    this.joinPending = false;
+    this.count = 0;
+    this.gap = 0;
+    this.recentCount = 0;
+    // Resuming inside a word (after another rule's match): the rest of that word is not a word start.
+    if (isLetter(prev) || (prev >= 48 && prev <= 57)) this.startWord(from, -1, true);
+  }
+
+  /** Consume text up to `end`. */
+  advance(text: HeldText, end: number): void {
+    this.view = text;
+    const codes = text.codes, base = text.base;
+    let i = this.at;
+    while (i < end && !this.final) {
+      this.step(codes[i - base]!, i);
+      i++;
+    }
+    this.at = i;
+    this.updateLive();
+  }
+
+  /** End of stream: the word and run being read end here. */
+  finish(text: HeldText, end: number): void {
+    this.advance(text, end);
+    if (this.final) return;
+    // A trailing `'` or `-` is not part of the word.
+    if (this.wordStart >= 0) this.endWord(this.joinPending ? end - 1 : end, -1);
+    this.joinPending = false;
+    if (!this.final && this.count > 0) this.decide();
+    this.count = 0;
+    this.updateLive();
+  }
+
+  private step(c: number, i: number): void {
+    if (isLetter(c)) {
+      if (this.wordStart >= 0) {
+        if (this.joinPending) { this.joinPending = false; this.newSegment(c); } else this.addLetter(c);
+        if (i - this.wordStart >= MAX_WORD && !this.tainted) this.tooLong();
+      } else {
+        this.startWord(i, c, false);
+      }
+    } else if (this.wordStart >= 0 && (c === APOSTROPHE || c === RIGHT_QUOTE || c === HYPHEN) && !this.joinPending) {
+      this.joinPending = true;
+    } else if (c >= 48 && c <= 57 || c === 95) {
+      if (this.wordStart >= 0) this.tainted = true;
+      else this.startWord(i, -1, true);
+    } else {
+      // A joiner not followed by a letter ends the word before it.
+      const wordEnd = this.joinPending ? i - 1 : i;
+      const joiner = this.joinPending ? this.prev : -1;
+      this.joinPending = false;
+      if (this.wordStart >= 0) this.endWord(wordEnd, joiner >= 0 ? joiner : c);
+      if (!this.final) this.separator(joiner >= 0 ? joiner : c, i);
+      if (!this.final && joiner >= 0) this.separator(c, i);
+    }
+    this.prev = c;
+  }
+
+  private startWord(i: number, c: number, tainted: boolean): void {
+    this.wordStart = i;
+    this.letters = 0;
+    this.lower = false;
+    this.tainted = tainted;
+    this.upperFirst = c >= 0 && isUpper(c);
+    this.a = this.segA = HASH_START_A;
+    this.b = this.segB = HASH_START_B;
+    this.firstDone = false;
+    if (c >= 0) this.addLetter(c);
+  }
+
+  /**
+   * The word being read can no longer be a name word (too long) or a particle (a lower-case word over 4 letters):
+   * the run ends before it now, so hold-back stays within the run's bound.
+   */
+  private tooLong(): void {
+    this.tainted = true;
+    this.breakRun();
+  }
+
+  private addLetter(c: number): void {
+    if (this.letters > 0 && !isUpper(c)) this.lower = true;
+    if (!this.upperFirst && this.letters === 4 && this.count > 0 && !this.tainted) this.tooLong();
+    this.letters++;
+    const unit = foldUnit(c);
+    this.a = stepA(this.a, unit); this.b = stepB(this.b, unit);
+    this.segA = stepA(this.segA, unit); this.segB = stepB(this.segB, unit);
+  }
+
+  private newSegment(c: number): void {
+    if (!this.firstDone) { this.firstA = this.segA; this.firstB = this.segB; this.firstDone = true; }
+    this.segA = HASH_START_A;
+    this.segB = HASH_START_B;
+    this.addLetter(c);
+  }
+
+  /** A word ended at `end` (exclusive); `next` is the unit after it (-1 at the end of the stream). */
+  private endWord(end: number, next: number): void {
+    const start = this.wordStart;
+    this.wordStart = -1;
+    const w = this.words;
+    const a = this.a, b = this.b;
+    this.remember(a);
+    if (this.tainted || this.letters > MAX_WORD) return this.breakRun();
+    if (this.lists.deny?.has(a, b)) return this.addToken(start, end, CAP | DENIED);
+    if (!this.upperFirst) {
+      if (this.count > 0 && this.gap === 1 && w.particles.has(a, b)) return this.addToken(start, end, PARTICLE);
+      return this.breakRun();
+    }
+    if (this.letters === 1) return next === DOT ? this.addToken(start, end + 1, INITIAL) : this.breakRun();
+    if (w.titles.has(a, b)) {
+      if (this.count > 0) this.endRun();
+      if (this.final) return;
+      return this.addToken(start, next === DOT ? end + 1 : end, TITLE);
+    }
+    if (!this.lower || w.stops.has(a, b)) return this.breakRun();
+    // A context word itself (`Dear`, `Hello`) is not part of a name.
+    if (w.contextWords.has(a, b)) return this.breakRun();
+    const fa = this.firstDone ? this.firstA : a, fb = this.firstDone ? this.firstB : b;
+    let flags = CAP;
+    if (this.lexicon.has(fa, fb, FIRST)) flags |= IS_FIRST;
+    else if (this.lexicon.has(fa, fb, WEAK_FIRST)) flags |= IS_WEAK;
+    if (this.lexicon.has(this.segA, this.segB, SURNAME)) flags |= IS_SURNAME | IS_RARE_SURNAME;
+    else if (this.lexicon.has(this.segA, this.segB, WORD_SURNAME)) flags |= IS_SURNAME;
+    this.addToken(start, end, flags);
+  }
+
+  private remember(a: number): void {
+    if (this.recentCount === this.recent.length) this.recent.copyWithin(0, 1);
+    else this.recentCount++;
+    this.recent[this.recentCount - 1] = a;
+  }
+
+  private addToken(start: number, end: number, flags: number): void {
+    if (this.count > 0 && (this.gap !== 1 || this.count === MAX_TOKENS)) {
+      this.endRun();
+      if (this.final) return;
+    }
+    if (this.count === 0) {
+      if (flags & PARTICLE) return;
+      // Context is read from the words before this one (the ring already holds this word: skip it).
+      const before = this.recentCount - 1;
+      this.context = this.words.strong.endsWith(this.recent, before) ? STRONG_CONTEXT
+        : this.words.weak.endsWith(this.recent, before) ? WEAK_CONTEXT : NO_CONTEXT;
+    }
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.flags[this.count] = flags;
+    this.count++;
+    this.gap = 0;
+  }
+
+  /** A separator unit after the last word. */
+  private separator(c: number, i: number): void {
+    if (c === DOT && this.count > 0 && this.gap === 0 && this.ends[this.count - 1] === i + 1) return;
+    if (c === SPACE && this.gap === 0 && this.count > 0) { this.gap = 1; return; }
+    if (this.count > 0) this.endRun();
+    if (!CONTEXT_GAP.has(c)) this.recentCount = 0;
+  }
+
+  /** A word that cannot belong to a name: the run ends before it. */
+  private breakRun(): void {
+    if (this.count > 0) this.endRun();
+  }
+
+  private endRun(): void {
+    this.decide();
+    if (!this.final) this.count = 0;
+  }
+
+  /** Finds the leftmost name in the run; sets the match when there is one. */
+  private decide(): void {
+    const n = this.count, flags = this.flags;
+    for (let i = 0; i < n; i++) {
+      const f = flags[i]!;
+      let j = i + (f & TITLE ? 1 : 0), last = -1, names = 0, surname = false, rare = false;
+      for (; j < n && names < 4; j++) {
+        const g = flags[j]!;
+        if (g & TITLE) break;
+        if (g & PARTICLE) { if (names === 0) break; continue; }
+        names++;
+        if (g & CAP) { last = j; surname = (g & IS_SURNAME) !== 0; rare = (g & IS_RARE_SURNAME) !== 0; }
+      }
+      if (last < 0) continue;
+      const count = last - i + (f & TITLE ? 0 : 1);
+      let ok: boolean;
+      if (f & (TITLE | DENIED)) ok = true;
+      else if (i === 0 && this.context === STRONG_CONTEXT) ok = (f & CAP) !== 0;
+      else if (i === 0 && this.context === WEAK_CONTEXT) ok = (f & CAP) !== 0 && (count >= 2 || (f & (IS_FIRST | IS_RARE_SURNAME)) !== 0);
+      else if (count < 2) ok = false;
+      else if (f & IS_FIRST) ok = true;
+      else ok = (f & (IS_WEAK | INITIAL)) !== 0 ? surname : rare;
+      if (!ok) continue;
+      const start = this.starts[i]!, end = this.ends[last]!;
+      if (this.lists.allow.size > 0 && this.lists.allow.has(this.view!.slice(start, end).toLowerCase())) continue;
+      this.matchStart = start;
+      this.matchEnd = end;
+      this.final = true;
+      return;
+    }
+  }
+
+  private updateLive(): void {
+    if (this.final) { this.liveStart = this.matchStart; return; }
+    let live = this.count > 0 ? this.starts[0]! : Infinity;
+    if (this.wordStart >= 0 && this.upperFirst && !this.tainted && this.wordStart < live) live = this.wordStart;
+    this.liveStart = live;
+  }
+}
+
+/** The person-name detector: the scanner above; `pattern` is the candidate shape it groups (for regex peers). */
+export const NAME_DETECTORS: Readonly<Record<"person_name", DetectorSpec>> = {
+  person_name: {
+    pattern: "(?<![A-Za-z])[A-Z][a-z]+(?:[ .]+[A-Z][a-z]*)+(?![A-Za-z])",
+    maxLength: NAME_MAX_LENGTH, placeholder: "[NAME]",
+    scanner: (lists) => {
+      const compiled = compileNameLists(lists);
+      return () => new NameScanner(compiled);
+    },
+  },
+};

@@ -1,0 +1,97 @@
+/** The person-name scanner: lexicon, titles, context phrases, capitalisation; streamed output equals whole-text output. */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { compileGates, type GateSet } from "../../src/gates/mod.ts";
+import { chunkAt } from "./fixtures.ts";
+
+const names = compileGates([{ id: "name", type: "pii", detector: "person_name", action: "redact" }]);
+
+function streamed(set: GateSet, chunks: readonly string[]): { text: string; findings: unknown[] } {
+  const stream = set.open();
+  const steps = chunks.map((c) => {
+    const step = stream.push(c);
+    assert.ok(stream.held <= set.maxHoldBack, `held ${stream.held} > ${set.maxHoldBack}`);
+    return step;
+  });
+  steps.push(stream.end());
+  return { text: steps.map((s) => s.text).join(""), findings: steps.flatMap((s) => s.findings) };
+}
+
+/** [text, expected output] */
+const CASES: [string, string][] = [
+  ["Yesterday John Smith called.", "Yesterday [NAME] called."],
+  ["My name is Ada.", "My name is [NAME]."],
+  ["Dear Giuseppe, thanks.", "Dear [NAME], thanks."],
+  ["Dr. Ada Lovelace spoke first.", "[NAME] spoke first."],
+  ["Herr Müller kam.", "[NAME] kam."],
+  ["Contact Jean-Luc Picard or Mary O'Connor.", "Contact [NAME] or [NAME]."],
+  ["Ludwig van Beethoven wrote it.", "[NAME] wrote it."],
+  ["Ask Katarzyna Nowak in accounting.", "Ask [NAME] in accounting."],
+  ["signed, Jürgen Klopp", "signed, [NAME]"],
+  ["Will Smith arrives. Will you come?", "[NAME] arrives. Will you come?"],
+  ["Mme Dupont et M. Martin", "[NAME] et [NAME]"],
+];
+/** Capitalised text that is not a name. */
+const BENIGN = [
+  "I visited New York and Virginia Beach.", "The Quarterly Report is due.", "Open the Settings Menu now.",
+  "Main Street and Park Avenue meet here.", "Microsoft Teams and Google Drive are down.", "will smith come today",
+  "JOHN is all caps here", "The United States of America", "Happy New Year", "Monday Morning Meeting",
+];
+
+describe("person names", () => {
+  test("finds names by lexicon, title and context, over their whole span", () => {
+    for (const [text, expected] of CASES) assert.equal(names.scan(text).text, expected, text);
+  });
+
+  test("leaves capitalised non-names alone", () => {
+    for (const text of BENIGN) assert.deepEqual(names.scan(text).findings, [], text);
+  });
+
+  test("the finding's raw span covers accents, invisibles and the whole hyphenated or apostrophised name", () => {
+    const text = "Hello Jose\u0301 Garci\u0301a-Lo\u0301pez and Mary O\u2019Connor.";
+    const step = names.scan(text);
+    assert.deepEqual(step.findings.map((f) => f.match), ["Jose\u0301 Garci\u0301a-Lo\u0301pez", "Mary O\u2019Connor"]);
+    assert.equal(step.text, "Hello [NAME] and [NAME].");
+  });
+
+  test("a policy's allow list keeps whole names, its deny list makes words names on their own", () => {
+    const lists = compileGates([{
+      id: "n", type: "pii", detector: "person_name", action: "redact",
+      options: { allow: ["ada  LOVELACE"], deny: ["Zorblax", "O'Neill-Smythe"] },
+    }]);
+    assert.equal(lists.scan("Ada Lovelace met Grace Hopper.").text, "Ada Lovelace met [NAME].");
+    assert.equal(lists.scan("ask zorblax, Zorblax Quux or Mr O'Neill-Smythe").text, "ask [NAME], [NAME] or [NAME]");
+    assert.throws(() => compileGates([{ id: "e", type: "pii", detector: "email", action: "redact", options: { deny: ["x"] } }]),
+      /only the person_name detector takes deny lists/);
+  });
+
+  test("mask keeps separators and the last four letters", () => {
+    const mask = compileGates([{ id: "n", type: "pii", detector: "person_name", action: "mask" }]);
+    assert.equal(mask.scan("Ask Ada Lovelace.").text, "Ask *** ****lace.");
+  });
+
+  test("every chunking, one character at a time included, gives the whole-text result within the hold-back bound", () => {
+    for (const [text] of CASES) {
+      const whole = names.scan(text);
+      assert.deepEqual(streamed(names, text.split("")), { text: whole.text, findings: whole.findings }, text);
+    }
+    const word = fc.constantFrom("John", "Smith", "Ada", "Dr.", "Mr", "Dear", "my name is", "van", "de", "J.", "O'Connor",
+      "Jean-Luc", "Nowak", "New", "York", "Street", "the", "and", "Will", ",", ".", " ", "\n", "x".repeat(25), "Ab".repeat(15));
+    const text = fc.array(word, { maxLength: 24 }).map((w) => w.join(" "));
+    fc.assert(fc.property(text, fc.array(fc.nat(), { maxLength: 12 }), (t, cuts) => {
+      const whole = names.scan(t);
+      assert.deepEqual(streamed(names, chunkAt(t, cuts)), { text: whole.text, findings: whole.findings });
+    }), { numRuns: 400 });
+  });
+
+  test("with every other detector of the default policy, a name next to an email or phone is still found", () => {
+    const all = compileGates([
+      { id: "name", type: "pii", detector: "person_name", action: "redact" },
+      { id: "email", type: "pii", detector: "email", action: "redact" },
+      { id: "address", type: "pii", detector: "street_address", action: "redact" },
+    ]);
+    assert.equal(all.scan("Write to John Smith, john.smith@example.com, 221B Baker Street.").text,
+      "Write to [NAME], [EMAIL], [ADDRESS].");
+  });
+});

@@ -3,7 +3,8 @@
  * chains on the same logits in the same run, at LLM vocabulary sizes; small-vocabulary throughput; bare
  * call baselines. Writes bench/results/kernels.json (kernels-deno.json under Deno).
  *   bun bench/kernels.bench.ts            full suite (also: deno run -A bench/kernels.bench.ts)
- *   bun bench/kernels.bench.ts --check    V=128k only, native/wasm/llama.cpp; fails on a >10% ratio regression
+ *   bun bench/kernels.bench.ts --check    V=128k only, native/wasm/llama.cpp, plus V=64 top-k 40 batched vs llama.cpp;
+ *                                         fails on a >10% ratio regression
  *   bun bench/kernels.bench.ts --small    small-vocabulary rows only, printed (no JSON written)
  * Small vocabulary (V=64): samples/s per call (`sample`) and in batches of 256 rows (`batch(...).run`, rows staged
  * once with `advance`, each row's status read back), next to llama.cpp's chain on the same logits.
@@ -101,9 +102,9 @@ const smallChains: ReadonlyArray<{ name: string; params: SampleParams; llama: Ll
 ];
 const BATCH_ROWS = 256;
 const smallPeers = new Map<string, LlamaSamplerChain>();
-if (!check) {
+{
   const small = logitsLike(64);
-  for (const { name, params, llama: config } of smallChains) {
+  for (const { name, params, llama: config } of check ? smallChains.slice(0, 1) : smallChains) {
     const peer = await LlamaSamplerChain.create(config, 64, 1).catch(() => undefined);
     if (peer) smallPeers.set(name, peer);
     summary(() => {
@@ -138,6 +139,8 @@ if (!check) {
       });
     });
   }
+}
+if (!check) {
   group("bare call baselines", () => {
     const noop = (x: number) => x;
     bench("js function noop", () => do_not_optimize(noop(1)));
@@ -186,12 +189,26 @@ const results = {
   llama_baseline: llamaProblem ?? "ok",
 };
 
-/** Ratio budgets live under "kernels" in bench/budgets.json: step time relative to llama.cpp's chain at V=128k. */
+/** Ratio budgets live under "kernels" in bench/budgets.json: step time relative to llama.cpp's chain at V=128k, and
+ * V=64 samples/s batched (native) relative to llama.cpp's per-step chain. */
 type KernelBudgets = Record<string, number>;
 const budgetsPath = `${root}bench/budgets.json`;
 if (check) {
-  const budgets = (JSON.parse(readFileSync(budgetsPath, "utf8")) as { kernels?: { native_over_llama_max?: KernelBudgets } }).kernels;
+  const budgets = (JSON.parse(readFileSync(budgetsPath, "utf8")) as {
+    kernels?: { native_over_llama_max?: KernelBudgets; small_batch_over_llama_min?: KernelBudgets };
+  }).kernels;
   const failures: string[] = [];
+  for (const [name, budget] of Object.entries(budgets?.small_batch_over_llama_min ?? {})) {
+    const row = results.small_vocab_samples_per_s[name];
+    if (!row?.native_batch || !row["llama.cpp"]) {
+      failures.push(`${name} @64: no measurement (llama.cpp baseline: ${results.llama_baseline})`);
+      continue;
+    }
+    const ratio = row.native_batch / row["llama.cpp"];
+    const verdict = ratio < budget / 1.1 ? "REGRESSION" : "ok";
+    console.log(`${verdict.padEnd(10)} ${name} @64: native batch/llama.cpp samples/s = ${ratio.toFixed(2)} (budget ${budget}, -10% = ${(budget / 1.1).toFixed(2)})`);
+    if (verdict !== "ok") failures.push(`${name} @64`);
+  }
   for (const [name, budget] of Object.entries(budgets?.native_over_llama_max ?? {})) {
     const row = steps[name]?.["128256"];
     if (!row?.native_ns || !row["llama.cpp_ns"]) {

@@ -159,9 +159,76 @@ static double kth_largest(double *a, double *b, uint32_t n, uint32_t k) {
   return a[0];
 }
 
+/* Order-preserving signed key of a float that is not NaN: a < b <=> key(a) < key(b), and -0 and +0 share one key. */
+static int32_t float_key(float f) {
+  int32_t b;
+  f += 0.0f; /* -0 -> +0 (round to nearest), every other value unchanged */
+  __builtin_memcpy(&b, &f, 4);
+  return b ^ (int32_t)((uint32_t)(b >> 31) >> 1); /* negative: flip all but the sign bit (branch-free) */
+}
+
+/* Phase A, top-k over a small vocabulary without bias or penalties: float keys of the raw logits, the k-th largest by
+ * counting (kth_key), one pass keeping ranks < k in id order. Every allowed, finite logit is a candidate. */
+static int32_t candidates_top_keys(ws *w, uint32_t k) {
+  uint32_t n = 0, bad = 0, V = w->V, finite_all = !w->mask;
+  int32_t *restrict key = w->hid, *restrict cid = w->cid;
+  double *restrict cv = w->cv;
+  const float *restrict x = w->x;
+  if (finite_all) { /* no mask: key every token in one pass (compacted below if one is -inf) */
+    for (uint32_t id = 0; id < V; id++) {
+      float v = x[id];
+      bad |= !(v < RSK_INF);
+      finite_all &= v > -RSK_INF;
+      key[id] = float_key(v);
+    }
+    if (bad) return RSK_E_NONFINITE;
+  }
+  if (finite_all) { /* the common case: every token is a candidate (cid[i] = i), no compaction */
+    n = V;
+  } else {
+    for (uint32_t id = 0; id < V; id++) {
+      float raw = x[id];
+      if (!(raw < RSK_INF)) return RSK_E_NONFINITE;
+      if (raw > -RSK_INF && allowed(w, (int32_t)id)) cid[n] = (int32_t)id, key[n++] = float_key(raw);
+    }
+    if (n == 0) return RSK_E_EMPTY;
+  }
+  int32_t t = INT32_MIN; /* k >= n keeps every candidate */
+  if (k == 1) { /* the argmax: the largest key, its first (lowest-id) occurrence */
+    int32_t top = key[0];
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < n; i++) top = key[i] > top ? key[i] : top; /* a max reduction: vectorized */
+    while (key[best] != top) best++;
+    uint32_t id = finite_all ? best : (uint32_t)cid[best];
+    cid[0] = (int32_t)id, cv[0] = (double)x[id];
+    return 1;
+  }
+  if (k < n) t = w->scan->kth(key, n, k);
+  uint32_t ge = 0, above = 0, kept = 0;
+  for (uint32_t i = 0; i < n; i++) ge += key[i] >= t, above += key[i] > t;
+  if (ge <= k && finite_all) { /* at most k at or above t (the usual case): keep exactly those, branch-free */
+    for (uint32_t i = 0; i < n; i++) cid[kept] = (int32_t)i, cv[kept] = (double)x[i], kept += key[i] >= t;
+    return (int32_t)kept;
+  }
+  if (ge <= k) {
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t id = (uint32_t)cid[i];
+      cid[kept] = (int32_t)id, cv[kept] = (double)x[id], kept += key[i] >= t;
+    }
+    return (int32_t)kept;
+  }
+  uint32_t ties = k - above; /* t is the k-th key and ties with it: the lowest ids first */
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t id = finite_all ? i : (uint32_t)cid[i], keep = key[i] > t || (key[i] == t && ties > 0 && ties--);
+    cid[kept] = (int32_t)id, cv[kept] = (double)x[id], kept += keep;
+  }
+  return (int32_t)kept;
+}
+
 /* Phase A, top-k over a small vocabulary (or a k close to it): every effective logit in id order, the k-th largest
  * by quickselect, then one pass keeping (value desc, id asc) ranks < k in id order: no heap and no sort. */
 static int32_t candidates_top_small(ws *w, uint32_t k) {
+  if (w->np == 0 && w->V <= 4096) return candidates_top_keys(w, k);
   uint32_t n = 0, j = 0;
   for (uint32_t id = 0; id < w->V; id++) {
     float raw = w->x[id];
@@ -258,6 +325,24 @@ static uint32_t candidates_in_blocks(ws *w, const int32_t *blocks, uint32_t nb, 
   return n;
 }
 
+/* Every allowed token > -inf (candidates_at_least(w, -inf)); without mask or patches and with every logit finite
+ * (the usual small-vocabulary case) a straight copy, no id list. */
+static int32_t candidates_all(ws *w) {
+  if (w->mask || w->np) return candidates_at_least(w, -RSK_INF);
+  uint32_t V = w->V, bad = 0, finite_all = 1;
+  const float *restrict x = w->x;
+  int32_t *restrict cid = w->cid;
+  double *restrict cv = w->cv;
+  for (uint32_t id = 0; id < V; id++) {
+    bad |= !(x[id] < RSK_INF);
+    finite_all &= x[id] > -RSK_INF;
+  }
+  if (bad) return RSK_E_NONFINITE;
+  if (!finite_all) return candidates_at_least(w, -RSK_INF);
+  for (uint32_t id = 0; id < V; id++) cid[id] = (int32_t)id, cv[id] = (double)x[id];
+  return (int32_t)V;
+}
+
 /* cp = softmax(cv) with double accumulation in id order; returns the max logit. */
 static double softmax(ws *w, uint32_t n, double *sum_out) {
   double max = w->cv[0], sum = 0.0;
@@ -275,7 +360,28 @@ static double softmax(ws *w, uint32_t n, double *sum_out) {
 static uint32_t cumulative_cut(ws *w, uint32_t n, double p, uint32_t min_keep, int strict) {
   for (uint32_t i = 0; i < n; i++) w->perm[i] = (int32_t)i;
   double cum = 0.0;
-  uint32_t start = 0, end = n < 64 ? n : 64;
+  uint32_t start = 0, end = n < 8 ? n : 8; /* most mass sits in a few tokens: a small first prefix */
+  if (n <= 256) { /* small: the first 8 one by one (a scan each), stopping as soon as the rule is met */
+    double *restrict ck = w->ck;
+    for (uint32_t i = 0; i < end; i++) {
+      int32_t best = -1; /* the first smallest key in index (= id) order; keys are never NaN, taken ones become NaN */
+      double bk = RSK_INF;
+      for (uint32_t j = 0; j < n; j++) {
+        double v = ck[j];
+        if (v < bk || (best < 0 && v == v)) best = (int32_t)j, bk = v;
+      }
+      ck[best] = 0.0 / 0.0;
+      w->perm[i] = best;
+      cum += w->cp[best];
+      if ((strict ? cum > p : cum >= p) && i + 1 >= min_keep) return i + 1;
+    }
+    if (end == n) return n;
+    uint32_t rest = end; /* the untaken ones (their keys intact) follow, for the selection rounds below */
+    for (uint32_t j = 0; j < n; j++)
+      if (ck[j] == ck[j]) w->perm[rest++] = (int32_t)j;
+    start = end;
+    end = n - end < 3 * end ? n : 4 * end;
+  }
   for (;;) {
     rsk_select_perm(w->perm + start, n - start, end - start, w->ck, w->cid);
     for (uint32_t i = start; i < end; i++) {
@@ -324,20 +430,25 @@ static double max_logit(const ws *w, uint32_t n) {
   return max;
 }
 
-/* Inverse-CDF draw over the final distribution in ascending id order. */
-static uint32_t draw(const ws *w, uint32_t n, double u) {
+/* Inverse-CDF draw over the final distribution in ascending id order; the same running sum, carried on to the end,
+ * is the mass check (*mass). */
+static uint32_t draw(const ws *w, uint32_t n, double u, double *mass) {
   double cum = 0.0;
-  uint32_t last = 0;
-  for (uint32_t i = 0; i < n; i++) {
+  uint32_t last = 0, i = 0;
+  for (; i < n; i++) {
     if (w->cp[i] > 0.0) last = i;
     cum += w->cp[i];
-    if (u < cum) return i;
+    if (u < cum) break;
   }
-  return last;
+  uint32_t pick = i < n ? i : last;
+  for (i++; i < n; i++) cum += w->cp[i];
+  *mass = cum;
+  return pick;
 }
 
 /* Divides by the temperature; a tiny temperature can overflow the largest logit to +inf: RSK_E_PARAM. */
 static int32_t scale(ws *w, uint32_t n, double temp) {
+  if (temp == 1.0) return RSK_OK; /* x / 1 == x: no division, no overflow */
   double max = -RSK_INF;
   for (uint32_t i = 0; i < n; i++) {
     w->cv[i] /= temp;
@@ -382,6 +493,7 @@ static int32_t read_params(const double *io, uint32_t V, uint32_t T, params *p) 
 }
 
 #define MIROSTAT_UNDECIDED (-100)
+#define MIROSTAT_EXACT_UPTO 256 /* vocabularies this small take the exact pass directly */
 
 static double abs_d(double x) { return x < 0.0 ? -x : x; }
 
@@ -489,8 +601,9 @@ static int32_t run_chain(ws *w, const params *p, double *mu_next) {
     return 1;
   }
   if (p->mirostat == 2) {
-    if ((r = mirostat_fast(w, p)) != MIROSTAT_UNDECIDED) return r;
-    if ((r = candidates_at_least(w, -RSK_INF)) < 0) return r;
+    /* A small vocabulary goes straight to the exact pass (the bracketed one only pays off over a large one). */
+    if (w->V > MIROSTAT_EXACT_UPTO && (r = mirostat_fast(w, p)) != MIROSTAT_UNDECIDED) return r;
+    if ((r = candidates_all(w)) < 0) return r;
     n = (uint32_t)r;
     if ((r = scale(w, n, p->temp)) < 0) return r;
     double sum, max = softmax(w, n, &sum);
@@ -510,7 +623,7 @@ static int32_t run_chain(ws *w, const params *p, double *mu_next) {
     if ((r = candidates_at_least(w, t)) < 0) return r;
     if ((uint32_t)r < need && (r = candidates_top(w, need < w->V ? need : w->V)) < 0) return r;
     min_p_done = 1;
-  } else if ((r = candidates_at_least(w, -RSK_INF)) < 0) {
+  } else if ((r = candidates_all(w)) < 0) {
     return r;
   }
   n = (uint32_t)r;
@@ -537,10 +650,9 @@ static int32_t sample_row(const float *logits, uint32_t n_vocab, const uint32_t 
   if ((r = run_chain(&w, &p, &mu_next)) < 0) return r;
   uint32_t n = (uint32_t)r;
   double u = rsk_u01(p.seed_lo, p.seed_hi, p.step);
-  uint32_t pick = p.temp <= 0.0 ? 0 : draw(&w, n, u);
+  double mass = w.cp[0]; /* greedy: one token of probability 1 */
+  uint32_t pick = p.temp <= 0.0 ? 0 : draw(&w, n, u, &mass);
   if (p.mirostat == 2 && p.temp > 0.0) mu_next = p.mu - p.eta * (-rsk_log(w.cp[pick]) / LN2 - p.tau);
-  double mass = 0.0;
-  for (uint32_t i = 0; i < n; i++) mass += w.cp[i];
   io[RSK_IO_TOKEN] = (double)w.cid[pick];
   io[RSK_IO_PROB] = w.cp[pick];
   io[RSK_IO_MU_NEXT] = mu_next;

@@ -174,6 +174,22 @@ static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float 
                         int32_t *blocks, uint32_t *n_blocks);
 #endif
 
+/* The k-th largest of key[0..n) (1 <= k < n), bit by bit from the top (32 counting passes at most, each a compare
+ * per key the compiler vectorizes, no branch on the data); stops early, with a t below the k-th key, as soon as
+ * exactly k keys are >= t. Either way the kept set is {key > t} plus the lowest-id keys equal to t up to k. */
+static int32_t kth_key(const int32_t *restrict key, uint32_t n, uint32_t k) {
+  uint32_t t = 0; /* the answer with its sign bit flipped, built from the top bit down */
+  for (int bit = 31; bit >= 0; bit--) {
+    uint32_t c = t | (1u << bit);
+    int32_t signed_c = (int32_t)(c ^ 0x80000000u);
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < n; i++) count += key[i] >= signed_c;
+    t = count >= k ? c : t;
+    if (count == k) break;
+  }
+  return (int32_t)(t ^ 0x80000000u);
+}
+
 #ifndef SCAN_EXPV
 static void expv(const double *x, double sub, double *out, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) out[i] = rsk_exp(x[i] - sub);
@@ -182,4 +198,4 @@ static void expv(const double *x, double sub, double *out, uint32_t n) {
 static void expv(const double *x, double sub, double *out, uint32_t n);
 #endif
 
-const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply, scan_sumexp, expv};
+const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply, scan_sumexp, expv, kth_key};

@@ -73,6 +73,35 @@ describe("parity native / wasm / ts", () => {
     }
   });
 
+  test("small-vocabulary top-k (counting select): ties, ±0, -inf, masks, every k, every implementation and ISA", { timeout: 120_000 }, () => {
+    const random = prng(19);
+    let tied = 0;
+    for (let c = 0; c < 120; c++) {
+      const V = 1 + Math.floor(random() * 200);
+      // Coarse values so many logits tie; some ±0, some -inf.
+      const values = Float32Array.from({ length: V }, () => {
+        const r = random();
+        return r < 0.1 ? 0 : r < 0.2 ? -0 : r < 0.25 ? -Infinity : Math.round((random() - 0.5) * 8) / 2;
+      });
+      let mask: TokenMask<number> | undefined;
+      if (c % 3 === 0) {
+        mask = newMask(V, false);
+        for (let i = 0; i < V; i++) if (random() < 0.8) mask[i >>> 5]! |= 1 << (i & 31);
+      }
+      const topK = 1 + Math.floor(random() * V);
+      const params = { ...plain, topK, seed: c, step: c };
+      const reference = run(ts, values, { params, mask });
+      const others = [run(wasm, values, { params, mask }), ...[0, 1, 2, 3].map((isa) => run(native, values, { params, mask, isa }))];
+      for (const r of others.filter((o) => o.result.ok || o.result.status !== -6)) {
+        assert.deepEqual(r.result, reference.result, `case ${c} (V ${V}, k ${topK})`);
+        assert.deepEqual(r.ids, reference.ids, `support, case ${c}`);
+        assert.deepEqual(r.probs, reference.probs, `probabilities, case ${c}`);
+      }
+      if (reference.result.ok && new Set(values).size < V / 2) tied++;
+    }
+    assert.ok(tied > 30, `enough cases with heavy ties (${tied})`);
+  });
+
   test("same (seed, step) gives the same uniform everywhere; different steps differ", () => {
     for (const [seed, step] of [[0, 0], [1, 2], [2 ** 52 + 3, 2 ** 53 - 1], [4294967295, 123456789]] as const) {
       const u = native.uniform(seed, step);

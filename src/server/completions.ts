@@ -38,8 +38,8 @@ export interface CompletionDeps {
   /**
    * A stream whose first event has not come within this many ms gets its SSE headers anyway (the first event, even a
    * failure, then arrives as an event). For hosts that report a client that goes away only by cancelling the
-   * response body (workerd without `enable_request_signal`, proxies): no response, no cancel. Default: wait, so a
-   * backend that fails before its first byte gets a plain JSON error with its status.
+   * response body (workerd without `enable_request_signal`, proxies): no response, no cancel. Default: one SSE
+   * heartbeat, so a backend that fails before its first byte within it gets a plain JSON error with its status.
    */
   sseHeadersAfterMs?: number;
 }
@@ -173,9 +173,11 @@ async function stream(
   summary: RequestSummary | undefined,
   door: Door,
 ): Promise<Response> {
-  // Wait for the first decision so a backend that fails before sending anything gets a plain 502/504 JSON error.
+  // Wait for the first decision so a backend that fails before sending anything gets a plain 502/504 JSON error; but no
+  // longer than one heartbeat: a stream the gates hold back (or a slow first token) then gets its headers and keep-alives.
+  const heartbeatMs = c.get("sseHeartbeatMs") ?? DEFAULT_SSE_HEARTBEAT_MS;
   const next = decisions.next();
-  const early = await firstOrTimeout(next, sseHeadersAfterMs);
+  const early = await firstOrTimeout(next, sseHeadersAfterMs ?? heartbeatMs);
   if (early && !early.done && early.value.verdict.kind === "fail") {
     // Closed before the throw, so the request stops counting as in flight (a drain would wait for it otherwise).
     await decisions.return(undefined);
@@ -187,7 +189,7 @@ async function stream(
     sse.onAbort(() => abort.abort());
     const writer = door.writer(sse, shape, metrics);
     // A silent backend (prefill, a slow upstream) still moves bytes, so idle timeouts never cut a live stream.
-    const heartbeat = new SseHeartbeat(sse, c.get("sseHeartbeatMs") ?? DEFAULT_SSE_HEARTBEAT_MS);
+    const heartbeat = new SseHeartbeat(sse, heartbeatMs);
     let reason: RequestEnd = "completed";
     try {
       const first = early ?? await next;

@@ -12,10 +12,10 @@ import { importGraph } from "./import-graph.ts";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Packages the core may import: its dependencies made for the job. */
-const ALLOWED_PACKAGES = /^(hono(\/.*)?|valibot|@valibot\/to-json-schema|eventsource-parser|jose|zod|zod-to-json-schema|@opentelemetry\/api)$/;
+const ALLOWED_PACKAGES = /^(hono(\/.*)?|valibot|@valibot\/to-json-schema|eventsource-parser|jose|zod|zod-to-json-schema|@opentelemetry\/api|libphonenumber-js\/(core|min\/metadata))$/;
 /** Server-only files: the CLI, the server hosts, and ffi/ but for its plain TypeScript (types, the reference kernels,
  * the WASM binding from a module). */
-const HOST_FILES = /^(src\/main\.ts|src\/hosts\/(server|node|bun|local)\.ts|ffi\/(?!(kernels|walker|reference|wasm-module|edge)(\.ts|\/)).*)$/;
+const HOST_FILES = /^(src\/main\.ts|src\/hosts\/(server|node|bun|local)\.ts|ffi\/(?!(kernels|walker|reference|wasm-module|edge|batch)(\.ts|\/)).*)$/;
 /** Host globals and module-relative paths the core must not touch. */
 const HOST_ONLY = [/\bimport\.meta\.(url|dirname|filename|main)\b/, /\bBuffer\./, /\bprocess\.(env|stdout|stderr|on|exit|argv|versions|memoryUsage|cpuUsage)\b/, /\bBun\./, /\bDeno\.(?!env\.toObject)/];
 

@@ -28,7 +28,7 @@ test("rows = generated tokens, calls = batched decode steps, +Inf bucket = _coun
     assert.equal(total(text, "rsk_kernel_calls_total", 'op="sample_batch"') - total(before, "rsk_kernel_calls_total", 'op="sample_batch"'), calls);
     assert.equal(total(text, "rsk_kernel_call_seconds_count") - countBefore, calls, "_count = calls");
     assert.equal(total(text, "rsk_kernel_call_seconds_bucket", 'le="+Inf"'), total(text, "rsk_kernel_call_seconds_count"), "+Inf bucket = observations");
-    assert.equal(total(text, "rsk_kernel_calls_total"), ["native", "wasm", "ts"].reduce((sum, impl) => sum + total(text, "rsk_kernel_calls_total", `impl="${impl}"`), 0), "total = sum of the implementations");
+    assert.equal(total(text, "rsk_kernel_calls_total"), ["native", "wasm", "ts", "pack"].reduce((sum, impl) => sum + total(text, "rsk_kernel_calls_total", `impl="${impl}"`), 0), "total = sum of the implementations");
     assert.ok(kernelMetrics.calls.get({ impl: h.backend.kernels.kind, op: "sample_batch" }) >= calls);
     if (!missingTools(["promtool", "--version"])) {
       const check = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });

@@ -52,7 +52,7 @@ describe("admission in the gateway", () => {
     }));
     for (const { status, text } of done) {
       assert.equal(status, 200);
-      assert.match(text, /first /);
+      assert.match(text, /first, /);
       assert.match(text, /data: \[DONE\]/);
     }
     const s = g.scheduler.status();
@@ -78,7 +78,7 @@ describe("admission in the gateway", () => {
     const res = await g.call();
     assert.equal(res.status, 200);
     const text = await res.text();
-    assert.match(text, /first /);
+    assert.match(text, /first, /);
     assert.match(text, /event: error\ndata: .*"code":"request_timeout"/);
     assert.doesNotMatch(text, /\[DONE\]/);
     assert.equal(g.backend.aborted, 1);

@@ -26,7 +26,8 @@ export class HeldBackend implements Backend {
   async *generate(request: BackendRequest): AsyncIterable<BackendEvent> {
     this.started++;
     try {
-      yield { type: "text", choice: 0, text: "first " };
+      // Ends in punctuation: a word and a space stays held (it may be `jane [at] example [dot] com`).
+      yield { type: "text", choice: 0, text: "first, " };
       const aborted = new Promise<"abort">((resolve) => {
         if (request.signal.aborted) resolve("abort");
         request.signal.addEventListener("abort", () => resolve("abort"), { once: true });

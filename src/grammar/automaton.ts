@@ -449,6 +449,16 @@ export class GrammarAutomaton {
     return this.#elems[this.#nodePos[node]!]!;
   }
 
+  /** The grammar position (index into `grammar.elems`) on top of `node`'s stack; `grammar.elems.length` for `cut`. */
+  positionOf(node: number): number {
+    return this.#nodePos[node]!;
+  }
+
+  /** The node below `node` on its stack (-1: none). */
+  parentOf(node: number): number {
+    return this.#nodeParent[node]!;
+  }
+
   /** The stacks of `state` (node ids, read-only). */
   nodesOf(state: number): Int32Array {
     return this.#stateNodes[state]!;

@@ -24,6 +24,8 @@ export interface Grammar {
   readonly root: number;
   /** Bounds the matcher enforces at run time. */
   readonly limits: GrammarLimits;
+  /** The JSON string character rule (`JsonRules.char`), when the grammar has one: masks count its runs (`runs.ts`). */
+  readonly jsonChar?: number;
 }
 
 /** Whether byte `b` is in set `s` of `grammar`. */
@@ -39,6 +41,8 @@ export class GrammarBuilder {
   /** Next suffix to try per `fresh` hint: probing `hint-1`, `hint-2`… from 1 each time made compiles quadratic. */
   readonly #suffix = new Map<string, number>();
   readonly #started = performance.now();
+  /** The JSON string character rule, set by `JsonRules` (see `Grammar.jsonChar`). */
+  jsonChar: number | undefined;
 
   constructor(readonly limits: GrammarLimits = DEFAULT_LIMITS) {}
 
@@ -88,7 +92,8 @@ export class GrammarBuilder {
 
   /** Lowers, checks and flattens the rules reachable from `root`. */
   build(root: number): Grammar {
-    return new Lowering(this.#names, this.#bodies, this.limits, () => this.checkTime()).run(root);
+    const grammar = new Lowering(this.#names, this.#bodies, this.limits, () => this.checkTime()).run(root);
+    return this.jsonChar === undefined ? grammar : { ...grammar, jsonChar: this.jsonChar };
   }
 }
 

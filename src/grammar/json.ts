@@ -28,7 +28,10 @@ export class JsonRules {
   get char(): Expr {
     if (!this.#char) {
       const escape = seq(lit("\\"), alt(chars('"\\/bfnrt'), seq(lit("u"), rep(chars("0-9a-fA-F"), 4, 4))));
-      this.#char = this.#rule("char", alt(cps(...UNESCAPED), escape));
+      const id = this.b.fresh("char");
+      this.b.define(id, alt(cps(...UNESCAPED), escape));
+      this.b.jsonChar = id;
+      this.#char = this.b.ref(id);
     }
     return this.#char;
   }

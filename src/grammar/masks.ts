@@ -10,6 +10,9 @@ import type { Kernels } from "../../ffi/kernels.ts";
 import { walk } from "../../ffi/kernels.ts";
 import { DEAD, GrammarAutomaton } from "./automaton.ts";
 import { cacheShare } from "./budget.ts";
+import { GrammarBuilder } from "./grammar.ts";
+import { JsonRules } from "./json.ts";
+import { CharRuns, tokenCharCounts } from "./runs.ts";
 import type { TokenTrie } from "./trie.ts";
 import { KernelWalk, walkerFor } from "./walk.ts";
 
@@ -167,6 +170,18 @@ function sharedGroup(frames: readonly Frame[], trie: TokenTrie, words: number): 
   return group;
 }
 
+/**
+ * Per vocabulary: the plain JSON string body's analysis at a character start (the union of its start stacks' frames),
+ * each token's character count as a body fragment, and the body's frames cut to at most n characters (`CharRuns`).
+ */
+interface StringBody {
+  readonly plain: Frame;
+  readonly counts: Uint8Array;
+  readonly longest: number;
+  readonly byLimit: Map<string, Frame>;
+}
+const stringBodies = new WeakMap<TokenTrie, StringBody>();
+
 /** One frame's context-independent part of a mask. */
 interface Frame {
   /** Process-wide id (keys unions of frames). */
@@ -207,6 +222,10 @@ export class TokenMasks {
   readonly words: number;
   /** The C walk (absent: the TS walk of `compute`). */
   #walk: KernelWalk | undefined;
+  /** Runs of JSON string characters of the grammar (undefined: none), and the frame each stack gets from them. */
+  readonly #runs: CharRuns | undefined;
+  readonly #runFrames = new Map<number, Frame | null>();
+  #kernels: Kernels | undefined;
 
   constructor(
     /** The grammar's parser. */
@@ -219,10 +238,12 @@ export class TokenMasks {
     kernels?: Kernels,
   ) {
     this.#walk = kernels && new KernelWalk(automaton, walkerFor(kernels, trie));
+    this.#kernels = kernels;
     this.words = Math.ceil(trie.vocab / 32);
     this.#maxCached = Math.max(16, Math.floor(MASK_CACHE_BYTES / (this.words * 4)));
     this.#stack = new Int32Array(trie.maxDepth + 1);
     this.#cutSeen = new Uint8Array(trie.maxDepth + 1);
+    this.#runs = CharRuns.of(automaton.grammar);
     // Eager work at compile time: every sequence starts in the start state, so its mask is walked now (a few hundred
     // microseconds of kernel walk, mostly learning the grammar's first states) rather than in the first decode step;
     // so are this grammar's own wide loops (a pattern's character class), whose analysis is a walk over most of the
@@ -254,6 +275,7 @@ export class TokenMasks {
 
   /** Walks new masks with `kernels` from now on (the masks are the same; only the speed changes). */
   useKernels(kernels: Kernels): void {
+    this.#kernels = kernels;
     this.#walk = new KernelWalk(this.automaton, walkerFor(kernels, this.trie));
   }
 
@@ -306,7 +328,7 @@ export class TokenMasks {
     for (const node of automaton.nodesOf(state)) {
       const size = this.#subtreeNodes(automaton.setOf(node));
       const narrow = size <= NARROW_FRAME_NODES;
-      const known = this.#sharedFrame(node, !narrow || this.#preparing);
+      const known = this.#runFrame(node) ?? this.#sharedFrame(node, !narrow || this.#preparing);
       if (known) {
         if (!shared.includes(known)) shared.push(known);
         continue;
@@ -417,8 +439,79 @@ export class TokenMasks {
   #anyShared(state: number): boolean {
     const byKey = sharedFrames.get(this.trie);
     if (!byKey) return false;
-    for (const node of this.automaton.nodesOf(state)) for (const key of this.#keysOf(node)) if (key && byKey.get(key)) return true;
+    for (const node of this.automaton.nodesOf(state)) {
+      if (this.#runFrame(node)) return true;
+      for (const key of this.#keysOf(node)) if (key && byKey.get(key)) return true;
+    }
     return false;
+  }
+
+  /**
+   * The frame of a stack at the start of a character of a JSON string run (`CharRuns`): the plain body's tokens of at
+   * most as many characters as the run has left, and the plain body's boundary subtrees (checked from the state).
+   * Undefined for any other stack, or a run followed by something a character could also start.
+   */
+  #runFrame(node: number): Frame | undefined {
+    const runs = this.#runs;
+    if (!runs) return undefined;
+    let frame = this.#runFrames.get(node);
+    if (frame === undefined) {
+      frame = null;
+      const { automaton } = this, below = automaton.parentOf(node), excluded = runs.startAt(automaton.positionOf(node));
+      if (excluded && below >= 0 && runs.followsRun(automaton.positionOf(below))) {
+        const positions = function* () {
+          for (let n = below; n >= 0; n = automaton.parentOf(n)) yield automaton.positionOf(n);
+        };
+        const left = runs.remaining(positions());
+        if (left !== undefined) frame = this.#bodyFrame(1 + left, excluded);
+      }
+      this.#runFrames.set(node, frame);
+    }
+    return frame ?? undefined;
+  }
+
+  /**
+   * The plain string body's frame cut to tokens of at most `limit` characters whose first byte is not in `excluded`
+   * (shared per vocabulary).
+   */
+  #bodyFrame(limit: number, excluded: Uint32Array): Frame {
+    let body = stringBodies.get(this.trie);
+    if (!body) stringBodies.set(this.trie, (body = this.#plainBody()));
+    const key = `${Math.min(limit, body.longest)}:${excluded.join(",")}`;
+    let frame = body.byLimit.get(key);
+    if (!frame) {
+      if (limit >= body.longest && excluded.every((w) => w === 0)) frame = body.plain;
+      else {
+        const accepted = body.plain.accepted.slice(), { counts } = body, { roots, skip, tokenStart, ids } = this.trie;
+        if (limit < body.longest) for (let t = 0; t < counts.length; t++) if (counts[t]! > limit) accepted[t >>> 5]! &= ~(1 << (t & 31));
+        for (let b = 0; b < 256; b++) {
+          if (!((excluded[b >>> 5]! >>> (b & 31)) & 1) || roots[b]! < 0) continue;
+          for (let k = tokenStart[roots[b]!]!, end = tokenStart[skip[roots[b]!]!]!; k < end; k++) accepted[ids[k]! >>> 5]! &= ~(1 << (ids[k]! & 31));
+        }
+        frame = { id: frameIds++, accepted, uncertain: body.plain.uncertain };
+      }
+      if (body.byLimit.size >= SHARED_FRAMES) body.byLimit.clear();
+      body.byLimit.set(key, frame);
+    }
+    return frame;
+  }
+
+  /** Analyses a plain JSON string body at a character start over this vocabulary (once per vocabulary). */
+  #plainBody(): StringBody {
+    const b = new GrammarBuilder(), json = new JsonRules(b, 0), root = b.fresh("string");
+    b.define(root, json.string());
+    const automaton = new GrammarAutomaton(b.build(root)), runs = CharRuns.of(automaton.grammar)!;
+    const reference = new TokenMasks(automaton, this.trie, [], this.#kernels);
+    const frames: Frame[] = [];
+    for (const node of automaton.nodesOf(automaton.next(automaton.start, 0x22))) {
+      // The character's stacks with the body's loop below them, cut there: what the body alone takes.
+      if (runs.startAt(automaton.positionOf(node))) frames.push(reference.#frame(automaton.frameState(node, 2)));
+    }
+    const plain = frames.length === 1 ? frames[0]! : sharedGroup(frames, this.trie, this.words);
+    const counts = tokenCharCounts(this.trie.vocabulary.bytes, this.trie.vocabulary.offsets, this.trie.vocab);
+    let longest = 0;
+    for (const n of counts) longest = Math.max(longest, n);
+    return { plain, counts, longest, byLimit: new Map() };
   }
 
   /**

@@ -16,6 +16,7 @@ import { objectExpr } from "./object.ts";
 import { splitConditional } from "./conditional.ts";
 import { MAX_MULTIPLE_OF, multipleOfExpr } from "./multiple.ts";
 import { finiteValues, uniqueArrayExpr } from "./unique.ts";
+import { containsArrayExpr } from "./contains.ts";
 import { regexExpr } from "./regex.ts";
 
 /** How a schema is compiled. */
@@ -53,19 +54,42 @@ type Schema = Record<string, unknown>;
 const SUPPORTED = new Set(["type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "properties", "required", "additionalProperties",
   "items", "prefixItems", "additionalItems", "minItems", "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
   "exclusiveMinimum", "exclusiveMaximum", "nullable", "patternProperties", "propertyNames", "minProperties", "maxProperties", "dependentRequired", "dependencies", "not",
-  "uniqueItems", "multipleOf", "if", "then", "else"]);
+  "uniqueItems", "multipleOf", "if", "then", "else", "contains", "minContains", "maxContains"]);
 const TYPES = ["null", "boolean", "object", "array", "string", "integer", "number"] as const;
 type TypeName = (typeof TYPES)[number];
 
+/**
+ * A calendar date (RFC 3339 full-date): days per month, and February 29th only in leap years (divisible by 4, and by
+ * 400 when by 100), as a regular language: no Feb 30, no 2023-02-29.
+ */
+const DATE = "([0-9]{4}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|[0-9]{4}-(0[469]|11)-(0[1-9]|[12][0-9]|30)|[0-9]{4}-02-(0[1-9]|1[0-9]|2[0-8])|([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[048]|[2468][048]|[13579][26])00)-02-29)";
+const TIME = "([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])";
+/** ISO 8601 duration as JSON Schema reads it: P then date parts (or weeks) and a T with at least one time part. */
+const DURATION_TIME = "T([0-9]+H([0-9]+M)?([0-9]+S)?|[0-9]+M([0-9]+S)?|[0-9]+S)";
+const DURATION = `P(([0-9]+Y([0-9]+M)?([0-9]+D)?|[0-9]+M([0-9]+D)?|[0-9]+D)(${DURATION_TIME})?|${DURATION_TIME}|[0-9]+W)`;
+/** RFC 3986 IPv6address (no zone identifier). */
+const H16 = "[0-9A-Fa-f]{1,4}";
+const IPV4 = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}";
+const LS32 = `(${H16}:${H16}|${IPV4})`;
+const IPV6 = [
+  `(${H16}:){6}${LS32}`, `::(${H16}:){5}${LS32}`, `(${H16})?::(${H16}:){4}${LS32}`, `((${H16}:){0,1}${H16})?::(${H16}:){3}${LS32}`,
+  `((${H16}:){0,2}${H16})?::(${H16}:){2}${LS32}`, `((${H16}:){0,3}${H16})?::${H16}:${LS32}`, `((${H16}:){0,4}${H16})?::${LS32}`,
+  `((${H16}:){0,5}${H16})?::${H16}`, `((${H16}:){0,6}${H16})?::`,
+].join("|");
+
 /** Formats as patterns over unescaped string characters. */
 const FORMATS: Record<string, string> = {
-  date: "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])",
-  time: "([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
-  "date-time": "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])",
+  date: DATE,
+  time: TIME,
+  "date-time": `${DATE}[Tt]${TIME}`,
   email: "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+",
   uuid: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
   uri: "[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?#@!$&'()*+,;=%\\[\\]-]+",
-  ipv4: "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}",
+  ipv4: IPV4,
+  ipv6: IPV6,
+  duration: DURATION,
+  // RFC 6901; like every format here, over characters written unescaped.
+  "json-pointer": "(/([^~/]|~[01])*)*",
 };
 
 /**
@@ -74,7 +98,8 @@ const FORMATS: Record<string, string> = {
  */
 export const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
   date: "2024-01-31", time: "12:30:59.5+01:00", "date-time": "2024-01-31T12:30:59Z", email: "ab.c@ex-1.example.org",
-  uuid: "123e4567-e89b-12d3-a456-426614174000", uri: "https://ex.org/a?b=c#d", ipv4: "192.168.0.1",
+  uuid: "123e4567-e89b-12d3-a456-426614174000", uri: "https://ex.org/a?b=c#d", ipv4: "192.168.0.1", ipv6: "fe80::1:a0b:2", duration: "P1Y2M3DT4H5M6S",
+  "json-pointer": "/a/b~1c/0",
 };
 
 /** The supported `format` values (documented; anything else is refused). */
@@ -558,6 +583,11 @@ class SchemaCompiler {
     let max = this.count(s, "maxItems", path) ?? Infinity;
     if (itemSchema === false) max = Math.min(max, prefixSource.length);
     if (max < min) return this.never(path, "minItems", "minItems exceeds maxItems (or the items allowed)");
+    if (s.contains !== undefined) {
+      const why = prefixSource.length > 0 ? "with prefixItems is not supported" : s.uniqueItems === true ? "with uniqueItems is not supported" : undefined;
+      const counted = why === undefined ? containsArrayExpr(this, s, itemSchema, min, max, path) : this.unsupported(`${path}.contains`, "contains", why);
+      if (counted) return counted;
+    }
     if (s.uniqueItems === true && max > 1) {
       const values = prefixSource.length > 0 ? "with prefixItems is not supported" : finiteValues(this, itemSchema, `${path}.${itemsKey}`);
       if (typeof values !== "string") return uniqueArrayExpr(this, values, min, max);

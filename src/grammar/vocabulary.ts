@@ -40,9 +40,9 @@ const MASK_RESERVE_BYTES = 8 << 20;
 
 /**
  * Analyses the string bodies JSON Schemas share — plain strings, and every position of an example of each supported
- * format — over `vocabulary` once, so that no request's first mask inside a string pays for a whole-trie walk (the
- * shared frames are kept per vocabulary, see `TokenMasks`). Meant for model load, next to building the trie;
- * returns the milliseconds it took.
+ * format, and the plain body that length-bounded strings are cut from — over `vocabulary` once, so that no request's
+ * first mask inside a string pays for a whole-trie walk (the shared frames are kept per vocabulary, see `TokenMasks`).
+ * Meant for model load, next to building the trie; returns the milliseconds it took.
  */
 export function prepareVocabulary(vocabulary: VocabularyBytes, endTokens: readonly number[], kernels?: Kernels): number {
   const t0 = performance.now();
@@ -69,5 +69,8 @@ export function prepareVocabulary(vocabulary: VocabularyBytes, endTokens: readon
       }
     }
   }
+  // A bounded string's first character: the plain body's analysis every character run is cut from (`runs.ts`).
+  const bounded = new GrammarAutomaton(schemaGrammar({ type: "array", items: { type: "string", maxLength: 2 } }).grammar);
+  new TokenMasks(bounded, trie, endTokens, kernels ?? chosenKernels).mask(bounded.walk(bounded.start, encoder.encode('["')));
   return performance.now() - t0;
 }

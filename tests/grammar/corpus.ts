@@ -190,7 +190,7 @@ export const CORPUS: readonly CorpusEntry[] = [...primitives, ...strings, ...num
 export const REFUSED: readonly { readonly schema: Record<string, unknown>; readonly path: string; readonly keyword: string }[] = [
   { schema: { type: "number", multipleOf: 0.01 }, path: "schema.multipleOf", keyword: "multipleOf" },
   { schema: { type: "array", items: { type: "integer" }, uniqueItems: true }, path: "schema.uniqueItems", keyword: "uniqueItems" },
-  { schema: { type: "array", contains: { type: "integer" } }, path: "schema", keyword: "contains" },
+  { schema: { type: "array", contains: { type: "integer" } }, path: "schema.contains", keyword: "contains" },
   { schema: { if: { type: "string" }, then: { maxLength: 2 } }, path: "schema.if", keyword: "if" },
   { schema: { type: "string", format: "hostname" }, path: "schema.format", keyword: "format" },
   { schema: { type: "number", minimum: 0.5 }, path: "schema.minimum", keyword: "minimum" },

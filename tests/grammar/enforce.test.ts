@@ -7,6 +7,13 @@ import { ajvValid } from "./ajv.ts";
 const enc = new TextEncoder();
 const cases: [unknown, unknown[]][] = [
   [{ type: "string", format: "email", maxLength: 12 }, ["a@b.co", "abcdefgh@b.co", "abc@de.fg", "x", "a@b"]],
+  // Calendar dates: days per month, February 29th in leap years only (divisible by 4; by 400 when by 100).
+  [{ type: "string", format: "date" }, ["2024-02-29", "2023-02-29", "1900-02-29", "2000-02-29", "2024-02-30", "2024-04-31", "2024-04-30", "2024-12-31", "2024-11-31", "0000-02-29", "2024-00-10", "2024-1-01"]],
+  [{ type: "string", format: "date-time" }, ["2024-02-29T12:00:00Z", "2023-02-29T12:00:00Z", "2024-06-31T00:00:00+02:00", "2024-06-30T23:59:60.5-05:30", "2024-06-30t10:00:00z", "2024-06-30T24:00:00Z"]],
+  [{ type: "string", format: "date", maxLength: 10, pattern: "-02-" }, ["2024-02-29", "2023-02-28", "2023-02-29", "2024-03-01"]],
+  [{ type: "string", format: "ipv6" }, ["::1", "::", "fe80::1:a0b:2", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "::ffff:192.168.0.1", "::ffff:192.168.0.01", "1::2::3", "12345::", "1:2:3:4:5:6:7::", "::1:2:3:4:5:6:7", "g::1"]],
+  [{ type: "string", format: "duration" }, ["P1Y", "P", "PT", "PT1H", "P1W", "P1Y2W", "P1Y2M3DT4H5M6S", "P1DT", "PT1M", "P1M1Y", "P0D"]],
+  [{ type: "string", format: "json-pointer", maxLength: 8 }, ["", "/", "/a/b", "a", "/~2", "/~1/~0", "/abcdefgh"]],
   [{ type: "string", pattern: "^[a-z]+$", minLength: 2, maxLength: 4 }, ["ab", "abcd", "a", "abcde", "ab1"]],
   [{ type: "string", format: "date", pattern: "^2024" }, ["2024-01-01", "2023-01-01", "2024-13-01"]],
   [{ type: "object", minProperties: 1, maxProperties: 2 }, [{}, { a: 1 }, { a: 1, b: 2 }, { a: 1, b: 2, c: 3 }]],
@@ -31,6 +38,14 @@ const cases: [unknown, unknown[]][] = [
   [{ type: "array", items: { const: "a" }, uniqueItems: true }, [[], ["a"], ["a", "a"]]],
   [{ type: "array", items: { type: "string" }, uniqueItems: true, maxItems: 1 }, [[], ["a"], ["a", "a"]]],
   [{ type: "array", items: { type: "integer" }, uniqueItems: false }, [[1, 1], ["a"]]],
+  // contains: each element matches the contains schema (counted) or its negation; the state is (elements, matches).
+  [{ type: "array", contains: { const: "x" } }, [[], ["x"], ["a", "x"], ["a", "b"], [1, "x", null], [1]]],
+  [{ type: "array", items: { type: "string" }, contains: { enum: ["a", "b"] }, minContains: 2, maxContains: 3 }, [["a"], ["a", "b"], ["a", "z", "b"], ["a", "b", "a", "b"], ["z", "a", "a", "a"], ["a", 1, "b"]]],
+  [{ type: "array", contains: { type: "string" }, minContains: 0, maxContains: 1, maxItems: 3 }, [[], ["a"], ["a", "b"], [1, 1.5, "a"], [1, 2, 3, 4], [null, "x", true]]],
+  [{ type: "array", items: { type: ["string", "null"] }, contains: { type: "null" }, minItems: 2 }, [[null], [null, "a"], ["a", "b"], ["a", null, null], [1, null]]],
+  [{ type: "array", contains: { enum: ["p", true, null] }, minContains: 3 }, [["p", true, null], ["p", true], ["p", 1, true, "q", "p"], [1, 2, 3]]],
+  [{ type: "array", contains: true, minContains: 2, maxContains: 2 }, [[1], [1, 2], [1, 2, 3]]],
+  [{ type: "array", contains: false, minContains: 0 }, [[], [1]]],
   // multipleOf on integers: the remainder after each digit is the state.
   [{ type: "integer", multipleOf: 5 }, [0, 5, -5, 10, 12345, 12340, 3, -7, 1e15, 4.0]],
   [{ type: "integer", multipleOf: 7, minimum: 1, maximum: 360 }, [0, 7, 14, 357, 364, 350, -7, 13]],
@@ -75,6 +90,10 @@ describe("refused in strict mode where not exact", () => {
     [{ if: { properties: { a: { minimum: 1 } } }, then: { required: ["b"] } }, "if"],
     [{ if: { properties: { a: { const: 1 }, b: { const: 2 } } }, then: { required: ["c"] } }, "if"],
     [{ if: { type: "string" }, then: { minLength: 1 } }, "if"],
+    [{ type: "array", contains: { type: "integer" } }, "contains"],
+    [{ type: "array", contains: { enum: [1, 2] }, minContains: 2 }, "contains"],
+    [{ type: "array", contains: { type: "string", minLength: 2 } }, "contains"],
+    [{ type: "array", prefixItems: [{ type: "string" }], contains: { const: "a" } }, "contains"],
   ];
   for (const [schema, keyword] of refused) {
     test(JSON.stringify(schema), () => {

@@ -76,8 +76,8 @@ describe("JSON Schema errors", () => {
     });
   }
   test("error path uses the request prefix", () => {
-    refused(() => schemaGrammar({ type: "object", properties: { x: { type: "array", contains: {} } } }, { path: "response_format.json_schema.schema" }),
-      /^response_format\.json_schema\.schema\.properties\.x: keyword "contains" is not supported$/);
+    refused(() => schemaGrammar({ type: "object", properties: { x: { type: "array", unevaluatedItems: false } } }, { path: "response_format.json_schema.schema" }),
+      /^response_format\.json_schema\.schema\.properties\.x: keyword "unevaluatedItems" is not supported$/);
   });
   test("lenient mode drops with a warning per keyword", () => {
     const { warnings, grammar } = schemaGrammar({ type: "object", properties: { n: { type: "integer", multipleOf: 5000 }, t: { type: "array", items: { type: "string" }, uniqueItems: true } }, required: ["n"], additionalProperties: false }, { lenient: true });

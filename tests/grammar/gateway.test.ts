@@ -102,8 +102,8 @@ describe("structured output on the local backend", () => {
   test("invalid constraints are 400s naming the field", SLOW, async () => {
     const base = { model: "fixture", messages: [{ role: "user", content: "x" }] };
     const cases: [object, string, RegExp][] = [
-      [{ response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object", properties: { x: { type: "array", contains: {} } } } } } },
-        "response_format.json_schema.schema.properties.x", /response_format\.json_schema\.schema\.properties\.x: keyword "contains" is not supported/],
+      [{ response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object", properties: { x: { type: "array", unevaluatedItems: false } } } } } },
+        "response_format.json_schema.schema.properties.x", /response_format\.json_schema\.schema\.properties\.x: keyword "unevaluatedItems" is not supported/],
       [{ grammar: "root ::= [a-" }, "grammar", /grammar 1:10: unterminated character class/],
       [{ regex: "(a)\\1" }, "regex", /backreference/],
       [{ grammar: 'root ::= "a"', regex: "a" }, "regex", /grammar and regex cannot be combined/],

@@ -47,7 +47,7 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
     }
   });
 
-  test("after prepareVocabulary: every state along fresh grammars' documents (shared string frames, closing quotes walked directly) equals the TS walk", () => {
+  test("after prepareVocabulary: every state along fresh grammars' documents (shared string frames, closing quotes walked directly) equals the TS walk", { timeout: 120_000 }, () => {
     const docs = ["user-profile", "log-entry", "json-patch", "package-json"].map((name) => {
       const entry = CORPUS.find((c) => c.name === name)!;
       return { schema: entry.schema, bytes: encoder.encode(JSON.stringify(entry.valid[0], null, name === "log-entry" ? 1 : 0)) };

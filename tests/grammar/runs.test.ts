@@ -1,0 +1,78 @@
+/**
+ * Bounded JSON strings masked from the plain body's analysis cut by character count (`CharRuns`, issue 17's slow steps), and keys of open objects past every listed name:
+ * at every state along documents of length-bounded strings in several contexts (object values and keys, arrays,
+ * `anyOf`, exact lengths, escapes, multi-byte characters, strings right at their bound), the mask equals the TS walk
+ * (`TokenMasks.compute`, checked token by token in masks.test.ts), on every kernel implementation.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { DEAD, GrammarAutomaton, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { CharRuns, tokenCharCounts } from "../../src/grammar/runs.ts";
+import { prepareVocabulary } from "../../src/grammar/vocabulary.ts";
+import { implementations } from "../kernels/impls.ts";
+import { realVocab } from "./vocab.ts";
+
+const vocab = realVocab("cl100k_base");
+const encoder = new TextEncoder();
+
+const CASES: { schema: Record<string, unknown>; docs: unknown[] }[] = [
+  { schema: { type: "string", maxLength: 5 }, docs: ["abcde", "a\\\"é", ""] },
+  { schema: { type: "object", properties: { name: { type: "string", minLength: 1, maxLength: 12 }, n: { type: "integer" } } }, docs: [{ name: "hello world!", n: 1 }, { name: "é€😀\n\"x", n: 2 }] },
+  { schema: { type: "array", items: { type: "string", minLength: 2, maxLength: 3 } }, docs: [["ab", "abc"], { json: '["\\u0041x", "\\n\\u00e9"]' }] },
+  { schema: { type: "array", items: { type: "string", minLength: 4, maxLength: 4 } }, docs: [["abcd", "    ", "a\tbc"]] },
+  { schema: { type: "object", properties: { t: { type: "string", maxLength: 200 }, u: { type: "string", minLength: 1 } } }, docs: [{ t: "The quick brown fox jumps over the lazy dog. ".repeat(4), u: "x" }] },
+  { schema: { anyOf: [{ type: "string", maxLength: 3 }, { type: "string", minLength: 6, maxLength: 8 }, { type: "integer" }] }, docs: ["abc", "abcdefg", 12] },
+  { schema: { type: "object", additionalProperties: { type: "string", maxLength: 4 }, propertyNames: { maxLength: 6 } }, docs: [{ abcdef: "abcd", k: "" }] },
+  { schema: { type: "object", properties: { owner_email: { type: "string" }, other: { type: "integer" } } }, docs: [{ owner_email: "x", owner: "y", o: 1, "ówner": 2, "\u0077x": 3, owner_emails: [] }] },
+];
+
+describe("character runs of bounded strings", () => {
+  test("char counts: escapes and multi-byte characters count once, partial ones as started", () => {
+    const bytes = encoder.encode('ab\\n\\u00e9é€\\');
+    const offsets = [0, 2, 4, 10, 12, 15, 16];
+    assert.deepEqual([...tokenCharCounts(bytes, offsets, 6)], [2, 1, 1, 1, 1, 1]);
+  });
+
+  test("a schema's string grammar has runs; a GBNF-shaped grammar without the JSON character rule has none", () => {
+    assert.ok(CharRuns.of(schemaGrammar({ type: "string", maxLength: 3 }).grammar));
+    assert.equal(CharRuns.of({ ...schemaGrammar({ type: "string", maxLength: 3 }).grammar, jsonChar: undefined }), undefined);
+  });
+
+  test("a 200-character string is masked without walking the vocabulary once per position", { timeout: 60_000 }, () => {
+    const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
+    const k = implementations[0]!;
+    prepareVocabulary(copy, [vocab.eos], k);
+    const trie = TokenTrie.of(copy);
+    const automaton = new GrammarAutomaton(schemaGrammar({ type: "object", properties: { t: { type: "string", maxLength: 200 } } }).grammar);
+    const masks = new TokenMasks(automaton, trie, [vocab.eos], k);
+    masks.mask(automaton.walk(automaton.start, encoder.encode('{"t":"')));
+    const before = masks.stats.nodes;
+    const bytes = encoder.encode("The quick brown fox jumps over the lazy dog. ".repeat(4));
+    let state = automaton.walk(automaton.start, encoder.encode('{"t":"'));
+    for (const b of bytes) masks.mask((state = automaton.next(state, b)));
+    assert.ok(masks.stats.nodes - before < bytes.length * 8192, `${masks.stats.nodes - before} trie nodes for ${bytes.length} positions (trie: ${trie.size})`);
+  });
+
+  test("every state along the documents: mask equals the TS walk (fresh vocabulary copy per implementation)", { timeout: 120_000 }, () => {
+    for (const k of implementations) {
+      const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
+      prepareVocabulary(copy, [vocab.eos], k);
+      const trie = TokenTrie.of(copy);
+      for (const { schema, docs } of CASES) {
+        const automaton = new GrammarAutomaton(schemaGrammar(schema).grammar);
+        const masks = new TokenMasks(automaton, trie, [vocab.eos], k);
+        const reference = new TokenMasks(automaton, trie, [vocab.eos]);
+        for (const doc of docs) {
+          const text = typeof doc === "object" && doc !== null && "json" in doc ? String(doc.json) : JSON.stringify(doc);
+          const bytes = encoder.encode(text);
+          let state = automaton.start;
+          for (let at = 0; at <= bytes.length; at++) {
+            assert.deepEqual(masks.mask(state), reference.compute(state, new Uint32Array(reference.words)), `${k.kind}: ${JSON.stringify(schema)} at ${at} of ${text}`);
+            if (at < bytes.length) state = automaton.next(state, bytes[at]!);
+            assert.notEqual(state, DEAD, `${text} is valid at ${at}`);
+          }
+        }
+      }
+    }
+  });
+});

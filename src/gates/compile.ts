@@ -43,7 +43,7 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
       const { validate, context, required } = checks;
       return {
         rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder, view: "folded", seesLineBreaks: false, startsWithSpace: false,
-        createScanner: () => new PikeScanner(compiled, spec.maxLength, validate, context && new ContextTracker(context, required)),
+        createScanner: (shared) => new PikeScanner(compiled, spec.maxLength, validate, context && new ContextTracker(context, required, shared.words)),
       };
     }
     case "phrases": {

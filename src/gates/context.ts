@@ -54,51 +54,121 @@ export function compileContextWords(words: readonly string[], not: readonly stri
   return { kinds, firsts, longest, hashes, window };
 }
 
-/** Incremental word tracker over one stream's folded view: records where allow/veto words ended. */
-export class ContextTracker implements ContextCheck {
+/** Longest word a WordReader spells out (no listed word is longer: see compileContextWords' `longest`). */
+const MAX_WORD = 32;
+
+/**
+ * One stream's words on the folded view, read once for all its context trackers (each used to read every character
+ * itself). Words are logged as they end (offset of the unit after the word, hash of its folded units, and the folded
+ * word itself when some tracker lists that hash); each tracker consumes the log at its own pace, and the log drops
+ * what every tracker has consumed.
+ */
+export class WordReader {
+  /** Normalised offset read up to. */
   private at = 0;
-  /** Folded units of the word being read (only while it is short enough to be a listed word). */
-  private readonly word: Uint16Array;
+  private readonly word = new Uint16Array(MAX_WORD);
   private length = 0;
   private hash = 0;
-  /** Previous word, when it may start a two-word phrase ("" otherwise). */
-  private previous = "";
-  /** Ends (normalised offsets) of allow and veto words, ascending; ends too old to matter are pruned. */
-  private allowEnds: number[] = [];
-  private vetoEnds: number[] = [];
+  /** The log: absolute index of `ends[0]`, and per word its end, hash and (when listed somewhere) folded text. */
+  base = 0;
+  readonly ends: number[] = [];
+  readonly hashes: number[] = [];
+  readonly texts: string[] = [];
+  private readonly trackers: ContextTracker[] = [];
+  /** Hashes any tracker lists (only those words are spelled out). */
+  private readonly listed = new Set<number>();
 
-  /** `required`: candidates without a context word are rejected. */
-  constructor(private readonly words: ContextWords, private readonly required: boolean) {
-    this.word = new Uint16Array(words.longest + 1);
+  /** A tracker reading this stream's words (from its construction on). */
+  register(tracker: ContextTracker, hashes: ReadonlySet<number>): void {
+    this.trackers.push(tracker);
+    for (const h of hashes) this.listed.add(h);
   }
 
   /** Back to an empty stream. */
   restart(): void {
-    this.at = this.length = this.hash = 0;
-    this.previous = "";
-    this.allowEnds = [];
-    this.vetoEnds = [];
+    this.at = this.length = this.hash = this.base = 0;
+    if (this.ends.length > 0) this.ends.length = this.hashes.length = this.texts.length = 0;
   }
 
-  /** Reads the view up to `end`; `floor` is the lowest candidate start still possible (older ends are dropped). */
-  advance(text: HeldText, end: number, floor: number): void {
+  /** Log every word ending before `end` (a word ends at the first unit after it that is not a word unit). */
+  read(text: HeldText, end: number): void {
     if (end <= this.at) return;
-    const codes = text.codes, base = text.base, cap = this.word.length, word = this.word;
+    if (this.ends.length > 256) this.trim();
+    const codes = text.codes, base = text.base, word = this.word;
     let length = this.length, hash = this.hash;
     for (let i = this.at; i < end; i++) {
       const c = codes[i - base]!;
       if (c < 128 ? (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 : isWordUnit(c)) {
         const u = foldUnit(c);
-        if (length < cap) word[length] = u;
+        if (length < MAX_WORD) word[length] = u;
         hash = wordHash(hash, u);
         length++;
       } else if (length > 0) {
-        this.endWord(i, length, hash);
+        let spelled = "";
+        if (length <= MAX_WORD && this.listed.has(hash)) for (let k = 0; k < length; k++) spelled += String.fromCharCode(word[k]!);
+        this.ends.push(i);
+        this.hashes.push(length <= MAX_WORD ? hash : 0);
+        this.texts.push(spelled);
         length = hash = 0;
       }
     }
     this.length = length;
     this.hash = hash;
+    this.at = end;
+  }
+
+  /** Drops the words every tracker has consumed. */
+  private trim(): void {
+    let done = Infinity;
+    for (const t of this.trackers) done = Math.min(done, t.cursor);
+    const k = done - this.base;
+    if (k <= 0) return;
+    this.ends.splice(0, k);
+    this.hashes.splice(0, k);
+    this.texts.splice(0, k);
+    this.base = done;
+  }
+}
+
+/** Word tracker for one detector over one stream's words (a WordReader): records where allow/veto words ended. */
+export class ContextTracker implements ContextCheck {
+  private at = 0;
+  /** Absolute index of the next word of the reader's log to consume. */
+  cursor = 0;
+  /** Previous word, when it may start a two-word phrase ("" otherwise). */
+  private previous = "";
+  /** Ends (normalised offsets) of allow and veto words, ascending; ends too old to matter are pruned. */
+  private readonly allowEnds: number[] = [];
+  private readonly vetoEnds: number[] = [];
+
+  /** `required`: candidates without a context word are rejected; `reader`: the stream's words. */
+  constructor(private readonly words: ContextWords, private readonly required: boolean, private readonly reader: WordReader) {
+    reader.register(this, words.hashes);
+  }
+
+  /** Back to an empty stream (the stream restarts its reader). */
+  restart(): void {
+    this.at = this.cursor = 0;
+    this.previous = "";
+    // Most streams (a tool call's short values) never log a word: skip the array writes then.
+    if (this.allowEnds.length > 0) this.allowEnds.length = 0;
+    if (this.vetoEnds.length > 0) this.vetoEnds.length = 0;
+  }
+
+  /** Reads the view up to `end`; `floor` is the lowest candidate start still possible (older ends are dropped). */
+  advance(text: HeldText, end: number, floor: number): void {
+    if (end <= this.at) return;
+    const reader = this.reader;
+    reader.read(text, end);
+    const ends = reader.ends, hashes = reader.hashes, listed = this.words.hashes, base = reader.base;
+    let k = this.cursor - base;
+    for (; k < ends.length; k++) {
+      const e = ends[k]!;
+      if (e >= end) break;
+      if (listed.has(hashes[k]!)) this.endWord(e, reader.texts[k]!);
+      else this.previous = "";
+    }
+    this.cursor = k + base;
     this.at = end;
     const keep = floor - this.words.window;
     prune(this.allowEnds, keep);
@@ -113,13 +183,8 @@ export class ContextTracker implements ContextCheck {
     return this.required ? 0 : 1;
   }
 
-  private endWord(end: number, n: number, hash: number): void {
-    if (n >= this.word.length || !this.words.hashes.has(hash)) {
-      this.previous = "";
-      return;
-    }
-    let word = "";
-    for (let i = 0; i < n; i++) word += String.fromCharCode(this.word[i]!);
+  /** A listed-hash word (folded) ended at `end`. */
+  private endWord(end: number, word: string): void {
     const kind = (this.previous !== "" ? this.words.kinds.get(`${this.previous} ${word}`) : undefined) ??
       this.words.kinds.get(word);
     if (kind === ALLOW) this.allowEnds.push(end);

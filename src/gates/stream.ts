@@ -8,6 +8,7 @@ import { maskText } from "./action.ts";
 import { NormalisedText, type HeldView } from "./normalize.ts";
 import type { Finding, GateRule, GateStep, TextStream } from "./rule.ts";
 import type { RuleScanner } from "./scanner.ts";
+import { WordReader } from "./context.ts";
 
 /** Which normalised view a rule reads: built-in detectors and phrase lists fold look-alikes, user regexes do not. */
 export type RuleView = "folded" | "nfkc";
@@ -16,8 +17,8 @@ export type RuleView = "folded" | "nfkc";
 export interface CompiledRule {
   /** The rule as written in the policy. */
   readonly rule: GateRule;
-  /** Fresh per-stream search state. */
-  readonly createScanner: () => RuleScanner;
+  /** Fresh per-stream search state; `shared` is what the stream's scanners share (context-word reading). */
+  readonly createScanner: (shared: StreamShared) => RuleScanner;
   /** Longest match in normalised units: the rule's share of the hold-back bound. */
   readonly maxLength: number;
   /** Text that replaces a redacted match. */
@@ -33,6 +34,12 @@ export interface CompiledRule {
   readonly startsWithSpace: boolean;
 }
 
+/** What the scanners of one stream share. */
+export interface StreamShared {
+  /** The words of the folded view, read once for every context-word tracker. */
+  readonly words: WordReader;
+}
+
 /** Normalised units scanners read per round (see run()). */
 const SCAN_BLOCK = 32;
 
@@ -41,6 +48,8 @@ export class HoldBackBuffer implements TextStream {
   /** Unreleased raw text (raw offsets `released` to `received`). */
   private text = "";
   private readonly norm: NormalisedText;
+  /** Words of the folded view for the context trackers of all rules. */
+  private readonly words = new WordReader();
   /** Raw offset up to which text has been released. */
   private released = 0;
   /** Raw offset of the end of the text received. */
@@ -63,8 +72,9 @@ export class HoldBackBuffer implements TextStream {
   /** `capacity`: normalised units to allocate up front (scan() passes the text's length; streams grow from 64). */
   constructor(private readonly rules: readonly CompiledRule[], capacity?: number) {
     this.norm = new NormalisedText(capacity);
+    const shared: StreamShared = { words: this.words };
     this.scanners = rules.map((r) => {
-      const s = r.createScanner();
+      const s = r.createScanner(shared);
       s.reset(0, -1);
       return s;
     });
@@ -82,6 +92,7 @@ export class HoldBackBuffer implements TextStream {
     this.ended = false;
     this.blockedBy = undefined;
     this.norm.restart();
+    this.words.restart();
     for (const s of this.scanners) s.reset(0, -1);
   }
 

@@ -66,13 +66,15 @@ const INTERNATIONAL = /^(?:\+|00(?=[ .\-]?[1-9])|011(?=[ .\-]?[1-9]))/;
 const STRONG_NATIONAL = [
   /^(?:1[ .\-]?)?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .\-])[0-9]{3}[ .\-][0-9]{4}$/,
   /^(?:1 )?[2-9][0-9]{2} [0-9]{3} [0-9]{4}$/,
-  /^0[0-9]{1,4}(?:(?: [0-9]{2,8})+|(?:-[0-9]{2,8})+|(?:\.[0-9]{2,8})+)$/,
+  /^0[0-9]{1,5}(?:(?: [0-9]{2,8})+|(?:-[0-9]{2,8})+|(?:\.[0-9]{2,8})+)$/,
   /^\(0[0-9]{1,4}\) ?[0-9]{3,8}(?:[ \-][0-9]{2,5})?$/,
 ];
+/** STRONG_NATIONAL as one expression: one scan per candidate instead of up to four (digit-dense text has many). */
+const STRONG = new RegExp(STRONG_NATIONAL.map((re) => `(?:${re.source})`).join("|"));
 /** Shapes that are something else: SSNs, dotted quads, dates. */
 const NOT_PHONE = [/^[0-9]{3}-[0-9]{2}-[0-9]{4}$/, /^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$/, /^(?:19|20)[0-9]{2}([\-./])[01][0-9]\1[0-3][0-9]$/, /^[0-3][0-9]([\-./])[01][0-9]\1(?:19|20)[0-9]{2}$/];
 
-const GROUPS = "(?:\\([0-9]{1,5}\\) ?|[0-9]{1,5}[ .\\-/])";
+const GROUPS = "(?:\\([0-9]{1,5}\\) ?|[0-9]{1,6}[ .\\-/])";
 const EXT = "(?: ?(?:[Xx]|[Ee][Xx][Tt]\\.?|[Ee][Xx][Tt][Ee][Nn][Ss][Ii][Oo][Nn]|#) ?[0-9]{1,6})";
 /**
  * Candidate shape: an optional international prefix (`+`, `00`, `011`), up to six digit groups joined by a space,
@@ -89,6 +91,8 @@ export const PHONE_CONTEXT = {
     "whatsapp", "sms", "text", "dial", "ring", "reach", "landline", "hotline", "telefon", "telefono", "handy",
     "portable", "numero", "nummer", "phone number", "call me", "reach me",
   ],
+  // Digit groups after a parcel label are (part of) a tracking number, never a phone.
+  not: ["tracking", "tracking number", "tracking no", "waybill", "AWB", "Sendungsnummer", "suivi"],
   window: 32,
   required: false,
 } as const;
@@ -112,17 +116,19 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
   const weakNeedsContext = options.context !== "optional";
   return (text, withContext) => {
     // Cheap checks first: digit-dense text (card numbers, tables) yields a candidate at every group end.
-    let count = 0;
+    let count = 0, extension = false;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c >= 48 && c <= 57) count++;
+      // `#`, `x`/`X`, and the `t`/`n` of `ext`/`extension`: an extension may follow.
+      else if (c === 35 || c === 88 || c === 120 || c === 84 || c === 116 || c === 78 || c === 110) extension = true;
     }
     if (count < 7 || count > 21) return false;
-    const body = /[#XxTtNn]/.test(text) ? text.replace(EXTENSION, "") : text;
+    const body = extension ? text.replace(EXTENSION, "") : text;
     const international = INTERNATIONAL.exec(body);
     let strong = false;
     if (!international) {
-      strong = STRONG_NATIONAL.some((re) => re.test(body));
+      strong = STRONG.test(body);
       if (!strong && weakNeedsContext && !withContext) return false;
     }
     if (NOT_PHONE.some((re) => re.test(body))) return false;

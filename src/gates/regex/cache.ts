@@ -18,6 +18,8 @@ export interface Transition {
   readonly matchSource: number;
   /** Some thread reached an NFA state an earlier (higher-priority) thread already holds, and was absorbed by it. */
   readonly merges: boolean;
+  /** The thread seeded here was absorbed by an older one (always a different start; `merges` is then true too). */
+  readonly seedAbsorbed: boolean;
 }
 
 const isAsciiWord = (c: number): boolean =>
@@ -37,6 +39,10 @@ export class TransitionCache {
   /** `table[state][c]` = transition index for ASCII `c`, -1 while unknown. */
   private readonly table: Int32Array[] = [];
   private readonly transitions: Transition[] = [];
+  /** Per state: walk() answers per ASCII character (-2 unknown). */
+  private readonly walkRows: Int32Array[] = [];
+  /** Per state: its transition at the end of the stream (nothing consumed), once computed. */
+  private readonly endTransitions: (Transition | undefined)[] = [];
   private readonly assertSets: number[] = [];
   private readonly mark: Int32Array;
   /** Which thread of the current compute() marked each pc. */
@@ -79,6 +85,9 @@ export class TransitionCache {
     this.stateSeeding.push(seeding);
     this.statePrev.push(prev);
     this.table.push(new Int32Array(128).fill(-1));
+    // Dense per-state arrays (filled as states are made): a holey array would make every lookup slow.
+    this.walkRows.push(new Int32Array(128).fill(-2));
+    this.endTransitions.push(undefined);
     this.ids.set(key, id);
     return id;
   }
@@ -128,10 +137,51 @@ export class TransitionCache {
       const seeding = this.stateSeeding[state]!;
       const t = this.compute(pcs, pcs.length, seeding, this.statePrev[state]!, c);
       const target = this.intern(t.pcs, t.pcs.length, seeding, c);
-      index = this.transitions.push({ ...t, target }) - 1;
+      // Same property order as compute()'s objects: one shape for every transition the VM reads.
+      index = this.transitions.push({ target, pcs: t.pcs, sources: t.sources, matchSource: t.matchSource, merges: t.merges, seedAbsorbed: t.seedAbsorbed }) - 1;
       row[c] = index;
     }
     return this.transitions[index]!;
+  }
+
+  /**
+   * ASCII `c` from `state` as a move that needs no start offsets, `target << 2 | kind`, or -1: no match and no merge,
+   * and either every new thread comes from an old one (kind 1: one start for all stays one start; `[a-z]+` inside a
+   * word), or only the thread seeded here survives (kind 2: its start is this offset), or none survives (kind 3).
+   */
+  walk(state: number, c: number): number {
+    const row = this.walkRows[state]!;
+    let v = row[c]!;
+    if (v === -2) {
+      const t = this.step(state, c), count = this.statePcs[state]!.length, n = t.sources.length;
+      let old = 0;
+      for (let k = 0; k < n; k++) if (t.sources[k]! < count) old++;
+      const kind = n === 0 ? 3 : old === n ? 1 : old === 0 ? 2 : 0;
+      // Merges among old threads lose nothing when they all share one start (kind 1 keeps it that way).
+      const merges = kind === 1 ? t.seedAbsorbed : t.merges;
+      v = t.target >= 0 && kind > 0 && t.matchSource < 0 && !merges ? t.target << 2 | kind : -1;
+      row[c] = v;
+    }
+    return v;
+  }
+
+  /** Threads in a cached state. */
+  threadsOf(state: number): number {
+    return this.statePcs[state]!.length;
+  }
+
+  /**
+   * Cached transition of `state` at the end of the stream (only which thread matches; no thread survives): a stream
+   * ends at every JSON string value of a tool call, so this must not allocate.
+   */
+  stepEnd(state: number): Transition {
+    let t = this.endTransitions[state];
+    if (!t) {
+      const pcs = this.statePcs[state]!;
+      t = this.compute(pcs, pcs.length, this.stateSeeding[state]!, this.statePrev[state]!, -1);
+      this.endTransitions[state] = t;
+    }
+    return t;
   }
 
   /** Uncached transition from an explicit thread list (`c` = -1: end of stream, nothing is consumed). */
@@ -141,7 +191,7 @@ export class TransitionCache {
     const mark = this.mark, stack = this.stack;
     const gen = ++this.gen;
     const outPcs: number[] = [], sources: number[] = [];
-    let matchSource = -1, merges = false;
+    let matchSource = -1, merges = false, seedAbsorbed = false;
     const owner = this.owner;
     const total = count + (seeding ? 1 : 0);
     for (let t = 0; t < total; t++) {
@@ -150,7 +200,10 @@ export class TransitionCache {
       while (sp > 0) {
         const pc = stack[--sp]!;
         if (mark[pc] === gen) {
-          if (owner[pc] !== t) merges = true;
+          if (owner[pc] !== t) {
+            merges = true;
+            if (t === count) seedAbsorbed = true;
+          }
           continue;
         }
         mark[pc] = gen;
@@ -169,7 +222,7 @@ export class TransitionCache {
         }
       }
     }
-    return { target: -1, pcs: Int32Array.from(outPcs), sources: Int32Array.from(sources), matchSource, merges };
+    return { target: -1, pcs: Int32Array.from(outPcs), sources: Int32Array.from(sources), matchSource, merges, seedAbsorbed };
   }
 
   private holds(pc: number, prev: number, c: number): boolean {

@@ -9,6 +9,8 @@ import { TransitionCache } from "./cache.ts";
 import type { Program } from "./program.ts";
 
 const caches = new WeakMap<Program, TransitionCache>();
+/** Kinds of cache.walk() moves (low two bits; the target state is the rest). */
+const WALK_PLAIN = 1, WALK_SEED = 2;
 
 /** What the VM needs from a context-word tracker (src/gates/context.ts). */
 export interface ContextCheck {
@@ -59,6 +61,8 @@ export class PikeScanner implements RuleScanner {
   private starts: Int32Array;
   private nextStarts: Int32Array;
   private readonly cache: TransitionCache;
+  /** The unit before where walk() stopped. */
+  private walkPrev = -1;
 
   constructor(
     private readonly program: Program,
@@ -101,7 +105,7 @@ export class PikeScanner implements RuleScanner {
     this.matchEnd = -1;
     this.liveStart = Infinity;
     this.busyFrom = -1;
-    this.spans.length = 0;
+    if (this.spans.length > 0) this.spans.length = 0;
     this.spanHead = 0;
     this.leader = this.rewindTo = -1;
   }
@@ -123,6 +127,14 @@ export class PikeScanner implements RuleScanner {
         if (c < 128 ? firstAscii[c] === 0 || prev >= 0 && prev < 128 && cache.idleDead(prev, c) : !firstNonAscii) {
           prev = c;
           i++;
+          continue;
+        }
+      }
+      if (c < 128 && (this.count === 0 ? this.matchEnd < 0 : this.state >= 0 && this.oneStart())) {
+        const to = this.walk(codes, base, i, end, prev);
+        if (to > i) {
+          i = to;
+          prev = this.walkPrev;
           continue;
         }
       }
@@ -189,10 +201,10 @@ export class PikeScanner implements RuleScanner {
     const cache = this.cache;
     const seeding = this.matchEnd < 0;
     if (this.count === 0) this.state = cache.idleState(prev);
-    else if (this.state < 0 && c >= 0 && c < 128) this.state = cache.intern(this.pcs, this.count, seeding, prev);
-    const t = this.state >= 0 && c >= 0 && c < 128
-      ? cache.step(this.state, c)
-      : cache.compute(this.state >= 0 ? cache.pcsOf(this.state) : this.pcs, this.count, seeding, prev, c);
+    else if (this.state < 0 && c < 128) this.state = cache.intern(this.pcs, this.count, seeding, prev);
+    const t = this.state < 0 || c >= 128
+      ? cache.compute(this.state >= 0 ? cache.pcsOf(this.state) : this.pcs, this.count, seeding, prev, c)
+      : c >= 0 ? cache.step(this.state, c) : cache.stepEnd(this.state);
     if (t.sources.length > this.pcs.length) this.grow(t.sources.length);
     const starts = this.starts, next = this.nextStarts, sources = t.sources, count = this.count;
     if (t.matchSource >= 0) {
@@ -206,7 +218,8 @@ export class PikeScanner implements RuleScanner {
         }
       }
     }
-    if (t.merges) this.leaderMerged = true;
+    // Only a merge of threads with different starts can lose a candidate (see the rewind below).
+    if (t.seedAbsorbed || t.merges && !this.oneStart()) this.leaderMerged = true;
     // Carry starts over; drop threads past the length bound and threads that started after the best match.
     const limit = this.matchStart, oldest = i - this.maxLength;
     let n = 0, exact = seeding === this.matchEnd < 0;
@@ -257,6 +270,76 @@ export class PikeScanner implements RuleScanner {
   private accepts(text: HeldText, start: number, end: number): boolean {
     const context = this.context ? this.context.check(start) : 1;
     return context > 0 && (!this.validate || this.validate(text.slice(start, end), context === 2));
+  }
+
+  /**
+   * The VM's steps for ASCII text while every live thread has the same start, as plain DFA moves (cache.walk): no
+   * start offsets to carry, no match to check. A thread list may appear (seeded at the unit read), move, be replaced
+   * by a new seed, or die; anything else (a match, a merge, threads reaching the length bound, a rewind due, a
+   * non-ASCII unit) is left to step(). Returns where it stopped (== `i`: nothing walked); `walkPrev` is the unit
+   * before it. Same state changes as step() (busy spans, leader), so results are identical.
+   */
+  private walk(codes: Uint16Array, base: number, i: number, end: number, prev: number): number {
+    const cache = this.cache, { firstAscii } = this.program, maxLength = this.maxLength;
+    let j = i, count = this.count, state = this.state, start = count > 0 ? this.starts[0]! : -1;
+    while (j < end) {
+      const d = codes[j - base]!;
+      if (d >= 128) break;
+      let move: number;
+      if (count === 0) {
+        if (this.matchEnd >= 0) break;
+        if (firstAscii[d] === 0 || prev >= 0 && prev < 128 && cache.idleDead(prev, d)) {
+          prev = d;
+          j++;
+          continue;
+        }
+        const idle = cache.idleState(prev);
+        if (idle < 0) break;
+        move = cache.walk(idle, d);
+        if (move < 0 || (move & 3) !== WALK_SEED) break;
+      } else {
+        if (j >= start + maxLength) break;
+        move = cache.walk(state, d);
+        if (move < 0) break;
+        // The leading thread ends: step() may search again from after its start (see rewind); let it decide.
+        if ((move & 3) !== WALK_PLAIN && this.leaderRejected && this.leaderMerged && this.matchStart > start) break;
+      }
+      const kind = move & 3;
+      state = move >> 2;
+      prev = d;
+      j++;
+      if (kind === WALK_PLAIN) {
+        count = cache.threadsOf(state);
+      } else if (kind === WALK_SEED) {
+        if (count === 0 && this.busyFrom < 0) this.busyFrom = j;
+        start = j - 1;
+        count = cache.threadsOf(state);
+        this.leader = start;
+        this.leaderRejected = this.leaderMerged = false;
+      } else {
+        count = 0;
+        state = -1;
+        this.count = 0;
+        this.busy(j);
+        this.leader = -1;
+        this.leaderRejected = this.leaderMerged = false;
+      }
+    }
+    if (j > i) {
+      if (count > this.starts.length) this.grow(count);
+      this.starts.fill(start, 0, count);
+      this.count = count;
+      this.state = state;
+      this.walkPrev = prev;
+    }
+    return j;
+  }
+
+  /** All live threads started at the same offset. */
+  private oneStart(): boolean {
+    const starts = this.starts, first = starts[0]!;
+    for (let k = 1; k < this.count; k++) if (starts[k] !== first) return false;
+    return true;
   }
 
   /** Makes room for `size` threads, keeping the live ones. */

@@ -1,0 +1,81 @@
+/**
+ * The Pike VM's fast path (PikeScanner.walk: plain DFA moves while every thread shares one start) must change
+ * nothing: streamed in any chunking, rules give the brute-force leftmost-longest result, including where threads
+ * split and rejoin from one start, where a new thread replaces the old ones, and at the length bound.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { compileGates, type GateRule, type GateSet } from "../../src/gates/mod.ts";
+
+const regex = (pattern: string, maxLength?: number): GateRule =>
+  ({ id: "r", type: "regex", pattern, action: "redact", replacement: "<>", ...(maxLength ? { maxLength } : {}) });
+
+/** Leftmost-longest, non-overlapping, matches of at most `bound` characters, by brute force with the JS engine. */
+function reference(pattern: string, text: string, bound = Infinity): string {
+  const whole = new RegExp(`^(?:${pattern})$`);
+  let out = "", pos = 0;
+  while (pos < text.length) {
+    let found = -1, at = pos;
+    for (; at < text.length && found < 0; at++) {
+      for (let end = Math.min(text.length, at + bound); end > at; end--) if (whole.test(text.slice(at, end))) { found = end; break; }
+    }
+    if (found < 0) break;
+    out += text.slice(pos, at - 1) + "<>";
+    pos = found;
+  }
+  return out + text.slice(pos);
+}
+
+/** Streams `text` through a fresh stream of `gates`, cut at `cuts` (sorted offsets). */
+function streamed(gates: GateSet, text: string, cuts: readonly number[]): string {
+  const stream = gates.open();
+  let out = "", from = 0;
+  for (const cut of [...cuts, text.length]) {
+    out += stream.push(text.slice(from, cut)).text;
+    from = cut;
+  }
+  return out + stream.end().text;
+}
+
+const chunking = (text: string) => fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, text.length - 1) }), { maxLength: 8 })
+  .map((cuts) => cuts.filter((c) => c < text.length).sort((a, b) => a - b));
+
+describe("Pike VM fast path", () => {
+  // Long single-start runs (`[a-c]+`), splits that rejoin from one start (`(a|ab)(c|bcd)`, `(ab|a)+`), threads
+  // replaced by a new seed (`ba*`, `a[bc]*d`). (No assertions: the reference tests substrings, whose edges differ.)
+  const patterns = ["[a-c]+d", "(a|ab)(c|bcd)", "(ab|a)+c", "ba*", "a[bc]*d", "b(?:ab|b)*a", "(?:a|b)+c(?:a|b)*d", "c[ab]{2,5}"];
+
+  test("property: streamed in any chunks, the same as brute-force leftmost-longest", () => {
+    const text = fc.string({ unit: fc.constantFrom("a", "b", "c", "d", " "), maxLength: 40 }).map((t) => t.replace(/ {2,}/g, " "));
+    fc.assert(fc.property(fc.constantFrom(...patterns), text.chain((t) => fc.tuple(fc.constant(t), chunking(t))),
+      (pattern, [text, cuts]) => {
+        const gates = compileGates([regex(pattern)]);
+        const expected = reference(pattern, text);
+        assert.equal(gates.scan(text).text, expected, pattern);
+        assert.equal(streamed(gates, text, cuts), expected, `${pattern} cut at ${cuts.join(",")}`);
+      }), { numRuns: 500 });
+  });
+
+  test("property: a match longer than the length bound is not found, in any chunks", () => {
+    // `x` starts every candidate and ends the one before it, so threads of different starts never meet: the bound
+    // alone decides, and a thread walked past it would report a match one unit too long.
+    const text = fc.string({ unit: fc.constantFrom("a", "b", "x", "e", " "), maxLength: 40 }).map((t) => t.replace(/ {2,}/g, " "));
+    fc.assert(fc.property(fc.integer({ min: 2, max: 7 }), text.chain((t) => fc.tuple(fc.constant(t), chunking(t))),
+      (bound, [text, cuts]) => {
+        const gates = compileGates([regex("x[ab]*e", bound)]);
+        const expected = reference("x[ab]*e", text, bound);
+        assert.equal(gates.scan(text).text, expected);
+        assert.equal(streamed(gates, text, cuts), expected, `bound ${bound} cut at ${cuts.join(",")}`);
+      }), { numRuns: 300 });
+    assert.equal(compileGates([regex("x[ab]*e", 4)]).scan("xaae xaaae").text, "<> xaaae");
+  });
+
+  test("a long word inside one thread is walked and still matched whole, as a stream of 1-unit chunks", () => {
+    const gates = compileGates([regex("[a-z]+@[a-z]+\\.com")]);
+    const local = "a".repeat(200);
+    const text = `x ${local}@example.com y`;
+    assert.equal(gates.scan(text).text, "x <> y");
+    assert.equal(streamed(gates, text, [...Array(text.length - 1).keys()].map((k) => k + 1)), "x <> y");
+  });
+});

@@ -5,12 +5,13 @@
  * `bench/results/pii-eval.json`.
  *
  * Flags: `--stage=input|output` (default input: prompts), `--policy=<file>`, `--sample=<k>` (every k-th document),
- * `--rsk-only`, `--out=<file>`, `--dump=<file>` (the documents as JSON lines, to read what was missed).
+ * `--rsk-only`, `--out=<file>`, `--dump=<file>` (the documents as JSON lines, to read what was missed), `--seed=<n>` or
+ * `--seed <n>` (another corpus seed, to check results on documents nobody tuned against; default CORPUS_SEED).
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { buildCorpus, CORPUS_SEED, isBenign } from "./corpus.ts";
+import { buildCorpus, CORPUS_SEED, FULL_CORPUS, isBenign } from "./corpus.ts";
 import { checkStreaming, evaluate, type StreamReport, type ToolReport } from "./evaluate.ts";
 import { loadRsk } from "./rsk.ts";
 import { openRedactionTool, redactPiiTool, rskType } from "./tools.ts";
@@ -20,8 +21,11 @@ import { ENTITY_TYPES, type EntityType } from "./types.ts";
 const GOALS = { microF2: 0.95, personRecall: 0.85, personPrecision: 0.9, addressRecall: 0.8, falsePositivesPer2000: 5 };
 
 function flag(name: string): string | undefined {
-  const arg = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  return arg === undefined ? undefined : (arg.split("=")[1] ?? "");
+  const at = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (at < 0) return undefined;
+  const arg = process.argv[at]!, next = process.argv[at + 1];
+  if (arg.includes("=")) return arg.slice(arg.indexOf("=") + 1);
+  return next !== undefined && !next.startsWith("--") ? next : "";
 }
 
 const fmt = (x: number) => (Number.isNaN(x) ? "n/a" : x.toFixed(3));
@@ -84,7 +88,10 @@ const policy = flag("policy");
 const sample = Math.max(1, Number(flag("sample") ?? 1) || 1);
 const out = flag("out") ?? new URL("../../bench/results/pii-eval.json", import.meta.url).pathname;
 
-const all = buildCorpus();
+const seedFlag = flag("seed");
+const seed = seedFlag === undefined ? CORPUS_SEED : Number(seedFlag);
+if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got ${JSON.stringify(seedFlag)}`);
+const all = buildCorpus(FULL_CORPUS, seed);
 const docs = all.filter((_, i) => i % sample === 0);
 const digest = createHash("sha256").update(JSON.stringify(all)).digest("hex").slice(0, 16);
 const dump = flag("dump");
@@ -99,7 +106,7 @@ const result = evaluate(docs, tools);
 const stream = checkStreaming(rsk.gates, docs, rsk.tool.claims);
 const [rskReport] = result.tools;
 
-console.log(`corpus ${digest} (seed ${CORPUS_SEED}): ${docs.length} documents (${docs.filter(isBenign).length} benign), `
+console.log(`corpus ${digest} (seed ${seed}): ${docs.length} documents (${docs.filter(isBenign).length} benign), `
   + `${docs.reduce((n, d) => n + d.spans.length, 0)} labelled spans; rsk: ${policy ?? "policies/default.json"} ${stage} rules`);
 console.log(`\n${table(result.tools, stream)}\n`);
 for (const line of goals(rskReport!, stream)) console.log(`- ${line}`);
@@ -113,7 +120,7 @@ if (unmappedDetectors.length > 0) console.log(`\nrsk detectors with no evaluatio
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({
   date: new Date().toISOString(),
-  corpus: { digest, seed: CORPUS_SEED, documents: docs.length, benign: result.benignDocs, sample, spans: docs.reduce((n, d) => n + d.spans.length, 0) },
+  corpus: { digest, seed, documents: docs.length, benign: result.benignDocs, sample, spans: docs.reduce((n, d) => n + d.spans.length, 0) },
   rsk: { policy: policy ?? "policies/default.json", stage, detectors: rsk.detectors },
   goals: GOALS,
   tools: result.tools,

@@ -15,7 +15,7 @@ import type { DetectorSpec } from "./detectors.ts";
 const anyCase = (words: string): string =>
   `(?:${words.split(" ").map((w) => `[${w[0]!.toUpperCase()}${w[0]!.toLowerCase()}]${w.slice(1).replace(".", "\\.")}`).join("|")})`;
 
-/** USPS street suffixes (Publication 28) and their common abbreviations, capitalised. */
+/** USPS street suffixes (Publication 28, the full list of primary names) and common abbreviations, capitalised. */
 const US_SUFFIX = `(?:${[
   "Street", "St", "Streets", "Avenue", "Ave", "Av", "Road", "Rd", "Roads", "Boulevard", "Blvd", "Lane", "Ln", "Drive", "Dr",
   "Court", "Ct", "Courts", "Place", "Pl", "Square", "Sq", "Terrace", "Ter", "Way", "Ways", "Parkway", "Pkwy", "Highway",
@@ -34,6 +34,10 @@ const US_SUFFIX = `(?:${[
   "Valley", "Valleys", "Viaduct", "Village", "Villages", "Ville", "Vista", "Walks", "Wall", "Well", "Wells", "Wynd",
   "Garth", "Gate", "Yard", "Yards", "Quay", "Rise", "Vale", "Wharf", "Chase", "Croft", "Fold", "Hey", "Parade",
   "Broadway", "End", "Lea", "Bank", "Side", "Drove", "Circus", "Grove", "Groves", "Parks", "Rapid", "Ramp",
+  "Annex", "Arcade", "Bayou", "Beach", "Bottom", "Branch", "Burg", "Burgs", "Bypass", "Camp", "Cape", "Cliff", "Cliffs",
+  "Club", "Course", "Coves", "Crossroad", "Crossroads", "Dam", "Divide", "Drives", "Fall", "Fords", "Harbors",
+  "Junctions", "Land", "Loaf", "Lock", "Locks", "Mall", "Missions", "Overpass", "Parkways", "Pine", "Radial",
+  "Trailer", "Circles", "Lanes", "Routes",
 ].join("|")})`;
 /** Abbreviated suffixes keep their dot (`St.`); after a full word a dot ends the sentence and is not part of it. */
 const US_SUFFIX_DOT = "(?:St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Sq|Ter|Pkwy|Hwy|Cir|Trl|Cres|Aly|Pt|Rte|Hts|Xing|Expy|Ext|Fwy)\\.";
@@ -71,7 +75,15 @@ const TAIL = [
   `,? ${CITY},? [A-Z]{2},? [0-9]{5}(?:-[0-9]{4})?`,
   `,? [0-9]{4,5} ${CITY}`,
   `,? ${CITY},? [A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}`,
+  // India: city, then the 6-digit PIN (first digit 1–9), often written `560 001` or `- 560001`.
+  `,? ${CITY}(?:,| -)? [1-9][0-9]{2} ?[0-9]{3}`,
 ].join("|");
+/**
+ * German street names made of a preposition and a field or place name (`Am Borsberg 31b`, `An der Luisenburg 5`,
+ * `Zum Claashäuschen 7`): common, but `Am Montag 5` reads the same, so only with the `, 12345 City` tail after them.
+ */
+const DE_PREPOSITION = "(?:Am|An der|An den|Auf der|Auf dem|Im|In der|In den|Zum|Zur|Unter den|Hinter der|Vor dem|Gut)";
+const DE_PREPOSITION_ADDRESS = `${DE_PREPOSITION} ${WORD}(?: ${WORD})? ${NUM}(?:${UNIT})?,? [0-9]{5} ${CITY}`;
 
 const ADDRESS = [
   `${NUM} (?:${DIRECTION} )?${NAME} (?:${US_SUFFIX}|${US_SUFFIX_DOT})(?: ${DIRECTION}(?![A-Za-z]))?`,
@@ -80,6 +92,7 @@ const ADDRESS = [
   `${PL_TYPE} ?${NAME} ${NUM}`,
   `(?:${PARTICLE} )*(?:${WORD} )?[A-Z][A-Za-z\\-]*${COMPOUND} ${NUM}`,
   `(?:${PARTICLE} )*${WORD}(?: ${WORD})? ${COMPOUND_WORD} ${NUM}`,
+  DE_PREPOSITION_ADDRESS,
 ].join("|");
 
 /** The street-address detector. */

@@ -122,8 +122,13 @@ export const DETECTORS: Readonly<Record<PiiDetector, DetectorSpec>> = {
   },
   ipv4: {
     pattern: `(?<![A-Za-z0-9_.])${IPV4}${END}`, maxLength: 15, placeholder: "[IP]",
-    // `version 1.2.3.4`: a four-part version number right after its label is not an address.
-    context: { words: [], not: ["version", "ver", "v", "release", "build", "firmware", "rev", "revision", "patch"], window: 2, required: false },
+    // `version 1.2.3.4`, `OID is 1.3.6.1.4.1.9`: a version number or an object identifier (whose first four arcs look
+    // like an address) right after its label is not an address.
+    context: {
+      words: [], window: 2, required: false,
+      not: ["version", "ver", "v", "release", "build", "firmware", "rev", "revision", "patch", "OID", "OID is", "OIDs", "SNMP",
+        "MIB", "MIB is", "sysObjectID"],
+    },
   },
   ipv6: { pattern: `(?<![A-Za-z0-9_:.])(?:${IPV6})${END}`, maxLength: 45, placeholder: "[IP]", validate: isIpv6 },
   aws_access_key: { pattern: `${EDGE}(?:AKIA|ASIA)[A-Z0-9]{16}${END}`, maxLength: 20, placeholder: "[SECRET]" },

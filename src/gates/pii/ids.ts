@@ -25,14 +25,15 @@ export const ID_DETECTORS: Readonly<Record<IdDetector, DetectorSpec>> = {
     context: { words: ["NINO", "national insurance", "NI number", "NI no"], window: 48, required: false },
   },
   ca_sin: {
-    pattern: `${DIGITS_EDGE}(?:[0-9]{3}-[0-9]{3}-[0-9]{3}|[0-9]{3} [0-9]{3} [0-9]{3})${DIGITS_END}`,
-    maxLength: 11, placeholder: PLACEHOLDER, validate: isCaSin,
+    // Nine bare digits are as often an order or account number: that form needs a context word (Luhn passes 1 in 10).
+    pattern: `${DIGITS_EDGE}(?:[0-9]{3}-[0-9]{3}-[0-9]{3}|[0-9]{3} [0-9]{3} [0-9]{3}|[0-9]{9})${DIGITS_END}`,
+    maxLength: 11, placeholder: PLACEHOLDER, validate: (m, withContext) => isCaSin(m) && (m.length === 11 || withContext === true),
     context: { words: ["SIN", "social insurance", "NAS", "assurance sociale"], window: 48, required: false },
   },
   in_aadhaar: {
     pattern: `${DIGITS_EDGE}[2-9][0-9]{3}(?: [0-9]{4} [0-9]{4}|-[0-9]{4}-[0-9]{4}|[0-9]{8})${DIGITS_END}`,
     maxLength: 14, placeholder: PLACEHOLDER, validate: isInAadhaar,
-    context: { words: ["aadhaar", "aadhar", "UID", "UIDAI"], window: 48, required: false },
+    context: { words: ["aadhaar", "aadhar", "UID", "UIDAI"], not: ["tracking", "waybill", "AWB"], window: 48, required: false },
   },
   in_pan: {
     // 4th letter: holder type (Person, Company, Hindu undivided family, Firm, AOP, Trust, BOI, Local, Juridical, Govt).
@@ -77,14 +78,27 @@ export const NATIONAL_ID: Readonly<Record<"national_id", DetectorSpec>> = {
   national_id: groupOf(ID_DETECTORS, PLACEHOLDER),
 };
 
-/** One detector matching any member's pattern; a candidate is valid if some member's shape and validator accept it. */
+/**
+ * One detector matching any member's pattern; a candidate is valid if some member's shape and validator accept it.
+ * Its context words and vetoes are the union of the members' (optional, widest window), so a member that needs a word
+ * before some of its forms (a bare 9-digit SIN) still gets one; members that need none ignore it.
+ */
 export function groupOf(members: Readonly<Record<string, DetectorSpec>>, placeholder: string): DetectorSpec {
   const specs = Object.values(members);
   // JavaScript runs the same patterns anchored (their one-character lookarounds hold at the string's edges).
   const shapes = specs.map((s) => ({ shape: new RegExp(`^(?:${s.pattern})$`), validate: s.validate }));
+  const contexts = specs.flatMap((s) => (s.context ? [s.context] : []));
   return {
     pattern: specs.map((s) => `(?:${s.pattern})`).join("|"),
     maxLength: Math.max(...specs.map((s) => s.maxLength)), placeholder,
     validate: (m, withContext) => shapes.some((s) => s.shape.test(m) && (s.validate?.(m, withContext) ?? true)),
+    ...(contexts.length > 0 && {
+      context: {
+        words: [...new Set(contexts.flatMap((c) => c.words))],
+        not: [...new Set(contexts.flatMap((c) => c.not ?? []))],
+        window: Math.max(...contexts.map((c) => c.window)),
+        required: false,
+      },
+    }),
   };
 }

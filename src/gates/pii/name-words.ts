@@ -11,9 +11,11 @@ const TITLES = `mr mrs ms miss mx dr prof sir dame lady lord rev fr herr frau mm
 /** Phrases after which a capitalised word is a name on its own (`my name is Ada`, `Dear Ada`, `je m'appelle Ada`). */
 const STRONG_CONTEXT = `my name is|name is|i am|im|call me|named|dear|signed|sincerely|regards|yours truly|mappelle|je mappelle
   |ich heisse|ich heiße|name ist|me llamo|nombre es|mi chiamo|chiamo|nome e|cher|chere|lieber|liebe|estimado|estimada
-  |querido|querida|cordialement|atentamente|cordiali saluti|mit freundlichen grussen|grussen|saluti`;
+  |querido|querida|cordialement|atentamente|cordiali saluti|mit freundlichen grussen|grussen|saluti|full name|account holder
+  |cardholder|card holder|beneficiary|spoke with|spoke to|talked to|my dad|my mom|my mum|my father|my mother|my wife
+  |my husband|my son|my daughter|my brother|my sister|my friend|my colleague|my boss|my manager|new hire|hi|hello|hey`;
 /** Phrases after which a capitalised word is a name if it is listed or followed by a second one (`Hi Ada`, `from Ada`). */
-const WEAK_CONTEXT = `hi|hello|hey|thanks|thank you|cheers|best|from|by|with|to|for|and|or|cc|attn|per|via|invite|meet
+const WEAK_CONTEXT = `thanks|thank you|cheers|best|from|by|for|cc|attn|per|via|invite|meet|talk to|speak to|write to|reply to|send to
   |contact|ask|ask for|told|met|patient|customer
   |client|employee|applicant|name|bonjour|salut|hola|ciao|hallo|ola|merci|danke|grazie|gracias|obrigado|obrigada|avec|mit|con`;
 /** Lower-case words inside a name (`Ludwig van Beethoven`, `Maria de la Cruz`). */

@@ -31,8 +31,11 @@ const CAP = 1, INITIAL = 2, PARTICLE = 4, TITLE = 8, IS_FIRST = 16, IS_WEAK = 32
 const DENIED = 256;
 const NO_CONTEXT = 0, WEAK_CONTEXT = 1, STRONG_CONTEXT = 2;
 const SPACE = 32, DOT = 46, APOSTROPHE = 39, RIGHT_QUOTE = 0x2019, HYPHEN = 45;
-/** Separators that keep a context phrase attached to the run after it (`Dear Ada`, `name: Ada`, `Regards, Ada`). */
-const CONTEXT_GAP = new Set([SPACE, 44, 58, HYPHEN, 0x2014]);
+/**
+ * Separators that keep a context phrase attached to the run after it (`Dear Ada`, `name: Ada`, `Regards, Ada`), also
+ * in key-value formats (`"name": "Ada"`, `| name | Ada |`, `name=Ada`).
+ */
+const CONTEXT_GAP = new Set([SPACE, 44, 58, HYPHEN, 0x2014, 34, 124, 61]);
 
 let bloom: NameBloom | undefined;
 const lexicon = (): NameBloom => (bloom ??= NameBloom.fromBase64(NAME_BLOOM_BASE64));

@@ -9,7 +9,7 @@ import { DIGITS_EDGE, DIGITS_END, EDGE, END } from "./edges.ts";
 /** Names of the context-word detectors. */
 export type PersonalDetector = "postal_code" | "date_of_birth" | "age" | "passport_number" | "drivers_license";
 
-const MONTHS = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Januar|Februar|Marz|Mai|Juni|Juli|Oktober|Dezember|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre)\\.?";
+const MONTHS = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Januar|Februar|Marz|Mai|Juni|Juli|Oktober|Dezember|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|april|mei|juni|juli|augustus|oktober|november|december|janeiro|fevereiro|marco|maio|junho|julho|setembro|outubro|dezembro)\\.?";
 const DATE = [
   "[0-9]{1,2}[./\\-][0-9]{1,2}[./\\-](?:[0-9]{4}|[0-9]{2})",
   "[0-9]{4}[./\\-][0-9]{1,2}[./\\-][0-9]{1,2}",
@@ -17,8 +17,8 @@ const DATE = [
   `${MONTHS} [0-9]{1,2}(?:st|nd|rd|th)?,? [0-9]{4}`,
 ].join("|");
 
-const MONTH_NAMES = ["jan|ene|gen", "feb|fev", "mar|marz|mars|marzo", "apr|avr|abr", "may|mai|mag", "jun|juin|giu", "jul|juil|lug",
-  "aug|aou|ago", "sep|set", "oct|okt|ott", "nov", "dec|dez|dic"];
+const MONTH_NAMES = ["jan|ene|gen", "feb|fev", "mar|marz|mars|marzo", "apr|avr|abr", "may|mai|mag|mei", "jun|juin|giu", "jul|juil|lug",
+  "aug|aou|ago", "sep|set", "oct|okt|ott|out", "nov", "dec|dez|dic"];
 
 /** Days in `month` (1–12) of `year`. */
 const daysIn = (month: number, year: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -41,10 +41,27 @@ export function isPlausibleDate(text: string): boolean {
   return valid(a, b) || valid(b, a);
 }
 
+/**
+ * A numeric date in either order (`2026-06-03`, `07-18-2026`) that is a real calendar day, or a year with a month or
+ * day (`2026-06`, `22-2030`: expiry formats, and what the search tries when the whole date is rejected).
+ */
+function isCalendarDate(text: string): boolean {
+  if (/^(?:19|20)[0-9]{2}-[0-9]{1,2}$|^[0-9]{1,2}-(?:19|20)[0-9]{2}$/.test(text)) return true;
+  return /^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4})$/.test(text) && isPlausibleDate(text);
+}
+
+/**
+ * German passport (since 2017): 9 characters, the first one of C F G H J K, the rest digits or consonants without
+ * vowels and look-alikes (C F G H J K L M N P R T V W X Y Z); at least one digit, so plain words never pass.
+ */
+function isGermanPassport(text: string): boolean {
+  return /^[CFGHJK][0-9CFGHJKLMNPRTVWXYZ]{8}$/.test(text) && /[0-9]/.test(text);
+}
+
 /** Personal-detail detector table. */
 export const PERSONAL_DETECTORS: Readonly<Record<PersonalDetector, DetectorSpec>> = {
   postal_code: {
-    pattern: `${DIGITS_EDGE}(?:[0-9]{5}(?:-[0-9]{4})?|[0-9]{4}(?: ?[A-Z]{2})?|[0-9]{2}-[0-9]{3}|[0-9]{5}-[0-9]{3}|[0-9]{3}-[0-9]{4}|[0-9]{6}|` +
+    pattern: `${DIGITS_EDGE}(?:[0-9]{5}(?:-[0-9]{4})?|[0-9]{4}(?: ?[A-Z]{2})?|[0-9]{2}-[0-9]{3}|[0-9]{5}-[0-9]{3}|[0-9]{3}-[0-9]{4}|[0-9]{6}|[1-9][0-9]{2} [0-9]{3}|` +
       `[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}|[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9])${DIGITS_END}`,
     maxLength: 10, placeholder: "[POSTCODE]",
     // UK (`SW1A 1AA`) and Canadian (`K1A 0B1`) postcodes say what they are; digit-only codes need a word before them.
@@ -61,7 +78,7 @@ export const PERSONAL_DETECTORS: Readonly<Record<PersonalDetector, DetectorSpec>
     context: {
       words: ["born", "birth", "DOB", "birthday", "birthdate", "born on", "geboren", "geb",
         "Geburtsdatum", "ne le", "nee le", "naissance", "nacido", "nacida", "nacimiento", "nato", "nata", "nascita",
-        "nascimento", "nasceu", "fodd", "urodzony", "urodzona", "urodzenia"],
+        "nascimento", "nasceu", "fodd", "urodzony", "urodzona", "urodzenia", "geboortedatum", "geboortedag", "nascido", "nascida"],
       window: 32, required: true,
     },
   },
@@ -77,7 +94,8 @@ export const PERSONAL_DETECTORS: Readonly<Record<PersonalDetector, DetectorSpec>
   },
   passport_number: {
     pattern: `${EDGE}(?:[A-Z]{1,2}[0-9]{6,8}|[0-9]{8,9}|[A-Z0-9]{9})${END}`,
-    maxLength: 9, placeholder: "[PASSPORT]", validate: (m, withContext) => withContext === true && /[0-9]{5}/.test(m),
+    maxLength: 9, placeholder: "[PASSPORT]",
+    validate: (m, withContext) => withContext === true && (/[0-9]{5}/.test(m) || isGermanPassport(m)),
     context: {
       words: ["passport", "passport no", "passport number", "Reisepass", "Reisepassnummer", "Pass Nr", "passeport",
         "pasaporte", "passaporto", "passaporte", "paszport"],
@@ -89,7 +107,8 @@ export const PERSONAL_DETECTORS: Readonly<Record<PersonalDetector, DetectorSpec>
     // capital or digit multiply its states.
     pattern: `${EDGE}[A-Z0-9]+(?:[ \\-][A-Z0-9]+){0,3}${END}`,
     maxLength: 20, placeholder: "[LICENSE]",
-    validate: (m, withContext) => withContext === true && m.length >= 5 && /[0-9]{3}/.test(m),
+    // A calendar date after the number (`licence: D123… (exp. 2026-06-03)`) is its expiry, not a second licence.
+    validate: (m, withContext) => withContext === true && m.length >= 5 && /[0-9]{3}/.test(m) && !isCalendarDate(m),
     context: {
       words: ["driver license", "drivers license", "driving licence", "driving license", "license number",
         "licence number", "license no", "licence no", "license", "licence", "DL", "DLN", "Fuhrerschein", "Führerschein", "permis", "licencia",

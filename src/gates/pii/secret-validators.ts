@@ -9,9 +9,16 @@ export function entropy(text: string): number {
   return bits;
 }
 
-/** A generated key mixes letters and digits (`sk-proj-aaaaaaaa…` or a word such as `sk-this-is-my-key` is not one). */
+/**
+ * A generated key mixes letters and digits (`sk-proj-aaaaaaaa…` or a word such as `sk-this-is-my-key` is not one),
+ * or is a long run of both letter cases at the entropy of random letters (Hugging Face tokens are 34 letters; words
+ * in camel case capitalise only the first letter of each word).
+ */
 export function looksRandom(text: string): boolean {
-  return /[0-9]/.test(text) && /[A-Za-z]/.test(text) && entropy(text) >= 3;
+  if (!/[A-Za-z]/.test(text)) return false;
+  if (/[0-9]/.test(text)) return entropy(text) >= 3;
+  const upper = text.replace(/[^A-Z]/g, "").length, lower = text.replace(/[^a-z]/g, "").length;
+  return text.length >= 30 && upper >= text.length / 4 && lower >= text.length / 4 && entropy(text) >= 4;
 }
 
 /** Lengths after the prefix of the variable-length provider keys: [prefix, shortest, longest] (first match wins). */

@@ -248,15 +248,7 @@ export class HoldBackBuffer implements TextStream {
 
   /** Index of the rule whose match is certainly next (leftmost, longest, first in order), or -1 if undecided. */
   private decided(): number {
-    const first = this.firstLive();
-    if (first === Infinity) return -1;
-    let winner = -1;
-    for (let r = 0; r < this.scanners.length; r++) {
-      const s = this.scanners[r]!;
-      if ((this.anyWaits ? this.liveOf(r) : s.liveStart) !== first) continue;
-      if (!s.final) return -1;
-      if (winner < 0 || s.matchEnd > this.scanners[winner]!.matchEnd) winner = r;
-    }
+    const winner = this.decidedWithin(Infinity);
     // A match ending in the last code point so far waits for the next one: marks and invisibles arriving first join it.
     if (winner >= 0 && !this.ended && this.norm.nextCodePoint(this.scanners[winner]!.matchEnd - 1) >= this.norm.end) return -1;
     return winner;

@@ -20,11 +20,20 @@ export class KernelMetrics implements Exposable {
   /** Time per call. */
   readonly latency = new Histogram("rsk_kernel_call_seconds", "Sampler kernel call latency, in seconds.", KERNEL_S, ["impl", "op"]);
 
+  /** Series per implementation and operation, resolved on first use: a call then costs no label lookup. */
+  readonly #series = new Map<string, { calls: { inc(): void }; rows: { inc(by: number): void }; latency: { observe(s: number): void } }>();
+
   /** Records one call of `op` on `impl` that sampled `rows` rows in `seconds`. */
   record(impl: Kernels["kind"] | "pack", op: KernelOp, seconds: number, rows: number): void {
-    this.calls.inc({ impl, op });
-    this.rows.inc({ impl }, rows);
-    this.latency.observe(seconds, { impl, op });
+    const key = `${impl} ${op}`;
+    let s = this.#series.get(key);
+    if (!s) {
+      s = { calls: this.calls.series({ impl, op }), rows: this.rows.series({ impl }), latency: this.latency.series({ impl, op }) };
+      this.#series.set(key, s);
+    }
+    s.calls.inc();
+    s.rows.inc(rows);
+    s.latency.observe(seconds);
   }
 
   /** Exposition lines; nothing until the first call (an upstream-only gateway runs no kernel). */

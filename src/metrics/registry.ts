@@ -26,6 +26,15 @@ export class Counter<L extends string = never> {
     else this.#values.set(key, { labels: { ...labels }, value: by });
   }
 
+  /** One series, resolved once: `inc` on it skips the label lookup (for counts taken on a hot path). */
+  series(labels: Record<L, string> = {} as Record<L, string>): { inc(by?: number): void } {
+    const key = keyOf(this.labelNames, labels);
+    let entry = this.#values.get(key);
+    if (!entry) this.#values.set(key, (entry = { labels: { ...labels }, value: 0 }));
+    const e = entry;
+    return { inc: (by = 1) => void (e.value += by) };
+  }
+
   /** Current value of one series (0 when never incremented). */
   get(labels: Record<L, string> = {} as Record<L, string>): number {
     return this.#values.get(keyOf(this.labelNames, labels))?.value ?? 0;
@@ -61,9 +70,23 @@ export class Histogram<L extends string = never> {
 
   /** Records one observation. */
   observe(value: number, labels: Record<L, string> = {} as Record<L, string>): void {
+    this.#add(this.#entry(labels), value);
+  }
+
+  /** One series, resolved once: `observe` on it skips the label lookup (for observations on a hot path). */
+  series(labels: Record<L, string> = {} as Record<L, string>): { observe(value: number): void } {
+    const entry = this.#entry(labels);
+    return { observe: (value) => this.#add(entry, value) };
+  }
+
+  #entry(labels: Labels): { labels: Labels; counts: number[]; sum: number; count: number } {
     const key = keyOf(this.labelNames, labels);
     let s = this.#series.get(key);
     if (!s) this.#series.set(key, (s = { labels: { ...labels }, counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    return s;
+  }
+
+  #add(s: { counts: number[]; sum: number; count: number }, value: number): void {
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
     s.sum += value;
     s.count++;

@@ -20,8 +20,7 @@ export interface ConstraintFields {
   readonly stop?: string | readonly string[] | null;
 }
 
-/** Header listing what `grammar_options.lenient` dropped and, with `grammar_options.report_ignored`, what was ignored. */
-export const GRAMMAR_WARNINGS_HEADER = "x-rsk-grammar-warnings";
+export { GRAMMAR_WARNINGS_HEADER } from "../server/grammar-checks.ts";
 
 /** A request's function tools, as far as their arguments' constraints go. */
 export interface ToolFields {

@@ -13,10 +13,8 @@ import { type BrowserRules, browserRules } from "./browser.ts";
 import { type CompletionDeps, completionHandler } from "./completions.ts";
 import { CHAT_DOOR, COMPLETION_DOOR } from "./door.ts";
 import { embeddingsHandler } from "./embeddings.ts";
-import { playgroundHandler } from "./playground.ts";
 import { scanHandler } from "./scan.ts";
-import { MESSAGES_DOOR } from "./messages.ts";
-import { RESPONSES_DOOR } from "./responses.ts";
+import { messagesErrorBody } from "./messages-error.ts";
 import { Drain, SHUTTING_DOWN } from "./drain.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS } from "./heartbeat.ts";
@@ -69,6 +67,12 @@ function errorBody(c: Context, error: ApiError): object {
   return shape ? shape(error) : error.toBody();
 }
 
+/** `load`'s promise, made on the first call and shared by every later one. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */
 export function createGateway(options: GatewayOptions): Hono {
   const metrics = options.metrics ?? new GatewayMetrics();
@@ -80,7 +84,7 @@ export function createGateway(options: GatewayOptions): Hono {
 
   // Errors of a door's route (auth, body limits, validation, upstream) in that door's shape.
   app.use("/v1/messages", async (c, next) => {
-    c.set("errorBody", MESSAGES_DOOR.errorBody);
+    c.set("errorBody", messagesErrorBody);
     return next();
   });
   app.use(async (c, next) => {
@@ -108,8 +112,9 @@ export function createGateway(options: GatewayOptions): Hono {
 
   app.post("/v1/chat/completions", completionHandler(CHAT_DOOR, deps));
   app.post("/v1/completions", completionHandler(COMPLETION_DOOR, deps));
-  app.post("/v1/messages", completionHandler(MESSAGES_DOOR, deps));
-  app.post("/v1/responses", completionHandler(RESPONSES_DOOR, deps));
+  // The Anthropic and Responses doors are loaded by their first request (an edge isolate compiles only what it serves).
+  app.post("/v1/messages", completionHandler(once(() => import("./messages.ts").then((m) => m.MESSAGES_DOOR)), deps));
+  app.post("/v1/responses", completionHandler(once(() => import("./responses.ts").then((m) => m.RESPONSES_DOOR)), deps));
   app.post("/v1/embeddings", embeddingsHandler(deps));
   app.get("/v1/models", async (c) => c.json({ object: "list", data: await options.backend.models(c.req.raw.signal) }));
   app.get("/v1/models/:id{.+}", async (c) => {
@@ -130,7 +135,7 @@ export function createGateway(options: GatewayOptions): Hono {
   });
   app.get("/v1/rsk/status", (c) => c.json(scheduler.status()));
   app.post("/v1/rsk/scan", scanHandler(deps));
-  if (options.playground) app.get("/playground", playgroundHandler);
+  if (options.playground) app.get("/playground", async (c) => (await import("./playground.ts")).playgroundHandler(c));
   const extra = options.extraMetrics ?? [];
   app.get("/metrics", (c) => c.text(metrics.expose() + schedulerMetrics.expose() + "\n" + extra.map((m) => `${m.expose()}\n`).join(""), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
 

@@ -4,7 +4,6 @@ import { streamSSE } from "hono/streaming";
 import type { Backend, BackendEvent, BackendRequest } from "../backends/types.ts";
 import { type GuardDecision, OutputGuard } from "../guard/guard.ts";
 import { gateMessages, gateText } from "../guard/input.ts";
-import { checkedAgainst, GRAMMAR_WARNINGS_HEADER, requestConstraint, toolConstraints } from "../grammar/mod.ts";
 import type { GatewayMetrics } from "../metrics/gateway.ts";
 import type { RequestEnd, RequestSummary } from "../obs/request-log.ts";
 import type { Policy } from "../policy/compile.ts";
@@ -14,6 +13,7 @@ import type { Scheduler, Ticket } from "../sched/scheduler.ts";
 import { TimeSlice } from "../sched/slice.ts";
 import type { Drain } from "./drain.ts";
 import { ApiError, asApiError } from "./errors.ts";
+import { GRAMMAR_WARNINGS_HEADER, grammarChecks } from "./grammar-checks.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS, SseHeartbeat } from "./heartbeat.ts";
 import type { Door } from "./door.ts";
 import type { ResponseShape } from "./respond.ts";
@@ -47,15 +47,15 @@ export interface CompletionDeps {
 /** Header that selects a policy per request. */
 export const POLICY_HEADER = "x-rsk-policy";
 
-/** The handler of one door: validate, gate the prompt, generate, guard, write in the door's format. */
-export function completionHandler(door: Door, deps: CompletionDeps) {
+/** The handler of one door (or of a door loaded on first use): validate, gate the prompt, generate, guard, write. */
+export function completionHandler(doorOf: Door | (() => Promise<Door>), deps: CompletionDeps) {
   return async (c: Context): Promise<Response> => {
     const startedAt = performance.now();
+    const door = typeof doorOf === "function" ? await doorOf() : doorOf;
     const bytes = await c.req.arrayBuffer();
     const { kind, body } = door.parse(parseJsonBody(bytes), deps.limits);
-    const constraint = requestConstraint(body);
-    const tools = "messages" in body ? toolConstraints(body) : new Map();
-    if (constraint?.warnings.length) c.header(GRAMMAR_WARNINGS_HEADER, constraint.warnings.join("; ").replace(/[^\x20-\x7e]/g, "?").slice(0, 4096));
+    const grammar = await grammarChecks(body);
+    if (grammar?.warnings.length) c.header(GRAMMAR_WARNINGS_HEADER, grammar.warnings.join("; ").replace(/[^\x20-\x7e]/g, "?").slice(0, 4096));
     const policy = selectPolicy(deps.policies, c.req.header(POLICY_HEADER));
     const caller = c.get("caller");
     await caller.admitPrompt(bytes.byteLength);
@@ -82,8 +82,8 @@ export function completionHandler(door: Door, deps: CompletionDeps) {
     const waiting = admit(deps.scheduler, caller.fairnessKey ?? DEFAULT_TENANT, c.req.raw.signal, abort);
     const ticket = await (span ? span.admission(waiting) : waiting);
     const tracked = deps.drain.track(abort);
-    const events = deps.backend.generate(request);
-    const decisions = guarded(checkedAgainst(span ? span.generation(request, events) : events, constraint, tools), new OutputGuard(policy, deps.metrics, trail, callableTools(body)), deps.scheduler, ticket, summary, abort.signal, tracked);
+    const generated = span ? span.generation(request, deps.backend.generate(request)) : deps.backend.generate(request);
+    const decisions = guarded(grammar ? grammar.check(generated) : generated, new OutputGuard(policy, deps.metrics, trail, callableTools(body)), deps.scheduler, ticket, summary, abort.signal, tracked);
     if (!body.stream) return c.json(await collect(decisions, door.collector(shape, deps.metrics)));
     return stream(c, decisions, shape, abort, deps, summary, door);
   };

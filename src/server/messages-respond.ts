@@ -5,28 +5,12 @@
  */
 import type { FinishReason } from "../backends/types.ts";
 import { ApiError } from "./errors.ts";
+import { messagesErrorBody } from "./messages-error.ts";
 import { EventCollector, EventWriter, type Progress, ResponseEnd } from "./writer.ts";
 
 /** Anthropic's stop reasons for the pipeline's finish reasons. */
 const STOP_REASON: Record<string, string> = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", content_filter: "refusal" };
 const stopReason = (finish: FinishReason | undefined) => (finish === undefined ? "end_turn" : STOP_REASON[finish] ?? "end_turn");
-
-/** Anthropic's error type for an HTTP status. */
-function errorType(status: number): string {
-  if (status === 400 || status === 415 || status === 422) return "invalid_request_error";
-  if (status === 401) return "authentication_error";
-  if (status === 403) return "permission_error";
-  if (status === 404) return "not_found_error";
-  if (status === 413) return "request_too_large";
-  if (status === 429) return "rate_limit_error";
-  if (status === 503 || status === 529) return "overloaded_error";
-  return "api_error";
-}
-
-/** `{"type":"error","error":{"type","message"}}`, with rsk's stable code beside them. */
-export function messagesErrorBody(error: ApiError): object {
-  return { type: "error", error: { type: errorType(error.status), message: error.message, ...(error.code ? { code: error.code } : {}) } };
-}
 
 /** The kinds of content block a message holds. */
 type BlockKind = "text" | "thinking" | "tool_use";

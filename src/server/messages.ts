@@ -5,7 +5,8 @@
  */
 import * as v from "valibot";
 import type { Door } from "./door.ts";
-import { MessagesCollector, MessagesWriter, messagesErrorBody } from "./messages-respond.ts";
+import { messagesErrorBody } from "./messages-error.ts";
+import { MessagesCollector, MessagesWriter } from "./messages-respond.ts";
 import { validate } from "./validate.ts";
 import { type ChatMessage, chatRequest, type WireLimits } from "./wire.ts";
 

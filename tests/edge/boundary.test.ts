@@ -12,7 +12,7 @@ import { importGraph } from "./import-graph.ts";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Packages the core may import: its dependencies made for the job. */
-const ALLOWED_PACKAGES = /^(hono(\/.*)?|valibot|@valibot\/to-json-schema|eventsource-parser|jose|zod|zod-to-json-schema|@opentelemetry\/api|libphonenumber-js\/(core|min\/metadata))$/;
+const ALLOWED_PACKAGES = /^(hono(\/.*)?|valibot|@valibot\/to-json-schema|eventsource-parser|jose|zod|zod-to-json-schema|@opentelemetry\/api)$/;
 /** Server-only files: the CLI, the server hosts, and ffi/ but for its plain TypeScript (types, the reference kernels,
  * the WASM binding from a module). */
 const HOST_FILES = /^(src\/main\.ts|src\/hosts\/(server|node|bun|local)\.ts|ffi\/(?!(kernels|walker|reference|wasm-module|edge|batch)(\.ts|\/)).*)$/;

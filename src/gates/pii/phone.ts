@@ -1,15 +1,13 @@
 /**
  * Phone numbers: the candidate shape (pattern) and its validation against libphonenumber-js metadata.
  *
- * Metadata: `min`, not `max`. The edge bundle is size-bound (min adds ≈ 20 KB gzip, max ≈ 40 KB), and the part
- * max adds (per-type digit patterns) would reject the fictional numbers people write as examples (`555-0100`), which
+ * Metadata: `min`, not `max`: the part max adds (per-type digit patterns) would reject the fictional numbers people write as examples (`555-0100`), which
  * a redaction gate must still treat as phones. The library's own parser costs 100–300 µs per call (measured, Bun
  * 1.4.5 on this box), far too slow for a stream that may see 50 000 candidates in a 1 MiB prompt, so the tables it
- * needs (calling codes, national prefixes, possible lengths) are read once through its Metadata API and every
- * candidate is checked in O(digits).
+ * needs (calling codes, national prefixes, possible lengths) are extracted from its metadata at build time
+ * (`phone-plans.ts`, 4 KB instead of the metadata's 90) and every candidate is checked in O(digits).
  */
-import { getCountries, getCountryCallingCode, Metadata } from "libphonenumber-js/core";
-import metadata from "libphonenumber-js/min/metadata";
+import { PHONE_PLANS } from "./phone-plans.ts";
 import type { MatchValidator } from "../scanner.ts";
 
 /** What the lengths of one region (or of a calling code, over every region sharing it) allow. */
@@ -29,19 +27,14 @@ interface Tables {
 
 let tables: Tables | undefined;
 
-/** Built on first use (≈ 250 regions, a few milliseconds), then shared. */
+/** Built on first use from the generated plans (≈ 250 regions), then shared. */
 function phoneTables(): Tables {
   if (tables) return tables;
-  const m = new Metadata(metadata);
   const callingCodes = new Map<string, Set<number>>(), regions = new Map<string, Plan>();
-  for (const region of getCountries(metadata)) {
-    m.selectNumberingPlan(region);
-    const plan = m.numberingPlan!;
-    const lengths = new Set(plan.possibleLengths());
-    // nationalPrefix() exists at runtime on every plan but is missing from the package's NumberingPlan type.
-    const prefix = (plan as unknown as { nationalPrefix(): string | undefined }).nationalPrefix() || undefined;
-    regions.set(region, { lengths, prefix });
-    const code = getCountryCallingCode(region, metadata);
+  for (const entry of PHONE_PLANS.split("|")) {
+    const [region, code, prefix, list] = entry.split(" ") as [string, string, string, string];
+    const lengths = new Set(list.split(",").map(Number));
+    regions.set(region, { lengths, prefix: prefix === "-" ? undefined : prefix });
     const union = callingCodes.get(code) ?? new Set<number>();
     for (const l of lengths) union.add(l);
     callingCodes.set(code, union);
@@ -71,8 +64,9 @@ const STRONG_NATIONAL = [
 ];
 /** STRONG_NATIONAL as one expression: one scan per candidate instead of up to four (digit-dense text has many). */
 const STRONG = new RegExp(STRONG_NATIONAL.map((re) => `(?:${re.source})`).join("|"));
-/** Shapes that are something else: SSNs, dotted quads, dates. */
-const NOT_PHONE = [/^[0-9]{3}-[0-9]{2}-[0-9]{4}$/, /^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$/, /^(?:19|20)[0-9]{2}([\-./])[01][0-9]\1[0-3][0-9]$/, /^[0-3][0-9]([\-./])[01][0-9]\1(?:19|20)[0-9]{2}$/];
+/** Shapes that are something else: SSNs, dotted quads, dates (ISO, day-month-year or month-day-year). */
+const NOT_PHONE = [/^[0-9]{3}-[0-9]{2}-[0-9]{4}$/, /^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$/, /^(?:19|20)[0-9]{2}([\-./])[01][0-9]\1[0-3][0-9]$/,
+  /^(?:0?[1-9]|[12][0-9]|3[01])([\-./])(?:0?[1-9]|[12][0-9]|3[01])\1(?:19|20)[0-9]{2}$/];
 
 const GROUPS = "(?:\\([0-9]{1,5}\\) ?|[0-9]{1,6}[ .\\-/])";
 const EXT = "(?: ?(?:[Xx]|[Ee][Xx][Tt]\\.?|[Ee][Xx][Tt][Ee][Nn][Ss][Ii][Oo][Nn]|#) ?[0-9]{1,6})";

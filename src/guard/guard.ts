@@ -50,6 +50,8 @@ export class OutputGuard {
   readonly #tokens = new Map<number, number>();
   readonly #finished = new Map<number, FinishReason>();
   readonly #tools: ToolCallGates;
+  /** Output gate latency, resolved once: it is recorded on every push. */
+  readonly #gateLatency: { observe(seconds: number): void };
   #usage: Usage | undefined;
   #blocked = false;
   #failed = false;
@@ -65,6 +67,7 @@ export class OutputGuard {
     declaredTools: ReadonlySet<string> = new Set(),
   ) {
     this.#tools = new ToolCallGates(policy.output, declaredTools, policy.tools);
+    this.#gateLatency = metrics.gateLatency.series({ stage: "output" });
   }
 
   /** True once any choice was blocked: the response must end. */
@@ -154,7 +157,7 @@ export class OutputGuard {
       this.metrics.decisions.inc({ policy: this.policy.name, rule: GATE_ERROR_RULE, action: "block" });
       return [this.#block(choice, GATE_ERROR_RULE, 0)];
     } finally {
-      this.metrics.gateLatency.observe((performance.now() - t0) / 1000, { stage: "output" });
+      this.#gateLatency.observe((performance.now() - t0) / 1000);
     }
     this.#record(step.findings, choice, 0);
     if (step.error) return [this.fail(new ApiError(502, `upstream sent a broken tool call: ${step.error}`, { type: "upstream_error", code: "upstream_malformed" }))];
@@ -179,7 +182,7 @@ export class OutputGuard {
       if (this.policy.onError === "pass") return raw ? [this.#release(choice, channel, raw)] : [];
       return [this.#block(choice, GATE_ERROR_RULE, token)];
     } finally {
-      this.metrics.gateLatency.observe((performance.now() - t0) / 1000, { stage: "output" });
+      this.#gateLatency.observe((performance.now() - t0) / 1000);
     }
     this.#record(step.findings, choice, token);
     if (step.blocked) return [this.#block(choice, step.blocked.rule, token)];

@@ -43,12 +43,15 @@ export class ResponseEnd {
 /** Records time to first token and inter-token gaps of released text. */
 export class LatencyClock {
   #last: number | undefined;
-  constructor(private readonly metrics: GatewayMetrics, private readonly shape: ResponseShape) {}
+  /** The inter-token series, resolved once: it is recorded on every release. */
+  readonly #gap: { observe(seconds: number): void };
+  constructor(private readonly metrics: GatewayMetrics, private readonly shape: ResponseShape) {
+    this.#gap = metrics.interToken.series({ route: shape.kind });
+  }
   tick(): void {
     const now = performance.now();
-    const route = this.shape.kind;
-    if (this.#last === undefined) this.metrics.ttft.observe((now - this.shape.startedAt) / 1000, { route });
-    else this.metrics.interToken.observe((now - this.#last) / 1000, { route });
+    if (this.#last === undefined) this.metrics.ttft.observe((now - this.shape.startedAt) / 1000, { route: this.shape.kind });
+    else this.#gap.observe((now - this.#last) / 1000);
     this.#last = now;
   }
 }

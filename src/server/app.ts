@@ -67,10 +67,13 @@ function errorBody(c: Context, error: ApiError): object {
   return shape ? shape(error) : error.toBody();
 }
 
-/** `load`'s promise, made on the first call and shared by every later one. */
+/** `load`'s promise, made on the first call and shared by every later one (made again after a failure). */
 function once<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | undefined;
-  return () => (loaded ??= load());
+  return () => (loaded ??= load().catch((err: unknown) => {
+    loaded = undefined;
+    throw err;
+  }));
 }
 
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */

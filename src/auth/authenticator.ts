@@ -1,5 +1,5 @@
 /** Who is calling: a bearer token checked against hashed API keys (constant time) or, optionally, a JWT (jose). */
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from "jose";
+import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
 import type { AuthFile, CallerLimits } from "./file.ts";
 
 /** An authenticated caller. */
@@ -51,22 +51,34 @@ interface KeyEntry {
   principal: Principal;
 }
 
+/** jose and the key set it checks JWTs against. */
+interface JwtKeys {
+  jose: typeof import("jose");
+  keys: JWTVerifyGetKey;
+}
+
 /** Resolves bearer tokens to principals; undefined when the token is not valid. */
 export class Authenticator {
   readonly #keys: KeyEntry[];
   readonly #jwt: AuthFile["jwt"];
-  readonly #jwks: JWTVerifyGetKey | undefined;
+  /** jose is loaded by the first JWT (a gateway with API keys only never loads it). */
+  readonly #jwks: (() => Promise<JwtKeys>) | undefined;
 
-  /** Throws when `jwt.jwks` is a path but no key set was read from it (hosts without a file system need a URL). */
+  /**
+   * Throws when `jwt.jwks` is a path but no key set was read from it (hosts without a file system need a URL), or
+   * when what was read is not a key set.
+   */
   constructor(file: AuthSettings) {
     this.#keys = file.keys.map((k) => ({
       digest: fromHex(k.sha256),
       principal: { id: k.id, tenant: k.tenant ?? null, policies: k.policies && new Set(k.policies), limits: k.limits },
     }));
     this.#jwt = file.jwt;
-    this.#jwks = file.jwt && (/^https?:\/\//i.test(file.jwt.jwks)
-      ? createRemoteJWKSet(new URL(file.jwt.jwks))
-      : createLocalJWKSet(file.localJwks ?? noLocalJwks(file.jwt.jwks)));
+    if (!file.jwt) return;
+    const remote = /^https?:\/\//i.test(file.jwt.jwks) ? new URL(file.jwt.jwks) : undefined;
+    const local = remote ? undefined : keySet(file.localJwks ?? noLocalJwks(file.jwt.jwks), file.jwt.jwks);
+    let loaded: Promise<JwtKeys> | undefined;
+    this.#jwks = () => (loaded ??= import("jose").then((jose) => ({ jose, keys: remote ? jose.createRemoteJWKSet(remote) : jose.createLocalJWKSet(local!) })));
   }
 
   /** Whether any caller has rate limits (they need a bucket store shared by every instance). */
@@ -93,16 +105,16 @@ export class Authenticator {
       if (sameBytes(digest, key.digest) && !found) found = key.principal;
     }
     if (found) return { ok: true, principal: found };
-    if (this.#jwt && this.#jwks && token.split(".").length === 3) return this.#verifyJwt(token, this.#jwt, this.#jwks);
+    if (this.#jwt && this.#jwks && token.split(".").length === 3) return this.#verifyJwt(token, this.#jwt, await this.#jwks());
     return { ok: false, message: INVALID };
   }
 
-  async #verifyJwt(token: string, jwt: NonNullable<AuthFile["jwt"]>, jwks: JWTVerifyGetKey): Promise<Authentication> {
+  async #verifyJwt(token: string, jwt: NonNullable<AuthFile["jwt"]>, { jose, keys }: JwtKeys): Promise<Authentication> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, jwks, { issuer: jwt.issuer, audience: jwt.audience }));
+      ({ payload } = await jose.jwtVerify(token, keys, { issuer: jwt.issuer, audience: jwt.audience }));
     } catch (err) {
-      return { ok: false, message: jwtRefusal(err) };
+      return { ok: false, message: jwtRefusal(jose.errors, err) };
     }
     // Checked here rather than with jose's requiredClaims (which tests presence before issuer and audience), so only a
     // token that is otherwise valid hears about its missing exp. jose has already checked an exp that is present.
@@ -119,6 +131,15 @@ export class Authenticator {
   }
 }
 
+/** `set` if it has the shape of a JWK set (what jose would refuse at its first use is refused at start-up). */
+function keySet(set: JSONWebKeySet, path: string): JSONWebKeySet {
+  const keys = (set as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === "object" && k !== null && !Array.isArray(k))) {
+    throw new Error(`auth: jwt.jwks "${path}" is not a JWK set (an object with a "keys" array of JWKs)`);
+  }
+  return set;
+}
+
 function noLocalJwks(path: string): never {
   throw new Error(`auth: jwt.jwks "${path}" is a file, but no key set was read from it: on a host without a file system give an https URL`);
 }
@@ -128,7 +149,7 @@ function noLocalJwks(path: string): never {
  * issuer and audience, so they concern an otherwise valid token and tell its holder what to fix. Every other failure
  * gets the generic message, so nothing is learned about keys, issuer or audience by probing.
  */
-function jwtRefusal(err: unknown): string {
+function jwtRefusal(errors: typeof import("jose").errors, err: unknown): string {
   if (err instanceof errors.JWTExpired && err.claim === "exp") return "JWT expired (its exp claim is in the past): get a new token";
   if (err instanceof errors.JWTClaimValidationFailed && err.claim === "exp") return "JWT exp claim is not a number of seconds";
   return INVALID;

@@ -172,4 +172,11 @@ describe("auth", () => {
     assert.throws(() => loadAuthFile(writeJson(tmp.dir, "empty.json", {})), /at least one key or jwt/);
     assert.throws(() => loadAuthFile(`${tmp.dir}/missing.json`), /missing\.json: .*no such file/i);
   });
+
+  test("a local JWKS that is not a key set fails at start-up, before any JWT arrives", () => {
+    const jwt = { jwks: "keys.json", issuer: "i", audience: "a", tenantClaim: "tenant", policiesClaim: "policies", requireExp: true };
+    for (const localJwks of [{}, { keys: {} }, { keys: ["x"] }, []]) {
+      assert.throws(() => new Authenticator({ keys: [], jwt, localJwks } as never), /jwt\.jwks "keys\.json" is not a JWK set/);
+    }
+  });
 });

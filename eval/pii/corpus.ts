@@ -1,8 +1,10 @@
 /**
  * The evaluation corpus: templates rendered in every locale with a fixed seed, the hand-written hard cases, and the
- * benign look-alikes. Deterministic: the same faker version gives the same documents (run.ts prints a digest).
+ * benign look-alikes. Deterministic: the same faker version gives the same documents on any day (fixed seed and
+ * reference date; run.ts prints a digest).
  */
 import { allFakers } from "@faker-js/faker";
+import { readFileSync } from "node:fs";
 import { BENIGN_HARD, BENIGN_SHAPES } from "./benign.ts";
 import { HARD_CASES } from "./hard.ts";
 import { LOCALES } from "./personal.ts";
@@ -13,6 +15,8 @@ import { DocBuilder, type LabelledDoc, parseMarkup } from "./types.ts";
 
 /** Base seed of every faker instance the corpus uses. */
 export const CORPUS_SEED = 16_2026;
+/** "Today" for faker's date helpers (birthdates, recent dates), so the corpus does not change with the clock. */
+export const CORPUS_REFERENCE_DATE = new Date("2026-01-01T00:00:00Z");
 
 /** How many documents to make. */
 export interface CorpusSize {
@@ -33,6 +37,7 @@ export function buildCorpus(size: CorpusSize = FULL_CORPUS, seed: number = CORPU
   LOCALES.forEach((loc, i) => {
     const faker = allFakers[loc.key as keyof typeof allFakers];
     faker.seed(seed + i);
+    faker.setDefaultRefDate(CORPUS_REFERENCE_DATE);
     const d = new Draw(faker);
     for (const tpl of TEMPLATES) {
       if (tpl.lang !== "any" && tpl.lang !== loc.lang) continue;
@@ -50,6 +55,7 @@ export function buildCorpus(size: CorpusSize = FULL_CORPUS, seed: number = CORPU
   });
   const faker = allFakers.en_US;
   faker.seed(seed - 1);
+  faker.setDefaultRefDate(CORPUS_REFERENCE_DATE);
   const d = new Draw(faker);
   for (let k = 0; k < size.benign; k++) {
     const shape = BENIGN_SHAPES[k % BENIGN_SHAPES.length]!;
@@ -57,6 +63,19 @@ export function buildCorpus(size: CorpusSize = FULL_CORPUS, seed: number = CORPU
   }
   BENIGN_HARD.forEach((text, k) => docs.push({ id: `benign-hard-${k}`, source: "benign-hard", locale: "-", text, spans: [] }));
   return docs;
+}
+
+/**
+ * The held-out set (`holdout.jsonl`: one `{"id", "markup"}` per line, labelled inline as in hard.ts), written by hand
+ * and never read while tuning (`npm run eval:pii -- --holdout`): cases without a label are benign look-alikes.
+ */
+export function loadHoldout(file: URL = new URL("./holdout.jsonl", import.meta.url)): LabelledDoc[] {
+  return readFileSync(file, "utf8").split("\n").filter((line) => line.trim().length > 0).map((line, k) => {
+    const { id, markup } = JSON.parse(line) as { id?: unknown; markup?: unknown };
+    if (typeof id !== "string" || typeof markup !== "string") throw new Error(`${file.pathname} line ${k + 1}: needs string "id" and "markup"`);
+    const { text, spans } = parseMarkup(markup);
+    return { id, source: spans.length === 0 ? "benign-holdout" : "holdout", locale: "-", text, spans };
+  });
 }
 
 /** True for a benign document (no PII by construction). */

@@ -46,7 +46,11 @@ const TYPE_FIRST = `${anyCase("rue boulevard bd avenue av place quai passage che
   "voie hameau sentier esplanade promenade residence villa cite parvis " +
   "rua avenida travessa rodovia alameda praca estrada largo marginal viela ladeira beco " +
   "via viale piazza piazzale corso strada contrada borgo vicolo lungomare salita traversa frazione localita incrocio rotonda " +
-  "calle plaza paseo camino carrera ronda pasaje glorieta carretera avinguda carrer travesia callejon rambla urbanizacion")}\\.?`;
+  "calle plaza paseo camino carrera ronda pasaje glorieta carretera avinguda carrer travesia callejon rambla urbanizacion " +
+  // The rest of Spain's street types (INE's "tipos de vía"), minus those that are common words or surnames alone.
+  "acceso aldea apartamento autopista autovia bajada barranco barrio bloque calleja canada caserio chalet conjunto " +
+  "costanilla cuesta edificio entrada escalinata explanada huerta jardines manzana masia muelle paraje parque partida " +
+  "pasadizo poblado poligono prolongacion ramal rampa riera rincon salida seccion senda subida terrenos torrente")}\\.?`;
 /** Polish street types: `ul.`, `al.`, `pl.`, `os.`, `bulw.`, and written out. */
 const PL_TYPE = "(?:(?:ul|al|pl|os|bulw)\\.|ulica|aleja|plac|osiedle|rondo|skwer|droga|ogrod|wyspa)";
 /** Endings of compound street names (DE, AT, CH, NL, BE, SE, DK, NO). */
@@ -77,6 +81,8 @@ const TAIL = [
   `,? ${CITY},? [A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}`,
   // India: city, then the 6-digit PIN (first digit 1–9), often written `560 001` or `- 560001`.
   `,? ${CITY}(?:,| -)? [1-9][0-9]{2} ?[0-9]{3}`,
+  // Brazil: city, optional state (`- SP`), then the CEP `01310-200`.
+  `,? ${CITY}(?: ?[\\-/] ?[A-Z]{2})?,? (?:- )?[0-9]{5}-[0-9]{3}`,
 ].join("|");
 /**
  * German street names made of a preposition and a field or place name (`Am Borsberg 31b`, `An der Luisenburg 5`,
@@ -88,7 +94,8 @@ const DE_PREPOSITION_ADDRESS = `${DE_PREPOSITION} ${WORD}(?: ${WORD})? ${NUM}(?:
 const ADDRESS = [
   `${NUM} (?:${DIRECTION} )?${NAME} (?:${US_SUFFIX}|${US_SUFFIX_DOT})(?: ${DIRECTION}(?![A-Za-z]))?`,
   `${NUM},? ${TYPE_FIRST} (?:${PARTICLE} )*${NAME}`,
-  `${TYPE_FIRST} (?:${PARTICLE} )*${NAME},? ${NUM}`,
+  // `s/n` (sin número): a Spanish address without a house number.
+  `${TYPE_FIRST} (?:${PARTICLE} )*${NAME},? (?:${NUM}|[Ss]/[Nn])`,
   `${PL_TYPE} ?${NAME} ${NUM}`,
   `(?:${PARTICLE} )*(?:${WORD} )?[A-Z][A-Za-z\\-]*${COMPOUND} ${NUM}`,
   `(?:${PARTICLE} )*${WORD}(?: ${WORD})? ${COMPOUND_WORD} ${NUM}`,

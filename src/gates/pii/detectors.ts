@@ -110,7 +110,11 @@ export const DETECTORS: Readonly<Record<PiiDetector, DetectorSpec>> = {
   phone: {
     pattern: PHONE_PATTERN, maxLength: PHONE_MAX_LENGTH, placeholder: "[PHONE]", validate: phoneValidator(), context: PHONE_CONTEXT,
   },
-  payment_card: { pattern: `${EDGE}(?:${CARD})${END}`, maxLength: 23, placeholder: "[CARD]", validate: isPaymentCard },
+  payment_card: {
+    pattern: `${EDGE}(?:${CARD})${END}`, maxLength: 23, placeholder: "[CARD]", validate: isPaymentCard,
+    // Digit groups after a parcel label are (part of) a tracking number (USPS's are 22 digits in groups of 4).
+    context: { words: [], not: ["tracking", "tracking number", "tracking no", "waybill", "AWB"], window: 32, required: false },
+  },
   iban: {
     pattern: `${EDGE}[A-Za-z]{2}[0-9]{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,3})?)${END}`,
     maxLength: 42, placeholder: "[IBAN]", validate: isIban,
@@ -122,12 +126,13 @@ export const DETECTORS: Readonly<Record<PiiDetector, DetectorSpec>> = {
   },
   ipv4: {
     pattern: `(?<![A-Za-z0-9_.])${IPV4}${END}`, maxLength: 15, placeholder: "[IP]",
-    // `version 1.2.3.4`, `OID is 1.3.6.1.4.1.9`: a version number or an object identifier (whose first four arcs look
-    // like an address) right after its label is not an address.
+    // `version 1.2.3.4`, `OID is 1.3.6.1.4.1.9`, `Table 4.2.1.3`: a version number, an object identifier (whose first
+    // four arcs look like an address) or a document section right after its label is not an address.
     context: {
       words: [], window: 2, required: false,
       not: ["version", "ver", "v", "release", "build", "firmware", "rev", "revision", "patch", "OID", "OID is", "OIDs", "SNMP",
-        "MIB", "MIB is", "sysObjectID"],
+        "MIB", "MIB is", "sysObjectID", "table", "figure", "fig", "section", "chapter", "clause", "paragraph", "step", "appendix",
+        "upgrade to", "upgraded to", "downgrade to", "downgraded to"],
     },
   },
   ipv6: { pattern: `(?<![A-Za-z0-9_:.])(?:${IPV6})${END}`, maxLength: 45, placeholder: "[IP]", validate: isIpv6 },

@@ -32,8 +32,14 @@ export const ID_DETECTORS: Readonly<Record<IdDetector, DetectorSpec>> = {
   },
   in_aadhaar: {
     pattern: `${DIGITS_EDGE}[2-9][0-9]{3}(?: [0-9]{4} [0-9]{4}|-[0-9]{4}-[0-9]{4}|[0-9]{8})${DIGITS_END}`,
-    maxLength: 14, placeholder: PLACEHOLDER, validate: isInAadhaar,
-    context: { words: ["aadhaar", "aadhar", "UID", "UIDAI"], not: ["tracking", "waybill", "AWB"], window: 48, required: false },
+    // Twelve bare digits are as often an account id (AWS's are 12 digits) or a tracking number, and Verhoeff passes 1
+    // in 10: that form needs a context word; twelve digits after a courier or parcel word are never one.
+    maxLength: 14, placeholder: PLACEHOLDER, validate: (m, withContext) => isInAadhaar(m) && (m.length === 14 || withContext === true),
+    context: {
+      words: ["aadhaar", "aadhar", "UID", "UIDAI"],
+      not: ["tracking", "waybill", "AWB", "FedEx", "UPS", "USPS", "DHL", "shipment", "parcel", "package", "consignment"],
+      window: 48, required: false,
+    },
   },
   in_pan: {
     // 4th letter: holder type (Person, Company, Hindu undivided family, Firm, AOP, Trust, BOI, Local, Juridical, Govt).

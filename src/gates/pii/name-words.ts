@@ -8,10 +8,15 @@ import { HASH_START_A, HASH_START_B, stepA, stepB } from "./name-bloom.ts";
 const TITLES = `mr mrs ms miss mx dr prof sir dame lady lord rev fr herr frau mme mlle monsieur madame mademoiselle sr sra
   srta senor senora senorita dona sig sigra signor signora signorina dott dottssa dottoressa avv dhr mevr mevrouw
   meneer pan pani capt col sgt lt judge`;
-/** Phrases after which a capitalised word is a name on its own (`my name is Ada`, `Dear Ada`, `je m'appelle Ada`). */
+/**
+ * Phrases after which a capitalised word is a name on its own (`my name is Ada`, `Dear Ada`, `je m'appelle Ada`), and
+ * field labels (`full_name`, `firstName`, `Vorname`: joiners and `_` do not split a word's hash).
+ */
 const STRONG_CONTEXT = `my name is|name is|i am|im|call me|named|dear|signed|sincerely|regards|yours truly|mappelle|je mappelle
   |ich heisse|ich heiße|name ist|me llamo|nombre es|mi chiamo|chiamo|nome e|cher|chere|lieber|liebe|estimado|estimada
   |querido|querida|cordialement|atentamente|cordiali saluti|mit freundlichen grussen|grussen|saluti|full name|account holder
+  |fullname|firstname|lastname|givenname|familyname|surname|displayname|customername|contactname|holdername
+  |vorname|nachname|prenom|nom de famille|cognome|voornaam|achternaam|nombre completo|nome completo
   |cardholder|card holder|beneficiary|spoke with|spoke to|talked to|my dad|my mom|my mum|my father|my mother|my wife
   |my husband|my son|my daughter|my brother|my sister|my friend|my colleague|my boss|my manager|new hire|hi|hello|hey`;
 /** Phrases after which a capitalised word is a name if it is listed or followed by a second one (`Hi Ada`, `from Ada`). */
@@ -22,7 +27,8 @@ const WEAK_CONTEXT = `thanks|thank you|cheers|best|from|by|for|cc|attn|per|via|i
 const PARTICLES = "van von de da di del della der den des du la le dos das do bin ibn al el ten ter zu y";
 /**
  * Capitalised words that end a name or never start one: street and organisation words, places, days and months,
- * and sentence openers that are also given names in the lexicon.
+ * sentence openers that are also given names in the lexicon, job titles (`Customer Success Manager`) and Spanish
+ * street types (`Bajada Leticia Meza 80` is an address).
  */
 const STOPS = `street st avenue ave road rd lane ln drive boulevard blvd court ct place pl square sq way parkway highway
   hwy terrace crescent close park plaza bridge river lake mount mountain beach island islands valley county city state
@@ -43,7 +49,16 @@ const STOPS = `street st avenue ave road rd lane ln drive boulevard blvd court c
   finland netherlands belgium switzerland austria portugal greece amazon google apple microsoft tesla windows linux
   python java android iphone ios excel word office teams slack zoom chrome safari firefox github docker kubernetes
   the this that these those our your my his her their its if when while in on at for and but or so as of to we you
-  they he she it what why how who where which all any each every some no not yes today tomorrow yesterday please`;
+  they he she it what why how who where which all any each every some no not yes today tomorrow yesterday please
+  manager agent representative director engineer officer specialist coordinator assistant consultant analyst
+  supervisor administrator executive liaison developer designer architect producer strategist planner technician
+  facilitator orchestrator associate intern award prize day hall trail version bros brothers
+  calle avenida paseo plaza camino carretera glorieta travesia urbanizacion acceso aldea apartamento autopista autovia
+  bajada barrio bloque canada caserio chalet conjunto costanilla edificio entrada escalinata explanada jardines masia
+  muelle paraje parque partida pasadizo poblado poligono prolongacion rambla rampa riera salida seccion senda subida
+  terrenos however also meanwhile finally again therefore instead otherwise besides moreover furthermore anyway
+  honestly sadly luckily unfortunately fortunately okay ok well sure first second then next now here there saint
+  sainte sankt`;
 
 /** Lookup key of a lower-case word: hash A, with hash B as a check against the rare A collision. */
 function key(word: string): [number, number] {

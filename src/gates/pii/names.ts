@@ -29,8 +29,14 @@ export const NAME_MAX_LENGTH = (MAX_TOKENS + 1) * (MAX_WORD + 2) + 2;
 const CAP = 1, INITIAL = 2, PARTICLE = 4, TITLE = 8, IS_FIRST = 16, IS_WEAK = 32, IS_SURNAME = 64, IS_RARE_SURNAME = 128;
 /** A word from the policy's deny list: a name on its own. */
 const DENIED = 256;
+/** The token is followed by `, ` and the run goes on: `Okonkwo, Chidi` (surname first, as in lists and records). */
+const COMMA_AFTER = 512;
 const NO_CONTEXT = 0, WEAK_CONTEXT = 1, STRONG_CONTEXT = 2;
-const SPACE = 32, DOT = 46, APOSTROPHE = 39, RIGHT_QUOTE = 0x2019, HYPHEN = 45;
+/** Hashes of a last segment `s` (`Ada's`): a possessive. */
+const POSSESSIVE_A = stepA(HASH_START_A, 115), POSSESSIVE_B = stepB(HASH_START_B, 115);
+/** Hash A of `the`: capitalised words after it name a thing (`the Customer Success Playbook`, `the Royal Albert Hall`). */
+const THE_A = stepA(stepA(stepA(HASH_START_A, 116), 104), 101);
+const SPACE = 32, COMMA = 44, DOT = 46, APOSTROPHE = 39, RIGHT_QUOTE = 0x2019, HYPHEN = 45;
 /**
  * Separators that keep a context phrase attached to the run after it (`Dear Ada`, `name: Ada`, `Regards, Ada`), also
  * in key-value formats (`"name": "Ada"`, `| name | Ada |`, `name=Ada`).
@@ -86,9 +92,14 @@ export class NameScanner implements RuleScanner {
   private readonly starts = new Int32Array(MAX_TOKENS);
   private readonly ends = new Int32Array(MAX_TOKENS);
   private readonly flags = new Int32Array(MAX_TOKENS);
-  /** Separators since the last token: 0 none, 1 one space (the run may go on; anything else ends it at once). */
+  /**
+   * Separators since the last token: 0 none, 1 one space, 2 a comma after a run's only word, 3 that comma and one
+   * space (the run may go on after 1 and 3; anything else ends it at once).
+   */
   private gap = 0;
   private context = NO_CONTEXT;
+  /** The run follows `the`. */
+  private afterThe = false;
   // Words before the run, for context phrases: hash A of each, latest last; reset by sentence punctuation.
   private readonly recent = new Int32Array(4);
   private recentCount = 0;
@@ -193,6 +204,8 @@ export class NameScanner implements RuleScanner {
   }
 
   private newSegment(c: number): void {
+    // Parts of a hyphenated name are capitalised (`Jean-Luc`); `AI-driven`, `well-known` are not names.
+    if (this.prev === HYPHEN && !isUpper(c)) this.tainted = true;
     if (!this.firstDone) { this.firstA = this.segA; this.firstB = this.segB; this.firstDone = true; }
     this.segA = HASH_START_A;
     this.segB = HASH_START_B;
@@ -204,7 +217,9 @@ export class NameScanner implements RuleScanner {
     const start = this.wordStart;
     this.wordStart = -1;
     const w = this.words;
-    const a = this.a, b = this.b;
+    // `Ada's`, `Berlin's`: a possessive is read as the word before `'s`, and the run ends with it.
+    const possessive = this.firstDone && this.segA === POSSESSIVE_A && this.segB === POSSESSIVE_B;
+    const a = possessive ? this.firstA : this.a, b = possessive ? this.firstB : this.b;
     this.remember(a);
     if (this.tainted || this.letters > MAX_WORD) return this.breakRun();
     if (this.lists.deny?.has(a, b)) return this.addToken(start, end, CAP | DENIED);
@@ -225,9 +240,11 @@ export class NameScanner implements RuleScanner {
     let flags = CAP;
     if (this.lexicon.has(fa, fb, FIRST)) flags |= IS_FIRST;
     else if (this.lexicon.has(fa, fb, WEAK_FIRST)) flags |= IS_WEAK;
-    if (this.lexicon.has(this.segA, this.segB, SURNAME)) flags |= IS_SURNAME | IS_RARE_SURNAME;
-    else if (this.lexicon.has(this.segA, this.segB, WORD_SURNAME)) flags |= IS_SURNAME;
-    this.addToken(start, end, flags);
+    const sa = possessive ? a : this.segA, sb = possessive ? b : this.segB;
+    if (this.lexicon.has(sa, sb, SURNAME)) flags |= IS_SURNAME | IS_RARE_SURNAME;
+    else if (this.lexicon.has(sa, sb, WORD_SURNAME)) flags |= IS_SURNAME;
+    this.addToken(start, possessive ? end - 2 : end, flags);
+    if (possessive && !this.final && this.count > 0) this.endRun();
   }
 
   private remember(a: number): void {
@@ -237,16 +254,19 @@ export class NameScanner implements RuleScanner {
   }
 
   private addToken(start: number, end: number, flags: number): void {
-    if (this.count > 0 && (this.gap !== 1 || this.count === MAX_TOKENS)) {
+    // After `Surname, ` only a plain capitalised word goes on (`Okonkwo, Chidi`).
+    const afterComma = this.gap === 3, onlyWord = afterComma && (flags & (TITLE | INITIAL | PARTICLE)) === 0;
+    if (this.count > 0 && (this.gap !== 1 && !onlyWord || this.count === MAX_TOKENS)) {
       this.endRun();
       if (this.final) return;
-    }
+    } else if (onlyWord) this.flags[0] = this.flags[0]! | COMMA_AFTER;
     if (this.count === 0) {
       if (flags & PARTICLE) return;
       // Context is read from the words before this one (the ring already holds this word: skip it).
       const before = this.recentCount - 1;
       this.context = this.words.strong.endsWith(this.recent, before) ? STRONG_CONTEXT
         : this.words.weak.endsWith(this.recent, before) ? WEAK_CONTEXT : NO_CONTEXT;
+      this.afterThe = before > 0 && this.recent[before - 1] === THE_A;
     }
     this.starts[this.count] = start;
     this.ends[this.count] = end;
@@ -259,6 +279,11 @@ export class NameScanner implements RuleScanner {
   private separator(c: number, i: number): void {
     if (c === DOT && this.count > 0 && this.gap === 0 && this.ends[this.count - 1] === i + 1) return;
     if (c === SPACE && this.gap === 0 && this.count > 0) { this.gap = 1; return; }
+    if (c === COMMA && this.gap === 0 && this.count === 1 && (this.flags[0]! & (CAP | TITLE | INITIAL)) === CAP) {
+      this.gap = 2;
+      return;
+    }
+    if (c === SPACE && this.gap === 2) { this.gap = 3; return; }
     if (this.count > 0) this.endRun();
     if (!CONTEXT_GAP.has(c)) this.recentCount = 0;
   }
@@ -271,15 +296,25 @@ export class NameScanner implements RuleScanner {
   private endRun(): void {
     this.decide();
     if (!this.final) this.count = 0;
+    this.gap = 0;
   }
 
   /** Finds the leftmost name in the run; sets the match when there is one. */
   private decide(): void {
     const n = this.count, flags = this.flags;
+    if (this.afterThe && (flags[0]! & (TITLE | DENIED)) === 0) return;
+    // `Surname, First` (`Okonkwo, Chidi`, `Fitzgerald, Eleanor M.`): a listed first name that is not also a surname
+    // after the comma (`Walter, McKenzie and Larson` lists surnames), then at most an initial or a second first name.
+    // Otherwise the two sides are decided apart.
+    if (n >= 2 && (flags[0]! & COMMA_AFTER) !== 0 && (flags[1]! & (IS_FIRST | IS_SURNAME)) === IS_FIRST
+      && (n === 2 || n === 3 && (flags[2]! & (INITIAL | IS_FIRST | IS_WEAK)) !== 0)) {
+      if (this.match(this.starts[0]!, this.ends[n - 1]!)) return;
+    }
     for (let i = 0; i < n; i++) {
       const f = flags[i]!;
       let j = i + (f & TITLE ? 1 : 0), last = -1, names = 0, surname = false, rare = false;
       for (; j < n && names < 4; j++) {
+        if (j > i && (flags[j - 1]! & COMMA_AFTER) !== 0) break;
         const g = flags[j]!;
         if (g & TITLE) break;
         if (g & PARTICLE) { if (names === 0) break; continue; }
@@ -296,13 +331,17 @@ export class NameScanner implements RuleScanner {
       else if (f & IS_FIRST) ok = true;
       else ok = (f & (IS_WEAK | INITIAL)) !== 0 ? surname : rare;
       if (!ok) continue;
-      const start = this.starts[i]!, end = this.ends[last]!;
-      if (this.lists.allow.size > 0 && this.lists.allow.has(this.view!.slice(start, end).toLowerCase())) continue;
-      this.matchStart = start;
-      this.matchEnd = end;
-      this.final = true;
-      return;
+      if (this.match(this.starts[i]!, this.ends[last]!)) return;
     }
+  }
+
+  /** Reports the name at `[start, end)` unless the policy's allow list has it. */
+  private match(start: number, end: number): boolean {
+    if (this.lists.allow.size > 0 && this.lists.allow.has(this.view!.slice(start, end).toLowerCase())) return false;
+    this.matchStart = start;
+    this.matchEnd = end;
+    this.final = true;
+    return true;
   }
 
   private updateLive(): void {

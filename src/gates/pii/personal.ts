@@ -83,14 +83,20 @@ export const PERSONAL_DETECTORS: Readonly<Record<PersonalDetector, DetectorSpec>
     },
   },
   age: {
-    pattern: `${DIGITS_EDGE}[0-9]{1,3}(?:(?: |-)(?:years?|yrs?|y/?o|Jahre|ans|anos|anni|lat)(?:(?: |-)old| alt)?)?${END}`,
+    pattern: `${DIGITS_EDGE}[0-9]{1,3}(?:(?: |-)(?:years?|yrs?|y/?o|Jahre|ans|anos|anni|lat|jaar)(?:(?: |-)old| alt| oud)?)?${END}`,
     maxLength: 20, placeholder: "[AGE]",
     // `34 years old` says what it is; a bare `34` needs `age`/`aged` before it.
     validate: (m, withContext) => {
       const n = Number(/^[0-9]+/.exec(m)![0]);
-      return n >= 1 && n <= 120 && (withContext === true || /(?:old|alt)$/.test(m));
+      return n >= 1 && n <= 120 && (withContext === true || /(?:old|alt|oud)$/.test(m));
     },
-    context: { words: ["age", "aged", "ages", "Alter", "edad", "eta", "idade", "wiek", "alder", "i am", "he is", "she is"], window: 16, required: false },
+    // `tengo 34 años`, `tenho 34 anos`: Spanish and Portuguese give an age with "I have".
+    context: {
+      words: ["age", "aged", "ages", "Alter", "edad", "eta", "idade", "wiek", "alder", "leeftijd", "i am", "he is", "she is",
+        "tengo", "tenho"],
+      // Right before the number (`age: 34`, `"age": "34"`, `aged 34`): `Age of Empires 2` is not an age.
+      window: 8, required: false,
+    },
   },
   passport_number: {
     pattern: `${EDGE}(?:[A-Z]{1,2}[0-9]{6,8}|[0-9]{8,9}|[A-Z0-9]{9})${END}`,
@@ -113,6 +119,8 @@ export const PERSONAL_DETECTORS: Readonly<Record<PersonalDetector, DetectorSpec>
       words: ["driver license", "drivers license", "driving licence", "driving license", "license number",
         "licence number", "license no", "licence no", "license", "licence", "DL", "DLN", "Fuhrerschein", "Führerschein", "permis", "licencia",
         "patente", "carta", "prawo jazdy", "korkort"],
+      // A product's model, part or serial number is not a licence even when `DL` is part of it (`Model DL-0848-441`).
+      not: ["model", "model no", "model number", "part", "part no", "part number", "serial", "serial number", "SKU", "item"],
       window: 32, required: true,
     },
   },

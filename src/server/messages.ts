@@ -8,7 +8,7 @@ import type { Door } from "./door.ts";
 import { messagesErrorBody } from "./messages-error.ts";
 import { MessagesCollector, MessagesWriter } from "./messages-respond.ts";
 import { validate } from "./validate.ts";
-import { type ChatMessage, chatRequest, type WireLimits } from "./wire.ts";
+import { type ChatMessage, chatRequest, perLimits, type WireLimits } from "./wire.ts";
 
 const CacheControl = v.optional(v.nullable(v.object({ type: v.string() })));
 const Text = v.strictObject({ type: v.literal("text"), text: v.string(), cache_control: CacheControl, citations: v.optional(v.nullable(v.array(v.unknown()))) });
@@ -49,7 +49,7 @@ const ToolChoice = v.variant("type", [
 ], "tool_choice must be {type: auto | any | none | tool}");
 
 /** `POST /v1/messages` body. */
-const messagesRequest = (limits: WireLimits) =>
+const messagesRequest = perLimits((limits: WireLimits) =>
   v.strictObject({
     model: v.pipe(v.string(), v.minLength(1, "model must be a non-empty string")),
     max_tokens: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(limits.maxTokens)),
@@ -65,7 +65,7 @@ const messagesRequest = (limits: WireLimits) =>
     metadata: v.optional(v.strictObject({ user_id: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(256)))) })),
     thinking: v.optional(v.unknown()),
     service_tier: v.optional(v.pipe(v.string(), v.maxLength(64))),
-  });
+  }));
 
 type MessagesRequest = v.InferOutput<ReturnType<typeof messagesRequest>>;
 type Block = v.InferOutput<typeof Block>;

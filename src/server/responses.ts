@@ -9,7 +9,7 @@ import { ApiError } from "./errors.ts";
 import type { Door } from "./door.ts";
 import { ResponsesCollector, ResponsesWriter, responsesErrorBody } from "./responses-respond.ts";
 import { validate } from "./validate.ts";
-import { type ChatMessage, chatRequest, type WireLimits } from "./wire.ts";
+import { type ChatMessage, chatRequest, perLimits, type WireLimits } from "./wire.ts";
 
 const Name = v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "name must be 1-64 letters, digits, _ or -"));
 const TextPart = v.strictObject({ type: v.picklist(["input_text", "output_text"]), text: v.string(), annotations: v.optional(v.array(v.unknown())) });
@@ -61,7 +61,7 @@ const Tool = v.strictObject({
   strict: v.optional(v.nullable(v.boolean())),
 });
 
-const responsesRequest = (limits: WireLimits) =>
+const responsesRequest = perLimits((limits: WireLimits) =>
   v.strictObject({
     model: v.pipe(v.string(), v.minLength(1, "model must be a non-empty string")),
     input: v.union([v.string(), v.pipe(v.array(Item), v.minLength(1, "input must not be empty"), v.maxLength(4096))], "input must be a string or an array of items"),
@@ -85,7 +85,7 @@ const responsesRequest = (limits: WireLimits) =>
     service_tier: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
     truncation: v.optional(v.nullable(v.picklist(["auto", "disabled"]))),
     include: v.optional(v.nullable(v.array(v.string()))),
-  });
+  }));
 
 type ResponsesRequest = v.InferOutput<ReturnType<typeof responsesRequest>>;
 type Item = v.InferOutput<typeof Item>;

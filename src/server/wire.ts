@@ -123,8 +123,22 @@ const ToolChoice = v.optional(v.nullable(v.union([
   v.strictObject({ type: v.literal("function"), function: v.strictObject({ name: Name }) }),
 ], "tool_choice must be none, auto, required or {type: function, function: {name}}")));
 
+/**
+ * A request schema built once per set of limits: a schema is a tree of objects, and building it for every request cost
+ * more than validating the request.
+ */
+export function perLimits<T>(build: (limits: WireLimits) => T): (limits: WireLimits) => T {
+  const built = new Map<string, T>();
+  return (limits) => {
+    const key = `${limits.maxTokens}/${limits.maxChoices}`;
+    let schema = built.get(key);
+    if (schema === undefined) built.set(key, (schema = build(limits)));
+    return schema;
+  };
+}
+
 /** `POST /v1/chat/completions` body. */
-export const chatRequest = (limits: WireLimits) =>
+export const chatRequest = perLimits((limits: WireLimits) =>
   v.pipe(v.strictObject({
     ...samplingEntries(limits),
     messages: v.pipe(v.array(Message), v.minLength(1, "messages must not be empty"), v.maxLength(4096)),
@@ -154,10 +168,10 @@ export const chatRequest = (limits: WireLimits) =>
       return choice === "required" ? names.length > 0 : names.includes(choice.function.name);
     }, "tool_choice names a tool that is not in tools (or is required with no tools)"),
     ["tool_choice"],
-  ));
+  )));
 
 /** `POST /v1/completions` body (legacy text completions). */
-export const completionRequest = (limits: WireLimits) =>
+export const completionRequest = perLimits((limits: WireLimits) =>
   v.strictObject({
     ...samplingEntries(limits),
     prompt: v.union([
@@ -167,7 +181,7 @@ export const completionRequest = (limits: WireLimits) =>
     echo: rejectTrue("echo is not supported"),
     suffix: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(0, "suffix is not supported")))),
     best_of: v.optional(v.nullable(v.pipe(v.number(), v.value(1, "best_of must be 1")))),
-  });
+  }));
 
 /** A validated chat completion request. */
 export type ChatRequest = v.InferOutput<ReturnType<typeof chatRequest>>;

@@ -259,6 +259,12 @@ export interface Kernels {
   batch(vocab: number, rows: number, tokensPerRow: number): SampleBatch;
 }
 
+/**
+ * What a sampler chain draws with: `Kernels` themselves, or a pack's sampler kernel (src/packs/pack-sampling.ts),
+ * which has `batch` only when its module exports rsk_sample_batch (else the decode loop samples its rows one by one).
+ */
+export type SamplingKernels = Pick<Kernels, "sample"> & { readonly batch?: Kernels["batch"] };
+
 /** io slots of rsk_sample (RSK_IO_* in rsk.h). */
 export const io = {
   temperature: 0, topK: 1, topP: 2, minP: 3, typicalP: 4, minKeep: 5, mirostat: 6, tau: 7, eta: 8, mu: 9,

@@ -12,7 +12,7 @@ import { referenceKernels } from "./reference.ts";
 import { RSK_ABI_VERSION, rskSymbols } from "./symbols.ts";
 import { wasmKernels, wasmPath } from "./wasm.ts";
 
-export type { Distribution, KernelError, Kernels, Logits, SampleBatch, SampleDraw, SampleParams, SampleRequest, TokenMask } from "./kernels.ts";
+export type { Distribution, KernelError, Kernels, Logits, SampleBatch, SampleDraw, SampleParams, SampleRequest, SamplingKernels, TokenMask } from "./kernels.ts";
 export { logitsOf, maskOf, maskWords, newMask } from "./kernels.ts";
 export { rowResult, stageRow, type BatchRow } from "./batch.ts";
 

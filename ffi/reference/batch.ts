@@ -1,6 +1,6 @@
 /** rsk_sample_batch in plain TypeScript: the row offsets checked as kernels/src/sample.c checks them, then one reference step per row. */
 import { io } from "../kernels.ts";
-import { referenceSample } from "./chain.ts";
+import { referenceSample, sum4 } from "./chain.ts";
 
 /** An integral slot value in [lo, hi], or -1 (sample.c's `slot`). */
 function slot(row: Float64Array, index: number, lo: number, hi: number): number {
@@ -36,9 +36,7 @@ export function referenceSampleBatch(
         row[io.muNext] = outcome.muNext;
         row[io.nFinal] = outcome.ids.length;
         row[io.uniform] = outcome.u;
-        let mass = 0;
-        for (const p of outcome.probs) mass += p;
-        row[io.mass] = mass;
+        row[io.mass] = sum4(outcome.probs);
         if (advance === 1) {
           row[io.step]! += 1;
           row[io.mu] = outcome.muNext;

@@ -22,16 +22,23 @@ export type ReferenceOutcome =
 const isU32 = (x: number, max: number): boolean => Number.isInteger(x) && x >= 0 && x <= max;
 const finite = (x: number): boolean => x - x === 0;
 
+/** Σ values in the kernels' blocked order (sample.c's sum4): four running sums over i mod 4, then (s0 + s1) + (s2 + s3). */
+export function sum4(values: readonly number[]): number {
+  const n = values.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  for (; i + 4 <= n; i += 4) s0 += values[i]!, s1 += values[i + 1]!, s2 += values[i + 2]!, s3 += values[i + 3]!;
+  if (i < n) s0 += values[i++]!;
+  if (i < n) s1 += values[i++]!;
+  if (i < n) s2 += values[i]!;
+  return (s0 + s1) + (s2 + s3);
+}
+
 function softmax(values: readonly number[]): { probs: number[]; max: number; sum: number } {
   let max = values[0]!;
   for (const v of values) if (v > max) max = v;
-  let sum = 0;
-  const probs = values.map((v) => {
-    const e = exp(v - max);
-    sum += e;
-    return e;
-  });
-  for (let i = 0; i < probs.length; i++) probs[i]! /= sum;
+  const probs = values.map((v) => exp(v - max));
+  const sum = sum4(probs), inv = 1 / sum;
+  for (let i = 0; i < probs.length; i++) probs[i]! *= inv;
   return { probs, max, sum };
 }
 
@@ -83,14 +90,26 @@ function keepAtLeast(c: Candidates, t: number, need: number): Candidates {
   return out;
 }
 
+/** Inverse-CDF draw in ascending id order by blocks of 4, as sample.c's draw (same additions in the same order). */
 function draw(probs: readonly number[], u: number): number {
-  let cum = 0, last = 0;
-  for (let i = 0; i < probs.length; i++) {
-    if (probs[i]! > 0) last = i;
-    cum += probs[i]!;
-    if (u < cum) return i;
+  const n = probs.length;
+  let cum = 0;
+  for (let b = 0; b < n; b += 4) {
+    const end = Math.min(b + 4, n);
+    let block = 0;
+    for (let i = b; i < end; i++) block += probs[i]!;
+    if (u < cum + block) {
+      let c = cum;
+      for (let i = b; i < end; i++) {
+        c += probs[i]!;
+        if (u < c) return i;
+      }
+      for (let i = end - 1; i >= b; i--) if (probs[i]! > 0) return i;
+    }
+    cum += block;
   }
-  return last;
+  for (let i = n - 1; i >= 0; i--) if (probs[i]! > 0) return i;
+  return 0;
 }
 
 /** One reference sampling step; `p` is the io array layout of rsk_sample, `tokens` = recent then bias ids. */

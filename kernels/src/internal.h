@@ -27,8 +27,8 @@ typedef struct rsk_scan {
   /* out[i] = rsk_exp(x[i] - sub), bit for bit (SIMD lanes run rsk_exp's operations in its order). */
   void (*expv)(const double *x, double sub, double *out, uint32_t n);
   /* The k-th largest of key[0..n) (1 <= k < n), or a t with exactly k keys >= t (integer counting: the same on
-   * every instruction set). */
-  int32_t (*kth)(const int32_t *key, uint32_t n, uint32_t k);
+   * every instruction set); *ge = how many keys are >= the answer. */
+  int32_t (*kth)(const int32_t *key, uint32_t n, uint32_t k, uint32_t *ge);
 } rsk_scan;
 
 extern const rsk_scan rsk_scan_scalar;

@@ -203,13 +203,18 @@ static int32_t candidates_top_keys(ws *w, uint32_t k) {
     cid[0] = (int32_t)id, cv[0] = (double)x[id];
     return 1;
   }
-  if (k < n) t = w->scan->kth(key, n, k);
-  uint32_t ge = 0, above = 0, kept = 0;
-  for (uint32_t i = 0; i < n; i++) ge += key[i] >= t, above += key[i] > t;
-  if (ge <= k && finite_all) { /* at most k at or above t (the usual case): keep exactly those, branch-free */
-    for (uint32_t i = 0; i < n; i++) cid[kept] = (int32_t)i, cv[kept] = (double)x[i], kept += key[i] >= t;
+  uint32_t ge = n, above = 0, kept = 0;
+  if (k < n) t = w->scan->kth(key, n, k, &ge);
+  if (ge <= k && finite_all) { /* at most k at or above t (the usual case): the SIMD threshold scan lists them */
+    /* t lies between two finite logits' keys (or is the k-th one), so it is a finite float's key (INT32_MIN: all). */
+    uint32_t bits = (uint32_t)t ^ ((uint32_t)(t >> 31) >> 1), unused = 0;
+    float f;
+    __builtin_memcpy(&f, &bits, 4);
+    kept = w->scan->ge(x, V, 0, t == INT32_MIN ? -3.4028234663852886e38f : f, cid, &unused);
+    for (uint32_t i = 0; i < kept; i++) cv[i] = (double)x[cid[i]];
     return (int32_t)kept;
   }
+  for (uint32_t i = 0; i < n; i++) above += key[i] > t;
   if (ge <= k) {
     for (uint32_t i = 0; i < n; i++) {
       uint32_t id = (uint32_t)cid[i];
@@ -343,14 +348,39 @@ static int32_t candidates_all(ws *w) {
   return (int32_t)V;
 }
 
-/* cp = softmax(cv) with double accumulation in id order; returns the max logit. */
+/* Σ a[0..n) in the kernels' fixed blocked order: four running sums over i mod 4 (ascending i), then
+ * (s0 + s1) + (s2 + s3). Four short dependency chains instead of one long one (SIMD-friendly); ffi/reference/chain.ts
+ * sums in the same order, so native, WASM and TS keep the same bits. */
+static double sum4(const double *restrict a, uint32_t n) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) s0 += a[i], s1 += a[i + 1], s2 += a[i + 2], s3 += a[i + 3];
+  if (i < n) s0 += a[i++];
+  if (i < n) s1 += a[i++];
+  if (i < n) s2 += a[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* max a[0..n) (n >= 1, no NaN) over four lanes: the same value in any order, with a quarter of the dependent chain. */
+static double max4(const double *restrict a, uint32_t n) {
+  double m0 = a[0], m1 = a[0], m2 = a[0], m3 = a[0];
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    m0 = a[i] > m0 ? a[i] : m0, m1 = a[i + 1] > m1 ? a[i + 1] : m1;
+    m2 = a[i + 2] > m2 ? a[i + 2] : m2, m3 = a[i + 3] > m3 ? a[i + 3] : m3;
+  }
+  for (; i < n; i++) m0 = a[i] > m0 ? a[i] : m0;
+  m0 = m1 > m0 ? m1 : m0, m2 = m3 > m2 ? m3 : m2;
+  return m2 > m0 ? m2 : m0;
+}
+
+/* cp = softmax(cv): Σ by sum4, then one reciprocal and a multiplication per token; returns the max logit. */
 static double softmax(ws *w, uint32_t n, double *sum_out) {
-  double max = w->cv[0], sum = 0.0;
-  for (uint32_t i = 1; i < n; i++)
-    if (w->cv[i] > max) max = w->cv[i];
+  double max = max4(w->cv, n);
   w->scan->expv(w->cv, max, w->cp, n);
-  for (uint32_t i = 0; i < n; i++) sum += w->cp[i];
-  for (uint32_t i = 0; i < n; i++) w->cp[i] /= sum;
+  double sum = sum4(w->cp, n), inv = 1.0 / sum;
+  double *restrict cp = w->cp;
+  for (uint32_t i = 0; i < n; i++) cp[i] *= inv;
   if (sum_out) *sum_out = sum;
   return max;
 }
@@ -423,27 +453,33 @@ static uint32_t keep_at_least(ws *w, uint32_t n, double t, uint32_t need) {
   return kept;
 }
 
-static double max_logit(const ws *w, uint32_t n) {
-  double max = w->cv[0];
-  for (uint32_t i = 1; i < n; i++)
-    if (w->cv[i] > max) max = w->cv[i];
-  return max;
-}
+static double max_logit(const ws *w, uint32_t n) { return max4(w->cv, n); }
 
-/* Inverse-CDF draw over the final distribution in ascending id order; the same running sum, carried on to the end,
- * is the mass check (*mass). */
-static uint32_t draw(const ws *w, uint32_t n, double u, double *mass) {
+/* Inverse-CDF draw over the final distribution in ascending id order, by blocks of 4: cum runs over the blocks' sums
+ * (each summed left to right), and inside the first block with u < cum + block, the first token with u < its running
+ * sum (else that block's last positive-p token); past the end (rounding), the last positive-p token. The dependent
+ * chain is n / 4 + 4 additions instead of n; ffi/reference/chain.ts walks the same way. */
+static uint32_t draw(const ws *w, uint32_t n, double u) {
+  const double *restrict p = w->cp;
   double cum = 0.0;
-  uint32_t last = 0, i = 0;
-  for (; i < n; i++) {
-    if (w->cp[i] > 0.0) last = i;
-    cum += w->cp[i];
-    if (u < cum) break;
+  for (uint32_t b = 0; b < n; b += 4) {
+    uint32_t end = b + 4 < n ? b + 4 : n;
+    double block = 0.0;
+    for (uint32_t i = b; i < end; i++) block += p[i];
+    if (u < cum + block) {
+      double c = cum;
+      for (uint32_t i = b; i < end; i++) {
+        c += p[i];
+        if (u < c) return i;
+      }
+      for (uint32_t i = end; i-- > b;)
+        if (p[i] > 0.0) return i;
+    }
+    cum += block;
   }
-  uint32_t pick = i < n ? i : last;
-  for (i++; i < n; i++) cum += w->cp[i];
-  *mass = cum;
-  return pick;
+  for (uint32_t i = n; i-- > 0;)
+    if (p[i] > 0.0) return i;
+  return 0;
 }
 
 /* Divides by the temperature; a tiny temperature can overflow the largest logit to +inf: RSK_E_PARAM. */
@@ -650,8 +686,8 @@ static int32_t sample_row(const float *logits, uint32_t n_vocab, const uint32_t 
   if ((r = run_chain(&w, &p, &mu_next)) < 0) return r;
   uint32_t n = (uint32_t)r;
   double u = rsk_u01(p.seed_lo, p.seed_hi, p.step);
-  double mass = w.cp[0]; /* greedy: one token of probability 1 */
-  uint32_t pick = p.temp <= 0.0 ? 0 : draw(&w, n, u, &mass);
+  uint32_t pick = p.temp <= 0.0 ? 0 : draw(&w, n, u);
+  double mass = sum4(w.cp, n); /* the check: the final probabilities summed again */
   if (p.mirostat == 2 && p.temp > 0.0) mu_next = p.mu - p.eta * (-rsk_log(w.cp[pick]) / LN2 - p.tau);
   io[RSK_IO_TOKEN] = (double)w.cid[pick];
   io[RSK_IO_PROB] = w.cp[pick];

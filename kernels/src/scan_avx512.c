@@ -17,41 +17,63 @@ static inline int SKIP32(const float *p, float t, int ge) {
 #define SCAN_EXPV
 #include "scan_body.h"
 
-/* rsk_exp (math.c) on 8 lanes, the same operations in the same order (no FMA), so the same bits; a lane outside
- * [-708, 709] (subnormal or overflowing results, NaN) sends its block to the scalar rsk_exp. */
+/* rsk_exp (math.c) on 8 lanes, the same operations in the same order (no FMA), so the same bits; v in [-708, 709]. */
+static inline __m512d exp8(__m512d v) {
+  const __m512d shift = _mm512_set1_pd(6755399441055744.0);
+  __m512d t = _mm512_add_pd(_mm512_mul_pd(v, _mm512_set1_pd(1.44269504088896338700e+00)), shift);
+  __m512d kd = _mm512_sub_pd(t, shift);
+  __m512i k = _mm512_sub_epi64(_mm512_castpd_si512(t), _mm512_castpd_si512(shift)); /* t = 1.5 * 2^52 + k */
+  __m512d r = _mm512_sub_pd(_mm512_sub_pd(v, _mm512_mul_pd(kd, _mm512_set1_pd(6.93147180369123816490e-01))),
+                            _mm512_mul_pd(kd, _mm512_set1_pd(1.90821492927058770002e-10)));
+  __m512d p = _mm512_set1_pd(1.0 / 6227020800.0);
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 479001600.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 39916800.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 3628800.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 362880.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 40320.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 5040.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 720.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 120.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 24.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 6.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(0.5));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0));
+  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0));
+  __m512d scale = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(k, _mm512_set1_epi64(1023)), 52));
+  return _mm512_mul_pd(p, scale);
+}
+
+/* Lanes of v inside exp8's range [-708, 709] (subnormal or overflowing results and NaN go to the scalar rsk_exp). */
+static inline __mmask8 exp8_ok(__m512d v) {
+  return _mm512_cmp_pd_mask(v, _mm512_set1_pd(-708.0), _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, _mm512_set1_pd(709.0), _CMP_LE_OQ);
+}
+
+/* out[i] = rsk_exp(x[i] - sub): 32 lanes per step as four independent chains (the polynomial is a long dependent
+ * chain; interleaving hides its latency), then 8, then a masked tail; a block with a lane out of range is scalar. */
 static void expv(const double *x, double sub, double *out, uint32_t n) {
-  const __m512d vsub = _mm512_set1_pd(sub), shift = _mm512_set1_pd(6755399441055744.0);
+  const __m512d vsub = _mm512_set1_pd(sub);
   uint32_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m512d v = _mm512_sub_pd(_mm512_loadu_pd(x + i), vsub);
-    __mmask8 ok = _mm512_cmp_pd_mask(v, _mm512_set1_pd(-708.0), _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, _mm512_set1_pd(709.0), _CMP_LE_OQ);
-    if (ok != 0xFF) {
-      for (int l = 0; l < 8; l++) out[i + l] = rsk_exp(x[i + l] - sub);
+  for (; i + 32 <= n; i += 32) {
+    __m512d v0 = _mm512_sub_pd(_mm512_loadu_pd(x + i), vsub), v1 = _mm512_sub_pd(_mm512_loadu_pd(x + i + 8), vsub);
+    __m512d v2 = _mm512_sub_pd(_mm512_loadu_pd(x + i + 16), vsub), v3 = _mm512_sub_pd(_mm512_loadu_pd(x + i + 24), vsub);
+    if ((exp8_ok(v0) & exp8_ok(v1) & exp8_ok(v2) & exp8_ok(v3)) != 0xFF) {
+      for (int l = 0; l < 32; l++) out[i + l] = rsk_exp(x[i + l] - sub);
       continue;
     }
-    __m512d t = _mm512_add_pd(_mm512_mul_pd(v, _mm512_set1_pd(1.44269504088896338700e+00)), shift);
-    __m512d kd = _mm512_sub_pd(t, shift);
-    __m512i k = _mm512_sub_epi64(_mm512_castpd_si512(t), _mm512_castpd_si512(shift)); /* t = 1.5 * 2^52 + k */
-    __m512d r = _mm512_sub_pd(_mm512_sub_pd(v, _mm512_mul_pd(kd, _mm512_set1_pd(6.93147180369123816490e-01))),
-                              _mm512_mul_pd(kd, _mm512_set1_pd(1.90821492927058770002e-10)));
-    __m512d p = _mm512_set1_pd(1.0 / 6227020800.0);
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 479001600.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 39916800.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 3628800.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 362880.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 40320.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 5040.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 720.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 120.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 24.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 6.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(0.5));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0));
-    p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0));
-    __m512d scale = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(k, _mm512_set1_epi64(1023)), 52));
-    _mm512_storeu_pd(out + i, _mm512_mul_pd(p, scale));
+    _mm512_storeu_pd(out + i, exp8(v0));
+    _mm512_storeu_pd(out + i + 8, exp8(v1));
+    _mm512_storeu_pd(out + i + 16, exp8(v2));
+    _mm512_storeu_pd(out + i + 24, exp8(v3));
   }
-  for (; i < n; i++) out[i] = rsk_exp(x[i] - sub);
+  for (; i < n; i += 8) {
+    __mmask8 m = n - i >= 8 ? 0xFF : (__mmask8)((1u << (n - i)) - 1u);
+    __m512d v = _mm512_maskz_mov_pd(m, _mm512_sub_pd(_mm512_maskz_loadu_pd(m, x + i), vsub)); /* idle lanes: 0 */
+    if (exp8_ok(v) != 0xFF) {
+      for (uint32_t l = i; l < n && l < i + 8; l++) out[l] = rsk_exp(x[l] - sub);
+      continue;
+    }
+    _mm512_mask_storeu_pd(out + i, m, exp8(v));
+  }
 }
 
 static inline __m512d add_halves(__m512d acc, __m512 v) {

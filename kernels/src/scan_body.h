@@ -177,16 +177,17 @@ static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float 
 /* The k-th largest of key[0..n) (1 <= k < n), bit by bit from the top (32 counting passes at most, each a compare
  * per key the compiler vectorizes, no branch on the data); stops early, with a t below the k-th key, as soon as
  * exactly k keys are >= t. Either way the kept set is {key > t} plus the lowest-id keys equal to t up to k. */
-static int32_t kth_key(const int32_t *restrict key, uint32_t n, uint32_t k) {
-  uint32_t t = 0; /* the answer with its sign bit flipped, built from the top bit down */
+static int32_t kth_key(const int32_t *restrict key, uint32_t n, uint32_t k, uint32_t *ge) {
+  uint32_t t = 0, at_least = n; /* the answer with its sign bit flipped, built from the top bit down; keys >= it */
   for (int bit = 31; bit >= 0; bit--) {
     uint32_t c = t | (1u << bit);
     int32_t signed_c = (int32_t)(c ^ 0x80000000u);
     uint32_t count = 0;
     for (uint32_t i = 0; i < n; i++) count += key[i] >= signed_c;
-    t = count >= k ? c : t;
+    if (count >= k) t = c, at_least = count;
     if (count == k) break;
   }
+  *ge = at_least;
   return (int32_t)(t ^ 0x80000000u);
 }
 

@@ -1,8 +1,10 @@
 /**
  * The grammar of a local model's tool calls: `opener {"name": <a declared tool>, "arguments": <its parameters>} closer`,
- * once or (parallel calls) repeated with a separator. The call object is compiled from JSON Schema like any
- * response format (name first: objects keep their listed order), then wrapped with the chat template's literal
- * opener and closer, so a call's arguments are valid against its tool's `parameters` by construction.
+ * with (parallel calls) more call objects joined by a separator before the closer. The call object is compiled from
+ * JSON Schema like any response format (name first: objects keep their listed order), then wrapped with the chat
+ * template's literal text, so a call's arguments are valid against its tool's `parameters` by construction. One
+ * shape covers the known syntaxes: ChatML's `<tool_call>{…}</tool_call>` (the separator closes one call and opens
+ * the next), Mistral's `[TOOL_CALLS][{…}, {…}]`, Llama 3's bare `{"name": …, "parameters": …}`.
  */
 import { GrammarAutomaton } from "./automaton.ts";
 import type { Constraint } from "./compile.ts";
@@ -17,14 +19,16 @@ export interface CallableTool {
   readonly parameters?: Record<string, unknown>;
 }
 
-/** How a chat template writes a call. */
+/** How a chat template writes its calls. */
 export interface ToolCallMarkers {
-  /** Text that opens a call, e.g. `<tool_call>`. */
+  /** Text before the first call, e.g. `<tool_call>` or `[TOOL_CALLS][` (may be empty). */
   readonly opener: string;
-  /** Text that closes it, e.g. `</tool_call>`. */
+  /** Text after the last call, e.g. `</tool_call>` or `]` (may be empty). */
   readonly closer: string;
-  /** Text between parallel calls. */
+  /** Text between parallel calls, e.g. `</tool_call>\n<tool_call>` or `, `. */
   readonly separator: string;
+  /** The call object's key for the arguments (Llama 3 says `parameters`). */
+  readonly argumentsKey: "arguments" | "parameters";
 }
 
 const CACHE_SIZE = 64;
@@ -38,8 +42,8 @@ export function toolCallConstraint(tools: readonly CallableTool[], markers: Tool
   const t0 = performance.now();
   const calls = tools.map((t) => ({
     type: "object",
-    properties: { name: { const: t.name }, arguments: { ...(t.parameters ?? {}), type: "object" } },
-    required: ["name", "arguments"],
+    properties: { name: { const: t.name }, [markers.argumentsKey]: { ...(t.parameters ?? {}), type: "object" } },
+    required: ["name", markers.argumentsKey],
     additionalProperties: false,
   }));
   const { grammar, warnings } = schemaGrammar(calls.length === 1 ? calls[0] : { anyOf: calls }, { path });
@@ -49,7 +53,7 @@ export function toolCallConstraint(tools: readonly CallableTool[], markers: Tool
   return constraint;
 }
 
-/** `grammar` between the opener and the closer; with `parallel`, one or more such calls joined by the separator. */
+/** `grammar` between the opener and the closer; with `parallel`, one or more call objects joined by the separator. */
 function wrapped(grammar: Grammar, markers: ToolCallMarkers, parallel: boolean): Grammar {
   const sets = [...grammar.sets];
   const setOf = new Map<number, number>();
@@ -72,16 +76,20 @@ function wrapped(grammar: Grammar, markers: ToolCallMarkers, parallel: boolean):
     return Int32Array.of(start);
   };
   const ref = (rule: number) => -2 - rule;
-  const call = grammar.ruleAlts.length;
-  const ruleAlts = [...grammar.ruleAlts, alt([...literal(markers.opener), ref(grammar.root), ...literal(markers.closer)])];
-  const ruleNames = [...grammar.ruleNames, "tool-call"];
-  let root = call;
+  const calls = grammar.ruleAlts.length;
+  const ruleAlts = [...grammar.ruleAlts];
+  const ruleNames = [...grammar.ruleNames];
+  let body = grammar.root;
   if (parallel) {
-    root = call + 1;
-    const more = alt([ref(call), ...literal(markers.separator), ref(root)]);
-    const one = alt([ref(call)]);
+    // calls := call | call separator calls
+    body = calls;
+    const one = alt([ref(grammar.root)]);
+    const more = alt([ref(grammar.root), ...literal(markers.separator), ref(calls)]);
     ruleAlts.push(Int32Array.of(one[0]!, more[0]!));
     ruleNames.push("tool-calls");
   }
+  const root = ruleAlts.length;
+  ruleAlts.push(alt([...literal(markers.opener), ref(body), ...literal(markers.closer)]));
+  ruleNames.push("tool-call-block");
   return { elems: Int32Array.from(elems), sets: Uint32Array.from(sets), ruleAlts, ruleNames, root, limits: grammar.limits };
 }

@@ -1,5 +1,6 @@
 /** Opening a pack: signature first, then the manifest, its ABI and every file's sha256; nothing runs before all pass. */
 import { MANIFEST_FILE, MAX_KERNEL_BYTES, PACK_ABI_VERSION, type PackManifest, parseManifest, SIGNATURE_FILE } from "./manifest.ts";
+import { meterLoops } from "./fuel.ts";
 import { type TrustedKey, verifyManifest } from "./signature.ts";
 
 /** A refused pack: the message names the pack (its id, or where it came from) and the reason. */
@@ -27,7 +28,7 @@ export interface PackFiles {
   file(name: string): Promise<Uint8Array | undefined>;
 }
 
-/** A pack whose signature, ABI and hashes all checked out, its modules compiled (not yet instantiated or tested). */
+/** A pack whose signature, ABI and hashes all checked out, its modules metered and compiled (not yet instantiated or tested). */
 export interface VerifiedPack {
   /** The manifest. */
   readonly manifest: PackManifest;
@@ -35,7 +36,7 @@ export interface VerifiedPack {
   readonly origin: string;
   /** kid of the trusted key that signed it. */
   readonly signer: string;
-  /** Compiled modules by kernel name. */
+  /** Compiled modules by kernel name, every loop metered (they export FUEL_EXPORT). */
   readonly modules: ReadonlyMap<string, WebAssembly.Module>;
 }
 
@@ -66,8 +67,9 @@ export async function openPack(files: PackFiles, trusted: readonly TrustedKey[])
     if (bytes.length > MAX_KERNEL_BYTES) throw new PackError(id, `kernel ${kernel.name}: ${kernel.file} is larger than ${MAX_KERNEL_BYTES} bytes`);
     const actual = await sha256(bytes);
     if (actual !== kernel.sha256) throw new PackError(id, `kernel ${kernel.name}: hash mismatch: ${kernel.file} has sha256 ${actual}, the signed manifest says ${kernel.sha256}`);
+    // Metered (src/packs/fuel.ts) after the hash check: the signed bytes are the kernel's, the loop meter is rsk's.
     try {
-      modules.set(kernel.name, await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>));
+      modules.set(kernel.name, await WebAssembly.compile(meterLoops(bytes)));
     } catch (err) {
       throw new PackError(id, `kernel ${kernel.name}: ${kernel.file} is not valid WebAssembly: ${(err as Error).message}`);
     }

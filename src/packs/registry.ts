@@ -3,8 +3,10 @@ import { WasmGateModule } from "../gates/kernel/abi.ts";
 import { GateKernel, type GateKernelObserver } from "../gates/kernel/kernel.ts";
 import { gateKernels, type GateKernelTable } from "../gates/kernel/table.ts";
 import { kernelMetrics, type KernelMetrics } from "../metrics/kernels.ts";
+import { fuelFor } from "./fuel.ts";
 import { type PackFiles, PackError, openPack, type VerifiedPack } from "./open.ts";
 import { SamplerKernel } from "./sampler.ts";
+import { samplerKernels, type SamplerKernelTable } from "./sampler-table.ts";
 import { samplerSelfTest, selfTest } from "./self-test.ts";
 import type { TrustedKey } from "./signature.ts";
 
@@ -40,12 +42,15 @@ export class PackRegistry {
     private readonly table: GateKernelTable = gateKernels,
     /** Where calls are counted (`/metrics`: rsk_kernel_calls_total{impl="pack"}). */
     metrics: KernelMetrics = kernelMetrics,
+    /** Where sampler kernels are published for requests to name (the process table unless a test isolates one). */
+    private readonly samplerTable: SamplerKernelTable = samplerKernels,
   ) {
     this.observer = {
       ...observer,
-      called: (kernel, seconds) => {
-        metrics.record("pack", kernel.kind === "gate" ? "gate_scan" : "sample", seconds, kernel.kind === "gate" ? 0 : 1);
-        observer.called?.(kernel, seconds);
+      called: (kernel, seconds, rows) => {
+        const op = kernel.kind === "gate" ? "gate_scan" : rows === undefined ? "sample" : "sample_batch";
+        metrics.record("pack", op, seconds, kernel.kind === "gate" ? 0 : rows ?? 1);
+        observer.called?.(kernel, seconds, rows);
       },
     };
   }
@@ -96,7 +101,7 @@ export class PackRegistry {
       let failed: string | undefined;
       try {
         if (entry.kind === "gate") {
-          const gate = await WasmGateModule.instantiate(module);
+          const gate = await WasmGateModule.instantiate(module, fuelFor(entry.budgetMs));
           if (gate.capacity < 2 * entry.maxLength + 2) throw new Error(`its input buffer holds ${gate.capacity} units, under 2 × maxLength + 2 = ${2 * entry.maxLength + 2}`);
           const kernel = new GateKernel({ pack: id, version, name: entry.name, maxLength: entry.maxLength, budgetMs: entry.budgetMs }, gate, observer);
           failed = selfTest(kernel, entry.selfTest);
@@ -113,6 +118,7 @@ export class PackRegistry {
     }
     const installed: InstalledPack = { id, version, origin: pack.origin, signer: pack.signer, gates, samplers };
     this.table.swap(id, gates);
+    this.samplerTable.swap(id, samplers);
     this.#installed.set(id, installed);
     serving = true;
     return installed;

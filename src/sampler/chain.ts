@@ -3,7 +3,7 @@
  * carries across steps (RNG step, Mirostat mu, penalty window), and the checks on every draw.
  */
 import { rowResult, stageRow } from "../../ffi/batch.ts";
-import type { Distribution, KernelError, Kernels, Logits, SampleBatch, SampleParams, TokenMask } from "../../ffi/kernels.ts";
+import type { Distribution, KernelError, Logits, SampleBatch, SampleParams, SamplingKernels, TokenMask } from "../../ffi/kernels.ts";
 import type { SamplingConfig } from "./config.ts";
 
 /** llama.cpp treats a bias of -100 or less as a ban; we pass -inf so the token can never be drawn. */
@@ -51,7 +51,7 @@ export class SamplerChain<V extends number> {
   private readonly out: Distribution;
 
   private constructor(
-    private readonly kernels: Kernels,
+    private readonly kernels: SamplingKernels,
     /** Vocabulary size the logits and masks must have. */
     readonly vocab: V,
     config: SamplingConfig,
@@ -69,7 +69,7 @@ export class SamplerChain<V extends number> {
   }
 
   /** Builds a chain, or explains why the config does not fit this vocabulary. */
-  static create<V extends number>(kernels: Kernels, vocab: V, config: SamplingConfig): SamplerChain<V> | SamplerConfigError {
+  static create<V extends number>(kernels: SamplingKernels, vocab: V, config: SamplingConfig): SamplerChain<V> | SamplerConfigError {
     if (config.top_k > vocab) return { ok: false, message: `top_k ${config.top_k} exceeds the vocabulary size ${vocab}` };
     const entries = Object.entries(config.logit_bias).map(([id, bias]) => [Number(id), bias] as const);
     const outside = entries.find(([id]) => id >= vocab);
@@ -91,8 +91,8 @@ export class SamplerChain<V extends number> {
     return this.params.mu;
   }
 
-  /** The kernels this chain samples with (a batch must come from the same ones). */
-  get implementation(): Kernels {
+  /** The kernels this chain samples with (a batch must come from the same ones; without `batch`, it samples alone). */
+  get implementation(): SamplingKernels {
     return this.kernels;
   }
 

@@ -45,6 +45,8 @@ export const SamplingConfigSchema = v.object({
     ),
     {},
   ),
+  /** rsk extension: a sampler kernel of a loaded kernel pack, `pack/kernel`; absent: rsk's built-in kernels. */
+  sampler_kernel: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}\/[a-z0-9_][a-z0-9_-]{0,63}$/, "sampler_kernel must be \"pack/kernel\" (a loaded kernel pack's sampler)"))),
   /** RNG seed; absent means a random one (then runs are not reproducible). */
   seed: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
 });

@@ -64,6 +64,8 @@ const samplingEntries = (limits: WireLimits) => ({
     v.pipe(v.number(), v.value(0, "logprobs are not returned: token text in logprobs would bypass the output gates")),
   ]))),
   response_format: ResponseFormat,
+  /** rsk extension: a loaded kernel pack's sampler kernel, `pack/kernel` (local backend; checked in src/sampler/config.ts). */
+  sampler_kernel: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(129, "sampler_kernel must be \"pack/kernel\"")))),
   /** rsk extension: GBNF grammar the completion must match (src/grammar). */
   grammar: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1, "grammar must not be empty"), v.maxLength(1 << 18)))),
   /** rsk extension: regex the whole completion must match. */

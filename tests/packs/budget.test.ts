@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import { APIError } from "openai";
 import { compileGates } from "../../src/gates/mod.ts";
 import type { PackKernelInfo } from "../../src/gates/kernel/kernel.ts";
+import { fuelFor } from "../../src/packs/fuel.ts";
 import { PackRegistry } from "../../src/packs/registry.ts";
 import { startHarness } from "../server/harness.ts";
 import { packFiles, sha256, spinKernel, spinning, testKey } from "./fixture.ts";
@@ -31,6 +32,22 @@ describe("gate kernel time budget", () => {
     assert.throws(() => gates.scan("hello again"), /gate kernel spin-unit\/spin@1\.0\.0: quarantined: a call on 5 units took/);
     assert.ok(performance.now() - t0 < 1000, "a quarantined kernel is not called again");
     assert.equal(quarantined.length, 1);
+  });
+
+  test("a kernel that never returns runs out of its loop fuel: the call traps, the kernel is quarantined", { timeout: 30_000 }, async () => {
+    const key = await testKey();
+    const forever = spinKernel(1, 1, false, true);
+    const quarantined: string[] = [];
+    await new PackRegistry([key.trusted], { quarantined: (_k, reason) => quarantined.push(reason) }).install(await packFiles({
+      key, files: { "spin.wasm": forever }, manifest: (m) => ((m.id = "forever-unit"), spinning(m, forever)),
+    }));
+    const gates = compileGates([{ id: "forever", type: "kernel", pack: "forever-unit", kernel: "spin", action: "redact" }]);
+    const t0 = performance.now();
+    assert.throws(() => gates.scan("abc"), new RegExp(`^KernelGateError: gate kernel forever-unit/spin@1\\.0\\.0: failed: ran out of fuel: over ${fuelFor(1)} loop iterations and calls in one call`));
+    const ms = performance.now() - t0;
+    assert.deepEqual(quarantined, [`failed: ran out of fuel: over ${fuelFor(1)} loop iterations and calls in one call (a kernel that may never return)`]);
+    assert.throws(() => gates.scan("abc"), /quarantined: failed: ran out of fuel/);
+    console.log(`a never-returning gate kernel under a 1 ms budget trapped after ${ms.toFixed(0)} ms (${fuelFor(1)} units of fuel)`);
   });
 
   test("a kernel answering outside its window is quarantined on that call", async () => {

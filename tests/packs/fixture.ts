@@ -76,11 +76,12 @@ const name = (s: string) => [...leb(s.length), ...new TextEncoder().encode(s)];
 
 /**
  * A gate kernel (ABI 1) that finds nothing but spins `iterations` times whenever it gets text: it passes a
- * self-test on the empty text and overruns any budget on real traffic; `abi` is what rsk_gate_abi() returns;
- * `bogus` makes it claim a match it never writes on any non-empty text.
+ * self-test on the empty text and overruns any budget on real traffic (2 M iterations: a few ms, under
+ * a 1 ms budget's fuel); `abi` is what rsk_gate_abi() returns; `bogus` makes it claim a match it never writes on any
+ * non-empty text; `forever` makes it never return on text (a loop with no exit).
  * Hand-assembled so the tests need no compiler.
  */
-export function spinKernel(iterations = 200_000_000, abi = 1, bogus = false): Uint8Array {
+export function spinKernel(iterations = 2_000_000, abi = 1, bogus = false, forever = false): Uint8Array {
   const i32 = 0x7f, end = 0x0b;
   const constant = (v: number) => [0x41, ...leb(v, true), end];
   const scan = [
@@ -88,7 +89,7 @@ export function spinKernel(iterations = 200_000_000, abi = 1, bogus = false): Ui
     0x20, 0, 0x41, 0, 0x47, 0x41, ...leb(iterations, true), 0x6c, 0x21, 3, // counter = (len != 0) * iterations
     0x02, 0x40, 0x03, 0x40, // block, loop
     0x20, 3, 0x45, 0x0d, 1, // if counter == 0: break
-    0x20, 3, 0x41, 1, 0x6b, 0x21, 3, // counter -= 1
+    ...(forever ? [] : [0x20, 3, 0x41, 1, 0x6b, 0x21, 3]), // counter -= 1 (never, when `forever`)
     0x0c, 0, 0x0b, 0x0b, // continue; end loop; end block
     0x41, ...leb(64, true), 0x20, 0, 0x36, 2, 0, // result[0] = len (nothing pending)
     ...(bogus ? [0x20, 0, 0x41, 0, 0x47] : [0x41, 0]), end, // bogus: claims a match (result[1..2] never written) on any text
@@ -105,9 +106,8 @@ export function spinKernel(iterations = 200_000_000, abi = 1, bogus = false): Ui
   ]);
 }
 
-/** A manifest edit that replaces the example's kernel with the spinning one under a 1 ms budget. */
-export function spinning(manifest: PackManifest): void {
-  const bytes = spinKernel();
+/** A manifest edit that replaces the example's kernel with the spinning one (`bytes`) under a 1 ms budget. */
+export function spinning(manifest: PackManifest, bytes = spinKernel()): void {
   manifest.kernels = [{ name: "spin", kind: "gate", file: "spin.wasm", sha256: sha256(bytes), maxLength: 16, budgetMs: 1, selfTest: [{ text: "", matches: [] }] }];
 }
 

@@ -1,13 +1,16 @@
-/** Pack sampler kernels: rsk.wasm's sampling export shipped in a signed pack draws what the built-in kernels draw. */
+/** Pack sampler kernels: rsk.wasm's sampling export shipped in a signed pack draws what the built-in kernels draw, alone, batched and in a sampler chain. */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { rowResult, stageRow } from "../../ffi/batch.ts";
 import { logitsOf } from "../../ffi/kernels.ts";
 import { referenceKernels } from "../../ffi/reference.ts";
 import { GateKernelTable } from "../../src/gates/kernel/table.ts";
 import type { PackManifest, SamplerVectorSpec } from "../../src/packs/manifest.ts";
 import { PackRegistry } from "../../src/packs/registry.ts";
+import { packSampling } from "../../src/packs/pack-sampling.ts";
 import { NEUTRAL_PARAMS, SamplerKernelError } from "../../src/packs/sampler.ts";
+import { SamplerChain, parseSamplingConfig } from "../../src/sampler/mod.ts";
 import { packFiles, sha256, type TestKey, testKey } from "./fixture.ts";
 
 const RSK_WASM = new Uint8Array(readFileSync(new URL("../../kernels/rsk.wasm", import.meta.url)));
@@ -91,5 +94,37 @@ describe("pack sampler kernels", () => {
     assert.match(kernel.quarantined ?? "", /over its 1 ms budget/);
     assert.equal(registry.sampler("sampler-slow", "rsk"), undefined);
     assert.throws(() => kernel.sample(Float32Array.from(logits(8, 1)), { params: NEUTRAL_PARAMS }), /quarantined: a call on 1048576 logits/);
+    // As a request's sampler (packSampling), the quarantined kernel gives way to the built-in kernels, batches included.
+    const sampling = packSampling(kernel, reference);
+    const small = logitsOf(Float32Array.from(logits(64, 3)), 64), request = { params: { ...NEUTRAL_PARAMS, topK: 10, seed: 9 } };
+    assert.deepEqual(sampling.sample(small, request), reference.sample(small, request));
+    const batch = sampling.batch!(64, 2, 0);
+    stageRow(batch, 0, request);
+    stageRow(batch, 1, { params: { ...request.params, step: 1 } });
+    assert.equal(batch.run(2, Float32Array.from([...small, ...small])), 0);
+    const second = rowResult(batch, 1), expected = reference.sample(small, { params: { ...request.params, step: 1 } });
+    assert.ok(second.ok && expected.ok && second.token === expected.token, "the batch ran on the built-in kernels");
+  });
+
+  test("a sampler chain on a pack kernel (batched or not) draws what it draws on the built-in kernels, checks included", { timeout: 60_000 }, async () => {
+    const key = await testKey();
+    const registry = new PackRegistry([key.trusted], {}, new GateKernelTable());
+    await registry.install(await samplerPack(key, "sampler-chain"));
+    const sampling = packSampling(registry.sampler("sampler-chain", "rsk")!, reference);
+    assert.ok(sampling.batch, "rsk.wasm exports rsk_sample_batch: the pack sampler batches");
+    const parsed = parseSamplingConfig({ seed: 5, temperature: 0.8, top_k: 20, top_p: 0.9, repeat_penalty: 1.3, logit_bias: { "3": 2 } });
+    assert.ok(parsed.ok);
+    const [onPack, onPackBatched, builtIn] = [sampling, sampling, reference].map((k) => SamplerChain.create(k, 300, parsed.config) as SamplerChain<300>);
+    const batch = sampling.batch!(300, 1, onPackBatched!.batchTokens);
+    for (let step = 0; step < 30; step++) {
+      const row = logitsOf(Float32Array.from(logits(300, 500 + step)), 300);
+      const want = builtIn!.sample(row);
+      assert.ok(want.ok);
+      assert.deepEqual(onPack!.sample(row), want, `step ${step}`);
+      onPackBatched!.stage(batch, 0);
+      assert.equal(batch.run(1, row), 0);
+      const got = onPackBatched!.finish(batch, 0);
+      assert.ok(got.ok && got.token === want.token, `batched step ${step}`);
+    }
   });
 });

@@ -8,6 +8,7 @@ import { GatewayMetrics } from "../../src/metrics/gateway.ts";
 import { PolicyStore } from "../../src/policy/store.ts";
 import { createGateway } from "../../src/server/app.ts";
 import { DEFAULT_POLICY } from "../../src/policy/store.ts";
+import type { FixtureVariant } from "../fixture/model.ts";
 
 /** A running local gateway. */
 export interface LocalHarness {
@@ -29,11 +30,13 @@ export interface LocalHarnessOptions {
   nCtxPerSequence?: number;
   /** Largest `n` accepted (default 8). */
   maxChoices?: number;
+  /** Fixture template variant (default: the ChatML fixture). */
+  variant?: FixtureVariant;
 }
 
 /** Opens the fixture model (one decode thread: robust on a loaded 2-core machine) and serves it. */
 export async function startLocalHarness(options: LocalHarnessOptions = {}): Promise<LocalHarness> {
-  const modelPath = await ensureFixtureModel();
+  const modelPath = await ensureFixtureModel(options.variant);
   const engine = await LlamaEngine.open({ modelPath, nSeqMax: 16, nCtxPerSequence: options.nCtxPerSequence ?? 256, nThreads: 1 });
   const backend = new LocalBackend(engine, await selectKernels(), modelPath);
   const app = createGateway({

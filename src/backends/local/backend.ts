@@ -3,12 +3,15 @@
  * token chosen by rsk's sampler kernels (with the checks that fail closed), text handed to the guard.
  */
 import { basename } from "node:path";
-import { type Kernels, logitsOf, maskOf } from "../../../ffi/mod.ts";
+import { type Kernels, logitsOf, maskOf, type SamplingKernels } from "../../../ffi/mod.ts";
 import { GrammarError, GrammarMatcher, requestConstraint } from "../../grammar/mod.ts";
 import { toolCallConstraint } from "../../grammar/tool-call.ts";
 import { masksFor, prepareVocabulary } from "../../grammar/vocabulary.ts";
 import { meteredKernels } from "../../metrics/kernels.ts";
 import { SamplerChain, parseSamplingConfig } from "../../sampler/mod.ts";
+import { packSampling } from "../../packs/pack-sampling.ts";
+import type { SamplerKernel } from "../../packs/sampler.ts";
+import { samplerKernels } from "../../packs/sampler-table.ts";
 import { ApiError } from "../../server/errors.ts";
 import type { ChatMessage as WireMessage, ChatRequest } from "../../server/wire.ts";
 import type { Backend, BackendEvent, BackendRequest, ModelCard } from "../types.ts";
@@ -16,8 +19,10 @@ import type { LlamaEngine } from "./engine.ts";
 import { InvalidGenerationError, PromptTooLongError } from "./errors.ts";
 import type { BatchedPick, PickToken } from "./sequence.ts";
 import { mergeBias, TokenRuleResolver } from "./tokens.ts";
-import { ToolCallParser, toolConversation, toolMarkersOf } from "./tool-calls.ts";
+import { GgufError, readGgufStrings } from "./gguf-meta.ts";
+import { ToolCallParser, toolConversation } from "./tool-calls.ts";
 import { ToolCallMasks } from "./tool-sampling.ts";
+import { KNOWN_SYNTAXES, TEMPLATE_KEYS, type ToolCallSyntax, toolSyntaxOf } from "./tool-syntax.ts";
 
 /** Serves one GGUF model through the engine's continuous batching. */
 export class LocalBackend implements Backend {
@@ -73,11 +78,12 @@ export class LocalBackend implements Backend {
     const masks = constraint && masksFor(constraint, this.engine.model.vocabularyBytes(), this.#endTokens());
     const callMasks = calling && masksFor(calling.constraint, this.engine.model.vocabularyBytes(), this.#endTokens());
     const logit_bias = request.tokens ? mergeBias(sampling.config.logit_bias, this.#tokenRules.resolve(request.tokens)) : sampling.config.logit_bias;
+    const kernels = this.#samplingKernels(sampling.config.sampler_kernel);
     const runs = Array.from({ length: n }, (_, choice) => {
       const config = { ...sampling.config, logit_bias, seed: sampling.config.seed === undefined ? undefined : sampling.config.seed + choice };
-      const chain = SamplerChain.create(this.kernels, this.engine.model.nVocab, config);
+      const chain = SamplerChain.create(kernels, this.engine.model.nVocab, config);
       if (!(chain instanceof SamplerChain)) throw new ApiError(400, chain.message, { code: "invalid_sampling" });
-      const matcher = callMasks ? new ToolCallMasks(callMasks, calling.markers.opener, calling.lazy) : masks && new GrammarMatcher(masks);
+      const matcher = callMasks ? new ToolCallMasks(callMasks, calling.syntax.trigger, calling.lazy) : masks && new GrammarMatcher(masks);
       return { choice, pick: pickWith(chain, matcher) };
     });
     const generations = runs.map(({ choice, pick }) => {
@@ -90,7 +96,7 @@ export class LocalBackend implements Backend {
     });
     let completion = 0;
     yield* merge(generations.map(async function* ({ choice, generation }): AsyncIterable<BackendEvent> {
-      const parser = calling && new ToolCallParser(choice, calling.markers, newCallId);
+      const parser = calling && new ToolCallParser(choice, calling.syntax, newCallId, calling.lazy);
       for await (const text of generation) {
         if (parser) yield* parser.push(text);
         else yield { type: "text", choice, text };
@@ -112,6 +118,22 @@ export class LocalBackend implements Backend {
 
   #endTokenIds?: number[];
   readonly #tokenRules: TokenRuleResolver;
+  /** One adapter per pack sampler kernel, so requests on the same kernel share the decode loop's batch. */
+  readonly #packSampling = new WeakMap<SamplerKernel, SamplingKernels>();
+
+  /** The kernels a request samples with: rsk's, or the pack sampler kernel it names (400 if none is loaded). */
+  #samplingKernels(name: string | undefined): SamplingKernels {
+    if (name === undefined) return this.kernels;
+    const [pack, kernelName] = name.split("/") as [string, string];
+    const kernel = samplerKernels.get(pack, kernelName);
+    if (!kernel) {
+      const loaded = samplerKernels.names();
+      throw new ApiError(400, `sampler_kernel "${name}" is not loaded (loaded: ${loaded.length ? loaded.join(", ") : "none"})`, { param: "sampler_kernel", code: "invalid_sampling" });
+    }
+    let sampling = this.#packSampling.get(kernel);
+    if (!sampling) this.#packSampling.set(kernel, (sampling = packSampling(kernel, this.kernels)));
+    return sampling;
+  }
 
   /** End-of-generation token ids: a grammar mask allows them exactly where the grammar accepts. */
   #endTokens(): number[] {
@@ -123,29 +145,39 @@ export class LocalBackend implements Backend {
     return this.#endTokenIds;
   }
 
-  /** The template's call syntax, read once (undefined: rsk knows none for this model's template). */
-  #markers?: ReturnType<typeof toolMarkersOf> | null;
+  /** The template's call syntax, read once from the GGUF; a string: why the model has none rsk knows. */
+  #syntax?: ToolCallSyntax | string;
 
-  #toolMarkers() {
-    if (this.#markers === undefined) {
-      const { model } = this.engine;
-      this.#markers = model.hasChatTemplate ? toolMarkersOf((m) => model.applyChatTemplate(m)) ?? null : null;
+  #toolSyntax(): ToolCallSyntax | string {
+    if (this.#syntax === undefined) {
+      const id = this.#card.id;
+      try {
+        const templates = readGgufStrings(this.modelPath, TEMPLATE_KEYS, id);
+        const found = toolSyntaxOf(templates);
+        this.#syntax = found?.syntax ??
+          (templates.size === 0
+            ? `${id} has no chat template (GGUF metadata ${TEMPLATE_KEYS.join(" and ")} absent), so no tool-call syntax`
+            : `the chat template of ${id} (GGUF ${[...templates.keys()].join(" and ")}) has no tool-call syntax rsk knows (${KNOWN_SYNTAXES})`);
+      } catch (err) {
+        if (!(err instanceof GgufError)) throw err;
+        this.#syntax = `the chat template of ${id} cannot be read: ${err.message}`;
+      }
     }
-    return this.#markers ?? undefined;
+    return this.#syntax;
   }
 
   /** How a chat request calls tools: the template's syntax, the call grammar, lazy (`auto`) or not; undefined: no calls. */
   #toolCalling(body: ChatRequest) {
     const choice = body.tool_choice ?? "auto";
     if (!body.tools?.length || choice === "none") return undefined;
-    const markers = this.#toolMarkers();
-    if (!markers) {
-      throw new ApiError(400, `the chat template of ${this.#card.id} has no tool-call syntax rsk knows (ChatML's <tool_call>): send tool_choice "none", or serve through an upstream`, { param: "tools", code: "unsupported_tools" });
+    const syntax = this.#toolSyntax();
+    if (typeof syntax === "string") {
+      throw new ApiError(400, `${syntax}: send tool_choice "none", or serve through an upstream`, { param: "tools", code: "unsupported_tools" });
     }
     const named = typeof choice === "object" ? choice.function.name : undefined;
     const tools = body.tools.filter((t) => named === undefined || t.function.name === named).map((t) => ({ name: t.function.name, parameters: t.function.parameters }));
     try {
-      return { markers, lazy: choice === "auto", constraint: toolCallConstraint(tools, markers, body.parallel_tool_calls !== false) };
+      return { syntax, lazy: choice === "auto", constraint: toolCallConstraint(tools, syntax, syntax.parallel && body.parallel_tool_calls !== false) };
     } catch (err) {
       if (err instanceof GrammarError) throw new ApiError(400, `the local backend cannot constrain calls to these tools: ${err.message}`, { param: "tools", code: "invalid_grammar", cause: err });
       throw err;
@@ -157,10 +189,9 @@ export class LocalBackend implements Backend {
     try {
       if (request.kind === "completion") return model.tokenize([request.body.prompt].flat()[0]!, { addSpecial: true });
       const { messages, tools } = request.body;
-      const markers = this.#toolMarkers();
-      if (markers && (tools?.length || messages.some((m) => m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length)))) {
-        const declared = (tools ?? []).map((t) => t.function);
-        return model.tokenizeChat(toolConversation(messages, declared, markers, contentText));
+      if (tools?.length || messages.some((m) => m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length))) {
+        const syntax = this.#toolSyntax();
+        if (typeof syntax !== "string") return model.tokenizeChat(toolConversation(messages, (tools ?? []).map((t) => t.function), syntax, contentText));
       }
       return model.tokenizeChat(messages.map(plainMessage));
     } catch (err) {
@@ -171,7 +202,7 @@ export class LocalBackend implements Backend {
 
 function plainMessage(m: WireMessage): { role: string; content: string } {
   if (m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length)) {
-    throw new ApiError(400, "the local backend takes tool calls and tool results in the history only for chat templates with a tool-call syntax (ChatML)", { param: "messages", code: "unsupported_tools" });
+    throw new ApiError(400, `the local backend takes tool calls and tool results in the history only for chat templates with a tool-call syntax rsk knows (${KNOWN_SYNTAXES})`, { param: "messages", code: "unsupported_tools" });
   }
   return { role: m.role, content: contentText(m) };
 }
@@ -207,14 +238,21 @@ function pickWith(chain: SamplerChain<number>, matcher?: { mask(): Uint32Array |
     return mask && maskOf(mask, chain.vocab);
   };
   let staged: ReturnType<typeof maskNow>;
-  // The decode loop samples every sequence of a step in one kernel call through `batched` (stage, run, finish).
-  const batched: BatchedPick = {
-    kernels: chain.implementation,
+  // The decode loop samples every sequence of a step in one kernel call through `batched` (stage, run, finish),
+  // when the chain's kernels batch (a pack sampler kernel without rsk_sample_batch samples its rows one by one).
+  const kernels = chain.implementation;
+  const batched: BatchedPick | undefined = batching(kernels) ? {
+    kernels,
     tokens: chain.batchTokens,
     stage: (batch, row) => chain.stage(batch, row, (staged = maskNow())),
     finish: (batch, row) => settle(chain.finish(batch, row, staged)),
-  };
+  } : undefined;
   return Object.assign((row: Float32Array) => settle(chain.sample(logitsOf(row, chain.vocab), maskNow())), { batched });
+}
+
+/** Whether `kernels` can sample a step's rows in one call. */
+function batching(kernels: SamplingKernels): kernels is SamplingKernels & Pick<Kernels, "batch"> {
+  return kernels.batch !== undefined;
 }
 
 /** A draw the sampler checks or kernels refused: the request ends with an error, nothing of it is emitted. */

@@ -48,7 +48,7 @@ export class DecodeLoop {
   private closed = false;
   /** The batch the step's rows are sampled in (grown when a sequence needs more token room), per kernels. */
   private batch: SampleBatch | undefined;
-  private batchKernels: Kernels | undefined;
+  private batchKernels: Pick<Kernels, "batch"> | undefined;
   /** This step's token (or failure) per output row. */
   private readonly picked: (number | { readonly error: unknown })[] = [];
 
@@ -280,7 +280,7 @@ export class DecodeLoop {
   }
 
   /** The batch for `kernels`, with room for `tokens` ids per row (made again, larger, when a sequence needs more). */
-  private batchFor(kernels: Kernels, nVocab: number, tokens: number): SampleBatch {
+  private batchFor(kernels: Pick<Kernels, "batch">, nVocab: number, tokens: number): SampleBatch {
     const current = this.batch;
     if (current && current.tokensPerRow >= tokens && this.batchKernels === kernels) return current;
     this.batchKernels = kernels;

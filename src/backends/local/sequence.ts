@@ -18,7 +18,7 @@ export interface PickContext {
  */
 export interface BatchedPick {
   /** The kernels whose batch it stages into (picks on different kernels are not batched together). */
-  readonly kernels: Kernels;
+  readonly kernels: Pick<Kernels, "batch">;
   /** Room it needs in a batch row (penalty window plus logit-bias ids). */
   readonly tokens: number;
   /** Writes this step's request into row `row` of `batch`. */

@@ -54,7 +54,7 @@ export class ToolCallMasks {
   constructor(
     /** Masks of the call grammar (opener, call object, closer) over the model's vocabulary. */
     private readonly masks: TokenMasks,
-    /** The opener text. */
+    /** The trigger: text that begins the calls (a prefix of their text, e.g. `<tool_call>`), named "opener" here. */
     opener: string,
     /** `auto`: the grammar waits for the opener. */
     lazy: boolean,

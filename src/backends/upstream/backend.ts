@@ -103,8 +103,9 @@ export class UpstreamBackend implements Backend {
   async *generate(request: BackendRequest): AsyncIterable<BackendEvent> {
     const anthropic = this.options.dialect === "anthropic";
     const path = anthropic ? "/messages" : request.kind === "chat" ? "/chat/completions" : "/completions";
-    // rsk's grammar extensions are enforced here (src/grammar/stream.ts), not sent: OpenAI-compatible servers refuse unknown fields.
-    const { grammar: _grammar, regex: _regex, grammar_options: _options, ...forwarded } = request.body;
+    // rsk's grammar extensions are enforced here (src/grammar/stream.ts), not sent: OpenAI-compatible servers refuse unknown fields
+    // (sampler_kernel picks the local backend's sampler; an upstream samples with its own).
+    const { grammar: _grammar, regex: _regex, grammar_options: _options, sampler_kernel: _kernel, ...forwarded } = request.body;
     const body = anthropic ? anthropicRequest(request) : { ...forwarded, stream: true, stream_options: { include_usage: true } };
     const shape: EventShape = { kind: request.kind, choices: request.body.n ?? 1 };
     const messages = anthropic ? new AnthropicStream() : undefined;

@@ -14,6 +14,8 @@
  * detectors read, copied in without transcoding; offsets are unit offsets. A kernel keeps no state between calls.
  */
 
+import { FuelTank } from "../../packs/fuel.ts";
+
 /** The ABI version this rsk speaks; a pack declaring another is refused. */
 export const GATE_ABI_VERSION = 1;
 
@@ -37,13 +39,16 @@ export class WasmGateModule {
   /** Units one call may scan. */
   readonly capacity: number;
   readonly #x: GateExports;
+  /** Loop fuel of each call (the module was metered at load: src/packs/fuel.ts). */
+  readonly #tank: FuelTank;
   readonly #input: number;
   readonly #result: number;
   #inputView: Uint16Array<ArrayBufferLike> = new Uint16Array(0);
   #resultView: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
-  private constructor(x: GateExports) {
+  private constructor(x: GateExports, tank: FuelTank) {
     this.#x = x;
+    this.#tank = tank;
     this.capacity = x.rsk_gate_capacity();
     this.#input = x.rsk_gate_input();
     this.#result = x.rsk_gate_result();
@@ -53,8 +58,11 @@ export class WasmGateModule {
     }
   }
 
-  /** Instantiates `module`, refusing one that imports anything, lacks an export or speaks another ABI. */
-  static async instantiate(module: WebAssembly.Module): Promise<WasmGateModule> {
+  /**
+   * Instantiates a metered `module` (meterLoops) whose calls may each spend `fuel` (loop iterations and calls), refusing one that
+   * imports anything, lacks an export, is not metered or speaks another ABI.
+   */
+  static async instantiate(module: WebAssembly.Module, fuel: number): Promise<WasmGateModule> {
     const imports = WebAssembly.Module.imports(module);
     if (imports.length > 0) throw new Error(`it imports ${imports.map((i) => `${i.module}.${i.name}`).join(", ")} (gate kernels get no imports)`);
     const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
@@ -64,7 +72,7 @@ export class WasmGateModule {
     const x = instance.exports as unknown as GateExports;
     const abi = x.rsk_gate_abi();
     if (abi !== GATE_ABI_VERSION) throw new Error(`rsk_gate_abi() is ${abi}, this rsk speaks gate ABI ${GATE_ABI_VERSION}`);
-    const gate = new WasmGateModule(x);
+    const gate = new WasmGateModule(x, FuelTank.of(instance.exports, fuel));
     // One untimed call on an empty window: engines compile a function on its first call (Bun 1.4 / Deno 2.9), which
     // must not count against the first timed call's budget.
     gate.load(new Uint16Array(0));
@@ -89,9 +97,17 @@ export class WasmGateModule {
     this.#inputView.set(units);
   }
 
-  /** The scan call itself (nothing allocated around it, so a timer around it measures the kernel); returns its status. */
+  /**
+   * The scan call itself (nothing allocated around it, so a timer around it measures the kernel); returns its status.
+   * A call that runs out of fuel traps and throws (the kernel may never have returned).
+   */
   run(len: number, prev: number, atEnd: boolean): number {
-    return this.#x.rsk_gate_scan(len, prev, atEnd ? 1 : 0);
+    this.#tank.fill();
+    try {
+      return this.#x.rsk_gate_scan(len, prev, atEnd ? 1 : 0);
+    } catch (err) {
+      throw this.#tank.explain(err);
+    }
   }
 
   /** What a `run` on `len` units found; throws on a kernel error or an answer outside the window. */

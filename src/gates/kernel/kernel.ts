@@ -19,8 +19,8 @@ export interface PackKernelInfo {
 
 /** Who hears about pack kernel calls and quarantines (logs, metrics). */
 export interface GateKernelObserver {
-  /** One call completed in `seconds`. */
-  called?(kernel: PackKernelInfo, seconds: number): void;
+  /** One call completed in `seconds` (`rows`: a sampler kernel's batch call, and how many rows it sampled). */
+  called?(kernel: PackKernelInfo, seconds: number, rows?: number): void;
   /** The kernel was taken out of service for `reason`; every later call fails. */
   quarantined?(kernel: PackKernelInfo, reason: string): void;
 }
@@ -42,14 +42,14 @@ export interface GateKernelSpec {
 /**
  * One loaded gate kernel, shared by every stream (calls are synchronous and the ABI is stateless between calls).
  *
- * The budget is measured per call, after it returns, and the first overrun quarantines the kernel. That is the sound
- * choice here: a WASM call cannot be pre-empted from the JS thread running it, and a fuel counter the kernel itself
- * decrements only binds kernels that cooperate (a fair meter would rewrite the module's loops, which needs a WASM
- * rewriter rsk does not have; a Worker + Atomics.wait could cut a call off, but costs a thread hop per chunk and
- * is missing on edge hosts). What is bounded: each call's input (≤ `capacity` units), so an honest linear kernel's
- * work is too; a slow kernel (a pathological input, a bug) is caught on its first slow call (confirmed by one rerun,
- * so a host stall does not quarantine a good kernel), that request fails closed, and no later request reaches it. A kernel that never returns would hang its thread, which is why only
- * kernels signed by a trusted key are loaded at all.
+ * The budget is measured per call, after it returns, and the first overrun quarantines the kernel: a WASM call
+ * cannot be pre-empted from the JS thread running it (a Worker + Atomics.wait could cut a call off, but costs a thread
+ * hop per chunk and is missing on edge hosts). What bounds a call for real is the loop meter rsk adds at load
+ * (src/packs/fuel.ts): every loop head and function entry spends one unit of fuel and traps at zero, so a kernel that would never return
+ * traps after fuelFor(budgetMs) iterations (several times its budget) and is quarantined like any failed call. Each
+ * call's input is bounded too (≤ `capacity` units), so an honest linear kernel's work is; a slow kernel (a
+ * pathological input, a bug) is caught on its first slow call (confirmed by one rerun, so a host stall does not
+ * quarantine a good kernel), that request fails closed, and no later request reaches it.
  */
 export class GateKernel implements PackKernelInfo {
   /** Discriminant for observers. */

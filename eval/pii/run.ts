@@ -7,7 +7,8 @@
  * Flags: `--stage=input|output` (default input: prompts), `--policy=<file>`, `--sample=<k>` (every k-th document),
  * `--rsk-only`, `--out=<file>`, `--dump=<file>` (the documents as JSON lines, to read what was missed), `--seed=<n>` or
  * `--seed <n>` (another corpus seed, to check results on documents nobody tuned against; default CORPUS_SEED),
- * `--holdout` (score the hand-written held-out set `holdout.jsonl` instead of the corpus).
+ * `--holdout` or `--holdout <file.jsonl>` (score a hand-written held-out set, default `holdout.jsonl`, instead of the
+ * corpus; results go to `bench/results/pii-eval-<file name>.json`).
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -87,13 +88,16 @@ function goals(rsk: ToolReport, stream: StreamReport): string[] {
 const stage = flag("stage") === "output" ? "output" : "input";
 const policy = flag("policy");
 const sample = Math.max(1, Number(flag("sample") ?? 1) || 1);
-const out = flag("out") ?? new URL(`../../bench/results/pii-eval${flag("holdout") !== undefined ? "-holdout" : ""}.json`, import.meta.url).pathname;
+const holdoutFlag = flag("holdout");
+const holdoutFile = holdoutFlag ? new URL(holdoutFlag, `file://${process.cwd()}/`) : new URL("./holdout.jsonl", import.meta.url);
+const holdoutName = holdoutFile.pathname.replace(/^.*\//, "").replace(/\.jsonl$/, "");
+const out = flag("out") ?? new URL(`../../bench/results/pii-eval${holdoutFlag !== undefined ? `-${holdoutName}` : ""}.json`, import.meta.url).pathname;
 
 const seedFlag = flag("seed");
 const seed = seedFlag === undefined ? CORPUS_SEED : Number(seedFlag);
 if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got ${JSON.stringify(seedFlag)}`);
-const holdout = flag("holdout") !== undefined;
-const all = holdout ? loadHoldout() : buildCorpus(FULL_CORPUS, seed);
+const holdout = holdoutFlag !== undefined;
+const all = holdout ? loadHoldout(holdoutFile) : buildCorpus(FULL_CORPUS, seed);
 const docs = all.filter((_, i) => i % sample === 0);
 const digest = createHash("sha256").update(JSON.stringify(all)).digest("hex").slice(0, 16);
 const dump = flag("dump");
@@ -108,7 +112,7 @@ const result = evaluate(docs, tools);
 const stream = checkStreaming(rsk.gates, docs, rsk.tool.claims);
 const [rskReport] = result.tools;
 
-console.log(`${holdout ? "held-out set" : "corpus"} ${digest}${holdout ? "" : ` (seed ${seed})`}: ${docs.length} documents (${docs.filter(isBenign).length} benign), `
+console.log(`${holdout ? `held-out set ${holdoutName}` : "corpus"} ${digest}${holdout ? "" : ` (seed ${seed})`}: ${docs.length} documents (${docs.filter(isBenign).length} benign), `
   + `${docs.reduce((n, d) => n + d.spans.length, 0)} labelled spans; rsk: ${policy ?? "policies/default.json"} ${stage} rules`);
 console.log(`\n${table(result.tools, stream)}\n`);
 for (const line of goals(rskReport!, stream)) console.log(`- ${line}`);
@@ -122,7 +126,7 @@ if (unmappedDetectors.length > 0) console.log(`\nrsk detectors with no evaluatio
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({
   date: new Date().toISOString(),
-  corpus: { digest, seed: holdout ? "holdout" : seed, documents: docs.length, benign: result.benignDocs, sample, spans: docs.reduce((n, d) => n + d.spans.length, 0) },
+  corpus: { digest, seed: holdout ? holdoutName : seed, documents: docs.length, benign: result.benignDocs, sample, spans: docs.reduce((n, d) => n + d.spans.length, 0) },
   rsk: { policy: policy ?? "policies/default.json", stage, detectors: rsk.detectors },
   goals: GOALS,
   tools: result.tools,

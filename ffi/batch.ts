@@ -29,6 +29,51 @@ export function checkBatchShape(vocab: number, rows: number, tokensPerRow: numbe
   }
 }
 
+/** Element counts of a batch's buffers (rsk_sample_batch's ABI; bias has one value per token slot). */
+export interface BatchSizes {
+  readonly logits: number;
+  readonly io: number;
+  readonly masks: number;
+  readonly tokens: number;
+}
+
+/** The element counts of a batch of `rows` rows of `vocab` logits with `tokensPerRow` token slots each. */
+export function batchSizes(vocab: number, rows: number, tokensPerRow: number): BatchSizes {
+  return { logits: rows * vocab, io: rows * io.length, masks: Math.max(1, rows * maskWords(vocab)), tokens: Math.max(1, rows * tokensPerRow) };
+}
+
+/** Byte offsets of a batch's buffers in a WASM module's linear memory. */
+export interface BatchOffsets {
+  readonly logits: number;
+  readonly io: number;
+  readonly masks: number;
+  readonly tokens: number;
+  readonly bias: number;
+}
+
+/**
+ * A batch's buffer accessors over linear memory (`memory()` is its current buffer): the views are taken again after
+ * the memory grows (which detaches the old ones), and every row starts with no mask.
+ */
+export function memoryBatchViews(memory: () => ArrayBufferLike, at: BatchOffsets, n: BatchSizes): Pick<SampleBatch, "logits" | "io" | "masks" | "tokens" | "bias"> {
+  let buffer: ArrayBufferLike | undefined;
+  let views: { logits: Float32Array; io: Float64Array; masks: Uint32Array; tokens: Int32Array; bias: Float32Array } | undefined;
+  const view = () => {
+    const current = memory();
+    if (!views || buffer !== current) {
+      buffer = current;
+      views = {
+        logits: new Float32Array(current, at.logits, n.logits), io: new Float64Array(current, at.io, n.io),
+        masks: new Uint32Array(current, at.masks, n.masks), tokens: new Int32Array(current, at.tokens, n.tokens),
+        bias: new Float32Array(current, at.bias, n.tokens),
+      };
+    }
+    return views;
+  };
+  for (let at = io.maskAt; at < n.io; at += io.length) view().io[at] = -1;
+  return { logits: () => view().logits, io: () => view().io, masks: () => view().masks, tokens: () => view().tokens, bias: () => view().bias };
+}
+
 /** Checks `run(n, from)` against the batch; a bad call is a RangeError naming the argument. */
 export function checkRun(batch: SampleBatch, n: number, from: Float32Array): void {
   if (!Number.isInteger(n) || n < 0 || n > batch.rows) throw new RangeError(`batch run: ${n} rows, capacity ${batch.rows}`);

@@ -4,7 +4,7 @@
  * Inputs live in the module's memory: logits made by `logits(V)` are read in place, other buffers are copied in per call.
  */
 import { type Kernels, type Logits, type SampleBatch, checkSameWords, checkShapes, cursorLength, decodeDraw, encodeParams, io, kernelError, type TrieWalker } from "./kernels.ts";
-import { batchStatus, checkBatchShape, checkRun } from "./batch.ts";
+import { batchSizes, batchStatus, checkBatchShape, checkRun, memoryBatchViews } from "./batch.ts";
 import { checkTrie, checkWalk } from "./walker.ts";
 
 /** The module's exports we call (names as in ffi/symbols.ts). */
@@ -133,8 +133,8 @@ export async function wasmKernelsFrom(source: WebAssembly.Module | Uint8Array): 
   /** A batch whose buffers live in linear memory (laid out once; views re-taken after a memory growth). */
   const batch = (vocab: number, rows: number, tokensPerRow: number): SampleBatch => {
     checkBatchShape(vocab, rows, tokensPerRow);
-    const id = `batch-${batches++}`, words = Math.ceil(vocab / 32), workLength = x.rsk_work_len(vocab, tokensPerRow);
-    const n = { logits: rows * vocab, io: rows * io.length, masks: Math.max(1, rows * words), tokens: Math.max(1, rows * tokensPerRow) };
+    const id = `batch-${batches++}`, workLength = x.rsk_work_len(vocab, tokensPerRow);
+    const n = batchSizes(vocab, rows, tokensPerRow);
     const at = {
       logits: arena.region(`${id}-logits`, n.logits * 4),
       io: arena.region(`${id}-io`, n.io * 8),
@@ -143,35 +143,15 @@ export async function wasmKernelsFrom(source: WebAssembly.Module | Uint8Array): 
       bias: arena.region(`${id}-bias`, n.tokens * 4),
       work: arena.region(`${id}-work`, workLength * 8),
     };
-    let buffer: ArrayBufferLike | undefined;
-    let views: { logits: Float32Array; io: Float64Array; masks: Uint32Array; tokens: Int32Array; bias: Float32Array } | undefined;
-    const view = () => {
-      const current = mem();
-      if (!views || buffer !== current) {
-        buffer = current;
-        views = {
-          logits: new Float32Array(current, at.logits, n.logits),
-          io: new Float64Array(current, at.io, n.io),
-          masks: new Uint32Array(current, at.masks, n.masks),
-          tokens: new Int32Array(current, at.tokens, n.tokens),
-          bias: new Float32Array(current, at.bias, n.tokens),
-        };
-      }
-      return views;
-    };
-    for (let r = 0; r < rows; r++) view().io[r * io.length + io.maskAt] = -1;
+    const views = memoryBatchViews(mem, at, n);
     const self: SampleBatch = {
       vocab, rows, tokensPerRow,
-      logits: () => view().logits,
-      io: () => view().io,
-      masks: () => view().masks,
-      tokens: () => view().tokens,
-      bias: () => view().bias,
+      ...views,
       run(count, from) {
-        const logits = from ?? view().logits;
+        const logits = from ?? views.logits();
         checkRun(self, count, logits);
         // Logits from elsewhere (e.g. llama.cpp's memory) are copied in: the module reads only its own memory.
-        if (logits.buffer !== mem() || logits.byteOffset !== at.logits) view().logits.set(logits.subarray(0, count * vocab));
+        if (logits.buffer !== mem() || logits.byteOffset !== at.logits) views.logits().set(logits.subarray(0, count * vocab));
         return batchStatus(x.rsk_sample_batch(
           at.logits, count, vocab, vocab, at.masks, n.masks, at.tokens, n.tokens, at.bias, n.tokens, at.io, count * io.length,
           at.work, workLength,

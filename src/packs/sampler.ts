@@ -4,7 +4,7 @@
  * its budget and quarantined on the first overrun; every loop is metered (src/packs/fuel.ts), so a call that would
  * never return traps instead and the kernel is quarantined.
  */
-import { batchStatus, checkBatchShape, checkRun } from "../../ffi/batch.ts";
+import { batchSizes, batchStatus, checkBatchShape, checkRun, memoryBatchViews } from "../../ffi/batch.ts";
 import { type Distribution, type KernelError, type SampleBatch, type SampleDraw, type SampleParams, type SampleRequest, checkShapes, decodeDraw, encodeParams, io, kernelError } from "../../ffi/kernels.ts";
 import { RSK_ABI_VERSION } from "../../ffi/symbols.ts";
 import type { GateKernelObserver, PackKernelInfo } from "../gates/kernel/kernel.ts";
@@ -203,43 +203,26 @@ export class SamplerKernel implements PackKernelInfo {
     if (!kernel) throw new SamplerKernelError(this.label, "it has no rsk_sample_batch export");
     this.#inService();
     checkBatchShape(vocab, rows, tokensPerRow);
-    const words = Math.ceil(vocab / 32), workLength = this.#untimed(() => x.rsk_work_len(vocab, tokensPerRow));
+    const workLength = this.#untimed(() => x.rsk_work_len(vocab, tokensPerRow));
     if (workLength === 0) throw new RangeError(`batch of ${vocab} logits: rsk_work_len refused it`);
-    const n = { logits: rows * vocab, io: rows * io.length, masks: Math.max(1, rows * words), tokens: Math.max(1, rows * tokensPerRow) };
+    const n = batchSizes(vocab, rows, tokensPerRow);
     const at = {
       logits: this.#reserve(n.logits * 4), io: this.#reserve(n.io * 8), masks: this.#reserve(n.masks * 4),
       tokens: this.#reserve(n.tokens * 4), bias: this.#reserve(n.tokens * 4), work: this.#reserve(workLength * 8),
     };
-    let buffer: ArrayBufferLike | undefined;
-    let views: { logits: Float32Array; io: Float64Array; masks: Uint32Array; tokens: Int32Array; bias: Float32Array } | undefined;
-    const view = () => {
-      const current = x.memory.buffer;
-      if (!views || buffer !== current) {
-        buffer = current;
-        views = {
-          logits: new Float32Array(current, at.logits, n.logits), io: new Float64Array(current, at.io, n.io),
-          masks: new Uint32Array(current, at.masks, n.masks), tokens: new Int32Array(current, at.tokens, n.tokens),
-          bias: new Float32Array(current, at.bias, n.tokens),
-        };
-      }
-      return views;
-    };
-    for (let r = 0; r < rows; r++) view().io[r * io.length + io.maskAt] = -1;
+    const views = memoryBatchViews(() => x.memory.buffer, at, n);
     const self: SampleBatch = {
       vocab, rows, tokensPerRow,
-      logits: () => view().logits,
-      io: () => view().io,
-      masks: () => view().masks,
-      tokens: () => view().tokens,
-      bias: () => view().bias,
+      ...views,
       run: (count, from) => {
         this.#inService();
-        const logits = from ?? view().logits;
+        const logits = from ?? views.logits();
         checkRun(self, count, logits);
-        if (logits.buffer !== x.memory.buffer || logits.byteOffset !== at.logits) view().logits.set(logits.subarray(0, count * vocab));
+        if (logits.buffer !== x.memory.buffer || logits.byteOffset !== at.logits) views.logits().set(logits.subarray(0, count * vocab));
         // A rerun is the same call only when no row advances its own state.
         let advancing = false;
-        for (let r = 0; r < count; r++) advancing ||= view().io[r * io.length + io.advance] === 1;
+        const rowIo = views.io();
+        for (let r = 0; r < count; r++) advancing ||= rowIo[r * io.length + io.advance] === 1;
         return batchStatus(this.#guarded(`${count} rows of ${vocab} logits`, Math.max(1, count), !advancing, () =>
           kernel(at.logits, count, vocab, vocab, at.masks, n.masks, at.tokens, n.tokens, at.bias, n.tokens, at.io, count * io.length, at.work, workLength)));
       },

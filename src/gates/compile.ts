@@ -4,12 +4,13 @@ import { buildAutomaton } from "./content/automaton.ts";
 import { normalisePhrases } from "./content/phrases.ts";
 import { PhraseScanner } from "./content/scanner.ts";
 import { GateCompileError, type GateIssue } from "./errors.ts";
-import { DETECTORS } from "./pii/detectors.ts";
+import { DETECTORS, type PiiDetector } from "./pii/detectors.ts";
 import { maxMatchLength, minMatchLength } from "./regex/ast.ts";
+import { factorAlternatives } from "./regex/factor.ts";
 import { parseRegex, RegexSyntaxError } from "./regex/parse.ts";
 import { PikeScanner } from "./regex/pike.ts";
 import { compileKernelRule } from "./kernel/compile.ts";
-import { compileProgram, tellsLineBreaks } from "./regex/program.ts";
+import { compileProgram, tellsLineBreaks, type Program } from "./regex/program.ts";
 import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, MAX_REGEX_MAX_LENGTH, type GateRule, type GateSet, type GateStep } from "./rule.ts";
 import { RAW_UNITS_PER_UNIT } from "./normalize.ts";
 import { HoldBackBuffer, type CompiledRule } from "./stream.ts";
@@ -19,7 +20,24 @@ import { ContextTracker } from "./context.ts";
 const RulesSchema = v.array(GateRuleSchema);
 
 /** Built-in detector programs are compiled once per process, not per policy load. */
-const detectorPrograms = new Map<string, ReturnType<typeof compileProgram>>();
+const detectorPrograms = new Map<PiiDetector, Program>();
+
+/**
+ * A built-in detector's program, compiled on first use: a policy load (a cold start) then costs only what its streams
+ * need, and a rule no stream ever opens costs nothing.
+ */
+function detectorProgram(detector: PiiDetector): Program {
+  let program = detectorPrograms.get(detector);
+  if (!program) {
+    const spec = DETECTORS[detector];
+    const tree = parseRegex(spec.pattern, { neighbourAssertions: true });
+    // Without a validator or context words every candidate stands, so merging threads loses nothing (see
+    // PikeScanner's rewind) and alternatives may share their prefixes.
+    program = compileProgram(spec.validate || spec.context ? tree : factorAlternatives(tree), false);
+    detectorPrograms.set(detector, program);
+  }
+  return program;
+}
 
 function compileRule(rule: GateRule, index: number, issues: GateIssue[]): CompiledRule | undefined {
   switch (rule.type) {
@@ -32,18 +50,14 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
           createScanner: spec.scanner(rule.options),
         };
       }
-      let program = detectorPrograms.get(rule.detector);
-      if (!program) {
-        program = compileProgram(parseRegex(spec.pattern, { neighbourAssertions: true }), false);
-        detectorPrograms.set(rule.detector, program);
-      }
-      const compiled = program;
+      const detector = rule.detector;
       const checks = detectorChecks(rule, index, issues);
       if (!checks) return undefined;
       const { validate, context, required } = checks;
       return {
         rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder, view: "folded", seesLineBreaks: false, startsWithSpace: false,
-        createScanner: (shared) => new PikeScanner(compiled, spec.maxLength, validate, context && new ContextTracker(context, required, shared.words)),
+        createScanner: (shared) =>
+          new PikeScanner(detectorProgram(detector), spec.maxLength, validate, context && new ContextTracker(context, required, shared.words)),
       };
     }
     case "phrases": {
@@ -70,7 +84,7 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
         const bound = maxMatchLength(tree);
         const fallback = bound === Infinity ? DEFAULT_REGEX_MAX_LENGTH : bound;
         const maxLength = Math.min(bound, rule.maxLength ?? fallback, MAX_REGEX_MAX_LENGTH);
-        const program = compileProgram(tree, rule.flags === "i");
+        const program = compileProgram(factorAlternatives(tree), rule.flags === "i");
         return {
           rule, maxLength, placeholder: rule.replacement ?? "[REDACTED]",
           view: "nfkc", seesLineBreaks: tellsLineBreaks(program), startsWithSpace: program.firstAscii[32] === 1 || program.firstAscii[10] === 1,

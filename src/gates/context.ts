@@ -29,16 +29,24 @@ const ALLOW = 1, VETO = 2;
 /** Rolling hash of a word's folded units. */
 const wordHash = (hash: number, unit: number): number => (Math.imul(hash, 31) + unit) | 0;
 
+/** Printable ASCII, single spaces between words: the folded view of such a word is the word itself. */
+const PLAIN_ASCII = /^[!-~]+(?: [!-~]+)*$/;
+
 /** Folds words through the view pipeline and case fold; throws RangeError on a phrase of more than two words. */
 export function compileContextWords(words: readonly string[], not: readonly string[], window: number): ContextWords {
   const kinds = new Map<string, number>(), firsts = new Set<string>();
   const hashes = new Set<number>();
   let longest = 0;
   const add = (word: string, kind: number): void => {
-    const view = foldedText(word).trim();
-    let folded = "";
-    for (let i = 0; i < view.length; i++) folded += String.fromCharCode(foldUnit(view.charCodeAt(i)));
-    const parts = folded.split(/[^\p{L}\p{N}_]+/u).filter((p) => p.length > 0);
+    // Printable ASCII words with single spaces are their own folded view: most lists are, and skipping the view
+    // pipeline (and the Unicode split) for them is most of what compiling a policy's context words costs.
+    const ascii = PLAIN_ASCII.test(word);
+    let folded = ascii ? word.toLowerCase() : "";
+    if (!ascii) {
+      const view = foldedText(word).trim();
+      for (let i = 0; i < view.length; i++) folded += String.fromCharCode(foldUnit(view.charCodeAt(i)));
+    }
+    const parts = folded.split(ascii ? /[^a-z0-9_]+/ : /[^\p{L}\p{N}_]+/u).filter((p) => p.length > 0);
     if (parts.length === 0 || parts.length > 2) throw new RangeError(`context word "${word}" must be one or two words`);
     kinds.set(parts.join(" "), kind);
     if (parts.length === 2) firsts.add(parts[0]!);

@@ -331,9 +331,13 @@ function arrays(capacity: number): [Int32Array, Uint16Array, Uint16Array] {
   return [new Int32Array(capacity), new Uint16Array(capacity), new Uint16Array(capacity)];
 }
 
+/** foldedText's buffer: compiling a policy folds hundreds of short words, and a fresh buffer each was most of its GC. */
+let shared: NormalisedText | undefined;
+
 /** A whole string through the same pipeline (phrase lists normalise their phrases with it): the folded view. */
 export function foldedText(text: string): string {
-  const n = new NormalisedText(text.length + 1);
+  const n = text.length < MIN_CAPACITY ? (shared ??= new NormalisedText()) : new NormalisedText(text.length + 1);
+  n.restart();
   n.feed(text, 0);
   n.flush();
   return n.foldedView.slice(0, n.end);

@@ -9,6 +9,7 @@ import { NormalisedText, type HeldView } from "./normalize.ts";
 import type { Finding, GateRule, GateStep, TextStream } from "./rule.ts";
 import type { RuleScanner } from "./scanner.ts";
 import { WordReader } from "./context.ts";
+import { PikeScanner } from "./regex/pike.ts";
 
 /** Which normalised view a rule reads: built-in detectors and phrase lists fold look-alikes, user regexes do not. */
 export type RuleView = "folded" | "nfkc";
@@ -43,6 +44,17 @@ export interface StreamShared {
 /** Normalised units scanners read per round (see run()). */
 const SCAN_BLOCK = 32;
 
+/** Rules (folded-view Pike scanners) the idle skip covers: one bit each in a seed mask. */
+const MAX_SKIPPABLE = 30;
+/** A seed-mask table entry not computed yet. */
+const MASK_UNKNOWN = 1 << 30;
+/**
+ * Per compiled rule list, shared by its streams: for ASCII `prev` and `c` (index prev * 128 + c; a last row for the
+ * stream's first unit), the bits of the skippable rules whose idle search would seed a thread on `c` (MASK_UNKNOWN
+ * until asked).
+ */
+const seedMasks = new WeakMap<readonly CompiledRule[], Int32Array>();
+
 /** One stream's hold-back buffer over a compiled rule list. */
 export class HoldBackBuffer implements TextStream {
   /** Unreleased raw text (raw offsets `released` to `received`). */
@@ -68,6 +80,16 @@ export class HoldBackBuffer implements TextStream {
   private readonly waitsForSpace: boolean[];
   /** Some rule waits for open spaces (else `liveOf` is just `liveStart`). */
   private readonly anyWaits: boolean;
+  /**
+   * Idle skip: per rule its bit in the seed mask (0: always advanced). A block in which no unit could seed a thread of
+   * an idle rule moves that rule's scanner to the block's end without a call into its search: in prose most rules
+   * can start only at a few characters (`AKIA…`, `eyJ…`, `-----BEGIN`) or only at word starts.
+   */
+  private readonly skipBits: Int32Array;
+  private readonly allSkipBits: number;
+  private readonly seedMask: Int32Array;
+  /** Lowest offset an idle scanner may not have read yet (where the next seed mask starts). */
+  private maskFrom = 0;
 
   /** `capacity`: normalised units to allocate up front (scan() passes the text's length; streams grow from 64). */
   constructor(private readonly rules: readonly CompiledRule[], capacity?: number) {
@@ -83,12 +105,21 @@ export class HoldBackBuffer implements TextStream {
     this.stopsAtOpenSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks);
     this.waitsForSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks && r.startsWithSpace);
     this.anyWaits = this.waitsForSpace.includes(true);
+    this.skipBits = new Int32Array(rules.length);
+    let bit = 0;
+    for (let r = 0; r < rules.length && bit < MAX_SKIPPABLE; r++) {
+      if (rules[r]!.view === "folded" && this.scanners[r] instanceof PikeScanner) this.skipBits[r] = 1 << bit++;
+    }
+    this.allSkipBits = bit === 0 ? 0 : (1 << bit) - 1;
+    let masks = seedMasks.get(rules);
+    if (!masks) seedMasks.set(rules, (masks = new Int32Array(129 * 128).fill(MASK_UNKNOWN)));
+    this.seedMask = masks;
   }
 
   /** Back to a fresh stream over the same rules, keeping every allocation (for scan()'s reused buffer). */
   restart(): void {
     this.text = "";
-    this.released = this.received = this.from = this.heldFrom = 0;
+    this.released = this.received = this.from = this.heldFrom = this.maskFrom = 0;
     this.ended = false;
     this.blockedBy = undefined;
     this.norm.restart();
@@ -137,11 +168,46 @@ export class HoldBackBuffer implements TextStream {
     const norm = this.norm, end = norm.end;
     const settled = norm.openSpace >= 0 && norm.openSpace < target ? norm.openSpace : target;
     const finishing = this.ended && target === end;
+    // Idle rules whose bit is not in the block's seed mask skip it (their context words are read for them); at the
+    // end of the stream such a rule has nothing to resolve either (a tool call ends a stream at every JSON string).
+    const from = this.maskFrom > this.from ? this.maskFrom : this.from;
+    const live = this.allSkipBits === 0 ? -1 : this.seedsBetween(from, target);
+    const folded = norm.foldedView;
+    if (live !== -1) this.words.read(folded, target);
+    const prev = live !== -1 && target > 0 ? folded.codes[target - 1 - folded.base]! : -1;
     for (let r = 0; r < this.scanners.length; r++) {
       const s = this.scanners[r]!;
+      if (this.skipBits[r] !== 0 && (this.skipBits[r]! & live) === 0 && (s as PikeScanner).skipIdle(from, target, prev)) continue;
       if (finishing) s.finish(this.views[r]!, end);
       else s.advance(this.views[r]!, this.stopsAtOpenSpace[r] ? settled : target);
     }
+    this.maskFrom = target;
+  }
+
+  /** Bits of the skippable rules a unit in [from, target) could seed a thread for (all of them: -1 when unsure). */
+  private seedsBetween(from: number, target: number): number {
+    const folded = this.norm.foldedView, codes = folded.codes, base = folded.base, masks = this.seedMask;
+    let live = 0, p = from;
+    let prev = p > 0 ? codes[p - 1 - base]! : -1;
+    for (; p < target; p++) {
+      const c = codes[p - base]!;
+      if (c >= 128 || prev >= 128) return -1;
+      const k = prev < 0 ? 128 * 128 + c : prev << 7 | c;
+      let m = masks[k]!;
+      if (m === MASK_UNKNOWN) m = masks[k] = this.seedMaskOf(prev, c);
+      live |= m;
+      prev = c;
+    }
+    return live;
+  }
+
+  /** The seed-mask entry for ASCII `prev`, `c`. */
+  private seedMaskOf(prev: number, c: number): number {
+    let m = 0;
+    for (let r = 0; r < this.scanners.length; r++) {
+      if (this.skipBits[r] !== 0 && (this.scanners[r] as PikeScanner).couldSeed(prev, c)) m |= this.skipBits[r]!;
+    }
+    return m;
   }
 
   /** Earliest normalised offset where rule `r` could still match, counting the open space it has not read yet. */
@@ -209,6 +275,7 @@ export class HoldBackBuffer implements TextStream {
       const s = this.scanners[r]!;
       if (this.stopsAtOpenSpace[r] || !(s.keepsAcross?.(resume) ?? false)) s.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
     }
+    if (resume < this.maskFrom) this.maskFrom = resume;
   }
 
   /** Earliest offset where any rule could still match (Infinity: none); plain field reads unless a rule waits. */

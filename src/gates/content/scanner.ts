@@ -39,6 +39,14 @@ export class PhraseScanner implements RuleScanner {
     this.liveStart = Infinity;
   }
 
+  /**
+   * Equal to a fresh search from `resume` when nothing before it is live: the automaton's state is then the longest
+   * suffix of the text since `resume` that is a trie path, which is what a fresh search would have.
+   */
+  keepsAcross(resume: number): boolean {
+    return this.liveStart >= resume && this.at >= resume;
+  }
+
   /** Consume text up to `end`. */
   advance(text: HeldText, end: number): void {
     if (this.final) return;

@@ -105,8 +105,12 @@ export interface PhoneOptions {
  * national numbers: `467 3395`, `60-56-85-91`, `0123456789`) also need a context word unless the policy says otherwise.
  */
 export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
-  const { callingCodes, regions } = phoneTables();
-  const plans = (options.regions ?? [...regions.keys()]).map((r) => regions.get(r)!);
+  // The tables are built for the first candidate, not when the detector table is defined (at module load).
+  let plans: Plan[] | undefined;
+  const plansOf = (): Plan[] => {
+    const { regions } = phoneTables();
+    return (plans ??= (options.regions ?? [...regions.keys()]).map((r) => regions.get(r)!));
+  };
   const weakNeedsContext = options.context !== "optional";
   return (text, withContext) => {
     // Cheap checks first: digit-dense text (card numbers, tables) yields a candidate at every group end.
@@ -132,14 +136,14 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
       const number = digits.slice(international[0] === "+" ? 0 : international[0].length);
       if (number.length < 7 || number.length > 15) return false;
       for (let k = 1; k <= 3; k++) {
-        const lengths = callingCodes.get(number.slice(0, k));
+        const lengths = phoneTables().callingCodes.get(number.slice(0, k));
         if (lengths && (lengths.has(number.length - k) || number[k] === "0" && lengths.has(number.length - k - 1))) return true;
       }
       return false;
     }
     if (strong && digits[0] === "0" && digits.length < 10 && weakNeedsContext && !withContext) return false;
     if (digits.length < 7 || digits.length > 12) return false;
-    return plans.some((p) => p.lengths.has(digits.length) ||
+    return plansOf().some((p) => p.lengths.has(digits.length) ||
       p.prefix !== undefined && digits.startsWith(p.prefix) && p.lengths.has(digits.length - p.prefix.length));
   };
 }

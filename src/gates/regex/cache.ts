@@ -27,6 +27,8 @@ const isAsciiWord = (c: number): boolean =>
 
 /** Upper bound on cached states per program: past it the VM keeps working uncached (still linear). */
 const MAX_STATES = 2048;
+/** States the transition tables have room for before they first grow. */
+const INITIAL_STATES = 16;
 
 /** The lazily built DFA of one program. */
 export class TransitionCache {
@@ -36,11 +38,14 @@ export class TransitionCache {
   private readonly ids = new Map<string, number>();
   /** Seeding state with no threads, per previous-character signature (the common entry point). */
   private readonly idle = new Map<number, number>();
-  /** `table[state][c]` = transition index for ASCII `c`, -1 while unknown. */
-  private readonly table: Int32Array[] = [];
+  /**
+   * `table[state * 128 + c]` = transition index for ASCII `c`, -1 while unknown. One array for all states (grown by
+   * doubling), not one per state: building a policy's first streams made thousands of small arrays to collect.
+   */
+  private table = new Int32Array(128 * INITIAL_STATES).fill(-1);
   private readonly transitions: Transition[] = [];
-  /** Per state: walk() answers per ASCII character (-2 unknown). */
-  private readonly walkRows: Int32Array[] = [];
+  /** `walkTable[state * 128 + c]`: walk()'s answer for ASCII `c` (-2 unknown), laid out like `table`. */
+  private walkTable = new Int32Array(128 * INITIAL_STATES).fill(-2);
   /** Per state: its transition at the end of the stream (nothing consumed), once computed. */
   private readonly endTransitions: (Transition | undefined)[] = [];
   private readonly assertSets: number[] = [];
@@ -84,12 +89,20 @@ export class TransitionCache {
     this.statePcs.push(pcs.slice(0, count));
     this.stateSeeding.push(seeding);
     this.statePrev.push(prev);
-    this.table.push(new Int32Array(128).fill(-1));
+    if ((id + 1) * 128 > this.table.length) this.growTables();
     // Dense per-state arrays (filled as states are made): a holey array would make every lookup slow.
-    this.walkRows.push(new Int32Array(128).fill(-2));
     this.endTransitions.push(undefined);
     this.ids.set(key, id);
     return id;
+  }
+
+  /** Room for twice as many states in the transition tables. */
+  private growTables(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1), walkTable = new Int32Array(this.table.length * 2).fill(-2);
+    table.set(this.table);
+    walkTable.set(this.walkTable);
+    this.table = table;
+    this.walkTable = walkTable;
   }
 
   /** The seeding state with no live thread after `prev` (-1 if the cache is full). */
@@ -130,8 +143,7 @@ export class TransitionCache {
 
   /** Cached transition of `state` on ASCII `c`. */
   step(state: number, c: number): Transition {
-    const row = this.table[state]!;
-    let index = row[c]!;
+    let index = this.table[state * 128 + c]!;
     if (index < 0) {
       const pcs = this.statePcs[state]!;
       const seeding = this.stateSeeding[state]!;
@@ -139,7 +151,7 @@ export class TransitionCache {
       const target = this.intern(t.pcs, t.pcs.length, seeding, c);
       // Same property order as compute()'s objects: one shape for every transition the VM reads.
       index = this.transitions.push({ target, pcs: t.pcs, sources: t.sources, matchSource: t.matchSource, merges: t.merges, seedAbsorbed: t.seedAbsorbed }) - 1;
-      row[c] = index;
+      this.table[state * 128 + c] = index;
     }
     return this.transitions[index]!;
   }
@@ -150,8 +162,7 @@ export class TransitionCache {
    * word), or only the thread seeded here survives (kind 2: its start is this offset), or none survives (kind 3).
    */
   walk(state: number, c: number): number {
-    const row = this.walkRows[state]!;
-    let v = row[c]!;
+    let v = this.walkTable[state * 128 + c]!;
     if (v === -2) {
       const t = this.step(state, c), count = this.statePcs[state]!.length, n = t.sources.length;
       let old = 0;
@@ -160,7 +171,7 @@ export class TransitionCache {
       // Merges among old threads lose nothing when they all share one start (kind 1 keeps it that way).
       const merges = kind === 1 ? t.seedAbsorbed : t.merges;
       v = t.target >= 0 && kind > 0 && t.matchSource < 0 && !merges ? t.target << 2 | kind : -1;
-      row[c] = v;
+      this.walkTable[state * 128 + c] = v;
     }
     return v;
   }

@@ -43,15 +43,18 @@ export class PikeScanner implements RuleScanner {
   matchEnd = -1;
   private at = 0;
   private prev = -1;
-  /** Offset since which threads have been alive continuously (-1: none now); see keepsAcross. */
-  private busyFrom = -1;
+  /**
+   * First unit of the current run of units where a thread that started before the unit survived it while a thread
+   * seeded at the unit would have survived too (-1: none); see keepsAcross.
+   */
+  private oldFrom = -1;
   /** Start of the earliest live thread (-1: none), and what happened during its life (see rewind below). */
   private leader = -1;
   private leaderRejected = false;
   private leaderMerged = false;
   /** Offset to search again from (-1: none). */
   private rewindTo = -1;
-  /** Closed busy spans as [from, to] pairs, oldest first; entries before spanHead are done with. */
+  /** Closed runs of such units as [from, to) pairs, oldest first; entries before spanHead are done with. */
   private readonly spans: number[] = [];
   private spanHead = 0;
   private count = 0;
@@ -82,15 +85,36 @@ export class PikeScanner implements RuleScanner {
 
   /**
    * Equal to a fresh search from `resume` if nothing before it is live (no thread, no candidate) and no thread that
-   * started before it was alive at `resume`: such a thread would have absorbed (same NFA state, earlier start wins) a
-   * thread seeded at or after `resume`, whose candidate a fresh search would still have.
+   * started before it absorbed (same NFA state, earlier start wins) a thread of that fresh search, which would still
+   * have its candidates. Such a thread started at some unit in [resume, at) where an older thread survived too: no
+   * unit there is in a run (an absorbed state is the absorber's own state and fares the same on the unit, so a seed
+   * that dies there lost nothing).
    */
   keepsAcross(resume: number): boolean {
     if (this.liveStart < resume || this.at < resume) return false;
-    if (this.busyFrom >= 0 && this.busyFrom <= resume) return false;
+    if (this.oldFrom >= 0 && resume < this.at) return false;
     const spans = this.spans;
-    while (this.spanHead < spans.length && spans[this.spanHead + 1]! < resume) this.spanHead += 2;
-    return this.spanHead >= spans.length || spans[this.spanHead]! > resume;
+    while (this.spanHead < spans.length && spans[this.spanHead + 1]! <= resume) this.spanHead += 2;
+    return this.spanHead >= spans.length;
+  }
+
+  /**
+   * True if a thread seeded on ASCII `c` after ASCII `prev` (-1: stream start) could survive it (what the idle loop
+   * below skips on).
+   */
+  couldSeed(prev: number, c: number): boolean {
+    return this.program.firstAscii[c] === 1 && (prev < 0 || !this.cache.idleDead(prev, c));
+  }
+
+  /**
+   * With no thread, candidate or search pending, move to `end` without reading (the stream has checked that no unit
+   * in [from, end) could seed a thread: couldSeed); `prev` is the unit before `end`. False (nothing done) otherwise.
+   */
+  skipIdle(from: number, end: number, prev: number): boolean {
+    if (this.count !== 0 || this.matchEnd >= 0 || this.final || this.rewindTo >= 0 || this.at < from || this.at > end) return false;
+    this.at = end;
+    this.prev = prev;
+    return true;
   }
 
   /** Start a fresh search at `from` (a fresh stream, at 0 with no previous character, also forgets context words). */
@@ -104,7 +128,7 @@ export class PikeScanner implements RuleScanner {
     this.matchStart = Infinity;
     this.matchEnd = -1;
     this.liveStart = Infinity;
-    this.busyFrom = -1;
+    this.oldFrom = -1;
     if (this.spans.length > 0) this.spans.length = 0;
     this.spanHead = 0;
     this.leader = this.rewindTo = -1;
@@ -129,6 +153,14 @@ export class PikeScanner implements RuleScanner {
           i++;
           continue;
         }
+        if (this.context && this.context.check(i) === 0) {
+          // Every candidate starting here would be rejected (no context word, or a veto word): with no thread alive,
+          // a thread seeded here could only absorb later ones, so none is seeded (`license`-style detectors then
+          // cost nothing away from their words).
+          prev = c;
+          i++;
+          continue;
+        }
       }
       if (c < 128 && (this.count === 0 ? this.matchEnd < 0 : this.state >= 0 && this.oneStart())) {
         const to = this.walk(codes, base, i, end, prev);
@@ -138,11 +170,10 @@ export class PikeScanner implements RuleScanner {
           continue;
         }
       }
-      const idle = this.count === 0;
       this.step(text, i, prev, c);
+      if ((this.count > 0 && this.starts[0]! < i && this.seedLives(prev, c)) !== this.oldFrom >= 0) this.old(i);
       prev = c;
       i++;
-      if (idle !== (this.count === 0)) this.busy(i);
       if (this.rewindTo >= 0) {
         i = this.rewind(i);
         prev = codes[i - 1 - base]!;
@@ -168,21 +199,20 @@ export class PikeScanner implements RuleScanner {
   }
 
   /**
-   * Threads appeared or all died before offset `at`: offsets [busyFrom, at] (conservatively inclusive) had a thread
-   * from an earlier offset alive. Spans are kept for keepsAcross (queries come in increasing order, so old ones go).
+   * The unit at `at` opens a run (see oldFrom) or is the first unit after it. Runs are kept for keepsAcross (queries
+   * come in increasing order, so old ones go).
    */
-  private busy(at: number): void {
-    if (this.count > 0) {
-      if (this.busyFrom < 0) this.busyFrom = at;
+  private old(at: number): void {
+    if (this.oldFrom < 0) {
+      this.oldFrom = at;
       return;
     }
-    if (this.busyFrom < 0) return;
     if (this.spanHead > 256 && this.spanHead * 2 > this.spans.length) {
       this.spans.splice(0, this.spanHead);
       this.spanHead = 0;
     }
-    this.spans.push(this.busyFrom, at);
-    this.busyFrom = -1;
+    this.spans.push(this.oldFrom, at);
+    this.oldFrom = -1;
   }
 
   private settle(): void {
@@ -193,7 +223,7 @@ export class PikeScanner implements RuleScanner {
       this.count = 0;
       this.state = -1;
     }
-    if (this.count === 0) this.busy(this.at);
+    if (this.count === 0 && this.oldFrom >= 0) this.old(this.at);
   }
 
   /** Advance every thread over `c` at offset `i` (c = -1: end of stream), seeding a new one unless a match exists. */
@@ -255,15 +285,19 @@ export class PikeScanner implements RuleScanner {
   private rewind(at: number): number {
     const to = this.rewindTo;
     this.rewindTo = -1;
-    if (this.count > 0) {
-      this.count = 0;
-      this.busy(at);
-    }
+    this.count = 0;
+    if (this.oldFrom >= 0) this.old(at);
     this.state = -1;
     this.leader = -1;
     this.matchStart = Infinity;
     this.matchEnd = -1;
     return to;
+  }
+
+  /** A thread seeded at unit `c` after `prev` could survive it (conservative for non-ASCII units). */
+  private seedLives(prev: number, c: number): boolean {
+    if (c >= 128 || c < 0) return c >= 0;
+    return this.program.firstAscii[c] === 1 && !(prev >= 0 && prev < 128 && this.cache.idleDead(prev, c));
   }
 
   /** Context words (if any) and validator agree on the candidate `start..end`. */
@@ -277,7 +311,7 @@ export class PikeScanner implements RuleScanner {
    * start offsets to carry, no match to check. A thread list may appear (seeded at the unit read), move, be replaced
    * by a new seed, or die; anything else (a match, a merge, threads reaching the length bound, a rewind due, a
    * non-ASCII unit) is left to step(). Returns where it stopped (== `i`: nothing walked); `walkPrev` is the unit
-   * before it. Same state changes as step() (busy spans, leader), so results are identical.
+   * before it. Same state changes as step() (runs, leader), so results are identical.
    */
   private walk(codes: Uint16Array, base: number, i: number, end: number, prev: number): number {
     const cache = this.cache, { firstAscii } = this.program, maxLength = this.maxLength;
@@ -288,7 +322,7 @@ export class PikeScanner implements RuleScanner {
       let move: number;
       if (count === 0) {
         if (this.matchEnd >= 0) break;
-        if (firstAscii[d] === 0 || prev >= 0 && prev < 128 && cache.idleDead(prev, d)) {
+        if (firstAscii[d] === 0 || prev >= 0 && prev < 128 && cache.idleDead(prev, d) || this.context && this.context.check(j) === 0) {
           prev = d;
           j++;
           continue;
@@ -311,7 +345,6 @@ export class PikeScanner implements RuleScanner {
       if (kind === WALK_PLAIN) {
         count = cache.threadsOf(state);
       } else if (kind === WALK_SEED) {
-        if (count === 0 && this.busyFrom < 0) this.busyFrom = j;
         start = j - 1;
         count = cache.threadsOf(state);
         this.leader = start;
@@ -320,12 +353,13 @@ export class PikeScanner implements RuleScanner {
         count = 0;
         state = -1;
         this.count = 0;
-        this.busy(j);
         this.leader = -1;
         this.leaderRejected = this.leaderMerged = false;
       }
     }
     if (j > i) {
+      // No walked unit is in a run: a plain move has no new thread, a seed move no old one, a merge is not walked.
+      if (this.oldFrom >= 0) this.old(i);
       if (count > this.starts.length) this.grow(count);
       this.starts.fill(start, 0, count);
       this.count = count;

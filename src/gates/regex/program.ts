@@ -93,11 +93,17 @@ export function compileProgram(tree: RegexNode, caseless: boolean): Program {
     op.push(o); arg.push(a); next.push(n); alt.push(b); assertSet.push(s);
     return op.length - 1;
   };
-  // A bounded repeat copies its item's states, not its sets: one entry (and one ASCII table) per distinct set.
-  const setIndex = new Map<ClassSet, number>();
+  // One entry (and one ASCII table) per distinct set: a bounded repeat copies its item's states, and a long literal
+  // alternation (street names, month names) repeats the same letters thousands of times.
+  const setIndex = new Map<ClassSet, number>(), byContent = new Map<string, number>();
   const addSet = (set: ClassSet): number => {
     let index = setIndex.get(set);
-    if (index === undefined) setIndex.set(set, (index = sets.push(set) - 1));
+    if (index === undefined) {
+      const key = `${set.negated ? "^" : ""}${set.ranges.join(",")}`;
+      index = byContent.get(key);
+      if (index === undefined) byContent.set(key, (index = sets.push(set) - 1));
+      setIndex.set(set, index);
+    }
     return index;
   };
 

@@ -19,10 +19,9 @@ import type { LlamaEngine } from "./engine.ts";
 import { InvalidGenerationError, PromptTooLongError } from "./errors.ts";
 import type { BatchedPick, PickToken } from "./sequence.ts";
 import { mergeBias, TokenRuleResolver } from "./tokens.ts";
-import { GgufError, readGgufStrings } from "./gguf-meta.ts";
 import { ToolCallParser, toolConversation } from "./tool-calls.ts";
 import { ToolCallMasks } from "./tool-sampling.ts";
-import { KNOWN_SYNTAXES, TEMPLATE_KEYS, type ToolCallSyntax, toolSyntaxOf } from "./tool-syntax.ts";
+import { KNOWN_SYNTAXES } from "./tool-syntax.ts";
 
 /** Serves one GGUF model through the engine's continuous batching. */
 export class LocalBackend implements Backend {
@@ -39,11 +38,14 @@ export class LocalBackend implements Backend {
     this.#card = { id: basename(modelPath).replace(/\.gguf$/i, ""), object: "model", created: 0, owned_by: "rsk-local" };
     this.#tokenRules = new TokenRuleResolver(engine.model, (texts) =>
       console.error(`rsk: policy token rules name texts that are not one token of ${this.#card.id}: ${texts.map((t) => JSON.stringify(t)).join(", ")}`));
+    const { syntaxTokens, toolSyntax } = engine;
+    this.#syntaxTokenIds = new Set(syntaxTokens.values());
+    this.#leadToken = typeof toolSyntax === "string" || toolSyntax.lead === undefined ? undefined : syntaxTokens.get(toolSyntax.lead);
   }
 
   /** Analyses the vocabulary for grammar masks now (string bodies, formats: tens of ms), not in the first request. */
   prepareGrammars(): number {
-    return prepareVocabulary(this.engine.model.vocabularyBytes(), this.#endTokens(), this.kernels);
+    return prepareVocabulary(this.engine.vocabulary, this.#endTokens(), this.kernels);
   }
 
   /** One admission slot per llama.cpp sequence. */
@@ -75,27 +77,28 @@ export class LocalBackend implements Backend {
     const n = body.n ?? 1;
     const constraint = requestConstraint(body);
     if (constraint && calling) throw new ApiError(400, "the local backend cannot follow a response format or grammar and tool calls at once: send tool_choice \"none\"", { param: "tool_choice", code: "invalid_request" });
-    const masks = constraint && masksFor(constraint, this.engine.model.vocabularyBytes(), this.#endTokens());
-    const callMasks = calling && masksFor(calling.constraint, this.engine.model.vocabularyBytes(), this.#endTokens());
+    const masks = constraint && masksFor(constraint, this.engine.vocabulary, this.#endTokens());
+    const callMasks = calling && masksFor(calling.constraint, this.engine.vocabulary, this.#endTokens());
     const logit_bias = request.tokens ? mergeBias(sampling.config.logit_bias, this.#tokenRules.resolve(request.tokens)) : sampling.config.logit_bias;
     const kernels = this.#samplingKernels(sampling.config.sampler_kernel);
     const runs = Array.from({ length: n }, (_, choice) => {
       const config = { ...sampling.config, logit_bias, seed: sampling.config.seed === undefined ? undefined : sampling.config.seed + choice };
       const chain = SamplerChain.create(kernels, this.engine.model.nVocab, config);
       if (!(chain instanceof SamplerChain)) throw new ApiError(400, chain.message, { code: "invalid_sampling" });
-      const matcher = callMasks ? new ToolCallMasks(callMasks, calling.syntax.trigger, calling.lazy) : masks && new GrammarMatcher(masks);
-      return { choice, pick: pickWith(chain, matcher) };
+      const callMatcher = callMasks && new ToolCallMasks(callMasks, calling.syntax.trigger, calling.lazy, this.#syntaxTokenIds, this.#leadToken);
+      return { choice, callMatcher, pick: pickWith(chain, callMatcher || (masks && new GrammarMatcher(masks))) };
     });
-    const generations = runs.map(({ choice, pick }) => {
+    const openers = this.toolCallOpeners;
+    const generations = runs.map(({ choice, callMatcher, pick }) => {
       try {
         const generation = this.engine.generate({ prompt, maxTokens: Math.max(1, requested ?? room), stop, signal, pick });
-        return { choice, generation };
+        return { choice, callMatcher, generation };
       } catch (err) {
         throw asRequestError(err);
       }
     });
     let completion = 0;
-    yield* merge(generations.map(async function* ({ choice, generation }): AsyncIterable<BackendEvent> {
+    yield* merge(generations.map(async function* ({ choice, callMatcher, generation }): AsyncIterable<BackendEvent> {
       const parser = calling && new ToolCallParser(choice, calling.syntax, newCallId, calling.lazy);
       for await (const text of generation) {
         if (parser) yield* parser.push(text);
@@ -103,6 +106,7 @@ export class LocalBackend implements Backend {
       }
       const finish = await generation.finish;
       completion += finish.completionTokens;
+      if (callMatcher?.opened) openers[callMatcher.opened]++;
       if (finish.reason === "abort") return;
       if (finish.reason === "error") throw generationError(finish.error);
       if (parser?.inCall) {
@@ -116,7 +120,14 @@ export class LocalBackend implements Backend {
     }
   }
 
+  /** Tool-call answers by how their calls began: with one of the syntax's control tokens, or spelled in text. */
+  readonly toolCallOpeners = { token: 0, text: 0 };
+
   #endTokenIds?: number[];
+  /** Ids of the syntax's control tokens in this model. */
+  readonly #syntaxTokenIds: ReadonlySet<number>;
+  /** The lead token (Llama 3.1's `<|python_tag|>`) when the model has it. */
+  readonly #leadToken: number | undefined;
   readonly #tokenRules: TokenRuleResolver;
   /** One adapter per pack sampler kernel, so requests on the same kernel share the decode loop's batch. */
   readonly #packSampling = new WeakMap<SamplerKernel, SamplingKernels>();
@@ -145,32 +156,11 @@ export class LocalBackend implements Backend {
     return this.#endTokenIds;
   }
 
-  /** The template's call syntax, read once from the GGUF; a string: why the model has none rsk knows. */
-  #syntax?: ToolCallSyntax | string;
-
-  #toolSyntax(): ToolCallSyntax | string {
-    if (this.#syntax === undefined) {
-      const id = this.#card.id;
-      try {
-        const templates = readGgufStrings(this.modelPath, TEMPLATE_KEYS, id);
-        const found = toolSyntaxOf(templates);
-        this.#syntax = found?.syntax ??
-          (templates.size === 0
-            ? `${id} has no chat template (GGUF metadata ${TEMPLATE_KEYS.join(" and ")} absent), so no tool-call syntax`
-            : `the chat template of ${id} (GGUF ${[...templates.keys()].join(" and ")}) has no tool-call syntax rsk knows (${KNOWN_SYNTAXES})`);
-      } catch (err) {
-        if (!(err instanceof GgufError)) throw err;
-        this.#syntax = `the chat template of ${id} cannot be read: ${err.message}`;
-      }
-    }
-    return this.#syntax;
-  }
-
   /** How a chat request calls tools: the template's syntax, the call grammar, lazy (`auto`) or not; undefined: no calls. */
   #toolCalling(body: ChatRequest) {
     const choice = body.tool_choice ?? "auto";
     if (!body.tools?.length || choice === "none") return undefined;
-    const syntax = this.#toolSyntax();
+    const syntax = this.engine.toolSyntax;
     if (typeof syntax === "string") {
       throw new ApiError(400, `${syntax}: send tool_choice "none", or serve through an upstream`, { param: "tools", code: "unsupported_tools" });
     }
@@ -190,7 +180,7 @@ export class LocalBackend implements Backend {
       if (request.kind === "completion") return model.tokenize([request.body.prompt].flat()[0]!, { addSpecial: true });
       const { messages, tools } = request.body;
       if (tools?.length || messages.some((m) => m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length))) {
-        const syntax = this.#toolSyntax();
+        const syntax = this.engine.toolSyntax;
         if (typeof syntax !== "string") return model.tokenizeChat(toolConversation(messages, (tools ?? []).map((t) => t.function), syntax, contentText));
       }
       return model.tokenizeChat(messages.map(plainMessage));

@@ -4,11 +4,14 @@
  * grammar masks and gates on top through each request's `pick` and the text it receives.
  */
 import { availableParallelism } from "node:os";
+import { basename } from "node:path";
 import { LlamaContext } from "../../../ffi/llama/context.ts";
-import { LlamaModel } from "../../../ffi/llama/model.ts";
+import { LlamaModel, type VocabularyBytes } from "../../../ffi/llama/model.ts";
 import { InvalidGenerationError, PromptTooLongError } from "./errors.ts";
 import { DecodeLoop, type DecodeLoopStats } from "./loop.ts";
 import { generationOf, Sequence, type LocalGeneration, type PickToken } from "./sequence.ts";
+import { modelToolSyntax, syntaxTokens, syntaxVocabulary } from "./syntax-vocabulary.ts";
+import type { ToolCallSyntax } from "./tool-syntax.ts";
 
 /** How to open the engine; everything but the model path has a default. */
 export interface LlamaEngineOptions {
@@ -48,6 +51,12 @@ export class LlamaEngine {
     readonly model: LlamaModel,
     /** The shared context. */
     readonly context: LlamaContext,
+    /** The chat template's tool-call syntax; a string: why the model has none rsk knows. */
+    readonly toolSyntax: ToolCallSyntax | string,
+    /** The syntax's control tokens this model has as one token (text → id); see syntax-vocabulary.ts. */
+    readonly syntaxTokens: ReadonlyMap<string, number>,
+    /** Token bytes of generated text and of grammar masks: the syntax's control tokens render as their text. */
+    readonly vocabulary: VocabularyBytes,
     private readonly loop: DecodeLoop,
     private readonly streamBufferBytes: number | undefined,
   ) {}
@@ -64,8 +73,11 @@ export class LlamaEngine {
         nSeqMax,
         nThreads: options.nThreads ?? Math.min(availableParallelism(), 8),
       });
-      const loop = new DecodeLoop(context, model.vocabularyBytes(), (token) => model.isEndOfGeneration(token));
-      return new LlamaEngine(model, context, loop, options.streamBufferBytes);
+      const toolSyntax = modelToolSyntax(options.modelPath, basename(options.modelPath).replace(/\.gguf$/i, ""));
+      const tokens = typeof toolSyntax === "string" ? new Map<string, number>() : syntaxTokens(model, toolSyntax);
+      const vocabulary = syntaxVocabulary(model, tokens);
+      const loop = new DecodeLoop(context, vocabulary, (token) => model.isEndOfGeneration(token));
+      return new LlamaEngine(model, context, toolSyntax, tokens, vocabulary, loop, options.streamBufferBytes);
     } catch (error) {
       model.close();
       throw error;

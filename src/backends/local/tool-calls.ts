@@ -74,7 +74,8 @@ function syntaxBroken(what: string): ApiError {
  * held until it is known not to be. From the trigger on (from the first byte when not lazy) the text is calls: the
  * opener, then per call a head held until its name is complete, its arguments passed on as they come (their end
  * found by bracket depth outside strings), then a separator (another call) or the closer. Nothing may follow the
- * closer (the grammar allows only the end).
+ * closer (the grammar allows only the end). A syntax's lead (`<|python_tag|>`) begins the calls like the trigger
+ * but is not part of them.
  */
 export class ToolCallParser {
   #state: number;
@@ -83,6 +84,8 @@ export class ToolCallParser {
   #depth = 0;
   #inString = false;
   #escape = false;
+  /** True while the syntax's lead may still come (before the calls' first byte). */
+  #leadOpen: boolean;
   readonly #head: RegExp;
   readonly #separator: string;
   readonly #closer: string;
@@ -98,6 +101,7 @@ export class ToolCallParser {
     lazy: boolean,
   ) {
     this.#state = lazy ? TEXT : OPENER;
+    this.#leadOpen = syntax.lead !== undefined;
     this.#head = new RegExp(`^\\s*\\{\\s*"name"\\s*:\\s*("(?:[^"\\\\]|\\\\.)*")\\s*,\\s*"${syntax.argumentsKey}"\\s*:\\s*`);
     // The object grammar allows whitespace after a call, so the separator and closer are matched without their own.
     this.#separator = syntax.parallel ? syntax.separator.trimStart() : "";
@@ -144,8 +148,10 @@ export class ToolCallParser {
     const { trigger, opener } = this.syntax;
     switch (this.#state) {
       case TEXT: {
-        const at = rest.indexOf(trigger);
-        const cut = at >= 0 ? at : rest.length - heldPrefix(rest, trigger);
+        const lead = this.syntax.lead;
+        const atTrigger = rest.indexOf(trigger), atLead = lead === undefined ? -1 : rest.indexOf(lead);
+        const at = atLead >= 0 && (atTrigger < 0 || atLead < atTrigger) ? atLead : atTrigger;
+        const cut = at >= 0 ? at : rest.length - Math.max(heldPrefix(rest, trigger), lead === undefined ? 0 : heldPrefix(rest, lead));
         if (cut > 0) out.push({ type: "text", choice: this.choice, text: rest.slice(0, cut) });
         if (at < 0) {
           this.#held = rest.slice(cut);
@@ -155,6 +161,16 @@ export class ToolCallParser {
         return rest.slice(at);
       }
       case OPENER: {
+        const lead = this.#leadOpen ? this.syntax.lead : undefined;
+        if (lead !== undefined && rest.startsWith(lead)) {
+          this.#leadOpen = false;
+          return rest.slice(lead.length);
+        }
+        if (lead !== undefined && lead.startsWith(rest)) {
+          this.#held = rest;
+          return "";
+        }
+        this.#leadOpen = false;
         if (rest.length < opener.length) {
           if (!opener.startsWith(rest)) throw syntaxBroken(`expected ${JSON.stringify(opener)}`);
           this.#held = rest;

@@ -7,6 +7,9 @@
  * the model's own choice, and a call, once begun, is valid against its tool's parameters by construction.
  * Cost of the first-token rule: in `auto`, an answer cannot start with a token that starts like the opener but
  * leaves it (e.g. `<div` for `<tool_call>`); models trained on the syntax have the opener as one token.
+ * The masks see the syntax's control tokens through their text (see syntax-vocabulary.ts), so `[TOOL_CALLS]` as one
+ * token and spelled out are both allowed where the opener is. A lead token (Llama 3.1's `<|python_tag|>`), which
+ * is not part of the call text, is allowed before a call's first token and begins the call.
  */
 import { DEAD, type TokenMasks } from "../../grammar/mod.ts";
 
@@ -50,6 +53,11 @@ export class ToolCallMasks {
   /** Call-grammar state after each opener prefix. */
   readonly #afterPrefix: number[];
   readonly #union: Uint32Array;
+  /** True while the lead token may still come (before the call's first token). */
+  #leadOpen: boolean;
+  readonly #withLead: Uint32Array;
+  /** How the call began: with a control token of the syntax, or in text; undefined while no call began. */
+  #opened: "token" | "text" | undefined;
 
   constructor(
     /** Masks of the call grammar (opener, call object, closer) over the model's vocabulary. */
@@ -58,6 +66,10 @@ export class ToolCallMasks {
     opener: string,
     /** `auto`: the grammar waits for the opener. */
     lazy: boolean,
+    /** Ids of the syntax's control tokens (they carry their text in the masks' vocabulary). */
+    private readonly controlTokens: ReadonlySet<number> = new Set(),
+    /** The lead token's id, when the syntax has one and the model has it as one token. */
+    private readonly lead?: number,
   ) {
     const { automaton } = masks;
     this.#state = automaton.start;
@@ -67,15 +79,31 @@ export class ToolCallMasks {
     this.#leaving = lazy ? leavingMasks(masks, this.#opener) : [];
     this.#afterPrefix = [...this.#opener].map((_, k) => automaton.walk(automaton.start, this.#opener, 0, k));
     this.#union = new Uint32Array(lazy ? masks.words : 0);
+    this.#leadOpen = lead !== undefined;
+    this.#withLead = new Uint32Array(lead === undefined ? 0 : masks.words);
+  }
+
+  /** How the call began (`token`: with one of the syntax's control tokens); undefined: no call began. */
+  get opened(): "token" | "text" | undefined {
+    return this.#opened;
   }
 
   /** This step's allowed tokens; undefined: any. */
   mask(): Uint32Array | undefined {
-    if (this.#active) return this.masks.mask(this.#state);
+    if (this.#active) return this.#plusLead(this.masks.mask(this.#state));
     if (this.#pending === 0 && !this.#first) return undefined;
     const along = this.masks.mask(this.#afterPrefix[this.#pending]!), leaving = this.#leaving[this.#pending]!, union = this.#union;
     for (let i = 0; i < union.length; i++) union[i] = along[i]! | leaving[i]!;
-    return union;
+    return this.#plusLead(union);
+  }
+
+  /** `mask` with the lead token allowed while it may come. */
+  #plusLead(mask: Uint32Array): Uint32Array {
+    const lead = this.lead;
+    if (!this.#leadOpen || lead === undefined) return mask;
+    this.#withLead.set(mask);
+    this.#withLead[lead >> 5]! |= 1 << (lead & 31);
+    return this.#withLead;
   }
 
   /** Advances by the chosen token; false when the call grammar refuses it. */
@@ -85,9 +113,19 @@ export class ToolCallMasks {
     const first = this.#first;
     this.#first = false;
     if (masks.endTokens.includes(token)) return !this.#active || automaton.accepting(this.#state);
+    if (this.#leadOpen && token === this.lead) {
+      this.#leadOpen = false;
+      this.#active = true;
+      this.#state = automaton.start;
+      this.#pending = 0;
+      this.#opened = "token";
+      return true;
+    }
     const bytes = masks.trie.tokenBytes(token);
     if (first && bytes.length > 0 && bytes[0] === this.#opener[0]) this.#active = true;
     if (this.#active) {
+      this.#leadOpen = false;
+      this.#opened ??= this.controlTokens.has(token) ? "token" : "text";
       this.#state = bytes.length === 0 ? DEAD : automaton.walk(this.#state, bytes);
       return this.#state !== DEAD;
     }
@@ -97,6 +135,8 @@ export class ToolCallMasks {
     const at = indexOf(text, this.#opener);
     if (at >= 0) {
       this.#active = true;
+      this.#leadOpen = false;
+      this.#opened = this.controlTokens.has(token) ? "token" : "text";
       this.#state = automaton.walk(automaton.start, text, at);
       return this.#state !== DEAD;
     }

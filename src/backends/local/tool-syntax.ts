@@ -21,6 +21,14 @@ export interface ToolCallSyntax extends ToolCallMarkers {
   readonly resultRole: string;
   /** A tool result as its message content. */
   resultText(text: string): string;
+  /**
+   * The control tokens (by text) the family writes calls with. Real vocabularies have them as one special token
+   * each, which llama.cpp renders as no text; the local backend renders these (and no other control token) as their
+   * text, so the call grammar can allow them and the parser reads them.
+   */
+  readonly controlTokens: readonly string[];
+  /** A control token the model may write before its calls without it being part of them (Llama 3.1's `<|python_tag|>`). */
+  readonly lead?: string;
 }
 
 /** Hermes / Qwen ChatML: `<tool_call>\n{"name": …, "arguments": …}\n</tool_call>`, one block per call. */
@@ -34,9 +42,10 @@ export const HERMES: ToolCallSyntax = {
   parallel: true,
   resultRole: "tool",
   resultText: (text) => `<tool_response>\n${text}\n</tool_response>`,
+  controlTokens: ["<tool_call>", "</tool_call>"],
 };
 
-/** Llama 3.1 / 3.2: the assistant turn is one bare `{"name": …, "parameters": …}` (a `<|python_tag|>` before it renders as nothing). */
+/** Llama 3.1 / 3.2: the assistant turn is one bare `{"name": …, "parameters": …}`, or the same after a `<|python_tag|>` token. */
 export const LLAMA3: ToolCallSyntax = {
   family: "llama3",
   opener: "",
@@ -47,6 +56,8 @@ export const LLAMA3: ToolCallSyntax = {
   parallel: false,
   resultRole: "ipython",
   resultText: (text) => text,
+  controlTokens: ["<|python_tag|>"],
+  lead: "<|python_tag|>",
 };
 
 /** Mistral (v0.3 and later): `[TOOL_CALLS][{"name": …, "arguments": …}, …]`; results as `[TOOL_RESULTS]…[/TOOL_RESULTS]`. */
@@ -60,6 +71,7 @@ export const MISTRAL: ToolCallSyntax = {
   parallel: true,
   resultRole: "user",
   resultText: (text) => `[TOOL_RESULTS]${text}[/TOOL_RESULTS]`,
+  controlTokens: ["[TOOL_CALLS]"],
 };
 
 /** The GGUF keys a template is read from, the tool-use variant first. */

@@ -60,8 +60,8 @@ export class HoldBackBuffer implements TextStream {
   /** Unreleased raw text (raw offsets `released` to `received`). */
   private text = "";
   private readonly norm: NormalisedText;
-  /** Words of the folded view for the context trackers of all rules. */
-  private readonly words = new WordReader();
+  /** Words of the folded view for the context trackers of all rules (and table rows, read on the NFKC view). */
+  private readonly words: WordReader;
   /** Raw offset up to which text has been released. */
   private released = 0;
   /** Raw offset of the end of the text received. */
@@ -94,6 +94,7 @@ export class HoldBackBuffer implements TextStream {
   /** `capacity`: normalised units to allocate up front (scan() passes the text's length; streams grow from 64). */
   constructor(private readonly rules: readonly CompiledRule[], capacity?: number) {
     this.norm = new NormalisedText(capacity);
+    this.words = new WordReader(this.norm.nfkcView);
     const shared: StreamShared = { words: this.words };
     this.scanners = rules.map((r) => {
       const s = r.createScanner(shared);

@@ -4,6 +4,7 @@
  * letters Latin, dash-likes `-`, invisibles gone, a whitespace run one space; validators get that view's text.
  */
 import type { MatchValidator, RuleScanner } from "../scanner.ts";
+import type { StreamShared } from "../stream.ts";
 import { isBearerToken, isEmail, isIban, isIpv6, isPaymentCard, isUsSsn } from "./validators.ts";
 import { PHONE_CONTEXT, PHONE_MAX_LENGTH, PHONE_PATTERN, phoneValidator } from "./phone.ts";
 import { ADDRESS_DETECTORS } from "./addresses.ts";
@@ -40,7 +41,7 @@ export interface DetectorSpec {
    * A hand-written search that runs instead of `pattern` (person names: lexicon + capitalisation): given the rule's
    * allow/deny lists once per policy load, it returns the per-stream scanner factory.
    */
-  readonly scanner?: (lists?: NameLists) => () => RuleScanner;
+  readonly scanner?: (lists?: NameLists) => (shared?: StreamShared) => RuleScanner;
   /**
    * Context words: a case-insensitive whole word from `words` within `window` characters (folded view) before the
    * candidate. `required: true` drops candidates without one; the words themselves are not redacted.

@@ -36,12 +36,12 @@ const NO_CONTEXT = 0, WEAK_CONTEXT = 1, STRONG_CONTEXT = 2;
 const POSSESSIVE_A = stepA(HASH_START_A, 115), POSSESSIVE_B = stepB(HASH_START_B, 115);
 /** Hash A of `the`: capitalised words after it name a thing (`the Customer Success Playbook`, `the Royal Albert Hall`). */
 const THE_A = stepA(stepA(stepA(HASH_START_A, 116), 104), 101);
-const SPACE = 32, COMMA = 44, DOT = 46, APOSTROPHE = 39, RIGHT_QUOTE = 0x2019, HYPHEN = 45;
+const SPACE = 32, COMMA = 44, DOT = 46, APOSTROPHE = 39, RIGHT_QUOTE = 0x2019, HYPHEN = 45, COLON = 58, LINE_BREAK = 10;
 /**
  * Separators that keep a context phrase attached to the run after it (`Dear Ada`, `name: Ada`, `Regards, Ada`), also
- * in key-value formats (`"name": "Ada"`, `| name | Ada |`, `name=Ada`).
+ * in key-value formats (`"name": "Ada"`, `| name | Ada |`, `name=Ada`) and CSV rows split by `,` or `;`.
  */
-const CONTEXT_GAP = new Set([SPACE, 44, 58, HYPHEN, 0x2014, 34, 124, 61]);
+const CONTEXT_GAP = new Set([SPACE, 44, 59, 58, HYPHEN, 0x2014, 34, 124, 61]);
 
 let bloom: NameBloom | undefined;
 const lexicon = (): NameBloom => (bloom ??= NameBloom.fromBase64(NAME_BLOOM_BASE64));
@@ -103,8 +103,13 @@ export class NameScanner implements RuleScanner {
   // Words before the run, for context phrases: hash A of each, latest last; reset by sentence punctuation.
   private readonly recent = new Int32Array(4);
   private recentCount = 0;
+  /** The word being read starts a line; the run's first token did; the run ended at `:` (a chat speaker, `Ada: hi`). */
+  private wordAtLine = false;
+  private runAtLine = false;
+  private speaker = false;
 
-  constructor(private readonly lists: CompiledNameLists) {}
+  /** `lines`: the stream's NFKC view (it tells line breaks from spaces; without it only offset 0 starts a line). */
+  constructor(private readonly lists: CompiledNameLists, private readonly lines?: HeldText) {}
 
   /** Start a fresh search at `from`. */
   reset(from: number, prev: number): void {
@@ -174,6 +179,13 @@ export class NameScanner implements RuleScanner {
   }
 
   private startWord(i: number, c: number, tainted: boolean): void {
+    // A line break ends a run (`PLZ;Ort` then `Jonas Becker` on the next line): the unit before a word is settled.
+    const lines = this.lines;
+    this.wordAtLine = i === 0 || lines !== undefined && i - 1 >= lines.base && lines.codes[i - 1 - lines.base] === LINE_BREAK;
+    if (this.wordAtLine && this.count > 0 && c >= 0) {
+      this.endRun();
+      if (this.final) return;
+    }
     this.wordStart = i;
     this.letters = 0;
     this.lower = false;
@@ -204,8 +216,13 @@ export class NameScanner implements RuleScanner {
   }
 
   private newSegment(c: number): void {
-    // Parts of a hyphenated name are capitalised (`Jean-Luc`); `AI-driven`, `well-known` are not names.
-    if (this.prev === HYPHEN && !isUpper(c)) this.tainted = true;
+    // Parts of a hyphenated name are capitalised (`Jean-Luc`), or the first is a listed first name (`Min-jun`,
+    // `Jean-baptiste`; one that is also a word keeps needing a surname: `Real-time Analytics` is no name); `AI-driven`
+    // (an acronym), `well-known` are not names.
+    if (this.prev === HYPHEN && !isUpper(c) && (this.firstDone || !this.upperFirst || !this.lower ||
+      !this.lexicon.has(this.segA, this.segB, FIRST) && !this.lexicon.has(this.segA, this.segB, WEAK_FIRST))) {
+      this.tainted = true;
+    }
     if (!this.firstDone) { this.firstA = this.segA; this.firstB = this.segB; this.firstDone = true; }
     this.segA = HASH_START_A;
     this.segB = HASH_START_B;
@@ -267,6 +284,7 @@ export class NameScanner implements RuleScanner {
       this.context = this.words.strong.endsWith(this.recent, before) ? STRONG_CONTEXT
         : this.words.weak.endsWith(this.recent, before) ? WEAK_CONTEXT : NO_CONTEXT;
       this.afterThe = before > 0 && this.recent[before - 1] === THE_A;
+      this.runAtLine = this.wordAtLine;
     }
     this.starts[this.count] = start;
     this.ends[this.count] = end;
@@ -284,7 +302,10 @@ export class NameScanner implements RuleScanner {
       return;
     }
     if (c === SPACE && this.gap === 2) { this.gap = 3; return; }
-    if (this.count > 0) this.endRun();
+    if (this.count > 0) {
+      this.speaker = c === COLON && this.gap === 0 && this.runAtLine;
+      this.endRun();
+    }
     if (!CONTEXT_GAP.has(c)) this.recentCount = 0;
   }
 
@@ -295,6 +316,7 @@ export class NameScanner implements RuleScanner {
 
   private endRun(): void {
     this.decide();
+    this.speaker = false;
     if (!this.final) this.count = 0;
     this.gap = 0;
   }
@@ -327,6 +349,7 @@ export class NameScanner implements RuleScanner {
       if (f & (TITLE | DENIED)) ok = true;
       else if (i === 0 && this.context === STRONG_CONTEXT) ok = (f & CAP) !== 0;
       else if (i === 0 && this.context === WEAK_CONTEXT) ok = (f & CAP) !== 0 && (count >= 2 || (f & (IS_FIRST | IS_RARE_SURNAME)) !== 0);
+      else if (i === 0 && this.speaker && (f & IS_FIRST) !== 0) ok = true;
       else if (count < 2) ok = false;
       else if (f & IS_FIRST) ok = true;
       else ok = (f & (IS_WEAK | INITIAL)) !== 0 ? surname : rare;
@@ -359,7 +382,7 @@ export const NAME_DETECTORS: Readonly<Record<"person_name", DetectorSpec>> = {
     maxLength: NAME_MAX_LENGTH, placeholder: "[NAME]",
     scanner: (lists) => {
       const compiled = compileNameLists(lists);
-      return () => new NameScanner(compiled);
+      return (shared) => new NameScanner(compiled, shared?.words.lines);
     },
   },
 };

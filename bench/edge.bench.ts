@@ -5,6 +5,8 @@
  * - the edge entry built with code splitting: what start-up loads, and what loads with the first request that needs it;
  * - cold start: fresh Node processes (module loader warmed) import that build, which builds the gateway with the
  *   bundled default policy (compiled at module scope), and answer a first request; median and p90 over the runs;
+ *   then the first scan, a column of its own: a response's first gate work (detector programs and DFA states are
+ *   built on the process's first stream, so the first gated request of an isolate pays it);
  * - CPU per streamed event and per 500-event response: the gateway in this process (`app.request`, as a worker's
  *   fetch handler) streams from an upstream in another process, against reading the same upstream directly.
  *   bun bench/edge.bench.ts [coldRuns=21] [responses=40]
@@ -55,7 +57,14 @@ function splitBuild(): SplitBuild {
   const entry = join(scratch, "edge.ts");
   writeFileSync(entry, `import { buildGateway } from ${JSON.stringify(join(root, "src/server/build.ts"))};
 import { readConfig } from ${JSON.stringify(join(root, "src/server/config.ts"))};
+import policy from ${JSON.stringify(join(root, "policies/default.json"))};
+import { compileGates } from ${JSON.stringify(join(root, "src/gates/mod.ts"))};
 export const app = buildGateway(readConfig({}, { RSK_UPSTREAM_URL: "http://127.0.0.1:9/v1" }), { host: "bench", exposed: true, log() {} }).app;
+/** The first response's gate work: detector programs and their DFA states are built on a process's first stream. */
+export const firstScan = (text: string) => {
+  const stream = compileGates(policy.output).open();
+  return stream.push(text).findings.length + stream.end().findings.length;
+};
 `);
   const out = join(scratch, "split");
   const meta = join(scratch, "meta.json");
@@ -78,26 +87,31 @@ export const app = buildGateway(readConfig({}, { RSK_UPSTREAM_URL: "http://127.0
   return { entry: absolute(main), startup: sum([...startup]), lazy: sum(all.filter((f) => !startup.has(f))) };
 }
 
+/** What the cold-start probe's first scan gates: prose with an email, a phone number, a card and two addresses. */
+const FIRST_SCAN_TEXT = "Ada wrote from ada@example.com and +1 (555) 123-4567; card 4111 1111 1111 1111; she lives at 221B Baker Street, London, and Via Roma 10.";
+
 /**
  * Cold starts: each run a new Node process imports the split edge build (the gateway and its default policy are built
  * at module scope) and serves one request. Node's module loader is warmed first on an empty module, so the time is
  * rsk's own (compile, module code, policy compile), which is what an edge host's isolate pays too. The first
  * request's time is mostly Node's own lazy loading (its fetch classes and Web Crypto), which edge hosts have built in.
  */
-function coldStarts(entry: string): { start: number[]; firstRequest: number[] } {
+function coldStarts(entry: string): { start: number[]; firstRequest: number[]; firstScan: number[] } {
   const empty = join(scratch, "empty.mjs");
   writeFileSync(empty, "export {};\n");
   const probe = join(scratch, "probe.mjs");
   writeFileSync(probe, `await import(${JSON.stringify(empty)});
 const t0 = performance.now();
-const { app } = await import(${JSON.stringify(entry)});
+const { app, firstScan } = await import(${JSON.stringify(entry)});
 const t1 = performance.now();
 const res = await app.request("/healthz");
 if (res.status !== 200) throw new Error(await res.text());
-console.log(JSON.stringify([t1 - t0, performance.now() - t1]));
+const t2 = performance.now();
+if (firstScan(${JSON.stringify(FIRST_SCAN_TEXT)}) === 0) throw new Error("the first scan found nothing");
+console.log(JSON.stringify([t1 - t0, t2 - t1, performance.now() - t2]));
 `);
-  const runs = Array.from({ length: coldRuns }, () => JSON.parse(execFileSync("node", [probe], { encoding: "utf8" })) as [number, number]);
-  return { start: runs.map((r) => r[0]), firstRequest: runs.map((r) => r[1]) };
+  const runs = Array.from({ length: coldRuns }, () => JSON.parse(execFileSync("node", [probe], { encoding: "utf8" })) as [number, number, number]);
+  return { start: runs.map((r) => r[0]), firstRequest: runs.map((r) => r[1]), firstScan: runs.map((r) => r[2]) };
 }
 
 /** CPU ms this process spends per response read through `read`. */
@@ -136,6 +150,7 @@ try {
       module_and_build_median: +median(cold.start).toFixed(2),
       module_and_build_p90: +pct(cold.start, 90).toFixed(2),
       first_request_median: +median(cold.firstRequest).toFixed(2),
+      first_scan_median: +median(cold.firstScan).toFixed(2),
       runs: coldRuns,
       host: `node ${execFileSync("node", ["--version"], { encoding: "utf8" }).trim()}`,
     },
@@ -146,7 +161,7 @@ try {
   console.log(`Workers bundle (wrangler --minify): ${result.bundle.bytes} bytes, ${result.bundle.gzip_kb} KB gzipped  [budget ${budgets.bundle_gzip_kb_max} KB: ${verdict(result.bundle.gzip_kb <= budgets.bundle_gzip_kb_max)}]`);
   console.log(`split build: start-up loads ${result.split.startup.files} files, ${result.split.startup.gzip_kb} KB gzipped; ${result.split.lazy.files} files (${result.split.lazy.gzip_kb} KB gzipped) load with the first request that needs them`);
   const c = result.cold_start_ms;
-  console.log(`cold start (import + gateway + default policy at module scope, Node): median ${c.module_and_build_median} ms, p90 ${c.module_and_build_p90} ms; then the first request ${c.first_request_median} ms  [budget ${budgets.cold_start_ms_max} ms: ${verdict(c.module_and_build_median <= budgets.cold_start_ms_max)}]`);
+  console.log(`cold start (import + gateway + default policy at module scope, Node): median ${c.module_and_build_median} ms, p90 ${c.module_and_build_p90} ms; then the first request ${c.first_request_median} ms, the first scan (default output gates: compile, open, push, end of a short prose+PII text) ${c.first_scan_median} ms  [budget ${budgets.cold_start_ms_max} ms: ${verdict(c.module_and_build_median <= budgets.cold_start_ms_max)}]`);
   console.log(`CPU per ${EVENTS}-event response: gateway ${result.cpu_ms_per_500_events.gateway} ms, reading the upstream directly ${result.cpu_ms_per_500_events.direct} ms; added per event ${result.cpu_us_per_event_added} µs  [budget ${budgets.cpu_ms_per_500_events_max} ms: ${verdict(result.cpu_ms_per_500_events.gateway <= budgets.cpu_ms_per_500_events_max)}]`);
   writeFileSync(join(root, "bench/results/edge.json"), `${JSON.stringify(result, null, 2)}\n`);
 } finally {

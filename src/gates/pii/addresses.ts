@@ -10,6 +10,10 @@
  * No check digit exists: the street words are the evidence, so bare `12 Main` is not an address.
  */
 import type { DetectorSpec } from "./detectors.ts";
+import { ADDRESS_PROGRAM_JSON } from "./address-program.ts";
+import { PikeScanner } from "../regex/pike.ts";
+import type { Program } from "../regex/program.ts";
+import { decodeProgram, type EncodedProgram } from "../regex/serial.ts";
 
 /** `Rue` → `[Rr]ue`: street words are capitalised or not depending on the language and the writer. */
 const anyCase = (words: string): string =>
@@ -102,10 +106,25 @@ const ADDRESS = [
   DE_PREPOSITION_ADDRESS,
 ].join("|");
 
+/** The street-address pattern: the detector's definition (its program is generated from it). */
+export const STREET_ADDRESS_PATTERN = `(?<![A-Za-z0-9_])${UNIT_BEFORE}?(?:${ADDRESS})(?:${UNIT})?(?:${TAIL})?(?![A-Za-z0-9_])`;
+const ADDRESS_MAX_LENGTH = 200;
+
+/**
+ * The pattern's program, decoded on the first stream. Its word lists make it ~6,600 NFA states: compiling it cold
+ * (parse, prefix factoring, Thompson construction) cost about as much as every other default detector together on
+ * a cold isolate's first request, so it ships precompiled (address-program.ts, generated from the pattern and checked
+ * against it by tests/gates/address-program.test.ts). Precompiled rather than rewritten as a word-set scanner: the
+ * same program runs in the same Pike VM, so findings, hold-back and per-token cost are the pattern's by construction.
+ */
+let program: Program | undefined;
+const addressProgram = (): Program => (program ??= decodeProgram(JSON.parse(ADDRESS_PROGRAM_JSON) as EncodedProgram));
+
 /** The street-address detector. */
 export const ADDRESS_DETECTORS: Readonly<Record<"street_address", DetectorSpec>> = {
   street_address: {
-    pattern: `(?<![A-Za-z0-9_])${UNIT_BEFORE}?(?:${ADDRESS})(?:${UNIT})?(?:${TAIL})?(?![A-Za-z0-9_])`,
-    maxLength: 200, placeholder: "[ADDRESS]",
+    pattern: STREET_ADDRESS_PATTERN,
+    maxLength: ADDRESS_MAX_LENGTH, placeholder: "[ADDRESS]",
+    scanner: () => () => new PikeScanner(addressProgram(), ADDRESS_MAX_LENGTH),
   },
 };

@@ -2,21 +2,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { compileGates, type GateSet } from "../../src/gates/mod.ts";
-import { chunkAt } from "./fixtures.ts";
+import { compileGates } from "../../src/gates/mod.ts";
+import { chunkAt, streamed } from "./fixtures.ts";
 
 const names = compileGates([{ id: "name", type: "pii", detector: "person_name", action: "redact" }]);
-
-function streamed(set: GateSet, chunks: readonly string[]): { text: string; findings: unknown[] } {
-  const stream = set.open();
-  const steps = chunks.map((c) => {
-    const step = stream.push(c);
-    assert.ok(stream.held <= set.maxHoldBack, `held ${stream.held} > ${set.maxHoldBack}`);
-    return step;
-  });
-  steps.push(stream.end());
-  return { text: steps.map((s) => s.text).join(""), findings: steps.flatMap((s) => s.findings) };
-}
 
 /** [text, expected output] */
 const CASES: [string, string][] = [

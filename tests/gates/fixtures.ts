@@ -1,5 +1,6 @@
-/** Shared rule lists and PII samples for the gate tests. */
-import { PII_DETECTORS, type GateRule, type PiiDetector } from "../../src/gates/mod.ts";
+/** Shared rule lists, PII samples and stream helpers for the gate tests. */
+import assert from "node:assert/strict";
+import { PII_DETECTORS, type GateRule, type GateSet, type PiiDetector } from "../../src/gates/mod.ts";
 import { GROUP_LOOKALIKES, GROUP_SAMPLES, NEW_DETECTOR_LOOKALIKES, NEW_DETECTOR_SAMPLES } from "./detector-samples.ts";
 
 /** Every detector with redact, plus a blocking phrase list: the shape of the default output policy. */
@@ -55,3 +56,15 @@ export const chunkAt = (text: string, cuts: readonly number[]): string[] => {
   for (const p of [...points, text.length]) { out.push(text.slice(last, p)); last = p; }
   return out;
 };
+
+/** Pushes `chunks` through a new stream of `set` and ends it, checking the hold-back bound at every step. */
+export function streamed(set: GateSet, chunks: readonly string[]): { text: string; findings: unknown[] } {
+  const stream = set.open();
+  const steps = chunks.map((c) => {
+    const step = stream.push(c);
+    assert.ok(stream.held <= set.maxHoldBack, `held ${stream.held} > ${set.maxHoldBack}`);
+    return step;
+  });
+  steps.push(stream.end());
+  return { text: steps.map((s) => s.text).join(""), findings: steps.flatMap((s) => s.findings) };
+}

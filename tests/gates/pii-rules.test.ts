@@ -9,22 +9,11 @@ import fc from "fast-check";
 import { compileGates, type GateRule, type GateSet } from "../../src/gates/mod.ts";
 import { loadHoldout } from "../../eval/pii/corpus.ts";
 import { loadRsk } from "../../eval/pii/rsk.ts";
-import { chunkAt } from "./fixtures.ts";
+import { chunkAt, streamed } from "./fixtures.ts";
 
 const pii = (...detectors: string[]): GateSet =>
   compileGates(detectors.map((d): GateRule => ({ id: d, type: "pii", detector: d as never, action: "redact" })));
 const names = pii("person_name");
-
-function streamed(set: GateSet, chunks: readonly string[]): { text: string; findings: unknown[] } {
-  const stream = set.open();
-  const steps = chunks.map((c) => {
-    const step = stream.push(c);
-    assert.ok(stream.held <= set.maxHoldBack, `held ${stream.held} > ${set.maxHoldBack}`);
-    return step;
-  });
-  steps.push(stream.end());
-  return { text: steps.map((s) => s.text).join(""), findings: steps.flatMap((s) => s.findings) };
-}
 
 describe("person names", () => {
   test("surname first, then a comma and a listed first name (and an initial)", () => {

@@ -5,8 +5,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { compileGates, type GateSet } from "../../src/gates/mod.ts";
-import { chunkAt } from "./fixtures.ts";
+import { compileGates } from "../../src/gates/mod.ts";
+import { chunkAt, streamed } from "./fixtures.ts";
 
 const personal = compileGates([
   { id: "name", type: "pii", detector: "person_name", action: "redact" },
@@ -15,17 +15,6 @@ const personal = compileGates([
   { id: "dob", type: "pii", detector: "date_of_birth", action: "redact" },
   { id: "dl", type: "pii", detector: "drivers_license", action: "redact" },
 ]);
-
-function streamed(set: GateSet, chunks: readonly string[]): { text: string; findings: unknown[] } {
-  const stream = set.open();
-  const steps = chunks.map((c) => {
-    const step = stream.push(c);
-    assert.ok(stream.held <= set.maxHoldBack, `held ${stream.held} > ${set.maxHoldBack}`);
-    return step;
-  });
-  steps.push(stream.end());
-  return { text: steps.map((s) => s.text).join(""), findings: steps.flatMap((s) => s.findings) };
-}
 
 /** [text, expected output] */
 const TABLES: [string, string][] = [

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { Ajv } from "ajv";
 import type OpenAI from "openai";
-import { type LocalHarness, startLocalHarness } from "../server/local-harness.ts";
+import { type LocalHarness, oneStreamedCall, startLocalHarness } from "../server/local-harness.ts";
 
 type Tool = OpenAI.Chat.Completions.ChatCompletionTool & { type: "function" };
 
@@ -107,17 +107,7 @@ describe("local backend: tool calls under the call grammar (fixture model, opena
   test("streamed: tool_calls deltas with id and name first, arguments piece by piece, finish tool_calls", { timeout: 60_000 }, async () => {
     const { client } = await harness();
     const stream = await client.chat.completions.create({ model: "fixture", seed: 5, stream: true, max_tokens: 600, tools: [SCHEMAS[0]!], tool_choice: "required", parallel_tool_calls: false, messages });
-    let args = "", deltas = 0, finish: string | null = null;
-    let head: { id?: string; name?: string } | undefined;
-    for await (const chunk of stream) {
-      for (const d of chunk.choices[0]?.delta.tool_calls ?? []) {
-        head ??= { id: d.id, name: d.function?.name };
-        assert.equal(d.index, 0);
-        args += d.function?.arguments ?? "";
-        deltas++;
-      }
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
+    const { head, args, pieces: deltas, finish } = await oneStreamedCall(stream);
     assert.equal(head?.name, "get_weather");
     assert.match(head?.id ?? "", /^call_/);
     assert.ok(deltas > 2, `arguments arrive in pieces (${deltas} deltas)`);

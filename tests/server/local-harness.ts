@@ -58,3 +58,21 @@ export async function startLocalHarness(options: LocalHarnessOptions = {}): Prom
     },
   };
 }
+
+/**
+ * A streamed answer holding one tool call (every delta is call 0), read from the openai SDK's chunks: the call's
+ * head (id and name, from its first delta), its arguments, how many deltas brought them, and the finish reason.
+ */
+export async function oneStreamedCall(stream: AsyncIterable<OpenAI.ChatCompletionChunk>): Promise<{ head?: { id?: string; name?: string }; args: string; pieces: number; finish: string | null }> {
+  let args = "", pieces = 0, finish: string | null = null, head: { id?: string; name?: string } | undefined;
+  for await (const chunk of stream) {
+    for (const d of chunk.choices[0]?.delta.tool_calls ?? []) {
+      head ??= { id: d.id, name: d.function?.name };
+      if (d.index !== 0) throw new Error(`a delta of call ${d.index} in an answer of one call`);
+      args += d.function?.arguments ?? "";
+      pieces++;
+    }
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+  }
+  return { head, args, pieces, finish };
+}

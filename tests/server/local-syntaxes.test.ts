@@ -13,7 +13,7 @@ import { after, describe, test } from "node:test";
 import { Ajv } from "ajv";
 import OpenAI from "openai";
 import type { FixtureVariant } from "../fixture/model.ts";
-import { type LocalHarness, startLocalHarness } from "./local-harness.ts";
+import { type LocalHarness, oneStreamedCall, startLocalHarness } from "./local-harness.ts";
 
 type Tool = OpenAI.Chat.Completions.ChatCompletionTool & { type: "function" };
 const tool = (name: string, parameters: Record<string, unknown>): Tool => ({ type: "function", function: { name, parameters } });
@@ -74,16 +74,7 @@ for (const { variant, family, autoBias } of VARIANTS) {
     test("streamed: id and name first, arguments in pieces that join to valid JSON, finish tool_calls", { timeout: 60_000 }, async () => {
       const { client } = await harness();
       const stream = await client.chat.completions.create({ model, seed: 3, stream: true, max_tokens: 600, tools: [WEATHER], tool_choice: "required", messages });
-      let args = "", pieces = 0, finish: string | null = null, head: { id?: string; name?: string } | undefined;
-      for await (const chunk of stream) {
-        for (const d of chunk.choices[0]?.delta.tool_calls ?? []) {
-          head ??= { id: d.id, name: d.function?.name };
-          assert.equal(d.index, 0);
-          args += d.function?.arguments ?? "";
-          pieces++;
-        }
-        finish = chunk.choices[0]?.finish_reason ?? finish;
-      }
+      const { head, args, pieces, finish } = await oneStreamedCall(stream);
       assert.equal(head?.name, "get_weather");
       assert.match(head?.id ?? "", /^call_/);
       assert.ok(pieces > 2, `arguments arrive in pieces (${pieces})`);

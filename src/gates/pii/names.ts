@@ -8,10 +8,15 @@
  *    also an English word (`Will`, `May`) needs a listed surname after it; any capitalised word does when that surname
  *    is not an English word itself (`Katarzyna Nowak`, not `Project Power`);
  *  - right after a context phrase (`my name is`, `Dear`, `signed`), one capitalised word or more; after a weaker one
- *    (`Hi`, `from`, `thanks`), a listed word or two capitalised words.
+ *    (`Hi`, `from`, `thanks`), a listed word or two capitalised words;
+ *  - in a table cell under a name column (the WordReader's header labels): `first_name`, `surname`, `Vorname` are
+ *    strong context; a bare `name`, `Nom`, `nombre` column (also products, teams) only makes a listed first name or
+ *    surname a name on its own.
  * Decisions depend only on the text, never on where chunks end, so streamed and whole-text results are identical.
  */
 import type { HeldText, RuleScanner } from "../scanner.ts";
+import type { StreamShared } from "../stream.ts";
+import { compileContextWords, ContextTracker, type ContextWords } from "../context.ts";
 import { foldedText } from "../normalize.ts";
 import type { DetectorSpec, NameLists } from "./detectors.ts";
 import { foldUnit, isWordUnit } from "../text.ts";
@@ -31,7 +36,26 @@ const CAP = 1, INITIAL = 2, PARTICLE = 4, TITLE = 8, IS_FIRST = 16, IS_WEAK = 32
 const DENIED = 256;
 /** The token is followed by `, ` and the run goes on: `Okonkwo, Chidi` (surname first, as in lists and records). */
 const COMMA_AFTER = 512;
-const NO_CONTEXT = 0, WEAK_CONTEXT = 1, STRONG_CONTEXT = 2;
+/** Context before a run: none, a weak or strong phrase, a bare name column (a listed first name or surname alone). */
+const NO_CONTEXT = 0, WEAK_CONTEXT = 1, STRONG_CONTEXT = 2, LISTED_CONTEXT = 3;
+/**
+ * Header labels of columns that hold person names (one or two words; `first_name` reads `first name`, `firstName`
+ * `firstname`). Specific ones are strong context for their cells; a bare `name` column may hold products or teams.
+ */
+const PERSON_COLUMNS = ["first name", "last name", "given name", "family name", "full name", "middle name", "firstname",
+  "lastname", "givenname", "familyname", "fullname", "surname", "surnames", "forename", "vorname", "nachname", "prenom",
+  "apellido", "apellidos", "cognome", "sobrenome", "voornaam", "achternaam", "nazwisko", "imie", "efternamn", "fornavn",
+  "etternavn", "patient name", "customer name", "employee name", "contact name", "holder name"];
+/** Bare name labels: their cells may hold products or teams, so only a listed first name or surname alone is a name. */
+const NAME_COLUMNS = ["name", "names", "nom", "nombre", "nome", "naam", "navn", "namn", "nimi", "patient", "employee"];
+/** Two-word labels ending in `name` that name no person (else the bare `name` would label them). */
+const THING_COLUMNS = ["product name", "company name", "file name", "user name", "host name", "street name", "brand name",
+  "item name", "project name", "team name", "model name", "app name", "service name", "domain name", "field name",
+  "column name", "table name", "branch name", "package name", "city name", "country name", "store name", "event name"];
+/** Window 0: only cells count (a cell's label reaches 1 unit into it), never a word written before the run. */
+let columnWords: [ContextWords, ContextWords] | undefined;
+const nameColumns = (): [ContextWords, ContextWords] =>
+  (columnWords ??= [compileContextWords(PERSON_COLUMNS, [], 0), compileContextWords(NAME_COLUMNS, THING_COLUMNS, 0)]);
 /** Hashes of a last segment `s` (`Ada's`): a possessive. */
 const POSSESSIVE_A = stepA(HASH_START_A, 115), POSSESSIVE_B = stepB(HASH_START_B, 115);
 /** Hash A of `the`: capitalised words after it name a thing (`the Customer Success Playbook`, `the Royal Albert Hall`). */
@@ -98,6 +122,10 @@ export class NameScanner implements RuleScanner {
    */
   private gap = 0;
   private context = NO_CONTEXT;
+  /** Context from the run's table column (NO_CONTEXT when its phrase context is strong): holds if the name fills its cell. */
+  private cellContext = NO_CONTEXT;
+  /** Offset of the stream's end once finish() reads it (-1 before). */
+  private streamEnd = -1;
   /** The run follows `the`. */
   private afterThe = false;
   // Words before the run, for context phrases: hash A of each, latest last; reset by sentence punctuation.
@@ -108,8 +136,21 @@ export class NameScanner implements RuleScanner {
   private runAtLine = false;
   private speaker = false;
 
-  /** `lines`: the stream's NFKC view (it tells line breaks from spaces; without it only offset 0 starts a line). */
-  constructor(private readonly lists: CompiledNameLists, private readonly lines?: HeldText) {}
+  /** Table cells under a person-name column, and under a bare `name` one (absent without a stream's shared words). */
+  private readonly personCells: ContextTracker | undefined;
+  private readonly nameCells: ContextTracker | undefined;
+  /** The stream's NFKC view (it tells line breaks from spaces; without it only offset 0 starts a line). */
+  private readonly lines: HeldText | undefined;
+
+  /** `shared`: the stream's word reader, for line breaks and table header labels. */
+  constructor(private readonly lists: CompiledNameLists, shared?: StreamShared) {
+    this.lines = shared?.words.lines;
+    if (shared) {
+      const [person, name] = nameColumns();
+      this.personCells = new ContextTracker(person, false, shared.words);
+      this.nameCells = new ContextTracker(name, false, shared.words);
+    }
+  }
 
   /** Start a fresh search at `from`. */
   reset(from: number, prev: number): void {
@@ -124,6 +165,8 @@ export class NameScanner implements RuleScanner {
     this.count = 0;
     this.gap = 0;
     this.recentCount = 0;
+    this.streamEnd = -1;
+    if (from === 0 && prev < 0) { this.personCells?.restart(); this.nameCells?.restart(); }
     // Resuming inside a word (after another rule's match): the rest of that word is not a word start.
     if (isLetter(prev) || (prev >= 48 && prev <= 57)) this.startWord(from, -1, true);
   }
@@ -133,6 +176,12 @@ export class NameScanner implements RuleScanner {
     this.view = text;
     const codes = text.codes, base = text.base;
     let i = this.at;
+    if (this.personCells && end > i) {
+      // A run starting from here on asks about a cell starting at most 1 unit before it.
+      const floor = (this.wordStart >= 0 ? this.wordStart : i) - 1;
+      this.personCells.advance(text, end, floor);
+      this.nameCells!.advance(text, end, floor);
+    }
     while (i < end && !this.final) {
       this.step(codes[i - base]!, i);
       i++;
@@ -144,6 +193,7 @@ export class NameScanner implements RuleScanner {
   /** End of stream: the word and run being read end here. */
   finish(text: HeldText, end: number): void {
     this.advance(text, end);
+    this.streamEnd = end;
     if (this.final) return;
     // A trailing `'` or `-` is not part of the word.
     if (this.wordStart >= 0) this.endWord(this.joinPending ? end - 1 : end, -1);
@@ -283,6 +333,7 @@ export class NameScanner implements RuleScanner {
       const before = this.recentCount - 1;
       this.context = this.words.strong.endsWith(this.recent, before) ? STRONG_CONTEXT
         : this.words.weak.endsWith(this.recent, before) ? WEAK_CONTEXT : NO_CONTEXT;
+      this.cellContext = this.context === STRONG_CONTEXT ? NO_CONTEXT : this.column(start);
       this.afterThe = before > 0 && this.recent[before - 1] === THE_A;
       this.runAtLine = this.wordAtLine;
     }
@@ -291,6 +342,29 @@ export class NameScanner implements RuleScanner {
     this.flags[this.count] = flags;
     this.count++;
     this.gap = 0;
+  }
+
+  /** Context of a run starting at `start` from its table column: strong, a bare name column's (unless `Hi` gave weak). */
+  private column(start: number): number {
+    if (!this.personCells) return NO_CONTEXT;
+    if (this.personCells.check(start) === 2) return STRONG_CONTEXT;
+    return this.context === NO_CONTEXT && this.nameCells!.check(start) === 2 ? LISTED_CONTEXT : NO_CONTEXT;
+  }
+
+  /**
+   * A name ending at `end` fills the rest of its cell: a cell separator, a line break or the stream's end follows,
+   * after at most one space (`| Ada |`). Not `Meeting notes` on the line after a table: the units read are settled.
+   */
+  private endsCell(end: number): boolean {
+    const view = this.view!, lines = this.lines;
+    for (let p = end; p <= end + 1; p++) {
+      if (p === this.streamEnd) return true;
+      const c = view.codes[p - view.base]!;
+      if (c === COMMA || c === 59 || c === 124 || c === 34) return true;
+      if (c !== SPACE) return false;
+      if (lines !== undefined && lines.codes[p - lines.base] === LINE_BREAK) return true;
+    }
+    return false;
   }
 
   /** A separator unit after the last word. */
@@ -345,11 +419,13 @@ export class NameScanner implements RuleScanner {
       }
       if (last < 0) continue;
       const count = last - i + (f & TITLE ? 0 : 1);
+      const context = i === 0 && this.cellContext !== NO_CONTEXT && this.endsCell(this.ends[last]!) ? this.cellContext : this.context;
       let ok: boolean;
       if (f & (TITLE | DENIED)) ok = true;
-      else if (i === 0 && this.context === STRONG_CONTEXT) ok = (f & CAP) !== 0;
-      else if (i === 0 && this.context === WEAK_CONTEXT) ok = (f & CAP) !== 0 && (count >= 2 || (f & (IS_FIRST | IS_RARE_SURNAME)) !== 0);
+      else if (i === 0 && context === STRONG_CONTEXT) ok = (f & CAP) !== 0;
+      else if (i === 0 && context === WEAK_CONTEXT) ok = (f & CAP) !== 0 && (count >= 2 || (f & (IS_FIRST | IS_RARE_SURNAME)) !== 0);
       else if (i === 0 && this.speaker && (f & IS_FIRST) !== 0) ok = true;
+      else if (i === 0 && context === LISTED_CONTEXT && (f & (IS_FIRST | IS_RARE_SURNAME)) !== 0) ok = true;
       else if (count < 2) ok = false;
       else if (f & IS_FIRST) ok = true;
       else ok = (f & (IS_WEAK | INITIAL)) !== 0 ? surname : rare;
@@ -382,7 +458,7 @@ export const NAME_DETECTORS: Readonly<Record<"person_name", DetectorSpec>> = {
     maxLength: NAME_MAX_LENGTH, placeholder: "[NAME]",
     scanner: (lists) => {
       const compiled = compileNameLists(lists);
-      return (shared) => new NameScanner(compiled, shared?.words.lines);
+      return (shared) => new NameScanner(compiled, shared);
     },
   },
 };

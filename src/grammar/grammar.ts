@@ -6,6 +6,7 @@
  */
 import { DEFAULT_LIMITS, GrammarError, GrammarLimitError, type GrammarLimits } from "./errors.ts";
 import { type Expr, utf8Sequences } from "./expr.ts";
+import type { ShapedRule } from "./shaped.ts";
 
 /** Element code for the end of an alternative. */
 export const END = -1;
@@ -26,6 +27,8 @@ export interface Grammar {
   readonly limits: GrammarLimits;
   /** The JSON string character rule (`JsonRules.char`), when the grammar has one: masks count its runs (`runs.ts`). */
   readonly jsonChar?: number;
+  /** Rules of automaton-shaped strings by id (`shaped.ts`): masks derive their frames from the automaton's states. */
+  readonly shaped?: ReadonlyMap<number, ShapedRule>;
 }
 
 /** Whether byte `b` is in set `s` of `grammar`. */
@@ -43,6 +46,8 @@ export class GrammarBuilder {
   readonly #started = performance.now();
   /** The JSON string character rule, set by `JsonRules` (see `Grammar.jsonChar`). */
   jsonChar: number | undefined;
+  /** Product rules of bounded automaton strings, set by `boundedExpr` (see `Grammar.shaped`). */
+  readonly shaped = new Map<number, ShapedRule>();
 
   constructor(readonly limits: GrammarLimits = DEFAULT_LIMITS) {}
 
@@ -93,7 +98,7 @@ export class GrammarBuilder {
   /** Lowers, checks and flattens the rules reachable from `root`. */
   build(root: number): Grammar {
     const grammar = new Lowering(this.#names, this.#bodies, this.limits, () => this.checkTime()).run(root);
-    return this.jsonChar === undefined ? grammar : { ...grammar, jsonChar: this.jsonChar };
+    return this.jsonChar === undefined && this.shaped.size === 0 ? grammar : { ...grammar, jsonChar: this.jsonChar, shaped: this.shaped.size > 0 ? this.shaped : undefined };
   }
 }
 

@@ -13,6 +13,7 @@ import { cacheShare } from "./budget.ts";
 import { GrammarBuilder } from "./grammar.ts";
 import { JsonRules } from "./json.ts";
 import { CharRuns, tokenCharCounts } from "./runs.ts";
+import { ContentPath, languageGrammar, languageKey, type ShapedLanguage, type ShapedRule, ShapedStarts } from "./shaped.ts";
 import type { TokenTrie } from "./trie.ts";
 import { KernelWalk, walkerFor } from "./walk.ts";
 
@@ -182,6 +183,45 @@ interface StringBody {
 }
 const stringBodies = new WeakMap<TokenTrie, StringBody>();
 
+/**
+ * Most tokens near a length bound checked one by one against a state (`#cutFrame`); past it, a position of a bounded
+ * string gets its own frame analysis.
+ */
+const CHECKED_TOKENS = 256;
+
+/** A string language's own grammar (`languageGrammar`), its states' frames and their cuts by length, per vocabulary. */
+interface LanguageFrames {
+  readonly automaton: GrammarAutomaton;
+  readonly frames: Map<number, LanguageFrame | null>;
+  readonly cuts: Map<string, Derived | null>;
+}
+const languages = new WeakMap<TokenTrie, Map<string, LanguageFrames>>();
+/** Languages kept per vocabulary before that cache starts over. */
+const LANGUAGES = 64;
+/** Bytes of language state analyses kept per vocabulary before that cache starts over. */
+const LANGUAGE_BYTES = 128 << 20;
+const languageBytes = new WeakMap<TokenTrie, number>();
+
+/**
+ * A language state's frame, and its accepted tokens by character count (ascending) with the characters each needs to
+ * reach acceptance: its own count plus the distance of the automaton state it ends in (PARTIAL: it ends inside a character).
+ */
+interface LanguageFrame extends Frame {
+  readonly tokens: Int32Array;
+  readonly needs: Uint16Array;
+  /** Where each count starts in `tokens`. */
+  readonly countStart: Int32Array;
+}
+
+/** A token's need (`LanguageFrame.needs`): its low bits, a flag for an end state not reaching acceptance in every longer count, and a token ending inside a character. */
+const NEED = 0x7fff, UNSATURATED = 0x8000, PARTIAL = 0xffff;
+
+/** A product rule's frame (`shaped.ts`), and the tokens near its length bound to walk from each state (`check`). */
+interface Derived {
+  readonly frame: Frame;
+  readonly check?: Int32Array;
+}
+
 /** One frame's context-independent part of a mask. */
 interface Frame {
   /** Process-wide id (keys unions of frames). */
@@ -225,6 +265,9 @@ export class TokenMasks {
   /** Runs of JSON string characters of the grammar (undefined: none), and the frame each stack gets from them. */
   readonly #runs: CharRuns | undefined;
   readonly #runFrames = new Map<number, Frame | null>();
+  /** Product rules of bounded automaton strings (undefined: none), and the frame each stack derives from them. */
+  readonly #starts: ShapedStarts | undefined;
+  readonly #derived = new Map<number, Derived | null>();
   #kernels: Kernels | undefined;
 
   constructor(
@@ -244,6 +287,7 @@ export class TokenMasks {
     this.#stack = new Int32Array(trie.maxDepth + 1);
     this.#cutSeen = new Uint8Array(trie.maxDepth + 1);
     this.#runs = CharRuns.of(automaton.grammar);
+    this.#starts = ShapedStarts.of(automaton);
     // Eager work at compile time: every sequence starts in the start state, so its mask is walked now (a few hundred
     // microseconds of kernel walk, mostly learning the grammar's first states) rather than in the first decode step;
     // so are this grammar's own wide loops (a pattern's character class), whose analysis is a walk over most of the
@@ -265,6 +309,29 @@ export class TokenMasks {
       if (key === undefined || known?.has(key)) continue;
       if (analysed++ === EAGER_LOOPS) return;
       this.#sharedFrame(node, true);
+    }
+  }
+
+  /**
+   * Analyses (shared per vocabulary) the states of the grammar's bounded string languages (`shaped.ts`) not yet
+   * known, at most `limit` of them (`prepareVocabulary`): each is a walk over the tokens the language takes there,
+   * which would otherwise land on the decode step that first enters that state (~1 ms; doing it when a grammar's masks
+   * are created instead made the median time to first mask 1.8× on the broad bench, for no gain at p99).
+   */
+  analyseLanguages(limit: number): void {
+    const shaped = this.automaton.grammar.shaped;
+    if (!shaped) return;
+    const done = new Set<ShapedLanguage>();
+    let analysed = 0;
+    for (const { language } of shaped.values()) {
+      if (done.has(language)) continue;
+      done.add(language);
+      const lang = this.#language(language);
+      for (let state = 0; state < language.dist.length; state++) {
+        if (lang.frames.has(state)) continue;
+        if (analysed++ === limit) return;
+        lang.frames.set(state, this.#languageFrame(lang.automaton, language, state));
+      }
     }
   }
 
@@ -323,9 +390,15 @@ export class TokenMasks {
   #fromFrames(state: number): Uint32Array {
     const mask = newMask(this.words);
     const { automaton, trie } = this;
-    const shared: Frame[] = [], own: Frame[] = [], first = this.#firstBytes.fill(0);
+    const shared: Frame[] = [], own: Frame[] = [], checks: Int32Array[] = [], first = this.#firstBytes.fill(0);
     let direct = 0;
     for (const node of automaton.nodesOf(state)) {
+      const derived = this.#derivedFrame(node);
+      if (derived) {
+        if (!shared.includes(derived.frame)) shared.push(derived.frame);
+        if (derived.check && !checks.includes(derived.check)) checks.push(derived.check);
+        continue;
+      }
       const size = this.#subtreeNodes(automaton.setOf(node));
       const narrow = size <= NARROW_FRAME_NODES;
       const known = this.#runFrame(node) ?? this.#sharedFrame(node, !narrow || this.#preparing);
@@ -363,6 +436,9 @@ export class TokenMasks {
     else found.fill(0);
     for (const f of own) orInto(found, f.accepted);
     for (const ranges of [group?.uncertain, rest]) if (ranges && ranges.length > 0) this.#boundary(state, ranges, found);
+    for (const list of checks) {
+      for (const t of list) if (!((found[t >>> 5]! >>> (t & 31)) & 1) && automaton.walk(state, trie.tokenBytes(t)) !== DEAD) found[t >>> 5]! |= 1 << (t & 31);
+    }
     if (found !== mask) mask.set(found);
     if (automaton.accepting(state)) for (const t of this.endTokens) mask[t >>> 5]! |= 1 << (t & 31);
     this.stats.walks++;
@@ -440,7 +516,7 @@ export class TokenMasks {
     const byKey = sharedFrames.get(this.trie);
     if (!byKey) return false;
     for (const node of this.automaton.nodesOf(state)) {
-      if (this.#runFrame(node)) return true;
+      if (this.#runFrame(node) || this.#derivedFrame(node)) return true;
       for (const key of this.#keysOf(node)) if (key && byKey.get(key)) return true;
     }
     return false;
@@ -494,6 +570,132 @@ export class TokenMasks {
       body.byLimit.set(key, frame);
     }
     return frame;
+  }
+
+  /**
+   * The frame of a stack at a character start of a product rule (`ShapedStarts`): its language state's frame, minus
+   * the tokens of more characters than the rule has left (less the most any state needs to finish) or of fewer than it
+   * still needs, which are walked per state instead; undefined for other stacks, or when too many tokens would be.
+   */
+  #derivedFrame(node: number): Derived | undefined {
+    const starts = this.#starts;
+    if (!starts) return undefined;
+    let derived = this.#derived.get(node);
+    if (derived === undefined) {
+      const rule = starts.at(node);
+      derived = rule ? this.#cutFrame(rule) : null;
+      this.#derived.set(node, derived);
+    }
+    return derived ?? undefined;
+  }
+
+  /**
+   * A language state's frame cut to a product rule's lengths. A token of `c` characters taken from automaton state
+   * `p` reaches a state at most `far` characters from acceptance, so with `short <= c <= left - far` it is allowed
+   * exactly when the language alone allows it; with `short <= c <= left`, when the state it ends in is close enough to
+   * acceptance (its need); others up to `left` (ending inside a character, or short of the minimum) are checked per
+   * state. Cuts are shared per vocabulary.
+   */
+  #cutFrame(rule: ShapedRule): Derived | null {
+    const lang = this.#language(rule.language);
+    let base = lang.frames.get(rule.state);
+    if (base === undefined) lang.frames.set(rule.state, (base = this.#languageFrame(lang.automaton, rule.language, rule.state)));
+    if (base === null) return null;
+    const { tokens, needs, countStart } = base, saturated = rule.language.saturated.every((v) => v === 1), longest = countStart.length - 2;
+    const lo = rule.short, hi = Math.min(rule.left - rule.language.far, longest), left = Math.min(rule.left, longest);
+    if (lo <= 1 && hi >= longest) return { frame: base };
+    const key = `${rule.state}:${lo}:${hi}:${left}`;
+    let cut = lang.cuts.get(key);
+    if (cut === undefined) {
+      const accepted = base.accepted.slice(), check: number[] = [];
+      for (let c = 0; c <= longest && check.length <= CHECKED_TOKENS; c++) {
+        if (c >= lo && c <= hi) continue;
+        for (let i = countStart[c]!; i < countStart[c + 1]!; i++) {
+          const t = tokens[i]!, need = needs[i]!, partial = need === PARTIAL, within = (need & NEED) <= left;
+          // Kept: a way to acceptance within the maximum, and enough characters for the minimum, or an end state
+          // that reaches acceptance in every count from its distance on (so also in one that meets the minimum). A
+          // token ending inside a character ends in some state at most `far` away: kept when every state is such.
+          if (partial ? c <= hi && c < lo && saturated : within && (c >= lo || !(need & UNSATURATED))) continue;
+          accepted[t >>> 5]! &= ~(1 << (t & 31));
+          // Checked per state: within the maximum, but ending inside a character or short of the minimum.
+          if (c <= left && (partial || within)) check.push(t);
+        }
+      }
+      cut = check.length > CHECKED_TOKENS ? null : { frame: { id: frameIds++, accepted, uncertain: base.uncertain }, check: Int32Array.from(check) };
+      if (lang.cuts.size >= SHARED_FRAMES) lang.cuts.clear();
+      lang.cuts.set(key, cut);
+    }
+    return cut;
+  }
+
+  /** The frames of `language`'s own grammar over this vocabulary (shared by every grammar holding that language). */
+  #language(language: ShapedLanguage): LanguageFrames {
+    let byKey = languages.get(this.trie);
+    if (!byKey) languages.set(this.trie, (byKey = new Map()));
+    const key = languageKey(language);
+    let lang = byKey.get(key);
+    if (!lang || (languageBytes.get(this.trie) ?? 0) > LANGUAGE_BYTES) {
+      if (byKey.size >= LANGUAGES || (languageBytes.get(this.trie) ?? 0) > LANGUAGE_BYTES) byKey.clear(), languageBytes.set(this.trie, 0);
+      byKey.set(key, (lang = { automaton: new GrammarAutomaton(languageGrammar(language)), frames: new Map(), cuts: new Map() }));
+    }
+    return lang;
+  }
+
+  /**
+   * The tokens `language`'s own grammar (one quoted string, then the end) takes at a character start of `state`
+   * without closing the string, and the subtrees where a token closes it (the state is then accepting): one TS walk.
+   */
+  #languageFrame(automaton: GrammarAutomaton, language: ShapedLanguage, state: number): LanguageFrame | null {
+    const at = automaton.walk(automaton.start, new TextEncoder().encode(JSON.stringify(language.paths[state]).slice(0, -1)));
+    if (at === DEAD) return null;
+    let body = stringBodies.get(this.trie);
+    if (!body) stringBodies.set(this.trie, (body = this.#plainBody()));
+    const { counts, longest } = body, { dist, saturated } = language;
+    const accepted = new Uint32Array(this.words), uncertain: number[] = [], taken = new Int32Array(this.trie.vocab), needs = new Uint16Array(this.trie.vocab);
+    const { byte, depth, skip, tokenStart, ids, size } = this.trie, st = this.#stack;
+    // The language's automaton beside the parser: the state each token ends in, for its need.
+    const path = new ContentPath(language.dfa, state, this.trie.maxDepth), { states, asciiNext } = path;
+    let n = 0, visited = 0, table = automaton.table;
+    const { width, classOf } = automaton;
+    st[0] = at;
+    for (let i = 0; i < size; visited++) {
+      const d = depth[i]!, b = byte[i]!, s = st[d - 1]!;
+      // The automaton's table read inline, as `compute` does (0: not computed yet; else the state plus one, or DEAD).
+      let next = table[s * width + classOf[b]!]!;
+      if (next === 0) {
+        next = automaton.step(s, b);
+        table = automaton.table;
+      } else next = next === DEAD ? DEAD : next - 1;
+      if (next === DEAD || automaton.accepting(next)) {
+        if (next !== DEAD) appendRange(uncertain, i, skip[i]!, this.trie);
+        i = skip[i]!;
+        continue;
+      }
+      st[d] = next;
+      const prev = states[d - 1]!;
+      let end = prev >= 0 && b < 0x80 && b !== 0x5c ? asciiNext[prev * 128 + b]! : -3;
+      if (end === -3) end = path.push(d, b);
+      else states[d] = end;
+      for (let k = tokenStart[i]!, stop = tokenStart[i + 1]!; k < stop; k++) {
+        const t = ids[k]!;
+        accepted[t >>> 5]! |= 1 << (t & 31);
+        taken[n] = t;
+        needs[n++] = end >= 0 ? Math.min(NEED, counts[t]! + dist[end]!) | (saturated[end] ? 0 : UNSATURATED) : PARTIAL;
+      }
+      i++;
+    }
+    const countStart = new Int32Array(longest + 2);
+    for (let j = 0; j < n; j++) countStart[counts[taken[j]!]! + 1]!++;
+    for (let c = 1; c < countStart.length; c++) countStart[c]! += countStart[c - 1]!;
+    const tokens = new Int32Array(n), byCount = new Uint16Array(n), next = countStart.slice();
+    for (let j = 0; j < n; j++) {
+      const i = next[counts[taken[j]!]!]!++;
+      tokens[i] = taken[j]!;
+      byCount[i] = needs[j]!;
+    }
+    languageBytes.set(this.trie, (languageBytes.get(this.trie) ?? 0) + accepted.byteLength + n * 6);
+    this.stats.nodes += visited;
+    return { id: frameIds++, accepted, uncertain: Int32Array.from(uncertain), tokens, needs: byCount, countStart };
   }
 
   /** Analyses a plain JSON string body at a character start over this vocabulary (once per vocabulary). */

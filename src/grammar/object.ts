@@ -9,6 +9,7 @@ import { type CharDfa, complement, dfaAccepts, dfaExpr, DfaTooLarge, intersect, 
 import { alt, EMPTY, type Expr, lit, rep, seq } from "./expr.ts";
 import type { GrammarBuilder } from "./grammar.ts";
 import type { JsonRules } from "./json.ts";
+import { boundedExpr, shapedLanguage } from "./shaped.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -100,7 +101,10 @@ export function objectExpr(cx: ObjectContext, s: Schema, path: string): Expr {
         const chosen = patterns.filter((_, i) => subset & (1 << i)).map(([, sub]) => sub);
         const value = chosen.length === 0 ? additional : chosen.length === 1 ? chosen[0] : { allOf: chosen };
         if (value === false) continue;
-        const key = dfaExpr(keys, b, "key", (ranges) => jsonCharIn(ranges, json.char));
+        // Without listed names the key language is the patterns' own, shared across schemas: its states' frames are
+        // analysed once (`shaped.ts`); keys past listed names are character runs already (`runs.ts`).
+        const char = (ranges: number[]) => jsonCharIn(ranges, json.char);
+        const key = listed.size === 0 ? boundedExpr(shapedLanguage(keys), 0, Infinity, b, "key", char) : dfaExpr(keys, b, "key", char);
         if (key.t === "alt" && key.items.length === 0) continue;
         members.push(seq(json.quoted(key), ws, lit(":"), ws, cx.visit(value, chosen.length === 0 ? `${path}.additionalProperties` : `${path}.patternProperties`)));
       }

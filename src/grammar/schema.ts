@@ -11,7 +11,9 @@ import { JsonRules, UNESCAPED } from "./json.ts";
 import { anyInteger, anyNumber, type Bound, integerRange, numberRange } from "./numbers.ts";
 import { ignoredBecause, validates } from "./keywords.ts";
 import { SchemaIndex } from "./refs.ts";
-import { type CharDfa, complement, dfaExpr, DfaTooLarge, intersect, jsonCharIn, lengthDfa, patternDfa, trim, wordsDfa } from "./dfa.ts";
+import { boundedExpr, shapedLanguage } from "./shaped.ts";
+import { HOSTNAME_MAX, hostLengthDfa, hostnameExpr } from "./hostname.ts";
+import { type CharDfa, complement, DfaTooLarge, intersect, jsonCharIn, lengthDfa, patternDfa, trim, wordsDfa } from "./dfa.ts";
 import { objectExpr } from "./object.ts";
 import { splitConditional } from "./conditional.ts";
 import { MAX_MULTIPLE_OF, multipleOfExpr } from "./multiple.ts";
@@ -77,6 +79,19 @@ const IPV6 = [
   `((${H16}:){0,5}${H16})?::${H16}`, `((${H16}:){0,6}${H16})?::`,
 ].join("|");
 
+/** RFC 3986 URI-reference (a URI, or a relative reference), ABNF strings case-insensitive. */
+const UNRESERVED = "A-Za-z0-9._~\\-", SUB_DELIMS = "!$&'()*+,;=", PCT = "%[0-9A-Fa-f]{2}";
+const PCHAR = `([${UNRESERVED}${SUB_DELIMS}:@]|${PCT})`;
+const AUTHORITY = `(([${UNRESERVED}${SUB_DELIMS}:]|${PCT})*@)?(\\[(${IPV6}|[vV][0-9A-Fa-f]+\\.[${UNRESERVED}${SUB_DELIMS}:]+)\\]|([${UNRESERVED}${SUB_DELIMS}]|${PCT})*)(:[0-9]*)?`;
+const PATH_ABSOLUTE = `/(${PCHAR}+(/${PCHAR}*)*)?`;
+const QUERY_FRAGMENT = `(\\?([${UNRESERVED}${SUB_DELIMS}:@/?]|${PCT})*)?(#([${UNRESERVED}${SUB_DELIMS}:@/?]|${PCT})*)?`;
+const URI_REFERENCE = [
+  `[A-Za-z][A-Za-z0-9+.-]*:(//${AUTHORITY}(/${PCHAR}*)*|${PATH_ABSOLUTE}|${PCHAR}+(/${PCHAR}*)*|)${QUERY_FRAGMENT}`,
+  `(//${AUTHORITY}(/${PCHAR}*)*|${PATH_ABSOLUTE}|([${UNRESERVED}${SUB_DELIMS}@]|${PCT})+(/${PCHAR}*)*|)${QUERY_FRAGMENT}`,
+].join("|");
+/** RFC 1123 host name labels (1–63 letters, digits, inner hyphens), an optional final dot; the 253-character bound is `hostnameExpr`'s. */
+const HOSTNAME_LABELS = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?";
+
 /** Formats as patterns over unescaped string characters. */
 const FORMATS: Record<string, string> = {
   date: DATE,
@@ -87,6 +102,8 @@ const FORMATS: Record<string, string> = {
   uri: "[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?#@!$&'()*+,;=%\\[\\]-]+",
   ipv4: IPV4,
   ipv6: IPV6,
+  "uri-reference": URI_REFERENCE,
+  hostname: HOSTNAME_LABELS,
   duration: DURATION,
   // RFC 6901; like every format here, over characters written unescaped.
   "json-pointer": "(/([^~/]|~[01])*)*",
@@ -95,15 +112,24 @@ const FORMATS: Record<string, string> = {
 /**
  * One value per format, walked position by position by `prepareVocabulary` (src/grammar/vocabulary.ts) so that the wide
  * positions of every format (an email's local part, a URI's path) are analysed once per vocabulary, not per request.
+ * Not hostname: its positions are rules of its own grammar (`hostname.ts`), which no other grammar shares.
  */
 export const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
   date: "2024-01-31", time: "12:30:59.5+01:00", "date-time": "2024-01-31T12:30:59Z", email: "ab.c@ex-1.example.org",
-  uuid: "123e4567-e89b-12d3-a456-426614174000", uri: "https://ex.org/a?b=c#d", ipv4: "192.168.0.1", ipv6: "fe80::1:a0b:2", duration: "P1Y2M3DT4H5M6S",
+  uuid: "123e4567-e89b-12d3-a456-426614174000", uri: "https://ex.org/a?b=c#d", "uri-reference": "../a/b?c=d#e", ipv4: "192.168.0.1", ipv6: "fe80::1:a0b:2", duration: "P1Y2M3DT4H5M6S",
   "json-pointer": "/a/b~1c/0",
 };
 
 /** The supported `format` values (documented; anything else is refused). */
 export const SUPPORTED_FORMATS: readonly string[] = Object.keys(FORMATS);
+
+/** Why a `format` value is refused (strict) or dropped (lenient). */
+function unsupportedFormat(value: unknown): string {
+  // Whether a string is a valid ECMAScript pattern depends on group names, backreference numbers and quantifier
+  // bounds (`{3,2}`) compared with each other: no grammar of this engine decides it exactly.
+  if (value === "regex") return `value "regex" is not supported: pattern validity (group names, backreference numbers, quantifier bounds) is beyond an exact grammar`;
+  return `value ${JSON.stringify(value)} is not supported (supported: ${SUPPORTED_FORMATS.join(", ")})`;
+}
 
 /** Compiles a JSON Schema (draft 2020-12 subset; draft-7 tuples and draft-4 boolean exclusives accepted). */
 export function schemaGrammar(schema: unknown, options: SchemaOptions = {}): CompiledSchema {
@@ -313,7 +339,7 @@ class SchemaCompiler {
     let format: string | undefined;
     if (s.format !== undefined) {
       format = typeof s.format === "string" ? FORMATS[s.format] : undefined;
-      if (format === undefined) this.unsupported(`${path}.format`, "format", `value ${JSON.stringify(s.format)} is not supported (supported: ${SUPPORTED_FORMATS.join(", ")})`);
+      if (format === undefined) this.unsupported(`${path}.format`, "format", unsupportedFormat(s.format));
     }
     if (s.pattern !== undefined && typeof s.pattern !== "string") return this.fail(`${path}.pattern`, "pattern", "pattern must be a string");
     const pattern = s.pattern as string | undefined;
@@ -328,7 +354,9 @@ class SchemaCompiler {
       return rule;
     };
     const parts = [format, pattern, lengths ? 1 : undefined, excluded.length > 0 ? 1 : undefined].filter((x) => x !== undefined).length;
-    if (parts <= 1 || (parts === 2 && lengths && (format ?? pattern) !== undefined && this.lengthsHold(format !== undefined ? format : pattern!, format !== undefined, min, max, path))) {
+    const hold = () => format === FORMATS.hostname ? min <= 1 : this.lengthsHold(format !== undefined ? format : pattern!, format !== undefined, min, max, path);
+    if (parts <= 1 || (parts === 2 && lengths && (format ?? pattern) !== undefined && hold())) {
+      if (format === FORMATS.hostname) return this.hostname(max);
       if (format !== undefined) return shaped("format", format);
       if (pattern !== undefined) return shaped("pattern", pattern);
       if (excluded.length === 0) return json.string(min, max);
@@ -337,10 +365,20 @@ class SchemaCompiler {
     const key = JSON.stringify([format, pattern, min, max, excluded]);
     const known = this.shapedStrings.get(key);
     if (known) return known;
-    const language = this.stringLanguage({ format, pattern, min, max, excluded }, path);
-    if (language === undefined) return json.string(lengths ? min : 0, lengths ? max : Infinity);
-    const rule = this.named("shaped-string", json.quoted(dfaExpr(language, this.b, "chars", (ranges) => jsonCharIn(ranges, json.char))));
+    // The length bound is a counter beside the automaton (`boundedExpr`), so masks can share the automaton's frames.
+    const language = this.stringLanguage({ format, pattern, min: 0, max: Infinity, excluded, withinHost: max <= HOSTNAME_MAX }, path);
+    const body = language && this.bounded(language, min, max, path);
+    if (body === undefined) return json.string(lengths ? min : 0, lengths ? max : Infinity);
+    const rule = this.named("shaped-string", json.quoted(body));
     this.shapedStrings.set(key, rule);
+    return rule;
+  }
+
+  /** A quoted host name of at most `max` characters (`hostname.ts`), one rule per bound and schema. */
+  hostname(max: number): Expr {
+    const key = `hostname:${Math.min(max, HOSTNAME_MAX + 1)}`;
+    let rule = this.shapedStrings.get(key);
+    if (!rule) this.shapedStrings.set(key, (rule = this.named("hostname", this.json.quoted(hostnameExpr(this.b, max)))));
     return rule;
   }
 
@@ -379,11 +417,13 @@ class SchemaCompiler {
   }
 
   /** The language of several string constraints; refuses (strict) or drops (lenient, undefined) what is too large. */
-  stringLanguage(c: { format?: string; pattern?: string; min: number; max: number; excluded: readonly string[] }, path: string): CharDfa | undefined {
+  stringLanguage(c: { format?: string; pattern?: string; min: number; max: number; excluded: readonly string[]; withinHost?: boolean }, path: string): CharDfa | undefined {
     const tick = () => this.b.checkTime();
     try {
       const parts: CharDfa[] = [];
       if (c.format !== undefined) parts.push(patternDfa(c.format, "full", `${path}.format`, tick));
+      // The host name bound, unless a tighter maximum is already the caller's (`string`: lengths come after).
+      if (c.format === FORMATS.hostname && !c.withinHost) parts.push(hostLengthDfa());
       if (c.pattern !== undefined) parts.push(patternDfa(c.pattern, "search", `${path}.pattern`, tick));
       if (c.excluded.length > 0) parts.push(complement(wordsDfa(c.excluded)));
       if (c.min > 0 || c.max < Infinity) parts.push(lengthDfa(c.min, c.max));
@@ -391,6 +431,17 @@ class SchemaCompiler {
     } catch (err) {
       if (!(err instanceof DfaTooLarge)) throw err;
       this.unsupported(path, c.max < Infinity ? "maxLength" : c.min > 0 ? "minLength" : "pattern", `cannot be combined exactly (${err.message})`);
+      return undefined;
+    }
+  }
+
+  /** `language` with `min`..`max` characters as rules (`boundedExpr`); refuses (strict) or drops (lenient, undefined) what is too large. */
+  bounded(language: CharDfa, min: number, max: number, path: string): Expr | undefined {
+    try {
+      return boundedExpr(shapedLanguage(language), min, max, this.b, "chars", (ranges) => jsonCharIn(ranges, this.json.char));
+    } catch (err) {
+      if (!(err instanceof DfaTooLarge)) throw err;
+      this.unsupported(path, max < Infinity ? "maxLength" : "minLength", `cannot be combined exactly (${err.message})`);
       return undefined;
     }
   }
@@ -412,7 +463,7 @@ class SchemaCompiler {
     const min = this.count(s, "minLength", path) ?? 0;
     const max = this.count(s, "maxLength", path) ?? Infinity;
     const format = s.format === undefined ? undefined : typeof s.format === "string" ? FORMATS[s.format] : undefined;
-    if (s.format !== undefined && format === undefined) this.unsupported(`${path}.format`, "format", `value ${JSON.stringify(s.format)} is not supported`);
+    if (s.format !== undefined && format === undefined) this.unsupported(`${path}.format`, "format", unsupportedFormat(s.format));
     let language = this.stringLanguage({ format, pattern: typeof s.pattern === "string" ? s.pattern : undefined, min, max, excluded: [] }, path) ?? lengthDfa(0, Infinity);
     const values = s.const !== undefined ? [s.const] : Array.isArray(s.enum) ? s.enum : undefined;
     if (values) language = intersect(language, wordsDfa(values.filter((v): v is string => typeof v === "string")), () => this.b.checkTime());

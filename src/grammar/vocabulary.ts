@@ -40,7 +40,8 @@ const MASK_RESERVE_BYTES = 8 << 20;
 
 /**
  * Analyses the string bodies JSON Schemas share — plain strings, and every position of an example of each supported
- * format, and the plain body that length-bounded strings are cut from — over `vocabulary` once, so that no request's
+ * format, the plain body that length-bounded strings are cut from, and the automaton states of email and uri —
+ * over `vocabulary` once, so that no request's
  * first mask inside a string pays for a whole-trie walk (the shared frames are kept per vocabulary, see `TokenMasks`).
  * Meant for model load, next to building the trie; returns the milliseconds it took.
  */
@@ -72,5 +73,11 @@ export function prepareVocabulary(vocabulary: VocabularyBytes, endTokens: readon
   // A bounded string's first character: the plain body's analysis every character run is cut from (`runs.ts`).
   const bounded = new GrammarAutomaton(schemaGrammar({ type: "array", items: { type: "string", maxLength: 2 } }).grammar);
   new TokenMasks(bounded, trie, endTokens, kernels ?? chosenKernels).mask(bounded.walk(bounded.start, encoder.encode('["')));
+  // Every state of the automata of the formats most often bounded by a length (`shaped.ts`): an email with a
+  // `maxLength` then derives each position's frame from these analyses (a TS walk per state: ~20 states here).
+  for (const format of ["email", "uri"]) {
+    const { grammar } = schemaGrammar({ type: "string", format, maxLength: 64 }, { lenient: true });
+    if (grammar.shaped) new TokenMasks(new GrammarAutomaton(grammar), trie, endTokens).analyseLanguages(Infinity);
+  }
   return performance.now() - t0;
 }

@@ -1,4 +1,4 @@
-/** ajv set up as the independent judge of schema validity (draft 2020-12, draft-07 for `items` arrays), with the formats rsk enforces. */
+/** ajv set up as the independent judge of schema validity (draft 2020-12, draft-07 for `items` arrays), with the formats rsk enforces (ajv-formats is not installed: written here). */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { Ajv } from "ajv";
 
@@ -24,7 +24,41 @@ function isIpv6(s: string): boolean {
   }
 }
 
+/**
+ * An RFC 3986 URI-reference, judged component by component: split by the RFC's Appendix B expression, then each part's
+ * characters and shape checked (not one pattern, so it judges rsk's regular language independently).
+ */
+function isUriReference(s: string): boolean {
+  const m = /^(([^:/?#]+):)?(\/\/([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?$/.exec(s);
+  if (!m) return false;
+  const [, , scheme, , authority, path = "", , query, , fragment] = m;
+  const pct = (text: string, allowed: RegExp) => /^(%[0-9A-Fa-f]{2}|[^%])*$/.test(text) && [...text.replace(/%[0-9A-Fa-f]{2}/g, "")].every((c) => allowed.test(c));
+  const pchar = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+  if (scheme !== undefined && !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) return false;
+  if (authority !== undefined) {
+    const at = authority.lastIndexOf("@");
+    const userinfo = at >= 0 ? authority.slice(0, at) : "", hostPort = authority.slice(at + 1);
+    if (!pct(userinfo, /[A-Za-z0-9\-._~!$&'()*+,;=:]/)) return false;
+    const hp = /^(\[[^\]]*\]|[^:]*)(:[0-9]*)?$/.exec(hostPort);
+    if (!hp) return false;
+    const host = hp[1]!;
+    if (host.startsWith("[")) {
+      const inner = host.slice(1, -1);
+      if (!(isIpv6(inner) || /^[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+$/.test(inner))) return false;
+    } else if (!pct(host, /[A-Za-z0-9\-._~!$&'()*+,;=]/)) return false;
+  } else if (path.startsWith("//")) return false;
+  const segments = path.split("/");
+  if (!segments.every((seg) => pct(seg, pchar))) return false;
+  // A relative reference's first segment may not hold a colon (it would read as a scheme).
+  if (scheme === undefined && authority === undefined && !path.startsWith("/") && segments[0]!.includes(":")) return false;
+  const tail = /[A-Za-z0-9\-._~!$&'()*+,;=:@/?]/;
+  return (query === undefined || pct(query, tail)) && (fragment === undefined || pct(fragment, tail));
+}
+
 const FORMATS: Record<string, RegExp | ((s: string) => boolean)> = {
+  "uri-reference": isUriReference,
+  // ajv-formats' hostname: at most 253 characters (a final dot aside), labels of 1–63.
+  hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
   date: isDate,
   time: TIME,
   "date-time": (s) => /^.{10}[tT]/.test(s) && isDate(s.slice(0, 10)) && TIME.test(s.slice(11)),

@@ -13,6 +13,13 @@ const cases: [unknown, unknown[]][] = [
   [{ type: "string", format: "date", maxLength: 10, pattern: "-02-" }, ["2024-02-29", "2023-02-28", "2023-02-29", "2024-03-01"]],
   [{ type: "string", format: "ipv6" }, ["::1", "::", "fe80::1:a0b:2", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "::ffff:192.168.0.1", "::ffff:192.168.0.01", "1::2::3", "12345::", "1:2:3:4:5:6:7::", "::1:2:3:4:5:6:7", "g::1"]],
   [{ type: "string", format: "duration" }, ["P1Y", "P", "PT", "PT1H", "P1W", "P1Y2W", "P1Y2M3DT4H5M6S", "P1DT", "PT1M", "P1M1Y", "P0D"]],
+  // RFC 1123 host names: labels of 1–63, at most 253 characters but for a final dot; and within a tighter maxLength.
+  [{ type: "string", format: "hostname" }, ["example.com", "a", "a.", "a..b", "-a.com", "a-.com", "a-b.c-d", "xn--bcher-kva.example", "123", "a_b", "", ".", "a b", "é.com",
+    "L".repeat(63), "L".repeat(64), `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`, `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}.`, `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(62)}`]],
+  [{ type: "string", format: "hostname", maxLength: 6 }, ["abc.de", "abc.d.", "abc.def", "a-b", "ab-"]],
+  // RFC 3986 URI-reference: absolute URIs and relative references.
+  [{ type: "string", format: "uri-reference" }, ["", "a", "../a/b?c=d#e", "//host:80/p", "http://[::1]:8080/x", "http://[v1.x]/", "mailto:a@b.c", "a:b:c", "#frag", "?q", "/a//b", "%zz", "a b", "http://a b",
+    "http://[::g]/", "1a:b", "a%41b", "http://u@h", "//[::1", "x^y", "a{b}", "é", "urn:isbn:0451450523", "./this:that", "this:that", "//a@b@c", "http://h:8x/", "a#b#c", "?a?b/c", "//", "///"]],
   [{ type: "string", format: "json-pointer", maxLength: 8 }, ["", "/", "/a/b", "a", "/~2", "/~1/~0", "/abcdefgh"]],
   [{ type: "string", pattern: "^[a-z]+$", minLength: 2, maxLength: 4 }, ["ab", "abcd", "a", "abcde", "ab1"]],
   [{ type: "string", format: "date", pattern: "^2024" }, ["2024-01-01", "2023-01-01", "2024-13-01"]],

@@ -91,5 +91,6 @@ function wrapped(grammar: Grammar, markers: ToolCallMarkers, parallel: boolean):
   const root = ruleAlts.length;
   ruleAlts.push(alt([...literal(markers.opener), ref(body), ...literal(markers.closer)]));
   ruleNames.push("tool-call-block");
-  return { elems: Int32Array.from(elems), sets: Uint32Array.from(sets), ruleAlts, ruleNames, root, limits: grammar.limits };
+  // Rules, sets and elements are only appended, so the JSON string rule and the shaped-string rules keep their ids.
+  return { elems: Int32Array.from(elems), sets: Uint32Array.from(sets), ruleAlts, ruleNames, root, limits: grammar.limits, jsonChar: grammar.jsonChar, shaped: grammar.shaped };
 }

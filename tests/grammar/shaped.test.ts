@@ -10,7 +10,9 @@ import { describe, test } from "node:test";
 import { DEAD, GrammarAutomaton, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
 import { patternDfa } from "../../src/grammar/dfa.ts";
 import { shapedLanguage } from "../../src/grammar/shaped.ts";
+import { toolCallConstraint } from "../../src/grammar/tool-call.ts";
 import { prepareVocabulary } from "../../src/grammar/vocabulary.ts";
+import { HERMES } from "../../src/backends/local/tool-syntax.ts";
 import { implementations } from "../kernels/impls.ts";
 import { ajvValid } from "./ajv.ts";
 import { realVocab } from "./vocab.ts";
@@ -89,6 +91,26 @@ describe("bounded automaton strings", () => {
     let state = automaton.walk(automaton.start, encoder.encode('{"owner":"'));
     const before = masks.stats.nodes;
     for (const b of encoder.encode("ops.team@mail.example.com")) masks.mask((state = automaton.next(state, b)));
+    assert.ok(masks.stats.nodes - before < 25 * 2048, `${masks.stats.nodes - before} trie nodes for 25 positions (trie: ${trie.size})`);
+  });
+
+  test("a strict tool's call grammar keeps its shaped strings: masks equal the TS walk, a bounded email walks no vocabulary", { timeout: 60_000 }, () => {
+    const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
+    const k = implementations[0]!;
+    prepareVocabulary(copy, [vocab.eos], k);
+    const trie = TokenTrie.of(copy);
+    const tool = { name: "mail", parameters: { type: "object", properties: { to: { type: "string", format: "email", maxLength: 100 } }, required: ["to"] } };
+    const { automaton } = toolCallConstraint([tool], HERMES, false);
+    assert.ok(automaton.grammar.shaped, "the wrapped grammar has the parameters' product rules");
+    const masks = new TokenMasks(automaton, trie, [vocab.eos], k);
+    const reference = new TokenMasks(automaton, trie, [vocab.eos]);
+    let state = automaton.walk(automaton.start, encoder.encode(`${HERMES.opener}{"name": "mail", "arguments": {"to": "`));
+    assert.notEqual(state, DEAD);
+    const before = masks.stats.nodes;
+    for (const b of encoder.encode("ops.team@mail.example.com")) {
+      state = automaton.next(state, b);
+      assert.deepEqual(masks.mask(state), reference.compute(state, new Uint32Array(reference.words)));
+    }
     assert.ok(masks.stats.nodes - before < 25 * 2048, `${masks.stats.nodes - before} trie nodes for 25 positions (trie: ${trie.size})`);
   });
 });

@@ -37,6 +37,20 @@ describe("policy files", () => {
     }
   });
 
+  test("strict and permissive watch every PII and secret detector the default policy does, in both stages", () => {
+    type Rule = { type: string; detector?: string; action: string };
+    const read = (name: string) => JSON.parse(readFileSync(join(root, `policies/${name}.json`), "utf8")) as Record<"input" | "output", Rule[]>;
+    const detectors = (rules: Rule[]) => rules.filter((r) => r.type === "pii").map((r) => r.detector).sort();
+    const base = read("default");
+    for (const [name, action] of [["strict", "block"], ["permissive", "log"]] as const) {
+      const policy = read(name);
+      for (const stage of ["input", "output"] as const) {
+        assert.deepEqual(detectors(policy[stage]), detectors(base[stage]), `${name} ${stage}`);
+        assert.ok(policy[stage].every((r) => r.action === action), `${name} ${stage}: every rule ${action}s`);
+      }
+    }
+  });
+
   test("policy.schema.json is generated from the valibot schema and up to date (npm run policy:schema)", () => {
     assert.equal(readFileSync(join(root, "policies/policy.schema.json"), "utf8"), policyJsonSchemaText());
   });

@@ -40,13 +40,15 @@ async function serveGateway(argv: string[]): Promise<void> {
   // Registered before traffic arrives: Deno 2.9.6 panics if one is first registered while a flood holds every descriptor.
   drainOnSignals(built, server, config["drain-ms"], log, () => local?.engine.close());
   const names = [...built.policies.current.byName.keys()].join(", ");
-  const source = local ? `local model ${local.modelPath}, ${local.kernels.kind} kernels` : config.upstreams ? `routes ${config.upstreams}` : `upstream ${config.upstream}`;
-  log(`rsk: listening on http://${config.host}:${server.port} (${source}; policies: ${names}; ${built.summary})`);
+  const model = local ? `local model ${local.modelPath}, ${local.kernels.kind} kernels; ` : "";
+  log(`rsk: listening on http://${config.host}:${server.port} (${model}policies: ${names}; ${built.summary})`);
 }
 
-/** `rsk policy check <path>`: validates policy files the way the server does, exit 1 with every problem. */
-function checkPolicies(path: string | undefined): void {
+/** `rsk policy check <path>`: validates policy files the way the server does (kernel packs of RSK_PACKS loaded first), exit 1 with every problem. */
+async function checkPolicies(path: string | undefined): Promise<void> {
   if (!path) throw new Error("usage: rsk policy check <file-or-folder>");
+  const config = readConfig({}, process.env);
+  await servePacks(config.packs ?? [], config["pack-keys"] ?? [], () => {}, {}, false);
   const set = loadPolicies(path);
   console.log(`ok: ${[...set.byName.values()].map((p) => `${p.name} (${p.file}, ${p.version})`).join(", ")}`);
 }
@@ -63,11 +65,13 @@ async function openLocalBackend(config: GatewayConfig): Promise<LocalBackend> {
 }
 
 
+const [command, sub, arg] = process.argv.slice(2);
+/** Commands other than serving (a failure there is not a start-up failure). */
+const tool = ["help", "--help", "-h", "--version", "-v", "policy", "upstreams", "auth", "audit", "pack"].includes(command ?? "");
 try {
-  const [command, sub, arg] = process.argv.slice(2);
   if (command === "help" || command === "--help" || command === "-h") process.stdout.write(helpText(packageVersion()));
   else if (command === "--version" || command === "-v") process.stdout.write(`${packageVersion()}\n`);
-  else if (command === "policy" && sub === "check") checkPolicies(arg);
+  else if (command === "policy" && sub === "check") await checkPolicies(arg);
   else if (command === "policy" && sub === "schema") process.stdout.write(policyJsonSchemaText());
   else if (command === "upstreams" && sub === "schema") process.stdout.write(routingJsonSchemaText());
   else if (command === "auth" && sub === "hash-key") await hashKeyCommand(arg);
@@ -75,6 +79,6 @@ try {
   else if (command === "pack") process.exitCode = await packCommand(sub, process.argv.slice(4));
   else await serveGateway(process.argv.slice(2));
 } catch (err) {
-  console.error(`rsk: cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`rsk: ${tool ? "" : "cannot start: "}${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }

@@ -41,7 +41,7 @@ export type PackNote = (line: string, level?: "info" | "warn" | "error") => void
  * changes. A pack refused at start stops the server (a policy naming it could not compile anyway); a refused
  * update is logged and the version in service stays.
  */
-export async function servePacks(folders: readonly string[], keyFiles: readonly string[], note: PackNote, observer: GateKernelObserver = {}): Promise<PackRegistry | undefined> {
+export async function servePacks(folders: readonly string[], keyFiles: readonly string[], note: PackNote, observer: GateKernelObserver = {}, watch = true): Promise<PackRegistry | undefined> {
   if (folders.length === 0) return undefined;
   if (keyFiles.length === 0) throw new Error("--packs / RSK_PACKS needs --pack-keys / RSK_PACK_KEYS: the public keys packs must be signed with");
   const registry = new PackRegistry(await readTrustedKeys(keyFiles), {
@@ -55,7 +55,7 @@ export async function servePacks(folders: readonly string[], keyFiles: readonly 
     const pack = await registry.install(readPackFolder(dir));
     const kernels = [...[...pack.gates.keys()].map((k) => `${k} (gate)`), ...[...pack.samplers.keys()].map((k) => `${k} (sampler)`)];
     note(`rsk: kernel pack ${pack.id} ${pack.version} loaded from ${dir} (signed by ${pack.signer}; kernels: ${kernels.join(", ")})`);
-    watchFolder(dir, registry, note);
+    if (watch) watchFolder(dir, registry, note);
   }
   return registry;
 }

@@ -85,6 +85,19 @@ describe("rsk pack CLI", () => {
     }
   });
 
+  test("policy check loads RSK_PACKS first, so a kernel rule checks as the server would serve it", { timeout: 60_000 }, () => {
+    const s = scratch();
+    assert.equal(runCli(["pack", "sign", s.pack, "--key", s.key]).status, 0);
+    const policy = join(s.dir, "policy.json");
+    writeFileSync(policy, JSON.stringify({ name: "ids", output: [{ id: "emp", type: "kernel", pack: "acme", kernel: "employee_id", action: "redact" }] }));
+    let r = runCli(["policy", "check", policy], { RSK_PACKS: s.pack, RSK_PACK_KEYS: s.pub });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ok: ids \(policy\.json, [0-9a-f]{12}\)/);
+    r = runCli(["policy", "check", policy], { RSK_PACKS: "", RSK_PACK_KEYS: "" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^rsk: invalid policy:[\s\S]*kernel pack "acme" is not loaded \(RSK_PACKS\)/, "a check is not a start-up: no 'cannot start'");
+  });
+
   test("a refused pack stops the server at start, naming the pack and the reason", { timeout: 60_000 }, async () => {
     const s = scratch();
     await assert.rejects(startGateway([], { RSK_UPSTREAM_URL: "http://127.0.0.1:9/v1", RSK_PACKS: s.pack, RSK_PACK_KEYS: s.pub }),

@@ -7,17 +7,22 @@ import type { ClientInfo } from "../server/client.ts";
 import { clientAddress } from "../server/client.ts";
 import { readConfig } from "../server/config.ts";
 
-interface DenoEnv {
+interface DenoHost {
   env: { toObject(): Record<string, string> };
+  exit(code: number): never;
 }
 
-/** Built at module load, so a bad setting stops `deno serve` before it listens. */
-const gateway = buildGateway(readConfig({}, (globalThis as unknown as { Deno: DenoEnv }).Deno.env.toObject()), {
-  host: "deno",
-  exposed: true,
-  clientAddress,
-  log: (line) => console.error(line),
-});
+const deno = (globalThis as unknown as { Deno: DenoHost }).Deno;
+
+/** Built at module load, so a bad setting stops `deno serve` before it listens, with one line saying why. */
+const gateway = (() => {
+  try {
+    return buildGateway(readConfig({}, deno.env.toObject()), { host: "deno", exposed: true, clientAddress, log: (line) => console.error(line) });
+  } catch (err) {
+    console.error(`rsk: cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    return deno.exit(1);
+  }
+})();
 
 /** The `deno serve` handler. */
 export default {

@@ -34,6 +34,7 @@ for (const [host, name, env, message] of CASES) {
     const running = await startHost(host, { RSK_UPSTREAM_URL: "http://127.0.0.1:9/v1", ...env }, { workerConfig: worker?.config, until: message });
     try {
       assert.match(running.log(), message);
+      if (host === "deno") assert.doesNotMatch(running.log(), /Uncaught|\n\s+at /, "one line, no stack trace");
       if (host !== "workerd") assert.equal(await fetch(`${running.url}/livez`).then(() => "served", () => "refused"), "refused");
     } finally {
       await running.stop();

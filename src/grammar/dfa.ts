@@ -210,19 +210,26 @@ export function jsonCharIn(ranges: readonly number[], anyChar: Expr): Expr {
   return alt(...parts);
 }
 
-/** The DFA as grammar rules (one per live state); the empty language if it accepts nothing. */
-export function dfaExpr(dfa: CharDfa, b: GrammarBuilder, hint: string, char: (ranges: number[]) => Expr): Expr {
-  const t = trim(dfa);
-  if (!t.accept.some((a) => a)) return { t: "alt", items: [] };
-  const ids = t.accept.map(() => b.fresh(hint));
-  // Most states share their character sets (a length counter copies one automaton per length): build each once.
+/**
+ * `char` built once per character set: most states share their sets (a length counter copies one automaton per
+ * length), so each expression is made once and shared.
+ */
+export function sharedChars(char: (ranges: number[]) => Expr): (ranges: number[]) => Expr {
   const chars = new Map<string, Expr>();
-  const charOf = (ranges: number[]): Expr => {
+  return (ranges) => {
     const key = ranges.join(",");
     let e = chars.get(key);
     if (!e) chars.set(key, (e = char(ranges)));
     return e;
   };
+}
+
+/** The DFA as grammar rules (one per live state); the empty language if it accepts nothing. */
+export function dfaExpr(dfa: CharDfa, b: GrammarBuilder, hint: string, char: (ranges: number[]) => Expr): Expr {
+  const t = trim(dfa);
+  if (!t.accept.some((a) => a)) return { t: "alt", items: [] };
+  const ids = t.accept.map(() => b.fresh(hint));
+  const charOf = sharedChars(char);
   t.edges.forEach((list, s) => {
     if ((s & 63) === 0) b.checkTime();
     const byTarget = new Map<number, number[]>();

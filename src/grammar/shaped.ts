@@ -7,7 +7,7 @@
  * vocabulary, `TokenMasks`), cut by each token's character count; only counts near the bound are checked per state.
  */
 import type { GrammarAutomaton } from "./automaton.ts";
-import { type CharDfa, type DfaEdge, DfaTooLarge, jsonCharIn, MAX_DFA_STATES, trim } from "./dfa.ts";
+import { type CharDfa, type DfaEdge, DfaTooLarge, jsonCharIn, MAX_DFA_STATES, sharedChars, trim } from "./dfa.ts";
 import { alt, EMPTY, type Expr, seq } from "./expr.ts";
 import { END, type Grammar, GrammarBuilder } from "./grammar.ts";
 import { JsonRules } from "./json.ts";
@@ -132,14 +132,7 @@ export function boundedExpr(language: ShapedLanguage, min: number, max: number, 
     const k = pairs[2 * s + 1]!;
     b.shaped.set(rules[s]!, { language, state: pairs[2 * s]!, left: max === Infinity ? Infinity : max - k, short: Math.max(0, min - k) });
   }
-  // Most states share their character sets (a length counter copies the automaton per length): build each once.
-  const chars = new Map<string, Expr>();
-  const charOf = (ranges: number[]): Expr => {
-    const key = ranges.join(",");
-    let e = chars.get(key);
-    if (!e) chars.set(key, (e = char(ranges)));
-    return e;
-  };
+  const charOf = sharedChars(char);
   for (let s = 0; s < n; s++) {
     if (!live[s]) continue;
     if ((s & 63) === 0) b.checkTime();

@@ -21,6 +21,8 @@ const RulesSchema = v.array(GateRuleSchema);
 
 /** Built-in detector programs are compiled once per process, not per policy load. */
 const detectorPrograms = new Map<PiiDetector, Program>();
+/** Shortest match of each built-in detector's pattern, found when its program is compiled. */
+const detectorMinLengths = new Map<PiiDetector, number>();
 
 /**
  * A built-in detector's program, compiled on first use: a policy load (a cold start) then costs only what its streams
@@ -31,6 +33,7 @@ function detectorProgram(detector: PiiDetector): Program {
   if (!program) {
     const spec = DETECTORS[detector];
     const tree = parseRegex(spec.pattern, { neighbourAssertions: true });
+    detectorMinLengths.set(detector, minMatchLength(tree));
     // Without a validator or context words every candidate stands, so merging threads loses nothing (see
     // PikeScanner's rewind) and alternatives may share their prefixes.
     program = compileProgram(spec.validate || spec.context ? tree : factorAlternatives(tree), false);
@@ -58,6 +61,11 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
         rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder, view: "folded", seesLineBreaks: false, startsWithSpace: false,
         createScanner: (shared) =>
           new PikeScanner(detectorProgram(detector), spec.maxLength, validate, context && new ContextTracker(context, required, shared.words)),
+        // Read by streams after createScanner, which compiled the program (a policy load parses no pattern).
+        get minLength() {
+          detectorProgram(detector);
+          return detectorMinLengths.get(detector)!;
+        },
       };
     }
     case "phrases": {
@@ -86,7 +94,7 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
         const maxLength = Math.min(bound, rule.maxLength ?? fallback, MAX_REGEX_MAX_LENGTH);
         const program = compileProgram(factorAlternatives(tree), rule.flags === "i");
         return {
-          rule, maxLength, placeholder: rule.replacement ?? "[REDACTED]",
+          rule, maxLength, minLength: minMatchLength(tree), placeholder: rule.replacement ?? "[REDACTED]",
           view: "nfkc", seesLineBreaks: tellsLineBreaks(program), startsWithSpace: program.firstAscii[32] === 1 || program.firstAscii[10] === 1,
           createScanner: () => new PikeScanner(program, maxLength),
         };
@@ -104,8 +112,8 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
 /** Largest buffer (normalised units) scan() keeps for the next call. */
 const REUSED_UNITS = 1 << 16;
 
-/** Compile rules once per policy load; throws GateCompileError listing every problem. */
-export function compileGates(rules: readonly GateRule[]): GateSet {
+/** Validate and compile a rule list (what compileGates' streams run); throws GateCompileError listing every problem. */
+export function compileRules(rules: readonly GateRule[]): CompiledRule[] {
   const parsed = v.safeParse(RulesSchema, rules);
   if (!parsed.success) {
     throw new GateCompileError(parsed.issues.map((issue) => ({
@@ -123,6 +131,12 @@ export function compileGates(rules: readonly GateRule[]): GateSet {
     if (result) compiled.push(result);
   });
   if (issues.length > 0) throw new GateCompileError(issues);
+  return compiled;
+}
+
+/** Compile rules once per policy load; throws GateCompileError listing every problem. */
+export function compileGates(rules: readonly GateRule[]): GateSet {
+  const compiled = compileRules(rules);
   // Normalised hold-back ≤ longest match + 1; each normalised unit stands for ≤ RAW_UNITS_PER_UNIT raw units, and a
   // high surrogate waiting for its pair adds one.
   const maxHoldBack = RAW_UNITS_PER_UNIT * compiled.reduce((max, r) => Math.max(max, r.maxLength + 1), 0) + 1;

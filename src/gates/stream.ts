@@ -33,6 +33,8 @@ export interface CompiledRule {
   readonly seesLineBreaks: boolean;
   /** A match can begin with a whitespace unit (then such a rule could start on the unit it has not read yet). */
   readonly startsWithSpace: boolean;
+  /** Shortest match in normalised units (1 when not declared): at the end, a shorter live tail cannot hold one. */
+  readonly minLength?: number;
 }
 
 /** What the scanners of one stream share. */
@@ -54,6 +56,8 @@ const MASK_UNKNOWN = 1 << 30;
  * until asked).
  */
 const seedMasks = new WeakMap<readonly CompiledRule[], Int32Array>();
+/** Per compiled rule list: each rule's shortest match (read once, after its first scanner was created). */
+const minLengths = new WeakMap<readonly CompiledRule[], Int32Array>();
 
 /** One stream's hold-back buffer over a compiled rule list. */
 export class HoldBackBuffer implements TextStream {
@@ -90,6 +94,10 @@ export class HoldBackBuffer implements TextStream {
   private readonly seedMask: Int32Array;
   /** Lowest offset an idle scanner may not have read yet (where the next seed mask starts). */
   private maskFrom = 0;
+  /** Per rule: its shortest match (see end()). */
+  private readonly minLength: Int32Array;
+  /** Per rule: 1 once end() restarted its (Pike) scanner at the end, where finishing it would do nothing. */
+  private readonly dropped: Uint8Array;
 
   /** `capacity`: normalised units to allocate up front (scan() passes the text's length; streams grow from 64). */
   constructor(private readonly rules: readonly CompiledRule[], capacity?: number) {
@@ -115,6 +123,10 @@ export class HoldBackBuffer implements TextStream {
     let masks = seedMasks.get(rules);
     if (!masks) seedMasks.set(rules, (masks = new Int32Array(129 * 128).fill(MASK_UNKNOWN)));
     this.seedMask = masks;
+    let mins = minLengths.get(rules);
+    if (!mins) minLengths.set(rules, (mins = Int32Array.from(rules, (r) => r.minLength ?? 1)));
+    this.minLength = mins;
+    this.dropped = new Uint8Array(rules.length);
   }
 
   /** Back to a fresh stream over the same rules, keeping every allocation (for scan()'s reused buffer). */
@@ -126,6 +138,7 @@ export class HoldBackBuffer implements TextStream {
     this.norm.restart();
     this.words.restart();
     for (const s of this.scanners) s.reset(0, -1);
+    this.dropped.fill(0);
   }
 
   /** Normalised units its arrays hold. */
@@ -152,12 +165,45 @@ export class HoldBackBuffer implements TextStream {
     return this.run();
   }
 
+  /**
+   * Feed the stream's last chunk and end it: one step equal to push(chunk) then end() together, but the scanners
+   * read the chunk knowing the end, so rules too long for what is left are never advanced over it (see end()).
+   */
+  pushLast(chunk: string): GateStep {
+    if (this.ended || this.blockedBy) return this.closedStep();
+    if (chunk.length > 0) {
+      this.norm.feed(chunk, this.from > 0 ? this.from - 1 : 0);
+      this.text = this.text.length === 0 ? chunk : this.text + chunk;
+      this.received += chunk.length;
+    }
+    return this.end();
+  }
+
   /** Stream over: resolve everything. */
   end(): GateStep {
     if (this.ended || this.blockedBy) return this.closedStep();
     this.norm.flush();
     this.ended = true;
+    this.dropShortTails();
     return this.run();
+  }
+
+  /**
+   * Every match still to come starts at or after `from` (scanners read nothing before it, and every candidate or
+   * thread starts at or after it), so a rule whose shortest match is longer than the text left from there can find
+   * nothing more: it restarts at the end, where it has nothing to read or finish. A tool call ends a stream at every
+   * JSON value; on a short one (`"id": 42`, `"ok"`, given whole to pushLast) this spares every detector's reading of
+   * it and its end-of-text work.
+   */
+  private dropShortTails(): void {
+    const end = this.norm.end, left = end - this.from;
+    for (let r = 0; r < this.scanners.length; r++) {
+      if (this.minLength[r]! <= left) continue;
+      const s = this.scanners[r]!;
+      s.reset(end, end > 0 ? this.views[r]!.codes[end - 1 - this.views[r]!.base]! : -1);
+      // A fresh Pike search with no text left has no thread, candidate or context word to resolve.
+      if (s instanceof PikeScanner) this.dropped[r] = 1;
+    }
   }
 
   private closedStep(): GateStep {
@@ -178,6 +224,7 @@ export class HoldBackBuffer implements TextStream {
     const prev = live !== -1 && target > 0 ? folded.codes[target - 1 - folded.base]! : -1;
     for (let r = 0; r < this.scanners.length; r++) {
       const s = this.scanners[r]!;
+      if (finishing && this.dropped[r] === 1) continue;
       if (this.skipBits[r] !== 0 && (this.skipBits[r]! & live) === 0 && (s as PikeScanner).skipIdle(from, target, prev)) continue;
       if (finishing) s.finish(this.views[r]!, end);
       else s.advance(this.views[r]!, this.stopsAtOpenSpace[r] ? settled : target);
@@ -274,7 +321,10 @@ export class HoldBackBuffer implements TextStream {
     const base = this.norm.base;
     for (let r = 0; r < this.scanners.length; r++) {
       const s = this.scanners[r]!;
-      if (this.stopsAtOpenSpace[r] || !(s.keepsAcross?.(resume) ?? false)) s.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
+      if (this.stopsAtOpenSpace[r] || !(s.keepsAcross?.(resume) ?? false)) {
+        s.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
+        this.dropped[r] = 0;
+      }
     }
     if (resume < this.maskFrom) this.maskFrom = resume;
   }

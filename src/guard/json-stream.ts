@@ -25,6 +25,7 @@
  *   (member names and indexes from the root, tracked as the text streams); keys are read by the output gates.
  */
 import type { Finding, GateSet, GateStep, TextStream } from "../gates/mod.ts";
+import { HoldBackBuffer } from "../gates/stream.ts";
 import type { ToolArgumentGates } from "./argument-rules.ts";
 import { MAX_JSON_PATH_LENGTH } from "./json-path.ts";
 
@@ -197,9 +198,7 @@ export class JsonTextGate {
     // Through the document's restartable stream, not GateSet.scan: ~15% less per number (no buffer hand-over).
     const stream = this.streamOf(this.numberGates);
     stream.restart();
-    const first = stream.push(text), last = stream.end();
-    const step: GateStep = { text: first.text + last.text, findings: first.findings.length === 0 ? last.findings : [...first.findings, ...last.findings] };
-    if (first.blocked ?? last.blocked) step.blocked = first.blocked ?? last.blocked;
+    const step = pushLast(stream, text);
     if (step.blocked) return this.take(step, out, findings, false);
     // Changed by a gate → a JSON string (type changes, the value does not leak).
     this.take(step.text === text ? step : { ...step, text: JSON.stringify(step.text) }, out, findings, false);
@@ -244,8 +243,7 @@ export class JsonTextGate {
           const gate = this.gate!;
           this.gate = undefined;
           if (this.rules && this.tokenIsKey) this.at[this.depth - 1] = this.keyGrew(content);
-          if (content.length > 0 && this.take(gate.push(content), out, findings, true)) return this.result(out, findings);
-          if (this.take(gate.end(), out, findings, true)) return this.result(out, findings);
+          if (this.take(pushLast(gate, content), out, findings, true)) return this.result(out, findings);
           content = "";
           i++;
           from = i - 1; // the closing quote starts the next structural run
@@ -416,6 +414,15 @@ export class JsonTextGate {
     this.gate.restart();
     this.state = STRING;
   }
+}
+
+/** A token's last content and its stream's end as one step (HoldBackBuffer reads it knowing the end). */
+function pushLast(stream: TextStream, text: string): GateStep {
+  if (stream instanceof HoldBackBuffer) return stream.pushLast(text);
+  const first = stream.push(text), last = stream.end();
+  const step: GateStep = { text: first.text + last.text, findings: first.findings.length === 0 ? last.findings : [...first.findings, ...last.findings] };
+  if (first.blocked ?? last.blocked) step.blocked = first.blocked ?? last.blocked;
+  return step;
 }
 
 /** Next number sub-state after character `c`, or -1 if `c` does not continue the number. */

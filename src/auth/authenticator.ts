@@ -1,5 +1,6 @@
 /** Who is calling: a bearer token checked against hashed API keys (constant time) or, optionally, a JWT (jose). */
 import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
+import { once } from "../server/once.ts";
 import type { AuthFile, CallerLimits } from "./file.ts";
 
 /** An authenticated caller. */
@@ -77,8 +78,7 @@ export class Authenticator {
     if (!file.jwt) return;
     const remote = /^https?:\/\//i.test(file.jwt.jwks) ? new URL(file.jwt.jwks) : undefined;
     const local = remote ? undefined : keySet(file.localJwks ?? noLocalJwks(file.jwt.jwks), file.jwt.jwks);
-    let loaded: Promise<JwtKeys> | undefined;
-    this.#jwks = () => (loaded ??= import("jose").then((jose) => ({ jose, keys: remote ? jose.createRemoteJWKSet(remote) : jose.createLocalJWKSet(local!) })));
+    this.#jwks = once(() => import("jose").then((jose) => ({ jose, keys: remote ? jose.createRemoteJWKSet(remote) : jose.createLocalJWKSet(local!) })));
   }
 
   /** Whether any caller has rate limits (they need a bucket store shared by every instance). */

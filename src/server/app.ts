@@ -15,6 +15,7 @@ import { CHAT_DOOR, COMPLETION_DOOR } from "./door.ts";
 import { embeddingsHandler } from "./embeddings.ts";
 import { scanHandler } from "./scan.ts";
 import { messagesErrorBody } from "./messages-error.ts";
+import { once } from "./once.ts";
 import { Drain, SHUTTING_DOWN } from "./drain.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { DEFAULT_SSE_HEARTBEAT_MS } from "./heartbeat.ts";
@@ -65,15 +66,6 @@ function policiesReady(policies: PolicySource): MiddlewareHandler {
 function errorBody(c: Context, error: ApiError): object {
   const shape = c.get("errorBody");
   return shape ? shape(error) : error.toBody();
-}
-
-/** `load`'s promise, made on the first call and shared by every later one (made again after a failure). */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let loaded: Promise<T> | undefined;
-  return () => (loaded ??= load().catch((err: unknown) => {
-    loaded = undefined;
-    throw err;
-  }));
 }
 
 /** Builds the gateway app; mount it (`app.route("/", rsk(...))`) or serve it directly. */

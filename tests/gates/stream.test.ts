@@ -80,6 +80,8 @@ describe("streaming hold-back", () => {
     const redactOnly = compileGates(OUTPUT_RULES.filter((r) => r.type === "pii"));
     fc.assert(fc.property(fc.constantFrom(...ALL_SAMPLES), fc.constantFrom(" ", "\n", "(", ": ", " and "), fillerText, fc.array(fc.nat(), { maxLength: 8 }),
       ([, sample], sep, around, cuts) => {
+        // Filler can spell a short sample itself without being PII (`::12hello` holds `::1`): only the placed one counts.
+        fc.pre(!`${around} ${around}`.includes(sample));
         const t = `${around} ${sample}${sep}${around}`;
         const out = streamed(redactOnly, chunkAt(t, cuts));
         assert.ok(!out.text.includes(sample), `${JSON.stringify(sample)} leaked from ${JSON.stringify(t)}`);

@@ -10,6 +10,7 @@ import type { Finding, GateRule, GateStep, TextStream } from "./rule.ts";
 import type { RuleScanner } from "./scanner.ts";
 import { WordReader } from "./context.ts";
 import { PikeScanner } from "./regex/pike.ts";
+import { WalkGroup } from "./regex/group.ts";
 
 /** Which normalised view a rule reads: built-in detectors and phrase lists fold look-alikes, user regexes do not. */
 export type RuleView = "folded" | "nfkc";
@@ -46,16 +47,8 @@ export interface StreamShared {
 /** Normalised units scanners read per round (see run()). */
 const SCAN_BLOCK = 32;
 
-/** Rules (folded-view Pike scanners) the idle skip covers: one bit each in a seed mask. */
-const MAX_SKIPPABLE = 30;
-/** A seed-mask table entry not computed yet. */
-const MASK_UNKNOWN = 1 << 30;
-/**
- * Per compiled rule list, shared by its streams: for ASCII `prev` and `c` (index prev * 128 + c; a last row for the
- * stream's first unit), the bits of the skippable rules whose idle search would seed a thread on `c` (MASK_UNKNOWN
- * until asked).
- */
-const seedMasks = new WeakMap<readonly CompiledRule[], Int32Array>();
+/** Rules (folded-view Pike scanners) one WalkGroup may walk: one bit each. */
+const MAX_GROUPED = 30;
 /** Per compiled rule list: each rule's shortest match (read once, after its first scanner was created). */
 const minLengths = new WeakMap<readonly CompiledRule[], Int32Array>();
 
@@ -85,15 +78,12 @@ export class HoldBackBuffer implements TextStream {
   /** Some rule waits for open spaces (else `liveOf` is just `liveStart`). */
   private readonly anyWaits: boolean;
   /**
-   * Idle skip: per rule its bit in the seed mask (0: always advanced). A block in which no unit could seed a thread of
-   * an idle rule moves that rule's scanner to the block's end without a call into its search: in prose most rules
-   * can start only at a few characters (`AKIA…`, `eyJ…`, `-----BEGIN`) or only at word starts.
+   * The folded-view Pike rules walked as one product DFA while their moves are plain (most of prose: see WalkGroup);
+   * per rule its bit in the group (0: never grouped). A rule in the group (`group.owned`) has stale scanner fields:
+   * its live start is the group's.
    */
-  private readonly skipBits: Int32Array;
-  private readonly allSkipBits: number;
-  private readonly seedMask: Int32Array;
-  /** Lowest offset an idle scanner may not have read yet (where the next seed mask starts). */
-  private maskFrom = 0;
+  private readonly group: WalkGroup | undefined;
+  private readonly groupBits: Int32Array;
   /** Per rule: its shortest match (see end()). */
   private readonly minLength: Int32Array;
   /** Per rule: 1 once end() restarted its (Pike) scanner at the end, where finishing it would do nothing. */
@@ -114,15 +104,17 @@ export class HoldBackBuffer implements TextStream {
     this.stopsAtOpenSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks);
     this.waitsForSpace = rules.map((r) => r.view === "nfkc" && r.seesLineBreaks && r.startsWithSpace);
     this.anyWaits = this.waitsForSpace.includes(true);
-    this.skipBits = new Int32Array(rules.length);
-    let bit = 0;
-    for (let r = 0; r < rules.length && bit < MAX_SKIPPABLE; r++) {
-      if (rules[r]!.view === "folded" && this.scanners[r] instanceof PikeScanner) this.skipBits[r] = 1 << bit++;
+    this.groupBits = new Int32Array(rules.length);
+    const members: PikeScanner[] = [];
+    for (let r = 0; r < rules.length && members.length < MAX_GROUPED; r++) {
+      const s = this.scanners[r];
+      if (rules[r]!.view === "folded" && s instanceof PikeScanner) {
+        this.groupBits[r] = 1 << members.length;
+        members.push(s);
+      }
     }
-    this.allSkipBits = bit === 0 ? 0 : (1 << bit) - 1;
-    let masks = seedMasks.get(rules);
-    if (!masks) seedMasks.set(rules, (masks = new Int32Array(129 * 128).fill(MASK_UNKNOWN)));
-    this.seedMask = masks;
+    this.group = members.length > 1 ? new WalkGroup(members, rules) : undefined;
+    if (!this.group) this.groupBits.fill(0);
     let mins = minLengths.get(rules);
     if (!mins) minLengths.set(rules, (mins = Int32Array.from(rules, (r) => r.minLength ?? 1)));
     this.minLength = mins;
@@ -132,12 +124,13 @@ export class HoldBackBuffer implements TextStream {
   /** Back to a fresh stream over the same rules, keeping every allocation (for scan()'s reused buffer). */
   restart(): void {
     this.text = "";
-    this.released = this.received = this.from = this.heldFrom = this.maskFrom = 0;
+    this.released = this.received = this.from = this.heldFrom = 0;
     this.ended = false;
     this.blockedBy = undefined;
     this.norm.restart();
     this.words.restart();
     for (const s of this.scanners) s.reset(0, -1);
+    this.group?.restart();
     this.dropped.fill(0);
   }
 
@@ -197,6 +190,7 @@ export class HoldBackBuffer implements TextStream {
    */
   private dropShortTails(): void {
     const end = this.norm.end, left = end - this.from;
+    this.group?.releaseAll();
     for (let r = 0; r < this.scanners.length; r++) {
       if (this.minLength[r]! <= left) continue;
       const s = this.scanners[r]!;
@@ -215,50 +209,32 @@ export class HoldBackBuffer implements TextStream {
     const norm = this.norm, end = norm.end;
     const settled = norm.openSpace >= 0 && norm.openSpace < target ? norm.openSpace : target;
     const finishing = this.ended && target === end;
-    // Idle rules whose bit is not in the block's seed mask skip it (their context words are read for them); at the
-    // end of the stream such a rule has nothing to resolve either (a tool call ends a stream at every JSON string).
-    const from = this.maskFrom > this.from ? this.maskFrom : this.from;
-    const live = this.allSkipBits === 0 ? -1 : this.seedsBetween(from, target);
-    const folded = norm.foldedView;
-    if (live !== -1) this.words.read(folded, target);
-    const prev = live !== -1 && target > 0 ? folded.codes[target - 1 - folded.base]! : -1;
+    const group = this.group;
+    let owned = 0;
+    if (group) {
+      // The shared word log is read for the rules in the group (their context trackers catch up on it later).
+      const folded = norm.foldedView;
+      this.words.read(folded, target);
+      group.walk(folded, target);
+      group.readContexts(folded, target, this.words.ends.length);
+      // At the end a rule in the group with no live thread has nothing to resolve (a tool call ends a stream at
+      // every JSON string); one with a thread is finished alone.
+      if (finishing) group.releaseLive();
+      owned = group.owned;
+    }
     for (let r = 0; r < this.scanners.length; r++) {
+      if ((this.groupBits[r]! & owned) !== 0) continue;
       const s = this.scanners[r]!;
       if (finishing && this.dropped[r] === 1) continue;
-      if (this.skipBits[r] !== 0 && (this.skipBits[r]! & live) === 0 && (s as PikeScanner).skipIdle(from, target, prev)) continue;
       if (finishing) s.finish(this.views[r]!, end);
       else s.advance(this.views[r]!, this.stopsAtOpenSpace[r] ? settled : target);
     }
-    this.maskFrom = target;
   }
 
-  /** Bits of the skippable rules a unit in [from, target) could seed a thread for (all of them: -1 when unsure). */
-  private seedsBetween(from: number, target: number): number {
-    const folded = this.norm.foldedView, codes = folded.codes, base = folded.base, masks = this.seedMask;
-    let live = 0, p = from;
-    let prev = p > 0 ? codes[p - 1 - base]! : -1;
-    for (; p < target; p++) {
-      const c = codes[p - base]!;
-      if (c >= 128 || prev >= 128) return -1;
-      const k = prev < 0 ? 128 * 128 + c : prev << 7 | c;
-      let m = masks[k]!;
-      if (m === MASK_UNKNOWN) m = masks[k] = this.seedMaskOf(prev, c);
-      live |= m;
-      prev = c;
-    }
-    return live;
-  }
-
-  /** The seed-mask entry for ASCII `prev`, `c`. */
-  private seedMaskOf(prev: number, c: number): number {
-    let m = 0;
-    for (let r = 0; r < this.scanners.length; r++) {
-      if (this.skipBits[r] !== 0 && (this.scanners[r] as PikeScanner).couldSeed(prev, c)) m |= this.skipBits[r]!;
-    }
-    return m;
-  }
-
-  /** Earliest normalised offset where rule `r` could still match, counting the open space it has not read yet. */
+  /**
+   * Earliest normalised offset where rule `r` could still match, counting the open space it has not read yet (not
+   * for a rule in the group).
+   */
   private liveOf(r: number): number {
     const s = this.scanners[r]!;
     const open = this.norm.openSpace;
@@ -318,28 +294,32 @@ export class HoldBackBuffer implements TextStream {
    * rules that stop before an open space may not have read up to `resume` yet, so they always restart.
    */
   private restartBefore(resume: number): void {
-    const base = this.norm.base;
+    const base = this.norm.base, bits = this.groupBits;
+    this.group?.releaseBefore(resume);
+    const owned = this.group ? this.group.owned : 0;
     for (let r = 0; r < this.scanners.length; r++) {
+      if ((bits[r]! & owned) !== 0) continue;
       const s = this.scanners[r]!;
       if (this.stopsAtOpenSpace[r] || !(s.keepsAcross?.(resume) ?? false)) {
         s.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
         this.dropped[r] = 0;
       }
     }
-    if (resume < this.maskFrom) this.maskFrom = resume;
   }
 
   /** Earliest offset where any rule could still match (Infinity: none); plain field reads unless a rule waits. */
   private firstLive(): number {
-    const scanners = this.scanners;
-    let first = Infinity;
+    const scanners = this.scanners, bits = this.groupBits, owned = this.group ? this.group.owned : 0;
+    let first = this.group ? this.group.liveStart : Infinity;
     if (this.anyWaits) {
       for (let r = 0; r < scanners.length; r++) {
+        if ((bits[r]! & owned) !== 0) continue;
         const l = this.liveOf(r);
         if (l < first) first = l;
       }
     } else {
       for (let r = 0; r < scanners.length; r++) {
+        if ((bits[r]! & owned) !== 0) continue;
         const l = scanners[r]!.liveStart;
         if (l < first) first = l;
       }
@@ -354,8 +334,12 @@ export class HoldBackBuffer implements TextStream {
   private decidedWithin(target: number): number {
     const first = this.firstLive();
     if (first === Infinity || first >= target) return -1;
+    // A rule in the group has a live thread there: nothing is final at `first` yet.
+    if (this.group && this.group.liveStart === first) return -1;
+    const bits = this.groupBits, owned = this.group ? this.group.owned : 0;
     let winner = -1;
     for (let r = 0; r < this.scanners.length; r++) {
+      if ((bits[r]! & owned) !== 0) continue;
       const s = this.scanners[r]!;
       if ((this.anyWaits ? this.liveOf(r) : s.liveStart) !== first) continue;
       if (!s.final) return -1;

@@ -79,9 +79,11 @@ describe("streaming hold-back", () => {
   test("property: PII inside random text never survives, whatever the chunking", () => {
     const redactOnly = compileGates(OUTPUT_RULES.filter((r) => r.type === "pii"));
     fc.assert(fc.property(fc.constantFrom(...ALL_SAMPLES), fc.constantFrom(" ", "\n", "(", ": ", " and "), fillerText, fc.array(fc.nat(), { maxLength: 8 }),
-      ([, sample], sep, around, cuts) => {
+      ([kind, sample], sep, around, cuts) => {
         // Filler can spell a short sample itself without being PII (`::12hello` holds `::1`): only the placed one counts.
         fc.pre(!`${around} ${around}`.includes(sample));
+        // A capitalised run right after `the` is not a name unless titled (`the Jordan Air`): the detector's own rule.
+        fc.pre(!(kind === "person_name" && /(?:^|\W)the$/i.test(around)));
         const t = `${around} ${sample}${sep}${around}`;
         const out = streamed(redactOnly, chunkAt(t, cuts));
         assert.ok(!out.text.includes(sample), `${JSON.stringify(sample)} leaked from ${JSON.stringify(t)}`);

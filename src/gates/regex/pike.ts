@@ -63,14 +63,15 @@ export class PikeScanner implements RuleScanner {
   private pcs: Int32Array;
   private starts: Int32Array;
   private nextStarts: Int32Array;
-  private readonly cache: TransitionCache;
+  /** The program's lazy DFA (shared by every stream of the program). */
+  readonly cache: TransitionCache;
   /** The unit before where walk() stopped. */
   private walkPrev = -1;
 
   constructor(
-    private readonly program: Program,
+    readonly program: Program,
     /** Longest match allowed: threads older than this die, which bounds hold-back. */
-    private readonly maxLength: number,
+    readonly maxLength: number,
     private readonly validate?: MatchValidator,
     /** Context words before candidates (a detector's DetectorSpec.context), read in step with the search. */
     private readonly context?: ContextCheck,
@@ -98,23 +99,77 @@ export class PikeScanner implements RuleScanner {
     return this.spanHead >= spans.length;
   }
 
-  /**
-   * True if a thread seeded on ASCII `c` after ASCII `prev` (-1: stream start) could survive it (what the idle loop
-   * below skips on).
-   */
-  couldSeed(prev: number, c: number): boolean {
-    return this.program.firstAscii[c] === 1 && (prev < 0 || !this.cache.idleDead(prev, c));
+  /** Offset read up to. */
+  get position(): number {
+    return this.at;
+  }
+
+  /** The unit before `position` (-1 at stream start). */
+  get before(): number {
+    return this.prev;
+  }
+
+  /** The rule has context words (a seed may need their check). */
+  get hasContext(): boolean {
+    return this.context !== undefined;
+  }
+
+  /** Start of the live threads (when groupState() is a state with threads: they share it). */
+  get threadStart(): number {
+    return this.starts[0]!;
   }
 
   /**
-   * With no thread, candidate or search pending, move to `end` without reading (the stream has checked that no unit
-   * in [from, end) could seed a thread: couldSeed); `prev` is the unit before `end`. False (nothing done) otherwise.
+   * The cached DFA state this search can hand to a WalkGroup (-1: not now): nothing pending but threads with one
+   * start, in a cached state (the idle state when no thread lives), with no rewind due.
    */
-  skipIdle(from: number, end: number, prev: number): boolean {
-    if (this.count !== 0 || this.matchEnd >= 0 || this.final || this.rewindTo >= 0 || this.at < from || this.at > end) return false;
-    this.at = end;
+  groupState(): number {
+    if (this.final || this.matchEnd >= 0 || this.rewindTo >= 0) return -1;
+    if (this.count === 0) return this.cache.idleState(this.prev);
+    if (this.state < 0 || this.leaderRejected && this.leaderMerged || !this.oneStart()) return -1;
+    return this.state;
+  }
+
+  /** A WalkGroup takes over the search: no unit it walks is in a run (see keepsAcross), so an open run ends here. */
+  groupJoin(): void {
+    if (this.oldFrom >= 0) this.old(this.at);
+  }
+
+  /**
+   * Back from a WalkGroup, standing at `at` after `prev` in cached DFA state `state` whose threads (if any) started at
+   * `start`: the same fields walk() leaves.
+   */
+  groupLeave(at: number, prev: number, state: number, start: number): void {
+    this.at = at;
     this.prev = prev;
-    return true;
+    const count = this.cache.threadsOf(state);
+    if (count === 0) {
+      this.count = 0;
+      this.state = this.leader = -1;
+      this.leaderRejected = this.leaderMerged = false;
+    } else {
+      if (count > this.starts.length) this.grow(count);
+      this.starts.fill(start, 0, count);
+      this.count = count;
+      this.state = state;
+      if (start !== this.leader) {
+        this.leader = start;
+        this.leaderRejected = this.leaderMerged = false;
+      }
+    }
+    this.settle();
+  }
+
+  /** Whether context words allow a thread seeded at `at` (the words up to `end` are read first). */
+  seedAllowed(text: HeldText, end: number, at: number): boolean {
+    if (!this.context) return true;
+    this.context.advance(text, end, at);
+    return this.context.check(at) !== 0;
+  }
+
+  /** Context words read up to `end`; no candidate starts before `floor` any more. */
+  readContext(text: HeldText, end: number, floor: number): void {
+    this.context?.advance(text, end, floor);
   }
 
   /** Start a fresh search at `from` (a fresh stream, at 0 with no previous character, also forgets context words). */

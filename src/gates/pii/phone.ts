@@ -71,11 +71,23 @@ const NOT_PHONE = [/^[0-9]{3}-[0-9]{2}-[0-9]{4}$/, /^[0-9]{1,3}(?:\.[0-9]{1,3}){
 const GROUPS = "(?:\\([0-9]{1,5}\\) ?|[0-9]{1,6}[ .\\-/])";
 const EXT = "(?: ?(?:[Xx]|[Ee][Xx][Tt]\\.?|[Ee][Xx][Tt][Ee][Nn][Ss][Ii][Oo][Nn]|#) ?[0-9]{1,6})";
 /**
+ * Up to `depth` digit groups, then the last digits and an optional extension: `GROUPS{0,depth}` followed by them, but
+ * with one copy of the tail per number of groups taken. Written flat, the candidates of a number starting at a later
+ * group reach the same NFA states as those of a number starting earlier and are absorbed by them (earliest start
+ * wins), so every rejected candidate in digit-dense text (tables, card numbers) made the VM search again from the
+ * next group; with a copy per depth they never meet.
+ */
+function groupsThenNumber(depth: number): string {
+  const tail = `[0-9]{1,12}${EXT}?`;
+  return depth === 0 ? tail : `(?:${GROUPS}${groupsThenNumber(depth - 1)}|${tail})`;
+}
+
+/**
  * Candidate shape: an optional international prefix (`+`, `00`, `011`), up to six digit groups joined by a space,
  * `.`, `-` or `/` (a parenthesised group such as `(0)` or `(555)` needs no separator after it), an optional extension.
  * Leftmost-longest takes every group and the extension; the validator decides what the groups are.
  */
-export const PHONE_PATTERN = `(?<![A-Za-z0-9_+.\\-])(?:\\+ ?|00 ?|011 ?)?${GROUPS}{0,5}[0-9]{1,12}${EXT}?(?![A-Za-z0-9_])`;
+export const PHONE_PATTERN = `(?<![A-Za-z0-9_+.\\-])(?:\\+ ?|00 ?|011 ?)?${groupsThenNumber(5)}(?![A-Za-z0-9_])`;
 /** Longest candidate considered (prefix, six groups, extension). */
 export const PHONE_MAX_LENGTH = 64;
 /** Words that make a short or unseparated number a phone. */

@@ -4,7 +4,7 @@
  * position. A cached transition says which old thread each new thread comes from, so the VM only remaps start
  * offsets per character instead of walking epsilon closures. Shared by every stream of one program.
  */
-import { ASSERT, OP_ASSERT, OP_JUMP, OP_MATCH, OP_SET, OP_SPLIT, setHas, type Program } from "./program.ts";
+import { ASSERT, OP_ASSERT, OP_MATCH, OP_SET, OP_SPLIT, setHas, type Program } from "./program.ts";
 
 /** One step of the thread list on one input character. */
 export interface Transition {
@@ -16,8 +16,15 @@ export interface Transition {
   readonly sources: Int32Array;
   /** Index of the first old thread that reached MATCH before this character (-1: none). */
   readonly matchSource: number;
+  /** Every thread that reached MATCH, in priority order (earliest start first). */
+  readonly matchSources: Int32Array;
   /** Some thread reached an NFA state an earlier (higher-priority) thread already holds, and was absorbed by it. */
   readonly merges: boolean;
+  /**
+   * Which threads met, as pairs (the older thread's index, the absorbed one's; == old count: the thread seeded here):
+   * only a meeting of threads with different starts can lose a candidate.
+   */
+  readonly meetings: Int32Array;
   /** The thread seeded here was absorbed by an older one (always a different start; `merges` is then true too). */
   readonly seedAbsorbed: boolean;
 }
@@ -58,6 +65,14 @@ export class TransitionCache {
   private readonly deadTable = new Uint8Array(128 * 128);
   private readonly stack: Int32Array;
   private gen = 0;
+  /**
+   * Per pc: nothing but assertions and MATCH can follow it (the tail of a pattern, `(?![A-Za-z0-9_])` then MATCH).
+   * Threads meeting there lose nothing as long as each still reaches MATCH, so such pcs are walked per thread.
+   */
+  private readonly toMatch: Uint8Array;
+  /** Which thread walked a `toMatch` pc last (a stamp per thread of every compute()). */
+  private readonly walkedBy: Int32Array;
+  private stamp = 0;
 
   constructor(private readonly program: Program) {
     const n = program.op.length;
@@ -68,6 +83,8 @@ export class TransitionCache {
       const set = program.assertSet[pc]!;
       if (set >= 0 && !this.assertSets.includes(set)) this.assertSets.push(set);
     }
+    this.toMatch = toMatchOnly(program);
+    this.walkedBy = new Int32Array(n);
   }
 
   /** What the assertions can observe about the previous character (-1: stream start). */
@@ -150,7 +167,7 @@ export class TransitionCache {
       const t = this.compute(pcs, pcs.length, seeding, this.statePrev[state]!, c);
       const target = this.intern(t.pcs, t.pcs.length, seeding, c);
       // Same property order as compute()'s objects: one shape for every transition the VM reads.
-      index = this.transitions.push({ target, pcs: t.pcs, sources: t.sources, matchSource: t.matchSource, merges: t.merges, seedAbsorbed: t.seedAbsorbed }) - 1;
+      index = this.transitions.push({ target, pcs: t.pcs, sources: t.sources, matchSource: t.matchSource, matchSources: t.matchSources, merges: t.merges, meetings: t.meetings, seedAbsorbed: t.seedAbsorbed }) - 1;
       this.table[state * 128 + c] = index;
     }
     return this.transitions[index]!;
@@ -200,40 +217,61 @@ export class TransitionCache {
     const p = this.program;
     const { op, arg, next, alt } = p;
     const mark = this.mark, stack = this.stack;
+    // Stamps live in Int32Arrays: start over before they would wrap (an equal stamp must mean "this round").
+    if (this.gen === 0x7fffffff || this.stamp > 0x7fffffff - 4096) {
+      this.mark.fill(0);
+      this.walkedBy.fill(0);
+      this.gen = this.stamp = 0;
+    }
     const gen = ++this.gen;
     const outPcs: number[] = [], sources: number[] = [];
-    let matchSource = -1, merges = false, seedAbsorbed = false;
+    let merges = false, seedAbsorbed = false;
+    const meetings: number[] = [], matchSources: number[] = [];
     const owner = this.owner;
     const total = count + (seeding ? 1 : 0);
+    const toMatch = this.toMatch, walkedBy = this.walkedBy;
     for (let t = 0; t < total; t++) {
       let sp = 0;
+      const stamp = ++this.stamp;
       stack[sp++] = t < count ? pcs[t]! : p.start;
       while (sp > 0) {
         const pc = stack[--sp]!;
-        if (mark[pc] === gen) {
+        const code = op[pc];
+        // Every thread reaching MATCH is a candidate (the VM tries them in order); threads meeting at a dead end (a
+        // set without `c`, a failing assertion) lose nothing there, so neither is a meeting.
+        if (code === OP_MATCH) {
+          if (matchSources[matchSources.length - 1] !== t) matchSources.push(t);
+          continue;
+        }
+        if (code === OP_SET ? !(c >= 0 && (c < 128 ? p.asciiSets[arg[pc]! * 128 + c] === 1 : setHas(p, arg[pc]!, c)))
+          : code === OP_ASSERT && !this.holds(pc, prev, c)) continue;
+        if (toMatch[pc] === 1) {
+          if (walkedBy[pc] === stamp) continue;
+          walkedBy[pc] = stamp;
+        } else if (mark[pc] === gen) {
           if (owner[pc] !== t) {
             merges = true;
+            meetings.push(owner[pc]!, t);
             if (t === count) seedAbsorbed = true;
           }
           continue;
         }
         mark[pc] = gen;
         owner[pc] = t;
-        switch (op[pc]) {
+        switch (code) {
           case OP_SET:
-            if (c >= 0 && (c < 128 ? p.asciiSets[arg[pc]! * 128 + c] === 1 : setHas(p, arg[pc]!, c))) {
-              outPcs.push(next[pc]!);
-              sources.push(t);
-            }
+            outPcs.push(next[pc]!);
+            sources.push(t);
             break;
           case OP_SPLIT: stack[sp++] = alt[pc]!; stack[sp++] = next[pc]!; break;
-          case OP_JUMP: stack[sp++] = next[pc]!; break;
-          case OP_ASSERT: if (this.holds(pc, prev, c)) stack[sp++] = next[pc]!; break;
-          case OP_MATCH: if (matchSource < 0) matchSource = t; break;
+          default: stack[sp++] = next[pc]!; break;
         }
       }
     }
-    return { target: -1, pcs: Int32Array.from(outPcs), sources: Int32Array.from(sources), matchSource, merges, seedAbsorbed };
+    return {
+      target: -1, pcs: Int32Array.from(outPcs), sources: Int32Array.from(sources), matchSource: matchSources.length > 0 ? matchSources[0]! : -1,
+      matchSources: Int32Array.from(matchSources), merges, meetings: Int32Array.from(meetings), seedAbsorbed,
+    };
   }
 
   private holds(pc: number, prev: number, c: number): boolean {
@@ -247,4 +285,22 @@ export class TransitionCache {
       default: return c < 0 || !setHas(p, p.assertSet[pc]!, c);
     }
   }
+}
+
+/** Per pc: 1 if only assertions, jumps, splits and MATCH can follow it (no set), greatest fixpoint over cycles. */
+function toMatchOnly(program: Program): Uint8Array {
+  const { op, next, alt } = program, n = op.length;
+  const ok = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc++) ok[pc] = op[pc] === OP_SET ? 0 : 1;
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let pc = 0; pc < n; pc++) {
+      if (ok[pc] === 0 || op[pc] === OP_MATCH) continue;
+      if (ok[next[pc]!] === 0 || op[pc] === OP_SPLIT && ok[alt[pc]!] === 0) {
+        ok[pc] = 0;
+        changed = true;
+      }
+    }
+  }
+  return ok;
 }

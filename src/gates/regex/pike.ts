@@ -292,19 +292,21 @@ export class PikeScanner implements RuleScanner {
       : c >= 0 ? cache.step(this.state, c) : cache.stepEnd(this.state);
     if (t.sources.length > this.pcs.length) this.grow(t.sources.length);
     const starts = this.starts, next = this.nextStarts, sources = t.sources, count = this.count;
-    if (t.matchSource >= 0) {
-      const start = t.matchSource < count ? starts[t.matchSource]! : i;
-      if (i > start && (start < this.matchStart || i > this.matchEnd)) {
-        if (this.accepts(text, start, i)) {
-          this.matchStart = start;
-          this.matchEnd = i;
-        } else {
-          this.leaderRejected = true;
-        }
+    // Candidates ending here, earliest start first: the first one the validator accepts is the best so far.
+    const candidates = t.matchSources;
+    for (let k = 0, tried = -1; k < candidates.length; k++) {
+      const source = candidates[k]!, start = source < count ? starts[source]! : i;
+      if (start === tried || i <= start || start >= this.matchStart && i <= this.matchEnd) continue;
+      tried = start;
+      if (this.accepts(text, start, i)) {
+        this.matchStart = start;
+        this.matchEnd = i;
+        break;
       }
+      this.leaderRejected = true;
     }
     // Only a merge of threads with different starts can lose a candidate (see the rewind below).
-    if (t.seedAbsorbed || t.merges && !this.oneStart()) this.leaderMerged = true;
+    if (t.merges && this.startsMeet(t.meetings, count, i)) this.leaderMerged = true;
     // Carry starts over; drop threads past the length bound and threads that started after the best match.
     const limit = this.matchStart, oldest = i - this.maxLength;
     let n = 0, exact = seeding === this.matchEnd < 0;
@@ -422,6 +424,16 @@ export class PikeScanner implements RuleScanner {
       this.walkPrev = prev;
     }
     return j;
+  }
+
+  /** Some pair of threads that met in `meetings` (see Transition) had different starts (the seed's is `i`). */
+  private startsMeet(meetings: Int32Array, count: number, i: number): boolean {
+    const starts = this.starts;
+    for (let k = 0; k < meetings.length; k += 2) {
+      const older = meetings[k]!, newer = meetings[k + 1]!;
+      if ((older < count ? starts[older]! : i) !== (newer < count ? starts[newer]! : i)) return true;
+    }
+    return false;
   }
 
   /** All live threads started at the same offset. */

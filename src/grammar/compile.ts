@@ -28,6 +28,8 @@ export interface ConstraintOptions {
   readonly limits?: GrammarLimits;
   /** List the schema keywords ignored as annotations or unknown among the warnings. */
   readonly reportIgnored?: boolean;
+  /** Accept objects' listed properties in any order (JSON Schema only). */
+  readonly anyOrder?: boolean;
 }
 
 /** A compiled constraint, ready to match text or produce masks. */
@@ -56,7 +58,7 @@ export function compileConstraint(spec: ConstraintSpec, options: ConstraintOptio
 }
 
 function compileCached(spec: ConstraintSpec, options: ConstraintOptions): Constraint {
-  const key = JSON.stringify([spec, options.lenient === true, options.maxWhitespace ?? null, options.path ?? null, options.limits ?? null, options.reportIgnored === true]);
+  const key = JSON.stringify([spec, options.lenient === true, options.maxWhitespace ?? null, options.path ?? null, options.limits ?? null, options.reportIgnored === true, options.anyOrder === true]);
   const known = compiled.get(key);
   // A long-lived automaton that has grown to half its state bound starts over (requests holding it keep it).
   if (known && known.automaton.states < known.automaton.grammar.limits.maxStates / 2) {

@@ -1,11 +1,13 @@
 /**
- * JSON Schema objects to grammar. Members are written in the order `properties` lists them, then the others; the
- * grammar walks that list with a small state: how many members are written (for `minProperties` /
- * `maxProperties`) and which later properties `dependentRequired` has made required or forbidden. Keys that are not
- * listed form a string language (not a listed name, per `propertyNames`, per subset of matching `patternProperties`)
- * built as a code point automaton when a trie of names is not enough.
+ * JSON Schema objects to grammar. Members are written in the order `properties` lists them, then the others (with
+ * `grammar_options.any_order`, in any order: `any-order.ts`); the grammar walks that list with a small state: how
+ * many members are written (for `minProperties` / `maxProperties`) and which later properties `dependentRequired` has
+ * made required or forbidden. Keys that are not listed form a string language (not a listed name, per
+ * `propertyNames`, per subset of matching `patternProperties`) built as a code point automaton when a trie of names
+ * is not enough.
  */
 import { type CharDfa, complement, dfaAccepts, dfaExpr, DfaTooLarge, intersect, jsonCharIn, patternDfa, wordsDfa } from "./dfa.ts";
+import { anyOrderExpr, anyOrderStates, MAX_ANY_ORDER_PROPERTIES, MAX_ANY_ORDER_STATES } from "./any-order.ts";
 import { alt, EMPTY, type Expr, lit, rep, seq } from "./expr.ts";
 import type { GrammarBuilder } from "./grammar.ts";
 import type { JsonRules } from "./json.ts";
@@ -17,6 +19,8 @@ type Schema = Record<string, unknown>;
 export interface ObjectContext {
   readonly b: GrammarBuilder;
   readonly json: JsonRules;
+  /** Accept the listed properties in any order (`grammar_options.any_order`), not only as listed. */
+  readonly anyOrder: boolean;
   visit(schema: unknown, path: string): Expr;
   never(path: string, keyword: string | undefined, message: string): Expr;
   unsupported(path: string, keyword: string, why?: string): void;
@@ -119,7 +123,18 @@ export function objectExpr(cx: ObjectContext, s: Schema, path: string): Expr {
   const counted = lo > 0 || hi < n + (extra ? Infinity : 0);
   const cap = !counted ? 1 : hi === Infinity ? Math.max(lo, 1) : hi + 1;
   const sep = seq(ws, lit(","), ws);
-  const value = counted || deps.length > 0 ? kv.map((e) => named(b, "member", e)) : kv;
+  // With one member kind (no other keys and at most one listed property, or none listed) every order is the listed one.
+  let anyOrder = cx.anyOrder && (n >= 2 || (n === 1 && extra !== undefined));
+  if (anyOrder) {
+    const keyword = n > MAX_ANY_ORDER_PROPERTIES ? "properties" : anyOrderStates(n, extra !== undefined, cap, hi) <= MAX_ANY_ORDER_STATES ? undefined
+      : hi < Infinity ? "maxProperties" : "minProperties";
+    if (keyword) {
+      const why = keyword === "properties" ? `is limited to ${MAX_ANY_ORDER_PROPERTIES} listed properties (here ${n})` : `needs more than ${MAX_ANY_ORDER_STATES} (seen properties, member count) states`;
+      cx.unsupported(`${path}.${keyword}`, keyword, `with properties in any order (grammar_options.any_order) ${why}; lenient mode keeps their listed order`);
+      anyOrder = false;
+    }
+  }
+  const value = anyOrder ? kv : counted || deps.length > 0 ? kv.map((e) => named(b, "member", e)) : kv;
   const rules = new Map<string, Expr>();
   // Obligations and prohibitions are index sets of later properties; `c` members written so far (capped).
   const state = (i: number, c: number, must: readonly number[], mustNot: readonly number[]): Expr => {
@@ -162,7 +177,9 @@ export function objectExpr(cx: ObjectContext, s: Schema, path: string): Expr {
   };
   const out: Expr[] = [];
   if (lo === 0 && !isRequired.includes(true)) out.push(seq(lit("{"), ws, lit("}")));
-  const members = state(0, 0, [], []);
+  const members = !anyOrder ? state(0, 0, [], []) : anyOrderExpr({
+    b, members: kv, required: isRequired, deps: deps.map(([a, bs]) => [index.get(a)!, bs.map((t) => index.get(t)!)] as const), extra, sep, lo, hi, cap, tick,
+  });
   out.push(seq(lit("{"), ws, members, ws, lit("}")));
   return alt(...out);
 }

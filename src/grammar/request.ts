@@ -15,7 +15,7 @@ export interface ConstraintFields {
   /** rsk extension: the whole completion must match this regex. */
   readonly regex?: string | null;
   /** rsk extension: how schemas are compiled. */
-  readonly grammar_options?: { readonly lenient?: boolean; readonly max_whitespace?: number; readonly report_ignored?: boolean } | null;
+  readonly grammar_options?: { readonly lenient?: boolean; readonly max_whitespace?: number; readonly report_ignored?: boolean; readonly any_order?: boolean } | null;
   /** Stop strings (they would cut a structured output short). */
   readonly stop?: string | readonly string[] | null;
 }
@@ -57,7 +57,7 @@ export function requestConstraint(body: ConstraintFields): Constraint | undefine
   if (body.stop != null && [body.stop].flat().length > 0) {
     throw new ApiError(400, `stop cannot be combined with ${chosen[0]}: a stop string would cut the structured output short`, { param: "stop", code: "invalid_request" });
   }
-  const options = { lenient: body.grammar_options?.lenient === true, maxWhitespace: body.grammar_options?.max_whitespace, reportIgnored: body.grammar_options?.report_ignored === true };
+  const options = { lenient: body.grammar_options?.lenient === true, maxWhitespace: body.grammar_options?.max_whitespace, reportIgnored: body.grammar_options?.report_ignored === true, anyOrder: body.grammar_options?.any_order === true };
   let spec: ConstraintSpec;
   let param: string;
   if (body.grammar != null) {

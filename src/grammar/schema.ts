@@ -33,6 +33,8 @@ export interface SchemaOptions {
   readonly path?: string;
   /** List ignored keywords (annotations, unknown and extension keywords) among the warnings. */
   readonly reportIgnored?: boolean;
+  /** Accept each object's listed properties in any order (each at most once), not only as listed. */
+  readonly anyOrder?: boolean;
 }
 
 /** A compiled schema and what lenient mode dropped. */
@@ -167,6 +169,7 @@ class SchemaCompiler {
   readonly merging = new Set<string>();
   readonly index: SchemaIndex;
   readonly reportIgnored: boolean;
+  readonly anyOrder: boolean;
   readonly seenIgnored = new Set<string>();
   /** Why sub-schemas compiled to the empty language (the first one names the error if the whole schema is empty). */
   readonly empties: { path: string; keyword: string | undefined; message: string }[] = [];
@@ -179,6 +182,7 @@ class SchemaCompiler {
     this.b = new GrammarBuilder(options.limits ?? DEFAULT_LIMITS);
     this.index = new SchemaIndex(root, () => this.b.checkTime());
     this.reportIgnored = options.reportIgnored === true;
+    this.anyOrder = options.anyOrder === true;
     this.json = new JsonRules(this.b, options.maxWhitespace ?? DEFAULT_MAX_WHITESPACE);
     this.base = options.path ?? "schema";
     this.lenient = options.lenient === true;

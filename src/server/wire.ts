@@ -70,8 +70,8 @@ const samplingEntries = (limits: WireLimits) => ({
   grammar: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1, "grammar must not be empty"), v.maxLength(1 << 18)))),
   /** rsk extension: regex the whole completion must match. */
   regex: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1, "regex must not be empty"), v.maxLength(1 << 14)))),
-  /** rsk extension: `lenient` drops unenforceable schema keywords (listed in x-rsk-grammar-warnings, as are ignored ones with `report_ignored`); whitespace cap between JSON tokens. */
-  grammar_options: v.optional(v.nullable(v.strictObject({ lenient: v.optional(v.boolean()), max_whitespace: v.optional(intIn(0, 64)), report_ignored: v.optional(v.boolean()) }))),
+  /** rsk extension: `lenient` drops unenforceable schema keywords (listed in x-rsk-grammar-warnings, as are ignored ones with `report_ignored`); whitespace cap between JSON tokens; `any_order` accepts listed properties in any order. */
+  grammar_options: v.optional(v.nullable(v.strictObject({ lenient: v.optional(v.boolean()), max_whitespace: v.optional(intIn(0, 64)), report_ignored: v.optional(v.boolean()), any_order: v.optional(v.boolean()) }))),
 });
 
 const TextPart = v.strictObject({ type: v.literal("text"), text: v.string() });

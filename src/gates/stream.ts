@@ -189,10 +189,10 @@ export class HoldBackBuffer implements TextStream {
    * it and its end-of-text work.
    */
   private dropShortTails(): void {
-    const end = this.norm.end, left = end - this.from;
-    this.group?.releaseAll();
+    const end = this.norm.end, left = end - this.from, owned = this.group ? this.group.owned : 0;
     for (let r = 0; r < this.scanners.length; r++) {
-      if (this.minLength[r]! <= left) continue;
+      // A rule in the group is skipped at the end if idle, and finished alone if not (advanceAll).
+      if (this.minLength[r]! <= left || (this.groupBits[r]! & owned) !== 0) continue;
       const s = this.scanners[r]!;
       s.reset(end, end > 0 ? this.views[r]!.codes[end - 1 - this.views[r]!.base]! : -1);
       // A fresh Pike search with no text left has no thread, candidate or context word to resolve.

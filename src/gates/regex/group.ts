@@ -45,6 +45,8 @@ class ProductTable {
   private readonly scratch: Int32Array;
   /** The product with no member. */
   readonly empty: number;
+  /** Every member idle at the start of a stream (-1: the table was full). */
+  readonly start: number;
 
   constructor(scanners: readonly PikeScanner[]) {
     this.n = scanners.length;
@@ -55,6 +57,12 @@ class ProductTable {
     this.contextBits = scanners.reduce((bits, s, m) => s.hasContext ? bits | 1 << m : bits, 0);
     this.scratch = new Int32Array(this.n);
     this.empty = this.intern(this.scratch.fill(-1));
+    let start = this.empty;
+    for (let m = 0; m < this.n && start >= 0; m++) {
+      const idle = this.caches[m]!.idleState(-1);
+      start = idle < 0 ? -1 : this.with(start, m, idle);
+    }
+    this.start = start;
   }
 
   /** Product id of a member-state vector (-1 when the table is full). */
@@ -192,12 +200,20 @@ export class WalkGroup {
     this.product = table.empty;
     this.starts = new Int32Array(members.length);
     this.joined = new Float64Array(members.length);
+    this.restart();
   }
 
-  /** A fresh stream: nobody in the group (the scanners are reset by the stream). */
+  /**
+   * A fresh stream (the stream has just reset every scanner to the start): every member is in the group, idle (a
+   * tool call opens a stream per JSON string, so this is one cached product, not a join per member).
+   */
   restart(): void {
-    this.owned = 0;
-    this.product = this.table.empty;
+    const start = this.table.start;
+    this.owned = start < 0 ? 0 : (1 << this.members.length) - 1;
+    this.product = start < 0 ? this.table.empty : start;
+    this.at = 0;
+    this.prev = -1;
+    this.joined.fill(0);
     this.liveStart = this.deadline = Infinity;
   }
 

@@ -32,6 +32,9 @@ export interface Transition {
 const isAsciiWord = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
+/** An empty list (most transitions have no candidate and no meeting). */
+const NONE = new Int32Array(0);
+
 /** Upper bound on cached states per program: past it the VM keeps working uncached (still linear). */
 const MAX_STATES = 2048;
 /** States the transition tables have room for before they first grow. */
@@ -270,7 +273,8 @@ export class TransitionCache {
     }
     return {
       target: -1, pcs: Int32Array.from(outPcs), sources: Int32Array.from(sources), matchSource: matchSources.length > 0 ? matchSources[0]! : -1,
-      matchSources: Int32Array.from(matchSources), merges, meetings: Int32Array.from(meetings), seedAbsorbed,
+      matchSources: matchSources.length > 0 ? Int32Array.from(matchSources) : NONE, merges,
+      meetings: meetings.length > 0 ? Int32Array.from(meetings) : NONE, seedAbsorbed,
     };
   }
 

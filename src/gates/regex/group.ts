@@ -38,7 +38,9 @@ class ProductTable {
   seeds = new Int32Array(0);
   leaves = new Int32Array(0);
   private count = 0;
-  private readonly ids = new Map<string, number>();
+  /** Products by a hash of their member states (colliding ones chained: each id's next in `chain`). */
+  private readonly ids = new Map<number, number>();
+  private chain = new Int32Array(0);
   private readonly withs = new Map<number, number>();
   /** (product, non-ASCII unit) → members leaving × 4096 + next product, or -1 (see wide()). */
   private readonly wideMoves = new Map<number, number>();
@@ -67,13 +69,20 @@ class ProductTable {
 
   /** Product id of a member-state vector (-1 when the table is full). */
   intern(comps: Int32Array): number {
-    const key = comps.join(",");
-    const known = this.ids.get(key);
-    if (known !== undefined) return known;
+    const n = this.n;
+    let hash = 0;
+    for (let m = 0; m < n; m++) hash = Math.imul(hash ^ comps[m]!, 0x9e3779b1) + m | 0;
+    const first = this.ids.get(hash);
+    for (let id = first ?? -1; id >= 0; id = this.chain[id]!) {
+      let same = true;
+      for (let m = 0; m < n && same; m++) same = this.comps[id * n + m] === comps[m];
+      if (same) return id;
+    }
     if (this.count >= MAX_PRODUCTS) return -1;
-    const id = this.count++, n = this.n;
+    const id = this.count++;
     if (id * n + n > this.comps.length) this.grow();
     this.comps.set(comps, id * n);
+    this.chain[id] = first ?? -1;
     let live = 0, idle = 0;
     for (let m = 0; m < n; m++) {
       const c = comps[m]!;
@@ -83,7 +92,7 @@ class ProductTable {
     }
     this.liveMask[id] = live;
     this.idleMask[id] = idle;
-    this.ids.set(key, id);
+    this.ids.set(hash, id);
     return id;
   }
 
@@ -160,16 +169,17 @@ class ProductTable {
   }
 
   private grow(): void {
-    const states = Math.max(16, this.liveMask.length * 2);
-    const comps = new Int32Array(states * this.n), live = new Int32Array(states), idle = new Int32Array(states);
+    const states = Math.max(256, this.liveMask.length * 2);
+    const comps = new Int32Array(states * this.n), live = new Int32Array(states), idle = new Int32Array(states), chain = new Int32Array(states);
     comps.set(this.comps);
     live.set(this.liveMask);
     idle.set(this.idleMask);
+    chain.set(this.chain);
     const next = new Int32Array(states * 128).fill(UNKNOWN), seeds = new Int32Array(states * 128), leaves = new Int32Array(states * 128);
     next.set(this.next);
     seeds.set(this.seeds);
     leaves.set(this.leaves);
-    Object.assign(this, { comps, liveMask: live, idleMask: idle, next, seeds, leaves });
+    Object.assign(this, { comps, liveMask: live, idleMask: idle, chain, next, seeds, leaves });
   }
 }
 

@@ -75,6 +75,8 @@ const MAX_WORD = 32;
  * header row, whose text is the row's start (the header's own words are no context for the rows below it).
  */
 const CELL = 0x7ffffff1, HEADER = 0x7ffffff2;
+/** Log hash of a run of words no tracker lists. */
+const GAP = 0x7ffffff3;
 /**
  * A header's allow word is context for a value at most this far into its cell (`| 36 |`, `"36"`), not for the next
  * cell; a veto word reaches as far as the detector's window (a `model` column's `DL-0848-441` is no licence).
@@ -199,8 +201,8 @@ class TableReader {
 /**
  * One stream's words on the folded view, read once for all its context trackers (each used to read every character
  * itself). Words are logged as they end (offset of the unit after the word, hash of its folded units, and the folded
- * word itself when some tracker lists that hash); each tracker consumes the log at its own pace, and the log drops
- * what every tracker has consumed.
+ * word itself when some tracker lists that hash; a run of words no tracker lists is one GAP entry); each tracker
+ * consumes the log at its own pace, and the log drops what every tracker has consumed.
  */
 export class WordReader {
   /** Normalised offset read up to. */
@@ -283,11 +285,14 @@ export class WordReader {
         hash = wordHash(hash, u);
         length++;
       } else if (length > 0) {
-        let spelled = "";
-        if (length <= MAX_WORD && this.listed.has(hash)) for (let k = 0; k < length; k++) spelled += String.fromCharCode(word[k]!);
-        this.ends.push(i);
-        this.hashes.push(length <= MAX_WORD ? hash : 0);
-        this.texts.push(spelled);
+        if (length <= MAX_WORD && this.listed.has(hash)) {
+          let spelled = "";
+          for (let k = 0; k < length; k++) spelled += String.fromCharCode(word[k]!);
+          this.log(i, hash, spelled);
+        } else if (this.hashes.length === 0 || this.hashes[this.hashes.length - 1] !== GAP) {
+          // Words no tracker lists only break two-word phrases: a run of them is one entry.
+          this.log(i, GAP, "");
+        }
         length = hash = 0;
       }
       // After the word ending here is logged: a cell it starts begins after this unit.

@@ -10,7 +10,10 @@ import type { HeldText } from "../scanner.ts";
 import type { TransitionCache } from "./cache.ts";
 import type { PikeScanner } from "./pike.ts";
 
-/** Product states per rule list: past it the rules run alone (still linear, only slower). */
+/**
+ * Product states per rule list: past it a move to a new product stops the walk and the rules run alone (still
+ * linear, only slower). At most 4096: wide() packs a product id in 12 bits, with() keys one in 12.
+ */
 const MAX_PRODUCTS = 4096;
 /** A product transition not computed yet. */
 const UNKNOWN = -2;
@@ -105,7 +108,8 @@ class ProductTable {
       comps.set(this.comps.subarray(product * this.n, product * this.n + this.n));
       comps[m] = state;
       id = this.intern(comps);
-      if (id >= 0) this.withs.set(key, id);
+      // A full table's answer is remembered too: a join that cannot fit is not hashed again on every block.
+      this.withs.set(key, id);
     }
     return id;
   }

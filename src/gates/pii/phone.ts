@@ -117,11 +117,23 @@ export interface PhoneOptions {
  * national numbers: `467 3395`, `60-56-85-91`, `0123456789`) also need a context word unless the policy says otherwise.
  */
 export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
-  // The tables are built for the first candidate, not when the detector table is defined (at module load).
-  let plans: Plan[] | undefined;
-  const plansOf = (): Plan[] => {
+  // The tables are built for the first candidate, not when the detector table is defined (at module load): the
+  // national lengths of the policy's regions, as written bare and after each trunk prefix (one lookup per prefix,
+  // not one per region: digit-dense text asks for every group end).
+  let national: { bare: ReadonlySet<number>; prefixed: ReadonlyMap<string, ReadonlySet<number>> } | undefined;
+  const nationalOf = () => {
+    if (national) return national;
     const { regions } = phoneTables();
-    return (plans ??= (options.regions ?? [...regions.keys()]).map((r) => regions.get(r)!));
+    const bare = new Set<number>(), prefixed = new Map<string, Set<number>>();
+    for (const r of options.regions ?? [...regions.keys()]) {
+      const plan = regions.get(r)!;
+      for (const l of plan.lengths) bare.add(l);
+      if (plan.prefix === undefined) continue;
+      const set = prefixed.get(plan.prefix) ?? new Set<number>();
+      for (const l of plan.lengths) set.add(l);
+      prefixed.set(plan.prefix, set);
+    }
+    return (national = { bare, prefixed });
   };
   const weakNeedsContext = options.context !== "optional";
   return (text, withContext) => {
@@ -155,7 +167,9 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
     }
     if (strong && digits[0] === "0" && digits.length < 10 && weakNeedsContext && !withContext) return false;
     if (digits.length < 7 || digits.length > 12) return false;
-    return plansOf().some((p) => p.lengths.has(digits.length) ||
-      p.prefix !== undefined && digits.startsWith(p.prefix) && p.lengths.has(digits.length - p.prefix.length));
+    const { bare, prefixed } = nationalOf();
+    if (bare.has(digits.length)) return true;
+    for (const [prefix, lengths] of prefixed) if (digits.startsWith(prefix) && lengths.has(digits.length - prefix.length)) return true;
+    return false;
   };
 }

@@ -88,6 +88,8 @@ export class HoldBackBuffer implements TextStream {
   private readonly minLength: Int32Array;
   /** Per rule: 1 once end() restarted its (Pike) scanner at the end, where finishing it would do nothing. */
   private readonly dropped: Uint8Array;
+  /** Rules in the group that end() found too long for the text left (their bits in the group). */
+  private shortMembers = 0;
 
   /** `capacity`: normalised units to allocate up front (scan() passes the text's length; streams grow from 64). */
   constructor(private readonly rules: readonly CompiledRule[], capacity?: number) {
@@ -132,6 +134,7 @@ export class HoldBackBuffer implements TextStream {
     for (const s of this.scanners) s.reset(0, -1);
     this.group?.restart();
     this.dropped.fill(0);
+    this.shortMembers = 0;
   }
 
   /** Normalised units its arrays hold. */
@@ -191,8 +194,12 @@ export class HoldBackBuffer implements TextStream {
   private dropShortTails(): void {
     const end = this.norm.end, left = end - this.from, owned = this.group ? this.group.owned : 0;
     for (let r = 0; r < this.scanners.length; r++) {
-      // A rule in the group is skipped at the end if idle, and finished alone if not (advanceAll).
-      if (this.minLength[r]! <= left || (this.groupBits[r]! & owned) !== 0) continue;
+      if (this.minLength[r]! <= left) continue;
+      // A rule in the group is not handed back at the end (advanceAll).
+      if ((this.groupBits[r]! & owned) !== 0) {
+        this.shortMembers |= this.groupBits[r]!;
+        continue;
+      }
       const s = this.scanners[r]!;
       s.reset(end, end > 0 ? this.views[r]!.codes[end - 1 - this.views[r]!.base]! : -1);
       // A fresh Pike search with no text left has no thread, candidate or context word to resolve.
@@ -219,7 +226,7 @@ export class HoldBackBuffer implements TextStream {
       group.readContexts(folded, target, this.words.ends.length);
       // At the end a rule in the group with no live thread has nothing to resolve (a tool call ends a stream at
       // every JSON string); one with a thread is finished alone.
-      if (finishing) group.releaseLive();
+      if (finishing) group.releaseLive(this.shortMembers);
       owned = group.owned;
     }
     for (let r = 0; r < this.scanners.length; r++) {

@@ -297,9 +297,12 @@ export class WalkGroup {
     this.liveStart = this.liveStartOf(product);
   }
 
-  /** Hands every member with a live thread back to its scanner (the stream finishes them alone at its end). */
-  releaseLive(): void {
-    const live = this.table.liveMask[this.product]!;
+  /**
+   * The stream ends: hands every member with a live thread back to its scanner (the stream finishes them alone),
+   * except `short` ones, whose shortest match is longer than the text left (they can find nothing more).
+   */
+  releaseLive(short: number): void {
+    const live = this.table.liveMask[this.product]! & ~short;
     if (live !== 0) this.product = this.leave(this.product, live, this.at, this.prev);
     if (this.product < 0) this.product = this.table.empty;
     this.liveStart = Infinity;
@@ -347,6 +350,7 @@ export class WalkGroup {
   /** Members whose scanners stand where the group does (or anywhere, for an empty group) join it. */
   private join(): void {
     const members = this.members, t = this.table;
+    if (this.owned === (1 << members.length) - 1) return;
     let product = this.product;
     for (let m = 0; m < members.length; m++) {
       if ((this.owned & 1 << m) !== 0) continue;

@@ -26,6 +26,8 @@ export { GRAMMAR_WARNINGS_HEADER } from "../server/grammar-checks.ts";
 export interface ToolFields {
   /** Declared tools; those with `strict: true` have their arguments held to `parameters`. */
   readonly tools?: readonly { readonly function: { readonly name: string; readonly parameters?: Record<string, unknown>; readonly strict?: boolean | null } }[] | null;
+  /** `any_order` also lets strict tools' arguments list their properties in any order. */
+  readonly grammar_options?: { readonly any_order?: boolean } | null;
 }
 
 /** Compiled `parameters` of every strict tool, by name (each problem a 400 naming the tool's field). */
@@ -35,7 +37,8 @@ export function toolConstraints(body: ToolFields): Map<string, Constraint> {
     if (tool.function.strict !== true) return;
     const param = `tools.${i}.function.parameters`;
     try {
-      out.set(tool.function.name, compileConstraint({ kind: "json_schema", schema: tool.function.parameters ?? { type: "object" } }, { lenient: false, path: param }));
+      const schema = tool.function.parameters ?? { type: "object" };
+      out.set(tool.function.name, compileConstraint({ kind: "json_schema", schema }, { lenient: false, path: param, anyOrder: body.grammar_options?.any_order === true }));
     } catch (err) {
       if (err instanceof GrammarError) throw new ApiError(400, `invalid ${param} (strict tool): ${err.message}`, { param, code: "invalid_grammar", cause: err });
       throw err;

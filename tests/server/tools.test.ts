@@ -150,6 +150,18 @@ describe("tool calls (default policy, real servers)", () => {
     assertNoSecret(ok, "strict");
   });
 
+  test("strict tool with grammar_options.any_order: arguments may list their properties in any order, each once", async () => {
+    const TWO = [{ type: "function" as const, function: { name: "send_email", strict: true, parameters: { type: "object", properties: { to: { type: "string" }, subject: { type: "string" } }, required: ["to", "subject"], additionalProperties: false } } }];
+    h.upstream.scripts.set("tools-reordered", { sse: toolStream([{ id: "call_r", name: "send_email", args: `{"subject":"hi","to":"a@b.io"}` }]) });
+    const listed = await ask(h.url, "chat", "tools-reordered", true, 1, { tools: TWO });
+    assert.equal(listed.error?.code, "tool_arguments_violation");
+    const reordered = await ask(h.url, "chat", "tools-reordered", true, 1, { tools: TWO, grammar_options: { any_order: true } });
+    assert.equal(reordered.error, undefined, reordered.raw.slice(0, 300));
+    h.upstream.scripts.set("tools-repeated", { sse: toolStream([{ id: "call_r", name: "send_email", args: `{"subject":"hi","to":"a@b.io","subject":"x"}` }]) });
+    const repeated = await ask(h.url, "chat", "tools-repeated", true, 1, { tools: TWO, grammar_options: { any_order: true } });
+    assert.equal(repeated.error?.code, "tool_arguments_violation");
+  });
+
   const invalid: [string, Record<string, unknown>, RegExp][] = [
     ["tool_choice names an undeclared tool", { tools: TOOLS, tool_choice: { type: "function", function: { name: "nope" } } }, /tool_choice/],
     ["required with no tools", { tool_choice: "required" }, /tool_choice/],

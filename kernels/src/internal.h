@@ -24,12 +24,54 @@ typedef struct rsk_scan {
    * Bounds: sample.c, mirostat_fast. */
   void (*sumexp)(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
                  int32_t *blocks, uint32_t *n_blocks);
-  /* out[i] = rsk_exp(x[i] - sub), bit for bit (SIMD lanes run rsk_exp's operations in its order). */
-  void (*expv)(const double *x, double sub, double *out, uint32_t n);
   /* The k-th largest of key[0..n) (1 <= k < n), or a t with exactly k keys >= t (integer counting: the same on
    * every instruction set); *ge = how many keys are >= the answer. */
   int32_t (*kth)(const int32_t *key, uint32_t n, uint32_t k, uint32_t *ge);
+  /* key[i] = rsk_float_key(x[i]); returns bit 0 when a logit is NaN or +inf, bit 1 when one is NaN or -inf. */
+  uint32_t (*keys)(const float *x, uint32_t n, int32_t *key);
+  /* Ids (ascending) and values (as double) of every x[i] >= t, no mask, x free of NaN and +inf; returns how many. */
+  uint32_t (*ge_take)(const float *x, uint32_t n, float t, int32_t *ids, double *vals);
+  /* cp = softmax(cv) over n >= 1 logits: max by rsk_max4, cp[i] = rsk_exp(cv[i] - max) bit for bit (SIMD lanes run
+   * rsk_exp's operations in its order), Σ by rsk_sum4, one reciprocal and a multiplication per token (the same bits
+   * on every table); returns the max, *sum = Σ. */
+  double (*softmax)(const double *cv, uint32_t n, double *cp, double *sum);
+  /* Index of the first smallest key of key[0..n) that is not NaN (at least one is not; keys may be +inf). */
+  uint32_t (*first_min)(const double *key, uint32_t n);
 } rsk_scan;
+
+/* Σ a[0..n) in the kernels' fixed blocked order: four running sums over i mod 4 (ascending i), then
+ * (s0 + s1) + (s2 + s3). Four short dependency chains instead of one long one (SIMD-friendly); ffi/reference/chain.ts
+ * sums in the same order, so native, WASM and TS keep the same bits. */
+static inline double rsk_sum4(const double *restrict a, uint32_t n) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) s0 += a[i], s1 += a[i + 1], s2 += a[i + 2], s3 += a[i + 3];
+  if (i < n) s0 += a[i++];
+  if (i < n) s1 += a[i++];
+  if (i < n) s2 += a[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* max a[0..n) (n >= 1, no NaN) over four lanes: the same value in any order, with a quarter of the dependent chain. */
+static inline double rsk_max4(const double *restrict a, uint32_t n) {
+  double m0 = a[0], m1 = a[0], m2 = a[0], m3 = a[0];
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    m0 = a[i] > m0 ? a[i] : m0, m1 = a[i + 1] > m1 ? a[i + 1] : m1;
+    m2 = a[i + 2] > m2 ? a[i + 2] : m2, m3 = a[i + 3] > m3 ? a[i + 3] : m3;
+  }
+  for (; i < n; i++) m0 = a[i] > m0 ? a[i] : m0;
+  m0 = m1 > m0 ? m1 : m0, m2 = m3 > m2 ? m3 : m2;
+  return m2 > m0 ? m2 : m0;
+}
+
+/* Order-preserving signed key of a float that is not NaN: a < b <=> key(a) < key(b), and -0 and +0 share one key. */
+static inline int32_t rsk_float_key(float f) {
+  int32_t b;
+  f += 0.0f; /* -0 -> +0 (round to nearest), every other value unchanged */
+  __builtin_memcpy(&b, &f, 4);
+  return b ^ (int32_t)((uint32_t)(b >> 31) >> 1); /* negative: flip all but the sign bit (branch-free) */
+}
 
 extern const rsk_scan rsk_scan_scalar;
 #if defined(__x86_64__)

@@ -67,6 +67,10 @@ static int32_t build_patches(ws *w, const int32_t *tokens, uint32_t n_recent, ui
                              double rp, double freq, double pres) {
   int penalize = !(rp == 1.0 && freq == 0.0 && pres == 0.0);
   uint32_t start = penalize ? 0 : n_recent, n = 0;
+  if (start == T) { /* nothing to patch (the usual batch row) */
+    w->np = 0;
+    return RSK_OK;
+  }
   for (uint32_t j = start; j < T; j++) {
     int32_t id = tokens[j];
     if (id < 0 || (uint32_t)id >= w->V) return RSK_E_PARAM;
@@ -159,14 +163,6 @@ static double kth_largest(double *a, double *b, uint32_t n, uint32_t k) {
   return a[0];
 }
 
-/* Order-preserving signed key of a float that is not NaN: a < b <=> key(a) < key(b), and -0 and +0 share one key. */
-static int32_t float_key(float f) {
-  int32_t b;
-  f += 0.0f; /* -0 -> +0 (round to nearest), every other value unchanged */
-  __builtin_memcpy(&b, &f, 4);
-  return b ^ (int32_t)((uint32_t)(b >> 31) >> 1); /* negative: flip all but the sign bit (branch-free) */
-}
-
 /* Phase A, top-k over a small vocabulary without bias or penalties: float keys of the raw logits, the k-th largest by
  * counting (kth_key), one pass keeping ranks < k in id order. Every allowed, finite logit is a candidate. */
 static int32_t candidates_top_keys(ws *w, uint32_t k) {
@@ -174,14 +170,10 @@ static int32_t candidates_top_keys(ws *w, uint32_t k) {
   int32_t *restrict key = w->hid, *restrict cid = w->cid;
   double *restrict cv = w->cv;
   const float *restrict x = w->x;
-  if (finite_all) { /* no mask: key every token in one pass (compacted below if one is -inf) */
-    for (uint32_t id = 0; id < V; id++) {
-      float v = x[id];
-      bad |= !(v < RSK_INF);
-      finite_all &= v > -RSK_INF;
-      key[id] = float_key(v);
-    }
-    if (bad) return RSK_E_NONFINITE;
+  if (finite_all) { /* no mask: key every token in one SIMD pass (compacted below if one is -inf) */
+    bad = w->scan->keys(x, V, key);
+    if (bad & 1u) return RSK_E_NONFINITE;
+    finite_all = !bad;
   }
   if (finite_all) { /* the common case: every token is a candidate (cid[i] = i), no compaction */
     n = V;
@@ -189,7 +181,7 @@ static int32_t candidates_top_keys(ws *w, uint32_t k) {
     for (uint32_t id = 0; id < V; id++) {
       float raw = x[id];
       if (!(raw < RSK_INF)) return RSK_E_NONFINITE;
-      if (raw > -RSK_INF && allowed(w, (int32_t)id)) cid[n] = (int32_t)id, key[n++] = float_key(raw);
+      if (raw > -RSK_INF && allowed(w, (int32_t)id)) cid[n] = (int32_t)id, key[n++] = rsk_float_key(raw);
     }
     if (n == 0) return RSK_E_EMPTY;
   }
@@ -207,12 +199,10 @@ static int32_t candidates_top_keys(ws *w, uint32_t k) {
   if (k < n) t = w->scan->kth(key, n, k, &ge);
   if (ge <= k && finite_all) { /* at most k at or above t (the usual case): the SIMD threshold scan lists them */
     /* t lies between two finite logits' keys (or is the k-th one), so it is a finite float's key (INT32_MIN: all). */
-    uint32_t bits = (uint32_t)t ^ ((uint32_t)(t >> 31) >> 1), unused = 0;
+    uint32_t bits = (uint32_t)t ^ ((uint32_t)(t >> 31) >> 1);
     float f;
     __builtin_memcpy(&f, &bits, 4);
-    kept = w->scan->ge(x, V, 0, t == INT32_MIN ? -3.4028234663852886e38f : f, cid, &unused);
-    for (uint32_t i = 0; i < kept; i++) cv[i] = (double)x[cid[i]];
-    return (int32_t)kept;
+    return (int32_t)w->scan->ge_take(x, V, t == INT32_MIN ? -3.4028234663852886e38f : f, cid, cv);
   }
   for (uint32_t i = 0; i < n; i++) above += key[i] > t;
   if (ge <= k) {
@@ -334,53 +324,19 @@ static uint32_t candidates_in_blocks(ws *w, const int32_t *blocks, uint32_t nb, 
  * (the usual small-vocabulary case) a straight copy, no id list. */
 static int32_t candidates_all(ws *w) {
   if (w->mask || w->np) return candidates_at_least(w, -RSK_INF);
-  uint32_t V = w->V, bad = 0, finite_all = 1;
+  uint32_t V = w->V, flags = w->scan->keys(w->x, V, w->hid); /* one SIMD pass for its flags (keys unused) */
   const float *restrict x = w->x;
   int32_t *restrict cid = w->cid;
   double *restrict cv = w->cv;
-  for (uint32_t id = 0; id < V; id++) {
-    bad |= !(x[id] < RSK_INF);
-    finite_all &= x[id] > -RSK_INF;
-  }
-  if (bad) return RSK_E_NONFINITE;
-  if (!finite_all) return candidates_at_least(w, -RSK_INF);
+  if (flags & 1u) return RSK_E_NONFINITE;
+  if (flags) return candidates_at_least(w, -RSK_INF);
   for (uint32_t id = 0; id < V; id++) cid[id] = (int32_t)id, cv[id] = (double)x[id];
   return (int32_t)V;
 }
 
-/* Σ a[0..n) in the kernels' fixed blocked order: four running sums over i mod 4 (ascending i), then
- * (s0 + s1) + (s2 + s3). Four short dependency chains instead of one long one (SIMD-friendly); ffi/reference/chain.ts
- * sums in the same order, so native, WASM and TS keep the same bits. */
-static double sum4(const double *restrict a, uint32_t n) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  uint32_t i = 0;
-  for (; i + 4 <= n; i += 4) s0 += a[i], s1 += a[i + 1], s2 += a[i + 2], s3 += a[i + 3];
-  if (i < n) s0 += a[i++];
-  if (i < n) s1 += a[i++];
-  if (i < n) s2 += a[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-/* max a[0..n) (n >= 1, no NaN) over four lanes: the same value in any order, with a quarter of the dependent chain. */
-static double max4(const double *restrict a, uint32_t n) {
-  double m0 = a[0], m1 = a[0], m2 = a[0], m3 = a[0];
-  uint32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    m0 = a[i] > m0 ? a[i] : m0, m1 = a[i + 1] > m1 ? a[i + 1] : m1;
-    m2 = a[i + 2] > m2 ? a[i + 2] : m2, m3 = a[i + 3] > m3 ? a[i + 3] : m3;
-  }
-  for (; i < n; i++) m0 = a[i] > m0 ? a[i] : m0;
-  m0 = m1 > m0 ? m1 : m0, m2 = m3 > m2 ? m3 : m2;
-  return m2 > m0 ? m2 : m0;
-}
-
-/* cp = softmax(cv): Σ by sum4, then one reciprocal and a multiplication per token; returns the max logit. */
+/* cp = softmax(cv) (the scan table's: the same bits on every instruction set); returns the max logit. */
 static double softmax(ws *w, uint32_t n, double *sum_out) {
-  double max = max4(w->cv, n);
-  w->scan->expv(w->cv, max, w->cp, n);
-  double sum = sum4(w->cp, n), inv = 1.0 / sum;
-  double *restrict cp = w->cp;
-  for (uint32_t i = 0; i < n; i++) cp[i] *= inv;
+  double sum, max = w->scan->softmax(w->cv, n, w->cp, &sum);
   if (sum_out) *sum_out = sum;
   return max;
 }
@@ -394,12 +350,8 @@ static uint32_t cumulative_cut(ws *w, uint32_t n, double p, uint32_t min_keep, i
   if (n <= 256) { /* small: the first 8 one by one (a scan each), stopping as soon as the rule is met */
     double *restrict ck = w->ck;
     for (uint32_t i = 0; i < end; i++) {
-      int32_t best = -1; /* the first smallest key in index (= id) order; keys are never NaN, taken ones become NaN */
-      double bk = RSK_INF;
-      for (uint32_t j = 0; j < n; j++) {
-        double v = ck[j];
-        if (v < bk || (best < 0 && v == v)) best = (int32_t)j, bk = v;
-      }
+      /* the first smallest key in index (= id) order; keys are never NaN, taken ones become NaN */
+      int32_t best = (int32_t)w->scan->first_min(ck, n);
       ck[best] = 0.0 / 0.0;
       w->perm[i] = best;
       cum += w->cp[best];
@@ -445,15 +397,20 @@ static uint32_t stage_typical(ws *w, uint32_t n, double p, uint32_t min_keep) {
 /* Keeps candidates with logit >= t in place; if fewer than `need`, keeps the top `need` instead. */
 static uint32_t keep_at_least(ws *w, uint32_t n, double t, uint32_t need) {
   uint32_t kept = 0;
-  for (uint32_t i = 0; i < n; i++) kept += w->cv[i] >= t;
+  int32_t *restrict cid = w->cid;
+  double *restrict cv = w->cv;
+  for (uint32_t i = 0; i < n; i++) kept += cv[i] >= t;
   if (kept < need) return keep_top(w, n, need);
   kept = 0;
-  for (uint32_t i = 0; i < n; i++)
-    if (w->cv[i] >= t) w->cid[kept] = w->cid[i], w->cv[kept++] = w->cv[i];
+  for (uint32_t i = 0; i < n; i++) { /* branch-free: every candidate is written, the kept ones advance */
+    int32_t id = cid[i];
+    double v = cv[i];
+    cid[kept] = id, cv[kept] = v, kept += v >= t;
+  }
   return kept;
 }
 
-static double max_logit(const ws *w, uint32_t n) { return max4(w->cv, n); }
+static double max_logit(const ws *w, uint32_t n) { return rsk_max4(w->cv, n); }
 
 /* Inverse-CDF draw over the final distribution in ascending id order, by blocks of 4: cum runs over the blocks' sums
  * (each summed left to right), and inside the first block with u < cum + block, the first token with u < its running
@@ -682,12 +639,11 @@ static int32_t sample_row(const float *logits, uint32_t n_vocab, const uint32_t 
   if (!w.scan) return RSK_E_ISA;
   carve(&w, work, n_tokens);
   if ((r = build_patches(&w, tokens, p.n_recent, n_tokens, bias, p.rp, p.freq, p.pres)) < 0) return r;
-  double mu_next;
+  double mu_next, u = rsk_u01(p.seed_lo, p.seed_hi, p.step); /* independent of the chain: its latency overlaps it */
   if ((r = run_chain(&w, &p, &mu_next)) < 0) return r;
   uint32_t n = (uint32_t)r;
-  double u = rsk_u01(p.seed_lo, p.seed_hi, p.step);
   uint32_t pick = p.temp <= 0.0 ? 0 : draw(&w, n, u);
-  double mass = sum4(w.cp, n); /* the check: the final probabilities summed again */
+  double mass = rsk_sum4(w.cp, n); /* the check: the final probabilities summed again */
   if (p.mirostat == 2 && p.temp > 0.0) mu_next = p.mu - p.eta * (-rsk_log(w.cp[pick]) / LN2 - p.tau);
   io[RSK_IO_TOKEN] = (double)w.cid[pick];
   io[RSK_IO_PROB] = w.cp[pick];

@@ -34,7 +34,54 @@ static inline int SKIP32(const float *p, float t, int ge) {
   return _mm256_testz_ps(any, any);
 }
 #define SCAN_EXPV
+#define SCAN_KTH
+#define SCAN_FIRST_MIN
 #include "scan_body.h"
+
+/* first_min_any for n <= 64 without a branch per key: the smallest non-NaN key by vector min over sixteen registers
+ * of 4 (NaN read as +inf there), then the first lane equal to it (NaN and lanes past n, NaN too, never are; ±0
+ * compare equal, as `<` treats them). */
+static uint32_t first_min(const double *key, uint32_t n) {
+  if (n > 64) return first_min_any(key, n);
+  const __m256d inf = _mm256_set1_pd(RSK_INF), nan = _mm256_set1_pd(__builtin_nan(""));
+  const __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
+  __m256d v[16], mn = inf;
+  for (uint32_t j = 0; j < 16; j++) {
+    __m256i live = _mm256_cmpgt_epi64(_mm256_set1_epi64x((int64_t)n - 4 * j), lane); /* lanes below n */
+    v[j] = _mm256_blendv_pd(nan, _mm256_maskload_pd(key + 4 * j, live), _mm256_castsi256_pd(live));
+    mn = _mm256_min_pd(mn, _mm256_blendv_pd(v[j], inf, _mm256_cmp_pd(v[j], v[j], _CMP_UNORD_Q)));
+  }
+  mn = _mm256_min_pd(mn, _mm256_permute2f128_pd(mn, mn, 1));
+  mn = _mm256_min_pd(mn, _mm256_permute_pd(mn, 5));
+  for (uint32_t j = 0; j < 16; j++) {
+    uint32_t hit = (uint32_t)_mm256_movemask_pd(_mm256_cmp_pd(v[j], mn, _CMP_EQ_OQ));
+    if (hit) return 4 * j + (uint32_t)__builtin_ctz(hit);
+  }
+  return first_min_any(key, n); /* unreachable for valid input (a key that is not NaN) */
+}
+
+/* Keys >= c (sign bit flipped back) among eight registers of 8: the compares packed to bytes, two byte masks. */
+__attribute__((target("popcnt"))) static inline uint32_t count_ge(const void *regs, uint32_t c) {
+  const __m256i *r = (const __m256i *)regs;
+  const __m256i cv = _mm256_set1_epi32((int32_t)((c ^ 0x80000000u) - 1u)); /* key >= c <=> key > c - 1 (c > 0) */
+  __m256i a = _mm256_packs_epi32(_mm256_cmpgt_epi32(r[0], cv), _mm256_cmpgt_epi32(r[1], cv));
+  __m256i b = _mm256_packs_epi32(_mm256_cmpgt_epi32(r[2], cv), _mm256_cmpgt_epi32(r[3], cv));
+  __m256i d = _mm256_packs_epi32(_mm256_cmpgt_epi32(r[4], cv), _mm256_cmpgt_epi32(r[5], cv));
+  __m256i e = _mm256_packs_epi32(_mm256_cmpgt_epi32(r[6], cv), _mm256_cmpgt_epi32(r[7], cv));
+  uint32_t lo = (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(a, b));
+  uint32_t hi = (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(d, e));
+  return (uint32_t)_mm_popcnt_u64((uint64_t)lo | (uint64_t)hi << 32);
+}
+
+/* scan_body.h's kth_key: up to 64 keys in eight registers (padding below every threshold), two bits per round. */
+__attribute__((target("popcnt"))) static int32_t kth_key(const int32_t *key, uint32_t n, uint32_t k, uint32_t *ge) {
+  if (n > 64) return kth_any(key, n, k, ge);
+  int32_t padded[64];
+  for (uint32_t i = 0; i < 64; i++) padded[i] = i < n ? key[i] : INT32_MIN; /* below every candidate threshold */
+  __m256i r[8];
+  for (uint32_t j = 0; j < 8; j++) r[j] = _mm256_loadu_si256((const __m256i *)(padded + 8 * j));
+  return kth_rounds(r, n, k, ge, count_ge);
+}
 
 /* rsk_exp (math.c) on 4 lanes, the same operations in the same order (no FMA), so the same bits (as scan_avx512.c's
  * 8-lane version); a lane outside [-708, 709] sends its block to the scalar rsk_exp. */

@@ -15,65 +15,192 @@ static inline int SKIP32(const float *p, float t, int ge) {
 }
 #define SCAN_SUMEXP
 #define SCAN_EXPV
+#define SCAN_KEYS
+#define SCAN_KTH
+#define SCAN_SOFTMAX
+#define SCAN_FIRST_MIN
 #include "scan_body.h"
 
-/* rsk_exp (math.c) on 8 lanes, the same operations in the same order (no FMA), so the same bits; v in [-708, 709]. */
-static inline __m512d exp8(__m512d v) {
-  const __m512d shift = _mm512_set1_pd(6755399441055744.0);
-  __m512d t = _mm512_add_pd(_mm512_mul_pd(v, _mm512_set1_pd(1.44269504088896338700e+00)), shift);
-  __m512d kd = _mm512_sub_pd(t, shift);
-  __m512i k = _mm512_sub_epi64(_mm512_castpd_si512(t), _mm512_castpd_si512(shift)); /* t = 1.5 * 2^52 + k */
-  __m512d r = _mm512_sub_pd(_mm512_sub_pd(v, _mm512_mul_pd(kd, _mm512_set1_pd(6.93147180369123816490e-01))),
-                            _mm512_mul_pd(kd, _mm512_set1_pd(1.90821492927058770002e-10)));
-  __m512d p = _mm512_set1_pd(1.0 / 6227020800.0);
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 479001600.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 39916800.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 3628800.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 362880.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 40320.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 5040.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 720.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 120.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 24.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0 / 6.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(0.5));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0));
-  p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(1.0));
-  __m512d scale = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(k, _mm512_set1_epi64(1023)), 52));
-  return _mm512_mul_pd(p, scale);
+/* Lanes [0, n - i) of the 16 starting at i. */
+static inline __mmask16 lanes16(uint32_t i, uint32_t n) {
+  return n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
 }
 
-/* Lanes of v inside exp8's range [-708, 709] (subnormal or overflowing results and NaN go to the scalar rsk_exp). */
+/* scan_body.h's keys, 16 lanes at a time (masked tail). */
+static uint32_t keys(const float *x, uint32_t n, int32_t *key) {
+  const __m512 inf = _mm512_set1_ps(RSK_INF), ninf = _mm512_set1_ps(-RSK_INF), zero = _mm512_setzero_ps();
+  uint32_t bad = 0, low = 0;
+  for (uint32_t i = 0; i < n; i += 16) {
+    __mmask16 m = lanes16(i, n);
+    __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    bad |= _mm512_mask_cmp_ps_mask(m, v, inf, _CMP_NLT_UQ);
+    low |= _mm512_mask_cmp_ps_mask(m, v, ninf, _CMP_NGT_UQ);
+    __m512i b = _mm512_castps_si512(_mm512_add_ps(v, zero)); /* -0 -> +0, as rsk_float_key */
+    b = _mm512_xor_si512(b, _mm512_srli_epi32(_mm512_srai_epi32(b, 31), 1));
+    _mm512_mask_storeu_epi32(key + i, m, b);
+  }
+  return (bad != 0) | (uint32_t)(low != 0) << 1;
+}
+
+/* scan_body.h's ge_take: each block's passing ids and values compressed into place (no per-token loop). */
+__attribute__((target("popcnt"))) static uint32_t ge_take(const float *x, uint32_t n, float t, int32_t *ids,
+                                                           double *vals) {
+  const __m512 tv = _mm512_set1_ps(t);
+  __m512i id = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  uint32_t count = 0;
+  for (uint32_t i = 0; i < n; i += 16, id = _mm512_add_epi32(id, _mm512_set1_epi32(16))) {
+    __mmask16 m = lanes16(i, n);
+    __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    __mmask16 hit = _mm512_mask_cmp_ps_mask(m, v, tv, _CMP_GE_OQ);
+    uint32_t h = (uint32_t)_mm_popcnt_u32(hit);
+    __m512 c = _mm512_maskz_compress_ps(hit, v);
+    _mm512_mask_storeu_epi32(ids + count, lanes16(0, h), _mm512_maskz_compress_epi32(hit, id));
+    __mmask8 lo = h >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << h) - 1u);
+    __mmask8 hi = h > 8 ? (__mmask8)((1u << (h - 8)) - 1u) : 0;
+    _mm512_mask_storeu_pd(vals + count, lo, _mm512_cvtps_pd(_mm512_castps512_ps256(c)));
+    __m256 upper = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c), 1));
+    _mm512_mask_storeu_pd(vals + count + 8, hi, _mm512_cvtps_pd(upper));
+    count += h;
+  }
+  return count;
+}
+
+/* Keys >= c (sign bit flipped back) among four registers of 16. */
+__attribute__((target("popcnt"))) static inline uint32_t count_ge(const void *regs, uint32_t c) {
+  const __m512i *r = (const __m512i *)regs, cv = _mm512_set1_epi32((int32_t)(c ^ 0x80000000u));
+  uint64_t lo = (uint64_t)_mm512_cmpge_epi32_mask(r[0], cv) | (uint64_t)_mm512_cmpge_epi32_mask(r[1], cv) << 16;
+  uint64_t hi = (uint64_t)_mm512_cmpge_epi32_mask(r[2], cv) | (uint64_t)_mm512_cmpge_epi32_mask(r[3], cv) << 16;
+  return (uint32_t)_mm_popcnt_u64(lo | hi << 32);
+}
+
+/* scan_body.h's kth_key: up to 64 keys in four registers (padding below every threshold), two bits per round. */
+__attribute__((target("popcnt"))) static int32_t kth_key(const int32_t *key, uint32_t n, uint32_t k, uint32_t *ge) {
+  if (n > 64) return kth_any(key, n, k, ge);
+  const __m512i lowest = _mm512_set1_epi32(INT32_MIN); /* below every candidate threshold (c > 0) */
+  __m512i r[4];
+  for (uint32_t j = 0; j < 4; j++)
+    r[j] = _mm512_mask_loadu_epi32(lowest, 16 * j < n ? lanes16(16 * j, n) : 0, key + 16 * j);
+  return kth_rounds(r, n, k, ge, count_ge);
+}
+
+/* Lanes of v inside exp_chains' range [-708, 709] (subnormal or overflowing results, NaN: the scalar rsk_exp). */
 static inline __mmask8 exp8_ok(__m512d v) {
   return _mm512_cmp_pd_mask(v, _mm512_set1_pd(-708.0), _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, _mm512_set1_pd(709.0), _CMP_LE_OQ);
 }
 
-/* out[i] = rsk_exp(x[i] - sub): 32 lanes per step as four independent chains (the polynomial is a long dependent
- * chain; interleaving hides its latency), then 8, then a masked tail; a block with a lane out of range is scalar. */
-static void expv(const double *x, double sub, double *out, uint32_t n) {
+/* rsk_exp (math.c) on v[0..chains) in place, its operations in its order (no FMA), so the same bits; each operation
+ * runs across all the vectors before the next (their dependent chains overlap). Inlined with a constant `chains`. */
+static inline __attribute__((always_inline)) void exp_chains(__m512d *v, const uint32_t chains) {
+  static const double c[] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
+                             1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0};
+  const __m512d shift = _mm512_set1_pd(6755399441055744.0);
+  __m512d r[8], p[8];
+  __m512i k[8];
+  for (uint32_t j = 0; j < chains; j++) {
+    __m512d t = _mm512_add_pd(_mm512_mul_pd(v[j], _mm512_set1_pd(1.44269504088896338700e+00)), shift);
+    __m512d kd = _mm512_sub_pd(t, shift);
+    k[j] = _mm512_sub_epi64(_mm512_castpd_si512(t), _mm512_castpd_si512(shift)); /* t = 1.5 * 2^52 + k */
+    r[j] = _mm512_sub_pd(_mm512_sub_pd(v[j], _mm512_mul_pd(kd, _mm512_set1_pd(6.93147180369123816490e-01))),
+                         _mm512_mul_pd(kd, _mm512_set1_pd(1.90821492927058770002e-10)));
+    p[j] = _mm512_set1_pd(1.0 / 6227020800.0);
+  }
+  for (uint32_t i = 0; i < 13; i++)
+    for (uint32_t j = 0; j < chains; j++) p[j] = _mm512_add_pd(_mm512_mul_pd(p[j], r[j]), _mm512_set1_pd(c[i]));
+  for (uint32_t j = 0; j < chains; j++)
+    v[j] = _mm512_mul_pd(p[j], _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(k[j], _mm512_set1_epi64(1023)),
+                                                                      52)));
+}
+
+/* Lanes [0, len - 8 j) of vector j (none past len). */
+static inline __mmask8 lanes8(uint32_t j, uint32_t len) {
+  return 8 * j >= len ? 0 : len - 8 * j >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (len - 8 * j)) - 1u);
+}
+
+/* Loads x[0..len) - sub into v[0..chains) (idle lanes 0); 0 when a lane is outside exp_chains' range. */
+static inline __attribute__((always_inline)) int load_exp_args(const double *x, double sub, uint32_t len, __m512d *v,
+                                                                 const uint32_t chains) {
   const __m512d vsub = _mm512_set1_pd(sub);
-  uint32_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    __m512d v0 = _mm512_sub_pd(_mm512_loadu_pd(x + i), vsub), v1 = _mm512_sub_pd(_mm512_loadu_pd(x + i + 8), vsub);
-    __m512d v2 = _mm512_sub_pd(_mm512_loadu_pd(x + i + 16), vsub), v3 = _mm512_sub_pd(_mm512_loadu_pd(x + i + 24), vsub);
-    if ((exp8_ok(v0) & exp8_ok(v1) & exp8_ok(v2) & exp8_ok(v3)) != 0xFF) {
-      for (int l = 0; l < 32; l++) out[i + l] = rsk_exp(x[i + l] - sub);
-      continue;
-    }
-    _mm512_storeu_pd(out + i, exp8(v0));
-    _mm512_storeu_pd(out + i + 8, exp8(v1));
-    _mm512_storeu_pd(out + i + 16, exp8(v2));
-    _mm512_storeu_pd(out + i + 24, exp8(v3));
+  __mmask8 ok = 0xFF;
+  for (uint32_t j = 0; j < chains; j++) {
+    __mmask8 m = lanes8(j, len);
+    v[j] = _mm512_maskz_mov_pd(m, _mm512_sub_pd(_mm512_maskz_loadu_pd(m, x + 8 * j), vsub));
+    ok &= exp8_ok(v[j]);
   }
-  for (; i < n; i += 8) {
-    __mmask8 m = n - i >= 8 ? 0xFF : (__mmask8)((1u << (n - i)) - 1u);
-    __m512d v = _mm512_maskz_mov_pd(m, _mm512_sub_pd(_mm512_maskz_loadu_pd(m, x + i), vsub)); /* idle lanes: 0 */
-    if (exp8_ok(v) != 0xFF) {
-      for (uint32_t l = i; l < n && l < i + 8; l++) out[l] = rsk_exp(x[l] - sub);
-      continue;
-    }
-    _mm512_mask_storeu_pd(out + i, m, exp8(v));
+  return ok == 0xFF;
+}
+
+/* out[i] = rsk_exp(x[i] - sub) for i < len (1..64) on `chains` = ceil(len / 8) vectors at once; a lane out of range
+ * sends the whole step to the scalar rsk_exp. */
+static inline __attribute__((always_inline)) void exp_step(const double *x, double sub, double *out, uint32_t len,
+                                                             const uint32_t chains) {
+  __m512d v[8];
+  if (!load_exp_args(x, sub, len, v, chains)) {
+    for (uint32_t l = 0; l < len; l++) out[l] = rsk_exp(x[l] - sub);
+    return;
   }
+  exp_chains(v, chains);
+  for (uint32_t j = 0; j < chains; j++) _mm512_mask_storeu_pd(out + 8 * j, lanes8(j, len), v[j]);
+}
+
+/* out[i] = rsk_exp(x[i] - sub), 64 lanes per step (a small vocabulary's row in one step: one chain's latency). */
+static void expv(const double *x, double sub, double *out, uint32_t n) {
+  for (uint32_t i = 0; i < n; i += 64) {
+    uint32_t len = n - i < 64 ? n - i : 64;
+    switch ((len + 7) / 8) {
+    case 1: exp_step(x + i, sub, out + i, len, 1); break;
+    case 2: exp_step(x + i, sub, out + i, len, 2); break;
+    case 3: exp_step(x + i, sub, out + i, len, 3); break;
+    case 4: exp_step(x + i, sub, out + i, len, 4); break;
+    case 5: exp_step(x + i, sub, out + i, len, 5); break;
+    case 6: exp_step(x + i, sub, out + i, len, 6); break;
+    case 7: exp_step(x + i, sub, out + i, len, 7); break;
+    default: exp_step(x + i, sub, out + i, len, 8); break;
+    }
+  }
+}
+
+/* softmax_any for n <= 64 in registers: the max, the exponentials, Σ in rsk_sum4's order (a 4-lane accumulator
+ * adds each vector's halves in id order; idle lanes add +0, which leaves a sum of non-negative terms unchanged), the
+ * scaling, one store. Returns 0 (nothing written) when a lane is outside exp_chains' range. */
+static inline __attribute__((always_inline)) int softmax_step(const double *cv, uint32_t n, double *cp, double *sum,
+                                                                double *max_out, const uint32_t chains) {
+  __m512d v[8], mx = _mm512_set1_pd(-RSK_INF);
+  for (uint32_t j = 0; j < chains; j++)
+    mx = _mm512_mask_max_pd(mx, lanes8(j, n), mx, _mm512_maskz_loadu_pd(lanes8(j, n), cv + 8 * j));
+  double max = _mm512_reduce_max_pd(mx); /* no NaN: the same value as rsk_max4 (±0 give the same exponentials) */
+  if (!load_exp_args(cv, max, n, v, chains)) return 0;
+  exp_chains(v, chains);
+  __m256d acc = _mm256_setzero_pd();
+  for (uint32_t j = 0; j < chains; j++) {
+    v[j] = _mm512_maskz_mov_pd(lanes8(j, n), v[j]);
+    acc = _mm256_add_pd(acc, _mm512_castpd512_pd256(v[j]));
+    acc = _mm256_add_pd(acc, _mm512_extractf64x4_pd(v[j], 1));
+  }
+  double s[4];
+  _mm256_storeu_pd(s, acc);
+  double total = (s[0] + s[1]) + (s[2] + s[3]);
+  __m512d inv = _mm512_set1_pd(1.0 / total);
+  for (uint32_t j = 0; j < chains; j++) _mm512_mask_storeu_pd(cp + 8 * j, lanes8(j, n), _mm512_mul_pd(v[j], inv));
+  *sum = total, *max_out = max;
+  return 1;
+}
+
+/* rsk_scan.softmax: up to 64 logits in registers (softmax_step, inlined per vector count), else softmax_any. */
+static double softmax(const double *cv, uint32_t n, double *cp, double *sum) {
+  double max = 0.0;
+  int done = 0;
+  switch (n <= 64 ? (n + 7) / 8 : 0) {
+  case 1: done = softmax_step(cv, n, cp, sum, &max, 1); break;
+  case 2: done = softmax_step(cv, n, cp, sum, &max, 2); break;
+  case 3: done = softmax_step(cv, n, cp, sum, &max, 3); break;
+  case 4: done = softmax_step(cv, n, cp, sum, &max, 4); break;
+  case 5: done = softmax_step(cv, n, cp, sum, &max, 5); break;
+  case 6: done = softmax_step(cv, n, cp, sum, &max, 6); break;
+  case 7: done = softmax_step(cv, n, cp, sum, &max, 7); break;
+  case 8: done = softmax_step(cv, n, cp, sum, &max, 8); break;
+  default: break;
+  }
+  return done ? max : softmax_any(cv, n, cp, sum);
 }
 
 static inline __m512d add_halves(__m512d acc, __m512 v) {
@@ -135,4 +262,22 @@ static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float 
     sums[0] += (double)e;
     sums[1] += (double)(e * -d);
   }
+}
+
+/* first_min_any for n <= 64 without a branch per key: the smallest non-NaN key by a masked min over eight vectors,
+ * then the first lane equal to it (±0 compare equal, as `<` treats them in first_min_any). */
+static uint32_t first_min(const double *key, uint32_t n) {
+  if (n > 64) return first_min_any(key, n);
+  __m512d v[8], mn = _mm512_set1_pd(RSK_INF);
+  for (uint32_t j = 0; j < 8; j++) {
+    __mmask8 m = lanes8(j, n);
+    v[j] = _mm512_maskz_loadu_pd(m, key + 8 * j);
+    mn = _mm512_mask_min_pd(mn, _mm512_mask_cmp_pd_mask(m, v[j], v[j], _CMP_ORD_Q), mn, v[j]);
+  }
+  __m512d least = _mm512_set1_pd(_mm512_reduce_min_pd(mn));
+  for (uint32_t j = 0; j < 8; j++) {
+    __mmask8 hit = _mm512_mask_cmp_pd_mask(lanes8(j, n), v[j], least, _CMP_EQ_OQ);
+    if (hit) return 8 * j + (uint32_t)__builtin_ctz(hit);
+  }
+  return first_min_any(key, n); /* unreachable for valid input (a key that is not NaN) */
 }

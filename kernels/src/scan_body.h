@@ -177,7 +177,7 @@ static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float 
 /* The k-th largest of key[0..n) (1 <= k < n), bit by bit from the top (32 counting passes at most, each a compare
  * per key the compiler vectorizes, no branch on the data); stops early, with a t below the k-th key, as soon as
  * exactly k keys are >= t. Either way the kept set is {key > t} plus the lowest-id keys equal to t up to k. */
-static int32_t kth_key(const int32_t *restrict key, uint32_t n, uint32_t k, uint32_t *ge) {
+static int32_t kth_any(const int32_t *restrict key, uint32_t n, uint32_t k, uint32_t *ge) {
   uint32_t t = 0, at_least = n; /* the answer with its sign bit flipped, built from the top bit down; keys >= it */
   for (int bit = 31; bit >= 0; bit--) {
     uint32_t c = t | (1u << bit);
@@ -191,6 +191,57 @@ static int32_t kth_key(const int32_t *restrict key, uint32_t n, uint32_t k, uint
   return (int32_t)(t ^ 0x80000000u);
 }
 
+/* kth_any's search (the same answer) over keys held in registers (`regs`; count(regs, c) = how many are >= c with
+ * its sign bit flipped back), deciding two bits per round: it counts for the next bit and for both outcomes of the
+ * bit after it at once, three independent counts instead of two dependent ones (the search is latency-bound). */
+static inline __attribute__((always_inline)) int32_t kth_rounds(const void *regs, uint32_t n, uint32_t k, uint32_t *ge,
+                                                                 uint32_t (*count_ge)(const void *, uint32_t)) {
+  uint32_t t = 0, at_least = n;
+  for (int bit = 31; bit >= 0; bit -= 2) {
+    uint32_t c = t | (1u << bit), count = count_ge(regs, c);
+    if (bit == 0) { /* the last bit alone */
+      if (count >= k) t = c, at_least = count;
+      break;
+    }
+    uint32_t below = 1u << (bit - 1), if_set = count_ge(regs, c | below), if_clear = count_ge(regs, t | below);
+    if (count >= k) t = c, at_least = count;
+    if (count == k) break;
+    uint32_t next = count >= k ? if_set : if_clear;
+    if (next >= k) t |= below, at_least = next;
+    if (next == k) break;
+  }
+  *ge = at_least;
+  return (int32_t)(t ^ 0x80000000u);
+}
+
+#ifndef SCAN_KTH
+static int32_t kth_key(const int32_t *key, uint32_t n, uint32_t k, uint32_t *ge) { return kth_any(key, n, k, ge); }
+#else
+static int32_t kth_key(const int32_t *key, uint32_t n, uint32_t k, uint32_t *ge);
+#endif
+
+#ifndef SCAN_KEYS
+static uint32_t keys(const float *restrict x, uint32_t n, int32_t *restrict key) {
+  uint32_t bad = 0, low = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    float v = x[i];
+    bad |= !(v < RSK_INF);
+    low |= !(v > -RSK_INF);
+    key[i] = rsk_float_key(v);
+  }
+  return bad | low << 1;
+}
+
+static uint32_t ge_take(const float *x, uint32_t n, float t, int32_t *ids, double *vals) {
+  uint32_t unused = 0, count = scan_ge(x, n, 0, t, ids, &unused);
+  for (uint32_t i = 0; i < count; i++) vals[i] = (double)x[ids[i]];
+  return count;
+}
+#else
+static uint32_t keys(const float *x, uint32_t n, int32_t *key);
+static uint32_t ge_take(const float *x, uint32_t n, float t, int32_t *ids, double *vals);
+#endif
+
 #ifndef SCAN_EXPV
 static void expv(const double *x, double sub, double *out, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) out[i] = rsk_exp(x[i] - sub);
@@ -199,4 +250,37 @@ static void expv(const double *x, double sub, double *out, uint32_t n) {
 static void expv(const double *x, double sub, double *out, uint32_t n);
 #endif
 
-const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply, scan_sumexp, expv, kth_key};
+/* rsk_scan.softmax for any n: the table's expv between the scalar max and sums. */
+static double softmax_any(const double *cv, uint32_t n, double *restrict cp, double *sum) {
+  double max = rsk_max4(cv, n);
+  expv(cv, max, cp, n);
+  double s = rsk_sum4(cp, n), inv = 1.0 / s;
+  for (uint32_t i = 0; i < n; i++) cp[i] *= inv;
+  *sum = s;
+  return max;
+}
+
+#ifndef SCAN_SOFTMAX
+static double softmax(const double *cv, uint32_t n, double *cp, double *sum) { return softmax_any(cv, n, cp, sum); }
+#else
+static double softmax(const double *cv, uint32_t n, double *cp, double *sum);
+#endif
+
+/* rsk_scan.first_min for any n. */
+static uint32_t first_min_any(const double *key, uint32_t n) {
+  int32_t best = -1;
+  double bk = RSK_INF;
+  for (uint32_t j = 0; j < n; j++) {
+    double v = key[j];
+    if (v < bk || (best < 0 && v == v)) best = (int32_t)j, bk = v;
+  }
+  return (uint32_t)best;
+}
+
+#ifndef SCAN_FIRST_MIN
+static uint32_t first_min(const double *key, uint32_t n) { return first_min_any(key, n); }
+#else
+static uint32_t first_min(const double *key, uint32_t n);
+#endif
+
+const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply, scan_sumexp, kth_key, keys, ge_take, softmax, first_min};

@@ -9,11 +9,10 @@ import { describe, test } from "node:test";
 import type { FlatTrie } from "../../ffi/kernels.ts";
 import { walk } from "../../ffi/kernels.ts";
 import { compileConstraint, DEAD, GrammarAutomaton, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
-import { prepareVocabulary } from "../../src/grammar/vocabulary.ts";
 import { KernelWalk, walkerFor } from "../../src/grammar/walk.ts";
 import { implementations, prng } from "../kernels/impls.ts";
 import { CORPUS } from "./corpus.ts";
-import { realVocab } from "./vocab.ts";
+import { preparedTrie, realVocab } from "./vocab.ts";
 
 const vocab = realVocab("cl100k_base");
 const trie = TokenTrie.of(vocab);
@@ -53,9 +52,7 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
       return { schema: entry.schema, bytes: encoder.encode(JSON.stringify(entry.valid[0], null, name === "log-entry" ? 1 : 0)) };
     });
     for (const k of implementations) {
-      const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
-      prepareVocabulary(copy, [vocab.eos], k);
-      const copyTrie = TokenTrie.of(copy);
+      const copyTrie = preparedTrie(vocab, k);
       for (const { schema, bytes } of docs) {
         const automaton = new GrammarAutomaton(schemaGrammar(schema).grammar);
         const masks = new TokenMasks(automaton, copyTrie, [vocab.eos], k);

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { compileConstraint, DEAD, GrammarAutomaton, GrammarMatcher, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
-import { masksFor, prepareVocabulary } from "../../src/grammar/vocabulary.ts";
+import { masksFor } from "../../src/grammar/vocabulary.ts";
 import { CORPUS } from "./corpus.ts";
-import { realVocab } from "./vocab.ts";
+import { preparedTrie, realVocab } from "./vocab.ts";
 
 const encoder = new TextEncoder();
 const vocab = realVocab("cl100k_base");
@@ -60,9 +60,7 @@ describe("token masks", () => {
   });
 
   test("a prepared vocabulary analyses format strings once: an email inside any object walks no wide subtree", () => {
-    const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
-    prepareVocabulary(copy, [vocab.eos]);
-    const trie = TokenTrie.of(copy);
+    const trie = preparedTrie(vocab);
     const automaton = new GrammarAutomaton(schemaGrammar({ type: "object", properties: { id: { type: "integer" }, contact: { type: "string", format: "email" } } }).grammar);
     const masks = new TokenMasks(automaton, trie, [vocab.eos]);
     for (const prefix of ['{"id": 1, "contact": "', '{"contact": "ada.l', '{"contact": "ada@exam']) {

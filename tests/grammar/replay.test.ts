@@ -6,20 +6,17 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { encode } from "gpt-tokenizer/encoding/cl100k_base";
-import { GrammarAutomaton, GrammarMatcher, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
-import { prepareVocabulary } from "../../src/grammar/vocabulary.ts";
+import { GrammarAutomaton, GrammarMatcher, schemaGrammar, TokenMasks } from "../../src/grammar/mod.ts";
 import { implementations } from "../kernels/impls.ts";
 import { CORPUS } from "./corpus.ts";
-import { realVocab } from "./vocab.ts";
+import { preparedTrie, realVocab } from "./vocab.ts";
 
 const vocab = realVocab("cl100k_base");
 
 describe("replayed documents", () => {
   test("every mask of four grammars over one prepared vocabulary equals the TS walk", () => {
-    const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
     const native = implementations[0]!;
-    prepareVocabulary(copy, [vocab.eos], native);
-    const trie = TokenTrie.of(copy);
+    const trie = preparedTrie(vocab, native);
     for (const name of ["user-profile", "order", "log-entry", "package-json"]) {
       const entry = CORPUS.find((c) => c.name === name)!;
       const masks = new TokenMasks(new GrammarAutomaton(schemaGrammar(entry.schema).grammar), trie, [vocab.eos], native);

@@ -6,11 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DEAD, GrammarAutomaton, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { DEAD, GrammarAutomaton, schemaGrammar, TokenMasks } from "../../src/grammar/mod.ts";
 import { CharRuns, tokenCharCounts } from "../../src/grammar/runs.ts";
-import { prepareVocabulary } from "../../src/grammar/vocabulary.ts";
 import { implementations } from "../kernels/impls.ts";
-import { realVocab } from "./vocab.ts";
+import { preparedTrie, realVocab } from "./vocab.ts";
 
 const vocab = realVocab("cl100k_base");
 const encoder = new TextEncoder();
@@ -39,10 +38,8 @@ describe("character runs of bounded strings", () => {
   });
 
   test("a 200-character string is masked without walking the vocabulary once per position", { timeout: 60_000 }, () => {
-    const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
     const k = implementations[0]!;
-    prepareVocabulary(copy, [vocab.eos], k);
-    const trie = TokenTrie.of(copy);
+    const trie = preparedTrie(vocab, k);
     const automaton = new GrammarAutomaton(schemaGrammar({ type: "object", properties: { t: { type: "string", maxLength: 200 } } }).grammar);
     const masks = new TokenMasks(automaton, trie, [vocab.eos], k);
     masks.mask(automaton.walk(automaton.start, encoder.encode('{"t":"')));
@@ -55,9 +52,7 @@ describe("character runs of bounded strings", () => {
 
   test("every state along the documents: mask equals the TS walk (fresh vocabulary copy per implementation)", { timeout: 120_000 }, () => {
     for (const k of implementations) {
-      const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
-      prepareVocabulary(copy, [vocab.eos], k);
-      const trie = TokenTrie.of(copy);
+      const trie = preparedTrie(vocab, k);
       for (const { schema, docs } of CASES) {
         const automaton = new GrammarAutomaton(schemaGrammar(schema).grammar);
         const masks = new TokenMasks(automaton, trie, [vocab.eos], k);

@@ -7,15 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DEAD, GrammarAutomaton, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
+import { DEAD, GrammarAutomaton, schemaGrammar, TokenMasks } from "../../src/grammar/mod.ts";
 import { patternDfa } from "../../src/grammar/dfa.ts";
 import { shapedLanguage } from "../../src/grammar/shaped.ts";
 import { toolCallConstraint } from "../../src/grammar/tool-call.ts";
-import { prepareVocabulary } from "../../src/grammar/vocabulary.ts";
 import { HERMES } from "../../src/backends/local/tool-syntax.ts";
 import { implementations } from "../kernels/impls.ts";
 import { ajvValid } from "./ajv.ts";
-import { realVocab } from "./vocab.ts";
+import { preparedTrie, realVocab } from "./vocab.ts";
 
 const vocab = realVocab("cl100k_base");
 const encoder = new TextEncoder();
@@ -60,9 +59,7 @@ describe("bounded automaton strings", () => {
 
   test("every state along the documents: mask equals the TS walk (fresh vocabulary copy per implementation)", { timeout: 240_000 }, () => {
     for (const k of implementations) {
-      const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
-      prepareVocabulary(copy, [vocab.eos], k);
-      const trie = TokenTrie.of(copy);
+      const trie = preparedTrie(vocab, k);
       for (const { schema, docs } of CASES) {
         const automaton = new GrammarAutomaton(schemaGrammar(schema).grammar);
         assert.ok(automaton.grammar.shaped, `${JSON.stringify(schema)} has product rules`);
@@ -82,10 +79,8 @@ describe("bounded automaton strings", () => {
   });
 
   test("a bounded email is masked from the format's prepared analyses: no position walks the vocabulary", { timeout: 60_000 }, () => {
-    const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
     const k = implementations[0]!;
-    prepareVocabulary(copy, [vocab.eos], k);
-    const trie = TokenTrie.of(copy);
+    const trie = preparedTrie(vocab, k);
     const automaton = new GrammarAutomaton(schemaGrammar({ type: "object", properties: { owner: { type: "string", format: "email", maxLength: 100 } } }).grammar);
     const masks = new TokenMasks(automaton, trie, [vocab.eos], k);
     let state = automaton.walk(automaton.start, encoder.encode('{"owner":"'));
@@ -95,10 +90,8 @@ describe("bounded automaton strings", () => {
   });
 
   test("a strict tool's call grammar keeps its shaped strings: masks equal the TS walk, a bounded email walks no vocabulary", { timeout: 60_000 }, () => {
-    const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
     const k = implementations[0]!;
-    prepareVocabulary(copy, [vocab.eos], k);
-    const trie = TokenTrie.of(copy);
+    const trie = preparedTrie(vocab, k);
     const tool = { name: "mail", parameters: { type: "object", properties: { to: { type: "string", format: "email", maxLength: 100 } }, required: ["to"] } };
     const { automaton } = toolCallConstraint([tool], HERMES, false);
     assert.ok(automaton.grammar.shaped, "the wrapped grammar has the parameters' product rules");

@@ -1,7 +1,9 @@
 /** Real tokenizer vocabularies (cl100k_base, o200k_base from gpt-tokenizer) as token byte strings, for tests and benchmarks. */
 import cl100k from "gpt-tokenizer/bpeRanks/cl100k_base";
 import o200k from "gpt-tokenizer/bpeRanks/o200k_base";
-import type { VocabularyBytes } from "../../src/grammar/trie.ts";
+import type { Kernels } from "../../ffi/kernels.ts";
+import { TokenTrie, type VocabularyBytes } from "../../src/grammar/trie.ts";
+import { prepareVocabulary } from "../../src/grammar/vocabulary.ts";
 
 /** Which real vocabulary. */
 export type VocabName = "cl100k_base" | "o200k_base";
@@ -33,4 +35,11 @@ export function realVocab(name: VocabName): TestVocab {
   const vocab = { bytes, offsets, eos: pieces.length };
   cache.set(name, vocab);
   return vocab;
+}
+
+/** A trie over a fresh copy of `vocab` after prepareVocabulary (which analyses the copy, not the shared one) with `kernels`. */
+export function preparedTrie(vocab: TestVocab, kernels?: Kernels): TokenTrie {
+  const copy = { bytes: vocab.bytes.slice(), offsets: vocab.offsets.slice() };
+  prepareVocabulary(copy, [vocab.eos], kernels);
+  return TokenTrie.of(copy);
 }

@@ -55,6 +55,18 @@ for (const name of ["default", "strict"]) {
       }
     });
 
+    test("text varied enough to fill the product table: the walk stops at each new product and the rules go on alone", { timeout: 120_000 }, () => {
+      const text = buildCorpus().map((d) => d.text).join(" ");
+      const stream = new HoldBackBuffer(grouped);
+      const whole = [stream.push(text), stream.end()];
+      assert.deepEqual({ text: whole.map((s) => s.text).join(""), findings: whole.flatMap((s) => s.findings) }, run(solo, [text]));
+      // The table is shared by the rule list's streams (a private field: this test is about its cap).
+      const table = (stream as unknown as { group: { table: { count: number } } }).group.table;
+      assert.equal(table.count, 4096);
+      const chunks = chunkAt(text, Array.from({ length: 400 }, (_, i) => i * 937));
+      assert.deepEqual(run(grouped, chunks), run(solo, chunks));
+    });
+
     test("property: random mixes of values, look-alikes, digits, CJK and prose", () => {
       const values = PII_DETECTORS.flatMap((d) => [...PII_SAMPLES[d], ...LOOKALIKES[d]]);
       const piece = fc.oneof(

@@ -15,6 +15,8 @@ import type { PikeScanner } from "./pike.ts";
  * linear, only slower). At most 4096: wide() packs a product id in 12 bits, with() keys one in 12.
  */
 const MAX_PRODUCTS = 4096;
+/** Remembered with() answers per rule list. */
+const MAX_WITHS = 1 << 16;
 /** A product transition not computed yet. */
 const UNKNOWN = -2;
 /** Moves on non-ASCII units (product, unit) remembered per rule list: past it the group stops at such units. */
@@ -108,7 +110,9 @@ class ProductTable {
       comps.set(this.comps.subarray(product * this.n, product * this.n + this.n));
       comps[m] = state;
       id = this.intern(comps);
-      // A full table's answer is remembered too: a join that cannot fit is not hashed again on every block.
+      // A full table's answer is remembered too: a join that cannot fit is not hashed again on every block. The memo
+      // is bounded (hostile text can ask for many member-state combinations): past its cap it starts over.
+      if (this.withs.size >= MAX_WITHS) this.withs.clear();
       this.withs.set(key, id);
     }
     return id;

@@ -16,6 +16,7 @@ import { RAW_UNITS_PER_UNIT } from "./normalize.ts";
 import { HoldBackBuffer, type CompiledRule } from "./stream.ts";
 import { detectorChecks } from "./detector-options.ts";
 import { ContextTracker } from "./context.ts";
+import { canMatchNumber } from "./alphabet.ts";
 
 const RulesSchema = v.array(GateRuleSchema);
 
@@ -137,6 +138,18 @@ export function compileRules(rules: readonly GateRule[]): CompiledRule[] {
 /** Compile rules once per policy load; throws GateCompileError listing every problem. */
 export function compileGates(rules: readonly GateRule[]): GateSet {
   const compiled = compileRules(rules);
+  let numbers: GateSet | undefined;
+  return {
+    ...gateSet(compiled),
+    // Built on a first number: finding the rules that cannot match one creates a scanner per rule.
+    get numbers() {
+      return (numbers ??= gateSet(compiled.filter(canMatchNumber)));
+    },
+  };
+}
+
+/** Streams and scan() over compiled rules. */
+function gateSet(compiled: readonly CompiledRule[]): GateSet {
   // Normalised hold-back ≤ longest match + 1; each normalised unit stands for ≤ RAW_UNITS_PER_UNIT raw units, and a
   // high surrogate waiting for its pair adds one.
   const maxHoldBack = RAW_UNITS_PER_UNIT * compiled.reduce((max, r) => Math.max(max, r.maxLength + 1), 0) + 1;

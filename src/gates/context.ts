@@ -216,8 +216,9 @@ export class WordReader {
   readonly hashes: number[] = [];
   readonly texts: string[] = [];
   private readonly trackers: ContextTracker[] = [];
-  /** Hashes any tracker lists (only those words are spelled out). */
-  private readonly listed = new Set<number>();
+  /** Hashes any tracker lists (only those words are spelled out): the union of `lists`, built on first use. */
+  private union: ReadonlySet<number> | undefined;
+  private readonly lists: ReadonlySet<number>[] = [];
   /** Lines and table cells (once a tracker is registered and the stream's NFKC view is known). */
   private table: TableReader | undefined;
 
@@ -227,8 +228,13 @@ export class WordReader {
   /** A tracker reading this stream's words (from its construction on). */
   register(tracker: ContextTracker, hashes: ReadonlySet<number>): void {
     this.trackers.push(tracker);
-    for (const h of hashes) this.listed.add(h);
+    this.lists.push(hashes);
+    this.union = undefined;
     if (this.lines && !this.table) this.table = new TableReader(this.lines, this);
+  }
+
+  private get listed(): ReadonlySet<number> {
+    return (this.union ??= unionOf(this.lists));
   }
 
   /** Back to an empty stream. */
@@ -275,7 +281,7 @@ export class WordReader {
   read(text: HeldText, end: number): void {
     if (end <= this.at) return;
     if (this.ends.length > 256) this.trim();
-    const codes = text.codes, base = text.base, word = this.word, table = this.table;
+    const codes = text.codes, base = text.base, word = this.word, table = this.table, listed = this.listed;
     let length = this.length, hash = this.hash;
     for (let i = this.at; i < end; i++) {
       const c = codes[i - base]!;
@@ -285,7 +291,7 @@ export class WordReader {
         hash = wordHash(hash, u);
         length++;
       } else if (length > 0) {
-        if (length <= MAX_WORD && this.listed.has(hash)) {
+        if (length <= MAX_WORD && listed.has(hash)) {
           let spelled = "";
           for (let k = 0; k < length; k++) spelled += String.fromCharCode(word[k]!);
           this.log(i, hash, spelled);
@@ -412,6 +418,32 @@ export class ContextTracker implements ContextCheck {
     else if (kind === VETO) this.vetoEnds.push(end);
     this.previous = this.words.firsts.has(word) ? word : "";
   }
+}
+
+/** Ids of the hash sets of compiled context words (one per rule, shared by all its streams). */
+const listIds = new WeakMap<ReadonlySet<number>, number>();
+let nextListId = 0;
+/** Unions by their sets' ids: a stream's reader shares its rule list's union instead of building one per stream. */
+const unions = new Map<string, ReadonlySet<number>>();
+/** Unions kept at most (distinct rule lists with context words; a policy reload may add some). */
+const MAX_UNIONS = 256;
+
+/** The union of `lists`, built once per distinct sequence of sets. */
+function unionOf(lists: readonly ReadonlySet<number>[]): ReadonlySet<number> {
+  let key = "";
+  for (const list of lists) {
+    let id = listIds.get(list);
+    if (id === undefined) listIds.set(list, (id = nextListId++));
+    key += `${id},`;
+  }
+  let union = unions.get(key);
+  if (!union) {
+    const all = new Set<number>();
+    for (const list of lists) for (const h of list) all.add(h);
+    if (unions.size >= MAX_UNIONS) unions.clear();
+    unions.set(key, (union = all));
+  }
+  return union;
 }
 
 /** Drops ends below `keep` once enough have piled up (amortised O(1) per word). */

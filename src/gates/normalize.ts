@@ -319,8 +319,8 @@ export class NormalisedText {
   }
 }
 
-/** Units allocated up front, as the pre-normalisation buffer did: most streams never grow past it. */
-const MIN_CAPACITY = 1024;
+/** Units allocated up front: a stream holds back at most a few hundred units (compaction drops the rest), and a tool call opens one per argument list. */
+const MIN_CAPACITY = 256;
 
 /**
  * The three per-unit arrays, each with its own buffer. Views over one shared ArrayBuffer would allocate less, but on

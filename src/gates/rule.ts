@@ -130,4 +130,6 @@ export interface GateSet {
   scan(text: string): GateStep;
   /** Upper bound on `held` for any stream of this set: 33 × (longest match in normalised units + 1) + 1. */
   readonly maxHoldBack: number;
+  /** The rules that can match within a JSON number's text: the same findings there, fewer scanners (absent: this set). */
+  readonly numbers?: GateSet;
 }

@@ -37,6 +37,8 @@ export interface RuleScanner {
   readonly matchStart: number;
   /** End (exclusive) of the best match so far (valid when `final`). */
   readonly matchEnd: number;
+  /** True while the scanner is as reset(0, -1) left it (a stream's restart skips it). Optional: absent, it is reset. */
+  readonly fresh?: boolean;
 }
 
 /**

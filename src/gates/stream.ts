@@ -88,6 +88,8 @@ export class HoldBackBuffer implements TextStream {
   private readonly minLength: Int32Array;
   /** Per rule: 1 once end() restarted its (Pike) scanner at the end, where finishing it would do nothing. */
   private readonly dropped: Uint8Array;
+  /** Some rule is `dropped`. */
+  private dropping = false;
   /** Rules in the group that end() found too long for the text left (their bits in the group). */
   private shortMembers = 0;
 
@@ -131,9 +133,12 @@ export class HoldBackBuffer implements TextStream {
     this.blockedBy = undefined;
     this.norm.restart();
     this.words.restart();
-    for (const s of this.scanners) s.reset(0, -1);
+    for (const s of this.scanners) if (s.fresh !== true) s.reset(0, -1);
     this.group?.restart();
-    this.dropped.fill(0);
+    if (this.dropping) {
+      this.dropped.fill(0);
+      this.dropping = false;
+    }
     this.shortMembers = 0;
   }
 
@@ -203,7 +208,10 @@ export class HoldBackBuffer implements TextStream {
       const s = this.scanners[r]!;
       s.reset(end, end > 0 ? this.views[r]!.codes[end - 1 - this.views[r]!.base]! : -1);
       // A fresh Pike search with no text left has no thread, candidate or context word to resolve.
-      if (s instanceof PikeScanner) this.dropped[r] = 1;
+      if (s instanceof PikeScanner) {
+        this.dropped[r] = 1;
+        this.dropping = true;
+      }
     }
   }
 

@@ -26,6 +26,7 @@
  */
 import type { Finding, GateSet, GateStep, TextStream } from "../gates/mod.ts";
 import { HoldBackBuffer } from "../gates/stream.ts";
+import { N_START, NUMBER_ENDS, numberStep } from "../gates/json-number.ts";
 import type { ToolArgumentGates } from "./argument-rules.ts";
 import { MAX_JSON_PATH_LENGTH } from "./json-path.ts";
 
@@ -55,10 +56,6 @@ export interface JsonGateStep {
 // Tokenizer states.
 const VALUE = 0, ARRAY_FIRST = 1, OBJECT_FIRST = 2, KEY = 3, COLON = 4, AFTER = 5, STRING = 6, ESCAPE = 7,
   NUMBER = 8, LITERAL = 9, DONE = 10;
-// Number sub-states (RFC 8259 grammar); the ones marked * may end the number.
-const N_START = 0, N_MINUS = 1, N_ZERO = 2 /* * */, N_INT = 3 /* * */, N_DOT = 4, N_FRAC = 5 /* * */, N_E = 6,
-  N_ESIGN = 7, N_EXP = 8 /* * */;
-const NUMBER_ENDS = [false, false, true, true, false, true, false, false, true];
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** Decoded content → JSON string content (JSON.stringify's escapes; released text never splits a surrogate pair). */
@@ -196,7 +193,7 @@ export class JsonTextGate {
     const text = this.number;
     this.number = "";
     // Through the document's restartable stream, not GateSet.scan: ~15% less per number (no buffer hand-over).
-    const stream = this.streamOf(this.numberGates);
+    const stream = this.streamOf(this.numberGates.numbers ?? this.numberGates);
     stream.restart();
     const step = pushLast(stream, text);
     if (step.blocked) return this.take(step, out, findings, false);
@@ -423,22 +420,6 @@ function pushLast(stream: TextStream, text: string): GateStep {
   const step: GateStep = { text: first.text + last.text, findings: first.findings.length === 0 ? last.findings : [...first.findings, ...last.findings] };
   if (first.blocked ?? last.blocked) step.blocked = first.blocked ?? last.blocked;
   return step;
-}
-
-/** Next number sub-state after character `c`, or -1 if `c` does not continue the number. */
-function numberStep(st: number, c: number): number {
-  const digit = c >= 48 && c <= 57;
-  switch (st) {
-    case N_START: return c === 45 ? N_MINUS : c === 48 ? N_ZERO : digit ? N_INT : -1;
-    case N_MINUS: return c === 48 ? N_ZERO : digit ? N_INT : -1;
-    case N_ZERO: return c === 46 ? N_DOT : c === 101 || c === 69 ? N_E : -1;
-    case N_INT: return digit ? N_INT : c === 46 ? N_DOT : c === 101 || c === 69 ? N_E : -1;
-    case N_DOT: return digit ? N_FRAC : -1;
-    case N_FRAC: return digit ? N_FRAC : c === 101 || c === 69 ? N_E : -1;
-    case N_E: return digit ? N_EXP : c === 43 || c === 45 ? N_ESIGN : -1;
-    case N_ESIGN: return digit ? N_EXP : -1;
-    default: return digit ? N_EXP : -1;
-  }
 }
 
 /** Gate a whole JSON text at once (same as one push and end). */

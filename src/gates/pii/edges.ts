@@ -9,5 +9,15 @@ export const DIGITS_EDGE = "(?<![A-Za-z0-9_.\\-/])";
 /** Digit runs: not followed by a word character or a separator that would continue the number. */
 export const DIGITS_END = "(?![A-Za-z0-9_\\-/])";
 
-/** The digits of a candidate (separators dropped). */
-export const digitsOf = (text: string): string => text.replace(/[^0-9]/g, "");
+/** The digits of a candidate (separators dropped; the text itself when it is all digits). */
+export function digitsOf(text: string): string {
+  let out = "", from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) {
+      if (i > from) out += text.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return from === 0 ? text : out + text.slice(from);
+}

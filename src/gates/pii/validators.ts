@@ -1,6 +1,6 @@
 /** Checksums and range checks that turn syntactic PII candidates into real findings (cutting false positives). */
 
-const digitsOf = (text: string): string => text.replace(/\D/g, "");
+import { digitsOf } from "./edges.ts";
 
 /**
  * Card networks by issuer prefix (IIN range, compared on the same number of leading digits) and the lengths they
@@ -18,24 +18,29 @@ const NETWORKS: readonly (readonly [from: string, to: string, min: number, max: 
   ["5018", "5018", 12, 19], ["5020", "5020", 12, 19], ["5038", "5038", 12, 19], ["5893", "5893", 12, 19],
   ["6304", "6304", 12, 19], ["6759", "6759", 12, 19], ["6761", "6763", 12, 19],
 ];
-
-const issued = (digits: string): boolean => NETWORKS.some(([from, to, min, max]) => {
-  const prefix = digits.slice(0, from.length);
-  return digits.length >= min && digits.length <= max && prefix >= from && prefix <= to;
+/** NETWORKS as numbers: each range scaled to four digits ([from, to + padding]), so one 4-digit prefix compares with all. */
+const RANGES = NETWORKS.map(([from, to, min, max]) => {
+  const scale = 10 ** (4 - from.length);
+  return [Number(from) * scale, (Number(to) + 1) * scale - 1, min, max] as const;
 });
 
 /** Luhn (mod 10), a network's prefix and length; also rejects one repeated digit (passes Luhn trivially). */
 export function isPaymentCard(text: string): boolean {
   const digits = digitsOf(text);
-  if (digits.length < 12 || digits.length > 19) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+  const n = digits.length;
+  if (n < 12 || n > 19) return false;
+  let sum = 0, same = true;
+  for (let i = 0; i < n; i++) {
+    let d = digits.charCodeAt(n - 1 - i) - 48;
+    if (i > 0 && digits.charCodeAt(n - i) !== d + 48) same = false;
     if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
     sum += d;
   }
   // Luhn first: it is the cheapest test and rejects 9 in 10 candidates.
-  return sum % 10 === 0 && !/^(\d)\1*$/.test(digits) && issued(digits);
+  if (sum % 10 !== 0 || same) return false;
+  const prefix = Number(digits.slice(0, 4));
+  for (const [from, to, min, max] of RANGES) if (prefix >= from && prefix <= to && n >= min && n <= max) return true;
+  return false;
 }
 
 /** IBAN length per country (ISO 13616 registry): a wrong length is not an IBAN even if mod-97 passes. */

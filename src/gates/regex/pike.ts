@@ -67,6 +67,11 @@ export class PikeScanner implements RuleScanner {
   readonly cache: TransitionCache;
   /** The unit before where walk() stopped. */
   private walkPrev = -1;
+  /**
+   * Nothing has changed since a reset to a fresh stream (reset(0, -1)): a restart then has nothing to do. A tool
+   * call restarts a stream per JSON string and most rules are walked by the group, never touching their scanner.
+   */
+  fresh = false;
 
   constructor(
     readonly program: Program,
@@ -76,11 +81,9 @@ export class PikeScanner implements RuleScanner {
     /** Context words before candidates (a detector's DetectorSpec.context), read in step with the search. */
     private readonly context?: ContextCheck,
   ) {
-    // Thread lists start small and grow on demand (at most the program's length): a stream holds one scanner per
-    // rule, and most scanners never have more than a few live threads.
-    this.pcs = new Int32Array(INITIAL_THREADS);
-    this.starts = new Int32Array(INITIAL_THREADS);
-    this.nextStarts = new Int32Array(INITIAL_THREADS);
+    // Thread lists start empty and grow on demand (at most the program's length): a stream holds one scanner per
+    // rule, most scanners never have more than a few live threads, and a rule the group walks may never need its own.
+    this.pcs = this.starts = this.nextStarts = NO_THREADS;
     this.cache = cacheOf(program);
   }
 
@@ -92,6 +95,7 @@ export class PikeScanner implements RuleScanner {
    * that dies there lost nothing).
    */
   keepsAcross(resume: number): boolean {
+    this.fresh = false;
     if (this.liveStart < resume || this.at < resume) return false;
     if (this.oldFrom >= 0 && resume < this.at) return false;
     const spans = this.spans;
@@ -132,6 +136,7 @@ export class PikeScanner implements RuleScanner {
 
   /** A WalkGroup takes over the search: no unit it walks is in a run (see keepsAcross), so an open run ends here. */
   groupJoin(): void {
+    this.fresh = false;
     if (this.oldFrom >= 0) this.old(this.at);
   }
 
@@ -140,6 +145,7 @@ export class PikeScanner implements RuleScanner {
    * `start`: the same fields walk() leaves.
    */
   groupLeave(at: number, prev: number, state: number, start: number): void {
+    this.fresh = false;
     this.at = at;
     this.prev = prev;
     const count = this.cache.threadsOf(state);
@@ -162,6 +168,7 @@ export class PikeScanner implements RuleScanner {
 
   /** Whether context words allow a thread seeded at `at` (the words up to `end` are read first). */
   seedAllowed(text: HeldText, end: number, at: number): boolean {
+    this.fresh = false;
     if (!this.context) return true;
     this.context.advance(text, end, at);
     return this.context.check(at) !== 0;
@@ -169,12 +176,17 @@ export class PikeScanner implements RuleScanner {
 
   /** Context words read up to `end`; no candidate starts before `floor` any more. */
   readContext(text: HeldText, end: number, floor: number): void {
+    this.fresh = false;
     this.context?.advance(text, end, floor);
   }
 
   /** Start a fresh search at `from` (a fresh stream, at 0 with no previous character, also forgets context words). */
   reset(from: number, prev: number): void {
-    if (from === 0 && prev < 0) this.context?.restart();
+    if (from === 0 && prev < 0) {
+      if (this.fresh) return;
+      this.fresh = true;
+      this.context?.restart();
+    } else this.fresh = false;
     this.at = from;
     this.prev = prev;
     this.count = 0;
@@ -191,6 +203,7 @@ export class PikeScanner implements RuleScanner {
 
   /** Consume text up to `end`. */
   advance(text: HeldText, end: number): void {
+    this.fresh = false;
     // Context words are read first (also while the match is final) so a candidate's window is known when it is checked.
     if (this.context) this.context.advance(text, end, this.liveStart < this.at ? this.liveStart : this.at);
     if (this.final) return;
@@ -241,6 +254,7 @@ export class PikeScanner implements RuleScanner {
 
   /** End of stream: resolve matches ending at `end`, then nothing stays live. */
   finish(text: HeldText, end: number): void {
+    this.fresh = false;
     for (;;) {
       this.advance(text, end);
       if (!this.final && this.count > 0) this.step(text, end, this.prev, -1);
@@ -445,7 +459,7 @@ export class PikeScanner implements RuleScanner {
 
   /** Makes room for `size` threads, keeping the live ones. */
   private grow(size: number): void {
-    const capacity = Math.max(size, this.pcs.length * 2);
+    const capacity = Math.max(size, INITIAL_THREADS, this.pcs.length * 2);
     const pcs = new Int32Array(capacity), starts = new Int32Array(capacity);
     pcs.set(this.pcs.subarray(0, this.count));
     starts.set(this.starts.subarray(0, this.count));
@@ -455,5 +469,7 @@ export class PikeScanner implements RuleScanner {
   }
 }
 
-/** Thread-list capacity a scanner starts with. */
+/** Thread-list capacity a scanner's first thread list gets. */
 const INITIAL_THREADS = 8;
+/** The thread lists of a scanner that never had a thread (shared: nothing is written to it). */
+const NO_THREADS = new Int32Array(0);

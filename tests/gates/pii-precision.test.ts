@@ -153,3 +153,17 @@ describe("dates of birth in Dutch and Portuguese", () => {
     assert.deepEqual(found(dob, "geboren op 31 februari 1990"), []);
   });
 });
+
+describe("ages of what is not a person", () => {
+  test("a pet's, a thing's or an organisation's age is not an age; a person's still is", () => {
+    const set = only("age");
+    for (const text of ["Her cat is 12 years old.", "My dog was 9 years old when we adopted him.", "the codebase is 15 years old",
+      "Our company turned 30 years old last week", "The bridge is 80 years old", "the laptop was 6 yrs old"]) {
+      assert.deepEqual(found(set, text), [], text);
+    }
+    assert.deepEqual(found(set, "My son is 12 years old."), ["age:12 years old"]);
+    assert.deepEqual(found(set, "she is 34"), ["age:34"]);
+    assert.deepEqual(found(set, "The patient, a cat lover, is 67 years old."), ["age:67 years old"]);
+    assert.deepEqual(found(set, "my mom turned 60 years old"), ["age:60 years old"]);
+  });
+});

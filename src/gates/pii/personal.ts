@@ -7,6 +7,17 @@ import type { DetectorSpec } from "./detectors.ts";
 import { DIGITS_EDGE, DIGITS_END, EDGE, END } from "./edges.ts";
 
 /** Names of the context-word detectors. */
+/** Subjects whose age is not personal data: animals, vehicles, buildings, objects, organisations, works, software. */
+const NOT_A_PERSON = [
+  "dog", "puppy", "cat", "kitten", "horse", "pony", "bird", "parrot", "fish", "rabbit", "hamster", "turtle", "tortoise", "pet",
+  "car", "truck", "van", "bike", "boat", "ship", "plane", "engine", "machine", "house", "home", "flat", "apartment",
+  "building", "bridge", "church", "castle", "barn", "roof", "tree", "vine", "wine", "whisky", "whiskey", "cheese", "bottle",
+  "company", "firm", "business", "brand", "shop", "store", "restaurant", "hotel", "school", "university", "town", "city",
+  "village", "band", "team", "club", "laptop", "computer", "phone", "guitar", "piano", "violin", "camera", "furnace",
+  "boiler", "battery", "mattress", "fridge", "painting", "photo", "album", "song", "film", "movie", "show", "game",
+  "website", "site", "blog", "account", "project", "repo", "codebase", "recipe", "tradition",
+];
+
 export type PersonalDetector = "postal_code" | "date_of_birth" | "age" | "passport_number" | "drivers_license";
 
 const MONTHS = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Januar|Februar|Marz|Mai|Juni|Juli|Oktober|Dezember|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|april|mei|juni|juli|augustus|oktober|november|december|janeiro|fevereiro|marco|maio|junho|julho|setembro|outubro|dezembro)\\.?";
@@ -94,6 +105,8 @@ export const PERSONAL_DETECTORS: Readonly<Record<PersonalDetector, DetectorSpec>
     context: {
       words: ["age", "aged", "ages", "Alter", "edad", "eta", "idade", "wiek", "alder", "leeftijd", "i am", "he is", "she is",
         "tengo", "tenho"],
+      // The age of a pet, a thing or an organisation (`the house is 80 years old`) says nothing about a person.
+      not: NOT_A_PERSON.flatMap((noun) => ["is", "was", "turns", "turned"].map((verb) => `${noun} ${verb}`)),
       // Right before the number (`age: 34`, `"age": "34"`, `aged 34`): `Age of Empires 2` is not an age.
       window: 8, required: false,
     },

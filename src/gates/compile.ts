@@ -10,12 +10,12 @@ import { factorAlternatives } from "./regex/factor.ts";
 import { parseRegex, RegexSyntaxError } from "./regex/parse.ts";
 import { PikeScanner } from "./regex/pike.ts";
 import { compileKernelRule } from "./kernel/compile.ts";
-import { compileProgram, tellsLineBreaks, type Program } from "./regex/program.ts";
+import { compileProgram, shortestMatch, tellsLineBreaks, type Program } from "./regex/program.ts";
 import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, MAX_REGEX_MAX_LENGTH, type GateRule, type GateSet, type GateStep } from "./rule.ts";
 import { RAW_UNITS_PER_UNIT } from "./normalize.ts";
 import { HoldBackBuffer, type CompiledRule } from "./stream.ts";
 import { detectorChecks } from "./detector-options.ts";
-import { ContextTracker } from "./context.ts";
+import { ContextTracker, WordReader } from "./context.ts";
 import { canMatchNumber } from "./alphabet.ts";
 
 const RulesSchema = v.array(GateRuleSchema);
@@ -43,15 +43,31 @@ function detectorProgram(detector: PiiDetector): Program {
   return program;
 }
 
+/** Shortest match of a detector with a hand-written scanner: its program's when it is a Pike search, else 1. */
+function scannerMinLength(detector: PiiDetector, createScanner: CompiledRule["createScanner"]): number {
+  let length = detectorMinLengths.get(detector);
+  if (length === undefined) {
+    const scanner = createScanner({ words: new WordReader() });
+    length = scanner instanceof PikeScanner ? Math.max(1, shortestMatch(scanner.program)) : 1;
+    detectorMinLengths.set(detector, length);
+  }
+  return length;
+}
+
 function compileRule(rule: GateRule, index: number, issues: GateIssue[]): CompiledRule | undefined {
   switch (rule.type) {
     case "pii": {
       const spec = DETECTORS[rule.detector];
       if (spec.scanner) {
         if (!detectorChecks(rule, index, issues)) return undefined;
+        const createScanner = spec.scanner(rule.options);
         return {
           rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder, view: "folded", seesLineBreaks: false, startsWithSpace: false,
-          createScanner: spec.scanner(rule.options),
+          createScanner,
+          // A hand-written search over a precompiled program (street addresses) has that program's shortest match.
+          get minLength() {
+            return scannerMinLength(rule.detector, createScanner);
+          },
         };
       }
       const detector = rule.detector;
@@ -65,7 +81,7 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
         // Read by streams after createScanner, which compiled the program (a policy load parses no pattern).
         get minLength() {
           detectorProgram(detector);
-          return detectorMinLengths.get(detector)!;
+          return Math.max(detectorMinLengths.get(detector)!, spec.minLength ?? 1);
         },
       };
     }

@@ -216,6 +216,8 @@ export class WordReader {
   readonly hashes: number[] = [];
   readonly texts: string[] = [];
   private readonly trackers: ContextTracker[] = [];
+  /** End of the last entry trim() dropped (-1: none since the stream started). */
+  private trimmedTo = -1;
   /** Hashes any tracker lists (only those words are spelled out): the union of `lists`, built on first use. */
   private union: ReadonlySet<number> | undefined;
   private readonly lists: ReadonlySet<number>[] = [];
@@ -240,8 +242,25 @@ export class WordReader {
   /** Back to an empty stream. */
   restart(): void {
     this.at = this.length = this.hash = this.base = 0;
+    this.trimmedTo = -1;
     if (this.ends.length > 0) this.ends.length = this.hashes.length = this.texts.length = 0;
     this.table?.restart();
+  }
+
+  /**
+   * No word any tracker lists, no table cell and no header ends in `[at - reach, at]` (the log is read up to `at`):
+   * every tracker's check(at) then depends only on whether its words are required, whatever it has read.
+   */
+  quiet(at: number, reach: number): boolean {
+    // Entries trimmed from the window's span are unknown here (a tracker may hold one).
+    if (this.trimmedTo >= at - reach) return false;
+    const ends = this.ends, hashes = this.hashes;
+    for (let k = ends.length - 1; k >= 0; k--) {
+      const e = ends[k]!;
+      if (e < at - reach) return true;
+      if (e <= at && hashes[k] !== GAP) return false;
+    }
+    return true;
   }
 
   /** Logs an entry that is not a word (see CELL): entries stay in the order of their ends. */
@@ -315,6 +334,7 @@ export class WordReader {
     for (const t of this.trackers) done = Math.min(done, t.cursor);
     const k = done - this.base;
     if (k <= 0) return;
+    this.trimmedTo = this.ends[k - 1]!;
     this.ends.splice(0, k);
     this.hashes.splice(0, k);
     this.texts.splice(0, k);
@@ -339,8 +359,13 @@ export class ContextTracker implements ContextCheck {
   private readonly vetoCells: number[] = [];
 
   /** `required`: candidates without a context word are rejected; `reader`: the stream's words. */
-  constructor(private readonly words: ContextWords, private readonly required: boolean, private readonly reader: WordReader) {
+  constructor(private readonly words: ContextWords, readonly required: boolean, private readonly reader: WordReader) {
     reader.register(this, words.hashes);
+  }
+
+  /** See ContextCheck.reach. */
+  get reach(): number {
+    return Math.max(this.words.window, CELL_REACH);
   }
 
   /** Back to an empty stream (the stream restarts its reader). */

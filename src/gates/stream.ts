@@ -117,7 +117,7 @@ export class HoldBackBuffer implements TextStream {
         members.push(s);
       }
     }
-    this.group = members.length > 1 ? new WalkGroup(members, rules) : undefined;
+    this.group = members.length > 1 ? new WalkGroup(members, rules, this.words) : undefined;
     if (!this.group) this.groupBits.fill(0);
     let mins = minLengths.get(rules);
     if (!mins) minLengths.set(rules, (mins = Int32Array.from(rules, (r) => r.minLength ?? 1)));

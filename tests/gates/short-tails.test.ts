@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { compileRules } from "../../src/gates/compile.ts";
+import { maxMatchLength, minMatchLength } from "../../src/gates/regex/ast.ts";
+import { parseRegex } from "../../src/gates/regex/parse.ts";
+import { compileProgram, shortestMatch } from "../../src/gates/regex/program.ts";
 import { HoldBackBuffer, type CompiledRule } from "../../src/gates/stream.ts";
 import type { GateRule, GateStep } from "../../src/gates/mod.ts";
 
@@ -25,7 +28,8 @@ const finishingAll: CompiledRule[] = compiled.map((r) => ({ ...r, minLength: und
 /** Pieces that build values as tool-call arguments carry them: digits, cards, phones, emails, words. */
 const PIECES = ["4111 1111 1111 1111", "4111111111111111", "555-123-4567", "+1 (555) 123-4567", "123-45-6789", "10", "7",
   "jane.roe@example.com", "@", ".", "-", " ", "\n", "ticket #", "123456", "abab", "ab", "x12y", "DOB 1990-01-02", "age 42",
-  "192.168.0.1", "AKIA", "ABCDEFGHIJKLMNOP", "ok", "Jane Roe", "1", "0", "9"];
+  "192.168.0.1", "AKIA", "ABCDEFGHIJKLMNOP", "ok", "Jane Roe", "1", "0", "9", "555-1234", "call 5551234", "1 Elm St",
+  "12 Main Street", "Rd", "tel 01234 567"];
 const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 8 }).map((p) => p.join(""));
 
 /** Text and findings of a whole stream over `chunks`. */
@@ -71,5 +75,21 @@ describe("a stream's end drops only rules too long for what is live", () => {
     stream.restart();
     assert.deepEqual(stream.pushLast("10"), { text: "10", findings: [] });
     assert.equal(stream.held, 0);
+  });
+});
+
+describe("a rule's shortest match", () => {
+  test("from a compiled program equals the syntax tree's (what hand-written scanners over a program use)", () => {
+    for (const pattern of ["a", "ab|c", "(?:ab){3,5}|x[0-9]{2}y", "a*b", "(?<![a-z])[0-9]{3}(?:-[0-9]{2})?(?![0-9])", "x?y?z", "(a|bc)+d{2,}"]) {
+      const tree = parseRegex(pattern, { neighbourAssertions: true });
+      assert.equal(shortestMatch(compileProgram(tree, false)), minMatchLength(tree), pattern);
+      assert.ok(minMatchLength(tree) <= maxMatchLength(tree));
+    }
+  });
+
+  test("the phone and street-address rules are skipped on values shorter than any match they accept", () => {
+    const byId = new Map(compiled.map((r) => [r.rule.id, r]));
+    assert.equal(byId.get("phone")!.minLength, 7, "a phone has at least 7 digits");
+    assert.ok(byId.get("street-address")!.minLength! >= 5, "a number, a space and a street word");
   });
 });

@@ -6,7 +6,7 @@
 import type { MatchValidator, RuleScanner } from "../scanner.ts";
 import type { StreamShared } from "../stream.ts";
 import { isBearerToken, isEmail, isIban, isIpv6, isPaymentCard, isUsSsn } from "./validators.ts";
-import { PHONE_CONTEXT, PHONE_MAX_LENGTH, PHONE_PATTERN, phoneValidator } from "./phone.ts";
+import { PHONE_CONTEXT, PHONE_MAX_LENGTH, PHONE_MIN_DIGITS, PHONE_PATTERN, phoneValidator } from "./phone.ts";
 import { ADDRESS_DETECTORS } from "./addresses.ts";
 import { ID_DETECTORS, NATIONAL_ID } from "./ids.ts";
 import { NAME_DETECTORS } from "./names.ts";
@@ -37,6 +37,8 @@ export interface DetectorSpec {
   readonly placeholder: string;
   /** Rejects candidates that have the shape but not the checksum / allowed ranges. */
   readonly validate?: MatchValidator;
+  /** Shortest candidate `validate` can accept, where longer than the pattern's shortest match (see CompiledRule.minLength). */
+  readonly minLength?: number;
   /**
    * A hand-written search that runs instead of `pattern` (person names: lexicon + capitalisation): given the rule's
    * allow/deny lists once per policy load, it returns the per-stream scanner factory.
@@ -109,7 +111,8 @@ export const DETECTORS: Readonly<Record<PiiDetector, DetectorSpec>> = {
     pattern: EMAIL, maxLength: 254, placeholder: "[EMAIL]", validate: isEmail,
   },
   phone: {
-    pattern: PHONE_PATTERN, maxLength: PHONE_MAX_LENGTH, placeholder: "[PHONE]", validate: phoneValidator(), context: PHONE_CONTEXT,
+    pattern: PHONE_PATTERN, maxLength: PHONE_MAX_LENGTH, minLength: PHONE_MIN_DIGITS, placeholder: "[PHONE]", validate: phoneValidator(),
+    context: PHONE_CONTEXT,
   },
   payment_card: {
     pattern: `${EDGE}(?:${CARD})${END}`, maxLength: 23, placeholder: "[CARD]", validate: isPaymentCard,

@@ -88,6 +88,8 @@ function groupsThenNumber(depth: number): string {
  * Leftmost-longest takes every group and the extension; the validator decides what the groups are.
  */
 export const PHONE_PATTERN = `(?<![A-Za-z0-9_+.\\-])(?:\\+ ?|00 ?|011 ?)?${groupsThenNumber(5)}(?![A-Za-z0-9_])`;
+/** Fewest digits of a phone number (the validator rejects shorter ones). */
+export const PHONE_MIN_DIGITS = 7;
 /** Longest candidate considered (prefix, six groups, extension). */
 export const PHONE_MAX_LENGTH = 64;
 /** Words that make a short or unseparated number a phone. */
@@ -145,7 +147,7 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
       // `#`, `x`/`X`, and the `t`/`n` of `ext`/`extension`: an extension may follow.
       else if (c === 35 || c === 88 || c === 120 || c === 84 || c === 116 || c === 78 || c === 110) extension = true;
     }
-    if (count < 7 || count > 21) return false;
+    if (count < PHONE_MIN_DIGITS || count > 21) return false;
     const body = extension ? text.replace(EXTENSION, "") : text;
     const international = INTERNATIONAL.exec(body);
     let strong = false;

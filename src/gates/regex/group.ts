@@ -6,6 +6,7 @@
  * threads with different starts, the length bound, a context word rejecting a seed, a non-ASCII unit it could read.
  * The group stops (every rule runs alone to the block's end) when its tables are full.
  */
+import type { WordReader } from "../context.ts";
 import type { HeldText } from "../scanner.ts";
 import type { TransitionCache } from "./cache.ts";
 import type { PikeScanner } from "./pike.ts";
@@ -31,8 +32,11 @@ class ProductTable {
   readonly firstAscii: Uint8Array[];
   readonly firstNonAscii: boolean[];
   readonly maxLength: Int32Array;
-  /** Bits of the members whose seeds need a context check. */
+  /** Bits of the members whose seeds need a context check, and of those whose context words are required. */
   readonly contextBits: number;
+  readonly requiredBits: number;
+  /** Longest reach of the members' context words (see ContextCheck.reach). */
+  readonly contextReach: number;
   /** Per product state, its members' DFA states (n per product; -1: not in the group). */
   comps = new Int32Array(0);
   /** Per product state: members with a live thread, members idle. */
@@ -62,6 +66,8 @@ class ProductTable {
     this.firstNonAscii = scanners.map((s) => s.program.firstNonAscii);
     this.maxLength = Int32Array.from(scanners, (s) => s.maxLength);
     this.contextBits = scanners.reduce((bits, s, m) => s.hasContext ? bits | 1 << m : bits, 0);
+    this.requiredBits = scanners.reduce((bits, s, m) => s.contextRequired ? bits | 1 << m : bits, 0);
+    this.contextReach = Math.max(0, ...scanners.map((s) => s.contextReach));
     this.scratch = new Int32Array(this.n);
     this.empty = this.intern(this.scratch.fill(-1));
     let start = this.empty;
@@ -211,7 +217,7 @@ export class WalkGroup {
   private deadline = Infinity;
 
   /** `key`: the compiled rule list the members belong to (its product table is shared by its streams). */
-  constructor(private readonly members: readonly PikeScanner[], key: object) {
+  constructor(private readonly members: readonly PikeScanner[], key: object, private readonly words: WordReader) {
     let table = tables.get(key);
     if (!table) tables.set(key, (table = new ProductTable(members)));
     this.table = table;
@@ -382,6 +388,8 @@ export class WalkGroup {
 
   /** Bits of `checked` (members seeding at `at`) whose context words reject a match starting there. */
   private rejected(checked: number, text: HeldText, end: number, at: number): number {
+    // No listed word near (most seeds in text that is not about the rules' subjects): no tracker needs to read.
+    if (this.words.quiet(at, this.table.contextReach)) return checked & this.table.requiredBits;
     let rejected = 0;
     for (let bits = checked; bits !== 0; bits &= bits - 1) {
       const m = 31 - Math.clz32(bits & -bits);

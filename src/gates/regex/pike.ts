@@ -20,6 +20,10 @@ export interface ContextCheck {
   check(start: number): number;
   /** Forget everything (a fresh stream). */
   restart(): void;
+  /** Candidates without a context word are rejected. */
+  readonly required: boolean;
+  /** How far before a candidate a logged word can matter to check() (its window, at least a table cell's reach). */
+  readonly reach: number;
 }
 
 function cacheOf(program: Program): TransitionCache {
@@ -116,6 +120,16 @@ export class PikeScanner implements RuleScanner {
   /** The rule has context words (a seed may need their check). */
   get hasContext(): boolean {
     return this.context !== undefined;
+  }
+
+  /** The rule's context words are required (a seed with no word near is rejected). */
+  get contextRequired(): boolean {
+    return this.context?.required ?? false;
+  }
+
+  /** See ContextCheck.reach (0 without context words). */
+  get contextReach(): number {
+    return this.context?.reach ?? 0;
   }
 
   /** Start of the live threads (when groupState() is a state with threads: they share it). */

@@ -75,6 +75,29 @@ function inRanges(ranges: Int32Array, code: number): boolean {
   return false;
 }
 
+/** Fewest code units any match of `program` reads: a search by levels (only OP_SET consumes a unit). */
+export function shortestMatch(program: Program): number {
+  const { op, next, alt } = program;
+  const seen = new Uint8Array(op.length);
+  let level = [program.start];
+  for (let units = 0; level.length > 0; units++) {
+    const consumed: number[] = [], stack = level;
+    while (stack.length > 0) {
+      const pc = stack.pop()!;
+      if (seen[pc] === 1) continue;
+      seen[pc] = 1;
+      switch (op[pc]) {
+        case OP_MATCH: return units;
+        case OP_SET: consumed.push(next[pc]!); break;
+        case OP_SPLIT: stack.push(next[pc]!, alt[pc]!); break;
+        default: stack.push(next[pc]!);
+      }
+    }
+    level = consumed;
+  }
+  return Infinity;
+}
+
 /** Set membership for any code unit (the slow path for non-ASCII input). */
 export function setHas(program: Program, set: number, code: number): boolean {
   if (code < 128) return program.asciiSets[set * 128 + code] === 1;

@@ -1,10 +1,12 @@
 /**
  * Regular expressions (JavaScript syntax, as JSON Schema's `pattern` and the `regex` request field use) to grammar
  * expressions. Parsing reuses the gates' linear-time regex parser (same dialect, same refusals: no backreferences,
- * no lookaround); this module only maps its syntax tree to code point sets and repetitions.
+ * no lookaround), on the pattern's code points as the `u` flag reads them (`astral.ts`); this module maps its syntax tree
+ * to code point sets and repetitions.
  */
 import type { ClassSet, RegexNode } from "../gates/regex/ast.ts";
 import { parseRegex, RegexSyntaxError } from "../gates/regex/parse.ts";
+import { joinPairs, utf16Pattern } from "./astral.ts";
 import { GrammarError, type GrammarLimits } from "./errors.ts";
 import { alt, complementCodepoints, cps, EMPTY, type Expr, intersectCodepoints, MAX_CODEPOINT, normalizeRanges, rep, seq } from "./expr.ts";
 import { type Grammar, GrammarBuilder } from "./grammar.ts";
@@ -33,7 +35,7 @@ export function regexExpr(pattern: string, options: RegexOptions): Expr {
     switch (node.kind) {
       case "set": return cps(...intersectCodepoints(patternCodepoints(node.set), within));
       case "empty": return EMPTY;
-      case "concat": return seq(...joinSurrogates(node.items).map(convert));
+      case "concat": return seq(...node.items.map(convert));
       case "alt": return alt(...node.items.map(convert));
       case "repeat": return rep(convert(node.item), node.min, node.max);
       case "assert": return fail(node.assert === "wordBoundary" || node.assert === "notWordBoundary" ? "\\b / \\B" : node.assert === "lineStart" ? "^" : node.assert === "lineEnd" ? "$" : "lookaround");
@@ -46,10 +48,33 @@ export function regexExpr(pattern: string, options: RegexOptions): Expr {
   }));
 }
 
-/** The syntax tree of `pattern` (lazy quantifiers made greedy); a GrammarError at `path` if it does not parse. */
+/**
+ * Trees of patterns parsed before, oldest first (trees are never mutated): every compile of a format parses the same
+ * pattern again (an IRI-reference's is 9 KB, 20 KB once its classes are rewritten into surrogate ranges); bounded by
+ * their total length.
+ */
+const PARSED = new Map<string, RegexNode>();
+const MAX_PARSED_CHARS = 1 << 20;
+let parsedChars = 0;
+
+/**
+ * The syntax tree of `pattern` over code points (lazy quantifiers made greedy; astral characters, `\u{…}` and
+ * surrogate-pair escapes read as one code point, as JSON Schema's `u`-mode patterns do); a GrammarError at `path` if it
+ * does not parse.
+ */
 export function parsePattern(pattern: string, path: string): RegexNode {
+  const known = PARSED.get(pattern);
+  if (known) return known;
   try {
-    return parseRegex(greedy(pattern));
+    const tree = joinPairs(parseRegex(greedy(utf16Pattern(pattern))));
+    PARSED.set(pattern, tree);
+    parsedChars += pattern.length;
+    for (const [oldest] of PARSED) {
+      if (parsedChars <= MAX_PARSED_CHARS) break;
+      PARSED.delete(oldest);
+      parsedChars -= oldest.length;
+    }
+    return tree;
   } catch (err) {
     if (err instanceof RegexSyntaxError) throw new GrammarError(`invalid pattern ${JSON.stringify(pattern)}: ${err.message}`, path, "pattern");
     throw err;
@@ -147,7 +172,10 @@ export function regexGrammar(pattern: string, limits?: GrammarLimits): Grammar {
   return builder.build(root);
 }
 
-/** Code points of a UTF-16 class: surrogate halves dropped; a set spanning all surrogates also spans the astral planes. */
+/**
+ * Code points of a parsed set (BMP code units from the gates' parser, or joined astral code points): surrogate halves
+ * dropped; a set spanning all surrogates (`\S`, `[\s\S]`) also spans the astral planes.
+ */
 export function patternCodepoints(set: ClassSet): number[] {
   const ranges = normalizeRanges([...set.ranges]);
   const raw = [...set.ranges];
@@ -157,22 +185,5 @@ export function patternCodepoints(set: ClassSet): number[] {
   return set.negated ? complementCodepoints(normalizeRanges([...set.ranges])) : base;
 }
 
-/** A literal astral character parses as two one-unit sets (high, low surrogate): join them into one code point. */
-export function joinSurrogates(items: readonly RegexNode[]): RegexNode[] {
-  const out: RegexNode[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const a = items[i]!, b = items[i + 1];
-    const hi = single(a), lo = b && single(b);
-    if (hi !== undefined && lo !== undefined && hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff) {
-      const cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
-      out.push({ kind: "set", set: { ranges: [cp, cp], negated: false } });
-      i++;
-    } else out.push(a);
-  }
-  return out;
-}
-
-function single(node: RegexNode): number | undefined {
-  if (node.kind !== "set" || node.set.negated || node.set.ranges.length !== 2) return undefined;
-  return node.set.ranges[0] === node.set.ranges[1] ? node.set.ranges[0] : undefined;
-}
+/** Sequence items with surrogate pairs joined into code points (trees from `parsePattern` have them joined already). */
+export { joinSurrogates } from "./astral.ts";

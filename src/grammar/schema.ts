@@ -81,16 +81,27 @@ const IPV6 = [
   `((${H16}:){0,5}${H16})?::${H16}`, `((${H16}:){0,6}${H16})?::`,
 ].join("|");
 
-/** RFC 3986 URI-reference (a URI, or a relative reference), ABNF strings case-insensitive. */
 const UNRESERVED = "A-Za-z0-9._~\\-", SUB_DELIMS = "!$&'()*+,;=", PCT = "%[0-9A-Fa-f]{2}";
-const PCHAR = `([${UNRESERVED}${SUB_DELIMS}:@]|${PCT})`;
-const AUTHORITY = `(([${UNRESERVED}${SUB_DELIMS}:]|${PCT})*@)?(\\[(${IPV6}|[vV][0-9A-Fa-f]+\\.[${UNRESERVED}${SUB_DELIMS}:]+)\\]|([${UNRESERVED}${SUB_DELIMS}]|${PCT})*)(:[0-9]*)?`;
-const PATH_ABSOLUTE = `/(${PCHAR}+(/${PCHAR}*)*)?`;
-const QUERY_FRAGMENT = `(\\?([${UNRESERVED}${SUB_DELIMS}:@/?]|${PCT})*)?(#([${UNRESERVED}${SUB_DELIMS}:@/?]|${PCT})*)?`;
-const URI_REFERENCE = [
-  `[A-Za-z][A-Za-z0-9+.-]*:(//${AUTHORITY}(/${PCHAR}*)*|${PATH_ABSOLUTE}|${PCHAR}+(/${PCHAR}*)*|)${QUERY_FRAGMENT}`,
-  `(//${AUTHORITY}(/${PCHAR}*)*|${PATH_ABSOLUTE}|([${UNRESERVED}${SUB_DELIMS}@]|${PCT})+(/${PCHAR}*)*|)${QUERY_FRAGMENT}`,
-].join("|");
+/**
+ * RFC 3986 URI-reference grammar (ABNF strings case-insensitive) over an unreserved class: ASCII for URIs; for IRIs
+ * (RFC 3987) plus `ucschar`, with `iprivate` in the query only (`queryOnly`). IPvFuture stays ASCII in both.
+ */
+function references(unreserved: string, queryOnly = ""): { absolute: string; relative: string } {
+  const pchar = `([${unreserved}${SUB_DELIMS}:@]|${PCT})`;
+  const authority = `(([${unreserved}${SUB_DELIMS}:]|${PCT})*@)?(\\[(${IPV6}|[vV][0-9A-Fa-f]+\\.[${UNRESERVED}${SUB_DELIMS}:]+)\\]|([${unreserved}${SUB_DELIMS}]|${PCT})*)(:[0-9]*)?`;
+  const pathAbsolute = `/(${pchar}+(/${pchar}*)*)?`;
+  const tail = `(\\?([${unreserved}${SUB_DELIMS}:@/?${queryOnly}]|${PCT})*)?(#([${unreserved}${SUB_DELIMS}:@/?]|${PCT})*)?`;
+  return {
+    absolute: `[A-Za-z][A-Za-z0-9+.-]*:(//${authority}(/${pchar}*)*|${pathAbsolute}|${pchar}+(/${pchar}*)*|)${tail}`,
+    relative: `(//${authority}(/${pchar}*)*|${pathAbsolute}|([${unreserved}${SUB_DELIMS}@]|${PCT})+(/${pchar}*)*|)${tail}`,
+  };
+}
+/** RFC 3986 URI-reference: a URI, or a relative reference. */
+const URI = references(UNRESERVED);
+/** RFC 3987 `ucschar`: planes 1–13 but their last two code points, and U+E1000–U+EFFFD. */
+const UCSCHAR = `\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF${Array.from({ length: 13 }, (_, i) => `\\u{${(i + 1).toString(16)}0000}-\\u{${(i + 1).toString(16)}FFFD}`).join("")}\\u{E1000}-\\u{EFFFD}`;
+/** RFC 3987 IRI-reference: an IRI, or a relative reference; `iprivate` (private use code points) only in a query. */
+const IRI = references(`${UNRESERVED}${UCSCHAR}`, "\\uE000-\\uF8FF\\u{F0000}-\\u{FFFFD}\\u{100000}-\\u{10FFFD}");
 /** RFC 1123 host name labels (1–63 letters, digits, inner hyphens), an optional final dot; the 253-character bound is `hostnameExpr`'s. */
 const HOSTNAME_LABELS = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?";
 
@@ -104,7 +115,9 @@ const FORMATS: Record<string, string> = {
   uri: "[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?#@!$&'()*+,;=%\\[\\]-]+",
   ipv4: IPV4,
   ipv6: IPV6,
-  "uri-reference": URI_REFERENCE,
+  "uri-reference": `${URI.absolute}|${URI.relative}`,
+  iri: IRI.absolute,
+  "iri-reference": `${IRI.absolute}|${IRI.relative}`,
   hostname: HOSTNAME_LABELS,
   duration: DURATION,
   // RFC 6901; like every format here, over characters written unescaped.
@@ -119,7 +132,7 @@ const FORMATS: Record<string, string> = {
 export const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
   date: "2024-01-31", time: "12:30:59.5+01:00", "date-time": "2024-01-31T12:30:59Z", email: "ab.c@ex-1.example.org",
   uuid: "123e4567-e89b-12d3-a456-426614174000", uri: "https://ex.org/a?b=c#d", "uri-reference": "../a/b?c=d#e", ipv4: "192.168.0.1", ipv6: "fe80::1:a0b:2", duration: "P1Y2M3DT4H5M6S",
-  "json-pointer": "/a/b~1c/0",
+  "json-pointer": "/a/b~1c/0", iri: "https://例え.jp/パス?q=値#f", "iri-reference": "../パス/b?c=値#e",
 };
 
 /** The supported `format` values (documented; anything else is refused). */

@@ -24,39 +24,60 @@ function isIpv6(s: string): boolean {
   }
 }
 
+/** RFC 3987 `ucschar`, by code point arithmetic: U+00A0–U+D7FF, U+F900–U+FDCF, U+FDF0–U+FFEF, planes 1–13 and U+E1000 on but each plane's last two. */
+function isUcschar(cp: number): boolean {
+  if (cp < 0x10000) return (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xf900 && cp <= 0xfdcf) || (cp >= 0xfdf0 && cp <= 0xffef);
+  if ((cp & 0xffff) > 0xfffd) return false;
+  return cp < 0xe0000 || (cp >= 0xe1000 && cp < 0xf0000);
+}
+
+/** RFC 3987 `iprivate`: the private use areas (U+E000–U+F8FF, planes 15 and 16 but each plane's last two). */
+const isIprivate = (cp: number) => (cp >= 0xe000 && cp <= 0xf8ff) || (cp >= 0xf0000 && (cp & 0xffff) <= 0xfffd);
+
 /**
- * An RFC 3986 URI-reference, judged component by component: split by the RFC's Appendix B expression, then each part's
+ * An RFC 3986 URI-reference, or with `iri` an RFC 3987 IRI-reference (unreserved characters plus `ucschar`, and
+ * `iprivate` in the query), judged component by component: split by the RFC's Appendix B expression, then each part's
  * characters and shape checked (not one pattern, so it judges rsk's regular language independently).
  */
-function isUriReference(s: string): boolean {
-  const m = /^(([^:/?#]+):)?(\/\/([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?$/.exec(s);
+function isReference(s: string, iri: boolean): boolean {
+  const m = /^(([^:/?#]+):)?(\/\/([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?$/su.exec(s);
   if (!m) return false;
   const [, , scheme, , authority, path = "", , query, , fragment] = m;
-  const pct = (text: string, allowed: RegExp) => /^(%[0-9A-Fa-f]{2}|[^%])*$/.test(text) && [...text.replace(/%[0-9A-Fa-f]{2}/g, "")].every((c) => allowed.test(c));
-  const pchar = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+  // Each character (code point) outside a %XX triple must be one of `ascii` or, for an IRI, a ucschar (or `extra`).
+  const pct = (text: string, ascii: RegExp, extra = (_cp: number) => false) => /^(%[0-9A-Fa-f]{2}|[^%])*$/su.test(text) &&
+    [...text.replace(/%[0-9A-Fa-f]{2}/g, "")].every((c) => ascii.test(c) || (iri && (isUcschar(c.codePointAt(0)!) || extra(c.codePointAt(0)!))));
+  const pchar = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;
   if (scheme !== undefined && !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) return false;
   if (authority !== undefined) {
     const at = authority.lastIndexOf("@");
     const userinfo = at >= 0 ? authority.slice(0, at) : "", hostPort = authority.slice(at + 1);
-    if (!pct(userinfo, /[A-Za-z0-9\-._~!$&'()*+,;=:]/)) return false;
-    const hp = /^(\[[^\]]*\]|[^:]*)(:[0-9]*)?$/.exec(hostPort);
+    if (!pct(userinfo, /^[A-Za-z0-9\-._~!$&'()*+,;=:]$/)) return false;
+    const hp = /^(\[[^\]]*\]|[^:]*)(:[0-9]*)?$/su.exec(hostPort);
     if (!hp) return false;
     const host = hp[1]!;
     if (host.startsWith("[")) {
+      // IP-literals stay ASCII in IRIs too (RFC 3987 takes IP-literal from RFC 3986 unchanged).
       const inner = host.slice(1, -1);
       if (!(isIpv6(inner) || /^[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+$/.test(inner))) return false;
-    } else if (!pct(host, /[A-Za-z0-9\-._~!$&'()*+,;=]/)) return false;
+    } else if (!pct(host, /^[A-Za-z0-9\-._~!$&'()*+,;=]$/)) return false;
   } else if (path.startsWith("//")) return false;
   const segments = path.split("/");
   if (!segments.every((seg) => pct(seg, pchar))) return false;
   // A relative reference's first segment may not hold a colon (it would read as a scheme).
   if (scheme === undefined && authority === undefined && !path.startsWith("/") && segments[0]!.includes(":")) return false;
-  const tail = /[A-Za-z0-9\-._~!$&'()*+,;=:@/?]/;
-  return (query === undefined || pct(query, tail)) && (fragment === undefined || pct(fragment, tail));
+  const tail = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/;
+  return (query === undefined || pct(query, tail, isIprivate)) && (fragment === undefined || pct(fragment, tail));
 }
 
+/** An RFC 3987 IRI (absolute: a scheme is required). */
+export const isIri = (s: string) => /^[A-Za-z][A-Za-z0-9+.-]*:/.test(s) && isReference(s, true);
+/** An RFC 3987 IRI-reference (an IRI or a relative reference). */
+export const isIriReference = (s: string) => isReference(s, true);
+
 const FORMATS: Record<string, RegExp | ((s: string) => boolean)> = {
-  "uri-reference": isUriReference,
+  "uri-reference": (s) => isReference(s, false),
+  iri: isIri,
+  "iri-reference": isIriReference,
   // ajv-formats' hostname: at most 253 characters (a final dot aside), labels of 1–63.
   hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
   date: isDate,

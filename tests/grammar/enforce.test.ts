@@ -20,6 +20,13 @@ const cases: [unknown, unknown[]][] = [
   // RFC 3986 URI-reference: absolute URIs and relative references.
   [{ type: "string", format: "uri-reference" }, ["", "a", "../a/b?c=d#e", "//host:80/p", "http://[::1]:8080/x", "http://[v1.x]/", "mailto:a@b.c", "a:b:c", "#frag", "?q", "/a//b", "%zz", "a b", "http://a b",
     "http://[::g]/", "1a:b", "a%41b", "http://u@h", "//[::1", "x^y", "a{b}", "é", "urn:isbn:0451450523", "./this:that", "this:that", "//a@b@c", "http://h:8x/", "a#b#c", "?a?b/c", "//", "///"]],
+  // RFC 3987 IRIs: ucschar (BMP and astral) where RFC 3986 has unreserved, iprivate in the query only; with a length cap.
+  [{ type: "string", format: "iri" }, ["https://例え.jp/パス?q=値#frag", "https://ex.org/😀", "http://a/?\uE000\u{10FFFD}", "http://a/\uE000", "http://a/#\uE000", "http://a/\u{1FFFE}", "http://a/\uFDD0",
+    "http://ü@ホスト:80/", "http://[::1]/", "http://[v1.é]/", "http://a/%E4%BE%8B", "http://a/%E4%B", "http://a/ b", "http://a/<b>", "1a:b", "../パス", "x:", "é:x"]],
+  [{ type: "string", format: "iri-reference" }, ["../パス/b?c=値#e", "//ホスト", "", "#😀", "?\uE000", "パス:x", "./パス:x", "a#b#c", "http://a/\u{E0001}", "http://a/\u{E1000}"]],
+  [{ type: "string", format: "iri", maxLength: 12 }, ["http://例え.jp", "http://例え.jp/x", "x:😀😀😀😀😀😀😀😀😀😀", "x:😀😀😀😀😀😀😀😀😀😀😀", "x:\uE000"]],
+  [{ type: "string", pattern: "^[\\u{1F600}-\\u{1F64F}]+$", maxLength: 2 }, ["😀", "😀🙏", "😀🙏😀", "", "😀a"]],
+  [{ type: "object", patternProperties: { "^[\\u{1F600}-\\u{1F64F}]$": { type: "integer" } }, propertyNames: { pattern: "^(p|[^\\u0000-\\uFFFF])" }, additionalProperties: false }, [{}, { "😀": 1 }, { "😀": "x" }, { "😀🙏": 1 }, { a: 1 }, { "🚀": 1 }]],
   [{ type: "string", format: "json-pointer", maxLength: 8 }, ["", "/", "/a/b", "a", "/~2", "/~1/~0", "/abcdefgh"]],
   [{ type: "string", pattern: "^[a-z]+$", minLength: 2, maxLength: 4 }, ["ab", "abcd", "a", "abcde", "ab1"]],
   [{ type: "string", format: "date", pattern: "^2024" }, ["2024-01-01", "2023-01-01", "2024-13-01"]],

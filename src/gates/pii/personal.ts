@@ -105,8 +105,9 @@ export const PERSONAL_DETECTORS: Readonly<Record<PersonalDetector, DetectorSpec>
     context: {
       words: ["age", "aged", "ages", "Alter", "edad", "eta", "idade", "wiek", "alder", "leeftijd", "i am", "he is", "she is",
         "tengo", "tenho"],
-      // The age of a pet, a thing or an organisation (`the house is 80 years old`) says nothing about a person.
-      not: NOT_A_PERSON.flatMap((noun) => ["is", "was", "turns", "turned"].map((verb) => `${noun} ${verb}`)),
+      // The age of a pet, a thing or an organisation (`the house is 80 years old`) says nothing about a person. The
+      // nouns alone, not `house is`: listing `is` would make every stream spell out its commonest word.
+      not: NOT_A_PERSON,
       // Right before the number (`age: 34`, `"age": "34"`, `aged 34`): `Age of Empires 2` is not an age.
       window: 8, required: false,
     },

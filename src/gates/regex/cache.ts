@@ -39,6 +39,8 @@ const NONE = new Int32Array(0);
 const MAX_STATES = 2048;
 /** States the transition tables have room for before they first grow. */
 const INITIAL_STATES = 16;
+/** Upper bound on cached multi-start states per program (see aged()): past it the VM steps them. */
+const MAX_AGED = 2048;
 
 /** The lazily built DFA of one program. */
 export class TransitionCache {
@@ -76,6 +78,15 @@ export class TransitionCache {
   /** Which thread walked a `toMatch` pc last (a stamp per thread of every compute()). */
   private readonly walkedBy: Int32Array;
   private stamp = 0;
+  /**
+   * Multi-start states: a cached state and its threads' ages (the offset of the next unit minus the thread's start,
+   * oldest first), found by a hash of both (colliding ones chained), and glide()'s answers laid out like `table`.
+   */
+  private readonly agedBase: number[] = [];
+  private readonly agedAges: Int32Array[] = [];
+  private readonly agedIds = new Map<number, number>();
+  private readonly agedChain: number[] = [];
+  private agedTable = new Int32Array(128 * INITIAL_STATES).fill(-2);
 
   constructor(private readonly program: Program) {
     const n = program.op.length;
@@ -196,6 +207,63 @@ export class TransitionCache {
     return v;
   }
 
+  /** The multi-start state of cached `state` whose threads' ages are `ages[0..count)` (-1 if the cache is full). */
+  aged(state: number, ages: Int32Array, count: number): number {
+    let hash = state;
+    for (let k = 0; k < count; k++) hash = Math.imul(hash ^ ages[k]!, 0x9e3779b1);
+    const first = this.agedIds.get(hash);
+    for (let id = first ?? -1; id >= 0; id = this.agedChain[id]!) {
+      const known = this.agedAges[id]!;
+      if (this.agedBase[id] !== state || known.length !== count) continue;
+      let same = true;
+      for (let k = 0; k < count && same; k++) same = known[k] === ages[k];
+      if (same) return id;
+    }
+    if (this.agedBase.length >= MAX_AGED) return -1;
+    const id = this.agedBase.length;
+    this.agedBase.push(state);
+    this.agedAges.push(ages.slice(0, count));
+    this.agedChain.push(first ?? -1);
+    this.agedIds.set(hash, id);
+    if ((id + 1) * 128 > this.agedTable.length) {
+      const table = new Int32Array(this.agedTable.length * 2).fill(-2);
+      table.set(this.agedTable);
+      this.agedTable = table;
+    }
+    return id;
+  }
+
+  /**
+   * The multi-start state after ASCII `c` when the move needs no start offsets and checks no match (-1 otherwise: a
+   * thread reaches MATCH, threads of different ages meet, no thread is left, or the cache is full). Every new
+   * thread's age is its source's plus one (the thread seeded at `c`: one).
+   */
+  glide(aged: number, c: number): number {
+    let v = this.agedTable[aged * 128 + c]!;
+    if (v === -2) {
+      const state = this.agedBase[aged]!, ages = this.agedAges[aged]!, count = ages.length;
+      const t = this.step(state, c), sources = t.sources;
+      v = -1;
+      if (t.target >= 0 && t.matchSources.length === 0 && sources.length > 0 && !meetAcross(t.meetings, ages)) {
+        const next = new Int32Array(sources.length);
+        for (let k = 0; k < next.length; k++) next[k] = (sources[k]! < count ? ages[sources[k]!]! : 0) + 1;
+        v = this.aged(t.target, next, next.length);
+      }
+      this.agedTable[aged * 128 + c] = v;
+    }
+    return v;
+  }
+
+  /** The cached state of a multi-start state. */
+  agedState(aged: number): number {
+    return this.agedBase[aged]!;
+  }
+
+  /** Its threads' ages, oldest first. */
+  agesOf(aged: number): Int32Array {
+    return this.agedAges[aged]!;
+  }
+
   /** Threads in a cached state. */
   threadsOf(state: number): number {
     return this.statePcs[state]!.length;
@@ -289,6 +357,15 @@ export class TransitionCache {
       default: return c < 0 || !setHas(p, p.assertSet[pc]!, c);
     }
   }
+}
+
+/** Some meeting (see Transition.meetings) is of threads of different ages (the thread seeded here: age 0). */
+function meetAcross(meetings: Int32Array, ages: Int32Array): boolean {
+  for (let k = 0; k < meetings.length; k += 2) {
+    const older = meetings[k]!, newer = meetings[k + 1]!;
+    if ((older < ages.length ? ages[older]! : 0) !== (newer < ages.length ? ages[newer]! : 0)) return true;
+  }
+  return false;
 }
 
 /** Per pc: 1 if only assertions, jumps, splits and MATCH can follow it (no set), greatest fixpoint over cycles. */

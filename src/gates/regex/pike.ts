@@ -52,10 +52,13 @@ export class PikeScanner implements RuleScanner {
    * seeded at the unit would have survived too (-1: none); see keepsAcross.
    */
   private oldFrom = -1;
-  /** Start of the earliest live thread (-1: none), and what happened during its life (see rewind below). */
+  /**
+   * Start of the earliest live thread (-1: none); the latest start of a rejected candidate and the latest offset where
+   * threads of different starts met, since the search began (see step()'s search again).
+   */
   private leader = -1;
-  private leaderRejected = false;
-  private leaderMerged = false;
+  private rejectedStart = -1;
+  private mergedAt = -1;
   /** Offset to search again from (-1: none). */
   private rewindTo = -1;
   /** Closed runs of such units as [from, to) pairs, oldest first; entries before spanHead are done with. */
@@ -67,6 +70,8 @@ export class PikeScanner implements RuleScanner {
   private pcs: Int32Array;
   private starts: Int32Array;
   private nextStarts: Int32Array;
+  /** glide()'s scratch: the live threads' ages. */
+  private ages = NO_THREADS;
   /** The program's lazy DFA (shared by every stream of the program). */
   readonly cache: TransitionCache;
   /** The unit before where walk() stopped. */
@@ -144,7 +149,7 @@ export class PikeScanner implements RuleScanner {
   groupState(): number {
     if (this.final || this.matchEnd >= 0 || this.rewindTo >= 0) return -1;
     if (this.count === 0) return this.cache.idleState(this.prev);
-    if (this.state < 0 || this.leaderRejected && this.leaderMerged || !this.oneStart()) return -1;
+    if (this.state < 0 || this.rewindDue(this.leader) || !this.oneStart()) return -1;
     return this.state;
   }
 
@@ -166,16 +171,12 @@ export class PikeScanner implements RuleScanner {
     if (count === 0) {
       this.count = 0;
       this.state = this.leader = -1;
-      this.leaderRejected = this.leaderMerged = false;
     } else {
       if (count > this.starts.length) this.grow(count);
       this.starts.fill(start, 0, count);
       this.count = count;
       this.state = state;
-      if (start !== this.leader) {
-        this.leader = start;
-        this.leaderRejected = this.leaderMerged = false;
-      }
+      this.leader = start;
     }
     this.settle();
   }
@@ -212,7 +213,7 @@ export class PikeScanner implements RuleScanner {
     this.oldFrom = -1;
     if (this.spans.length > 0) this.spans.length = 0;
     this.spanHead = 0;
-    this.leader = this.rewindTo = -1;
+    this.leader = this.rewindTo = this.rejectedStart = this.mergedAt = -1;
   }
 
   /** Consume text up to `end`. */
@@ -244,8 +245,9 @@ export class PikeScanner implements RuleScanner {
           continue;
         }
       }
-      if (c < 128 && (this.count === 0 ? this.matchEnd < 0 : this.state >= 0 && this.oneStart())) {
-        const to = this.walk(codes, base, i, end, prev);
+      if (c < 128 && (this.count === 0 ? this.matchEnd < 0 : this.state >= 0)) {
+        const to = this.count === 0 || this.oneStart() ? this.walk(codes, base, i, end, prev)
+          : this.matchEnd < 0 ? this.glide(codes, base, i, end, prev) : i;
         if (to > i) {
           i = to;
           prev = this.walkPrev;
@@ -331,10 +333,10 @@ export class PikeScanner implements RuleScanner {
         this.matchEnd = i;
         break;
       }
-      this.leaderRejected = true;
+      if (start > this.rejectedStart) this.rejectedStart = start;
     }
-    // Only a merge of threads with different starts can lose a candidate (see the rewind below).
-    if (t.merges && this.startsMeet(t.meetings, count, i)) this.leaderMerged = true;
+    // Only a merge of threads with different starts can lose a candidate (see the search again below).
+    if (t.merges && this.startsMeet(t.meetings, count, i)) this.mergedAt = i;
     // Carry starts over; drop threads past the length bound and threads that started after the best match.
     const limit = this.matchStart, oldest = i - this.maxLength;
     let n = 0, exact = seeding === this.matchEnd < 0;
@@ -351,16 +353,19 @@ export class PikeScanner implements RuleScanner {
     this.count = n;
     // Earliest start wins when threads meet in one NFA state, so a thread that started later can be absorbed by one
     // whose candidates the validator then rejects, losing a valid later candidate (`12 (555) 123-4567`: the `12 …`
-    // thread absorbs the `(555)…` one). When the leading thread ends with a rejection after such a merge, search
-    // again from the offset after its start: at most maxLength units per rejected start, so still linear.
+    // thread absorbs the `(555)…` one). When the leading thread ends with no match, and since it started some
+    // candidate from it or later was rejected and threads of different starts met, search again from the offset
+    // after its start (whichever thread absorbed which): at most maxLength units per such start, so still linear.
     const leader = n > 0 ? next[0]! : -1;
     if (leader !== this.leader) {
-      if (this.leader >= 0 && this.leaderRejected && this.leaderMerged && this.matchStart > this.leader) {
-        this.rewindTo = this.leader + 1;
-      }
+      if (this.rewindDue(this.leader)) this.rewindTo = this.leader + 1;
       this.leader = leader;
-      this.leaderRejected = this.leaderMerged = false;
     }
+  }
+
+  /** When the threads of `leader` (its start) end, a search again from after it is due (see step()). */
+  private rewindDue(leader: number): boolean {
+    return leader >= 0 && this.rejectedStart >= leader && this.mergedAt >= leader && this.matchStart > leader;
   }
 
   /**
@@ -373,7 +378,7 @@ export class PikeScanner implements RuleScanner {
     this.count = 0;
     if (this.oldFrom >= 0) this.old(at);
     this.state = -1;
-    this.leader = -1;
+    this.leader = this.rejectedStart = this.mergedAt = -1;
     this.matchStart = Infinity;
     this.matchEnd = -1;
     return to;
@@ -421,7 +426,7 @@ export class PikeScanner implements RuleScanner {
         move = cache.walk(state, d);
         if (move < 0) break;
         // The leading thread ends: step() may search again from after its start (see rewind); let it decide.
-        if ((move & 3) !== WALK_PLAIN && this.leaderRejected && this.leaderMerged && this.matchStart > start) break;
+        if ((move & 3) !== WALK_PLAIN && this.rewindDue(start)) break;
       }
       const kind = move & 3;
       state = move >> 2;
@@ -433,13 +438,11 @@ export class PikeScanner implements RuleScanner {
         start = j - 1;
         count = cache.threadsOf(state);
         this.leader = start;
-        this.leaderRejected = this.leaderMerged = false;
       } else {
         count = 0;
         state = -1;
         this.count = 0;
         this.leader = -1;
-        this.leaderRejected = this.leaderMerged = false;
       }
     }
     if (j > i) {
@@ -449,6 +452,50 @@ export class PikeScanner implements RuleScanner {
       this.starts.fill(start, 0, count);
       this.count = count;
       this.state = state;
+      this.walkPrev = prev;
+    }
+    return j;
+  }
+
+  /**
+   * The VM's steps for ASCII text while threads of several starts live (digit groups: each may start a number), as
+   * moves between cached multi-start states (TransitionCache.glide): their ages stand for the start offsets, and no
+   * match is checked. Anything else (a candidate, threads of different starts meeting, the length bound, a non-ASCII
+   * unit, a leader ending with a search again due) is left to step(). Needs no match pending.
+   * Same state changes as step() (runs, leader), so results are identical; `walkPrev` is the unit before the stop.
+   */
+  private glide(codes: Uint16Array, base: number, i: number, end: number, prev: number): number {
+    const cache = this.cache, count = this.count;
+    if (this.ages.length < count) this.ages = new Int32Array(Math.max(count, INITIAL_THREADS));
+    const ages = this.ages;
+    for (let k = 0; k < count; k++) ages[k] = i - this.starts[k]!;
+    let aged = cache.aged(this.state, ages, count);
+    if (aged < 0) return i;
+    let j = i, leader = this.leader, due = this.rewindDue(leader);
+    while (j < end) {
+      const c = codes[j - base]!;
+      if (c >= 128) break;
+      const next = cache.glide(aged, c);
+      if (next < 0) break;
+      // The oldest thread would pass the length bound (step() drops it), or the leader ends with a search again due.
+      const oldest = cache.agesOf(next)[0]!;
+      if (oldest > this.maxLength || due && j + 1 - oldest !== leader) break;
+      aged = next;
+      if (j + 1 - oldest !== leader) {
+        leader = j + 1 - oldest;
+        due = this.rewindDue(leader);
+      }
+      if ((oldest > 1 && this.seedLives(prev, c)) !== this.oldFrom >= 0) this.old(j);
+      prev = c;
+      j++;
+    }
+    if (j > i) {
+      const now = cache.agesOf(aged), n = now.length;
+      if (n > this.starts.length) this.grow(n);
+      for (let k = 0; k < n; k++) this.starts[k] = j - now[k]!;
+      this.count = n;
+      this.state = cache.agedState(aged);
+      this.leader = leader;
       this.walkPrev = prev;
     }
     return j;

@@ -11,7 +11,7 @@ import { parseRegex, RegexSyntaxError } from "./regex/parse.ts";
 import { PikeScanner } from "./regex/pike.ts";
 import { compileKernelRule } from "./kernel/compile.ts";
 import { compileProgram, shortestMatch, tellsLineBreaks, type Program } from "./regex/program.ts";
-import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, MAX_REGEX_MAX_LENGTH, type GateRule, type GateSet, type GateStep } from "./rule.ts";
+import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, MAX_REGEX_MAX_LENGTH, type GateRule, type GateSet, type GateStep, type TextStream } from "./rule.ts";
 import { RAW_UNITS_PER_UNIT } from "./normalize.ts";
 import { HoldBackBuffer, type CompiledRule } from "./stream.ts";
 import { detectorChecks } from "./detector-options.ts";
@@ -126,6 +126,8 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
   }
 }
 
+/** Streams a set keeps for later open() calls (see GateSet.recycle). */
+const POOLED_STREAMS = 8;
 /** Largest buffer (normalised units) scan() keeps for the next call. */
 const REUSED_UNITS = 1 << 16;
 
@@ -172,9 +174,21 @@ function gateSet(compiled: readonly CompiledRule[]): GateSet {
   // scan() is synchronous, so one buffer serves every call (restarted, not reallocated: a stream's scanners and
   // arrays cost more to allocate than a short text costs to scan); one that grew past REUSED_UNITS is let go.
   let reused: HoldBackBuffer | undefined;
+  // Streams handed back (recycle), restarted; the set's own streams only, each pooled once.
+  const pool: HoldBackBuffer[] = [], own = new WeakSet<TextStream>();
   return {
     maxHoldBack,
-    open: () => new HoldBackBuffer(compiled),
+    open: () => {
+      const stream = pool.pop() ?? new HoldBackBuffer(compiled);
+      own.add(stream);
+      return stream;
+    },
+    recycle(stream: TextStream): void {
+      if (!(stream instanceof HoldBackBuffer) || !own.has(stream) || pool.length >= POOLED_STREAMS || stream.capacity > REUSED_UNITS) return;
+      own.delete(stream);
+      stream.restart();
+      pool.push(stream);
+    },
     scan(text: string): GateStep {
       const stream = reused ?? new HoldBackBuffer(compiled, text.length + 2);
       reused = undefined;

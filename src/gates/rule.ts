@@ -132,4 +132,9 @@ export interface GateSet {
   readonly maxHoldBack: number;
   /** The rules that can match within a JSON number's text: the same findings there, fewer scanners (absent: this set). */
   readonly numbers?: GateSet;
+  /**
+   * Hands back a stream of this set its caller will never use again: it is restarted and a later open() may return it
+   * (a tool call opens streams per call; opening one costs tens of µs). Optional: without it streams are dropped.
+   */
+  recycle?(stream: TextStream): void;
 }

@@ -116,6 +116,10 @@ export class OutputGuard {
       const reason = this.#finished.get(choice) ?? (this.#tools.callsOf(choice).length > 0 ? "tool_calls" : "stop");
       if (!this.ended) out.push(seal({ kind: "finish", choice, reason }));
     }
+    // The response is over: its streams go back to their sets for later responses (restarted, nothing held).
+    for (const channels of this.#streams.values()) {
+      for (const [channel, stream] of channels) (channel === "reasoning" ? this.policy.reasoning : this.policy.output).recycle?.(stream);
+    }
     this.#streams.clear();
     if (this.#usage && !this.ended) out.push(seal({ kind: "usage", usage: this.#usage }));
     return out;

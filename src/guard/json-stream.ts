@@ -141,7 +141,17 @@ export class JsonTextGate {
       this.state = DONE;
     }
     if (this.state !== DONE) return this.fail(out, findings, this.byteAt(0), "unexpected end of JSON text");
+    this.release();
     return this.result(out, findings);
+  }
+
+  /** The document is over (ended, failed or blocked): its streams go back to their sets for later documents. */
+  private release(): void {
+    this.gate = undefined;
+    if (this.stream) this.gates.recycle?.(this.stream);
+    this.stream = undefined;
+    if (this.streams) for (const [set, stream] of this.streams) set.recycle?.(stream);
+    this.streams = undefined;
   }
 
   private closedStep(): JsonGateStep {
@@ -162,7 +172,7 @@ export class JsonTextGate {
 
   private fail(out: string[], findings: JsonFinding[], byte: number, why: string): JsonGateStep {
     this.failure = `invalid JSON at byte ${byte}: ${why}`;
-    this.gate = undefined;
+    this.release();
     this.escape = this.number = "";
     return { ...this.result(out, findings), error: this.failure };
   }
@@ -178,7 +188,7 @@ export class JsonTextGate {
     }
     if (!step.blocked) return false;
     this.blockedBy = blocked ?? { ...step.blocked, token: this.tokenByte };
-    this.gate = undefined;
+    this.release();
     this.number = "";
     return true;
   }

@@ -49,6 +49,7 @@ export function scanHandler(deps: CompletionDeps) {
       findings.push(...end.findings);
       blocked = end.blocked;
     }
+    gates.recycle?.(stream);
     return c.json({ ...head, steps, text: steps.map((s) => s.released).join(""), findings: findings.map(span), blocked: blocked ? span(blocked) : null });
   };
 }

@@ -20,12 +20,19 @@ const CASES: [string, string][] = [
   ["signed, Jürgen Klopp", "signed, [NAME]"],
   ["Will Smith arrives. Will you come?", "[NAME] arrives. Will you come?"],
   ["Mme Dupont et M. Martin", "[NAME] et [NAME]"],
+  // `customer` is context before a name; capitalised after `the` it opens a title, and only that.
+  ["the customer Jane Doe called", "the customer [NAME] called"],
+  ["Customer Success Manager Jane Doe joined", "Customer Success Manager [NAME] joined"],
+  ["I met the Customer Success Manager, Jane Doe.", "I met the Customer Success Manager, [NAME]."],
+  ["Hi Jane Doe, welcome.", "Hi [NAME], welcome."],
 ];
 /** Capitalised text that is not a name. */
 const BENIGN = [
   "I visited New York and Virginia Beach.", "The Quarterly Report is due.", "Open the Settings Menu now.",
   "Main Street and Park Avenue meet here.", "Microsoft Teams and Google Drive are down.", "will smith come today",
   "JOHN is all caps here", "The United States of America", "Happy New Year", "Monday Morning Meeting",
+  // Titles after `the` through capitalised context or stop words (`Customer`, `Team`): a given name in them is a word.
+  "Read the Customer Success Playbook today.", "See the Customer Grace Period Policy.", "Ask the Team Victory Playbook owner.",
 ];
 
 describe("person names", () => {

@@ -128,6 +128,11 @@ export class NameScanner implements RuleScanner {
   private streamEnd = -1;
   /** The run follows `the`. */
   private afterThe = false;
+  /**
+   * End of the last capitalised stop or context word of a title after `the` (`the Customer Success Playbook`: the
+   * `customer` of `customer Jane Doe` is context, `Customer` there is part of the title), -1: none.
+   */
+  private titleEnd = -1;
   // Words before the run, for context phrases: hash A of each, latest last; reset by sentence punctuation.
   private readonly recent = new Int32Array(4);
   private recentCount = 0;
@@ -166,6 +171,7 @@ export class NameScanner implements RuleScanner {
     this.gap = 0;
     this.recentCount = 0;
     this.streamEnd = -1;
+    this.titleEnd = -1;
     if (from === 0 && prev < 0) { this.personCells?.restart(); this.nameCells?.restart(); }
     // Resuming inside a word (after another rule's match): the rest of that word is not a word start.
     if (isLetter(prev) || (prev >= 48 && prev <= 57)) this.startWord(from, -1, true);
@@ -300,9 +306,14 @@ export class NameScanner implements RuleScanner {
       if (this.final) return;
       return this.addToken(start, next === DOT ? end + 1 : end, TITLE);
     }
-    if (!this.lower || w.stops.has(a, b)) return this.breakRun();
-    // A context word itself (`Dear`, `Hello`) is not part of a name.
-    if (w.contextWords.has(a, b)) return this.breakRun();
+    if (!this.lower || w.stops.has(a, b) || w.contextWords.has(a, b)) {
+      // A context word itself (`Dear`, `Hello`) is not part of a name; a capitalised one right after `the` (or after
+      // another such word) opens a title, and a run right after it is part of the title.
+      if (this.lower && (this.recentCount >= 2 && this.recent[this.recentCount - 2] === THE_A || this.titleEnd >= 0 && this.titleEnd === start - 1)) {
+        this.titleEnd = end;
+      }
+      return this.breakRun();
+    }
     const fa = this.firstDone ? this.firstA : a, fb = this.firstDone ? this.firstB : b;
     let flags = CAP;
     if (this.lexicon.has(fa, fb, FIRST)) flags |= IS_FIRST;
@@ -334,7 +345,7 @@ export class NameScanner implements RuleScanner {
       this.context = this.words.strong.endsWith(this.recent, before) ? STRONG_CONTEXT
         : this.words.weak.endsWith(this.recent, before) ? WEAK_CONTEXT : NO_CONTEXT;
       this.cellContext = this.context === STRONG_CONTEXT ? NO_CONTEXT : this.column(start);
-      this.afterThe = before > 0 && this.recent[before - 1] === THE_A;
+      this.afterThe = before > 0 && this.recent[before - 1] === THE_A || this.titleEnd >= 0 && this.titleEnd === start - 1;
       this.runAtLine = this.wordAtLine;
     }
     this.starts[this.count] = start;

@@ -38,7 +38,7 @@ function reference(pattern: string, text: string, bound = Infinity, validate: (m
 }
 
 /** Streams `text` through a fresh stream of `gates`, cut at `cuts` (sorted offsets). */
-function streamed(gates: GateSet, text: string, cuts: readonly number[]): string {
+function streamed(gates: Pick<GateSet, "open">, text: string, cuts: readonly number[]): string {
   const stream = gates.open();
   let out = "", from = 0;
   for (const cut of [...cuts, text.length]) {
@@ -51,6 +51,31 @@ function streamed(gates: GateSet, text: string, cuts: readonly number[]): string
 const chunking = (text: string) => fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, text.length - 1) }), { maxLength: 8 })
   .map((cuts) => cuts.filter((c) => c < text.length).sort((a, b) => a - b));
 
+/** The property: `gates(pattern)` scans and streams (in random chunks) every text as the brute-force search does. */
+function agreesWithBruteForce(patterns: readonly string[], text: fc.Arbitrary<string>, numRuns: number): void {
+  fc.assert(fc.property(fc.constantFrom(...patterns), text.chain((t) => fc.tuple(fc.constant(t), chunking(t))),
+    (pattern, [text, cuts]) => {
+      const gates = compileGates([regex(pattern)]);
+      const expected = reference(pattern, text);
+      assert.equal(gates.scan(text).text, expected, pattern);
+      assert.equal(streamed(gates, text, cuts), expected, `${pattern} cut at ${cuts.join(",")}`);
+    }), { numRuns });
+}
+
+/** A rule over `pattern` whose candidates `validate` judges, as a detector's validator does. */
+function validated(pattern: string, validate: (m: string) => boolean): Pick<GateSet, "open"> {
+  const program = compileProgram(parseRegex(pattern), false);
+  const rule: CompiledRule = {
+    rule: regex(pattern), maxLength: 64, minLength: 1, placeholder: "<>", view: "nfkc", seesLineBreaks: false, startsWithSpace: false,
+    createScanner: () => new PikeScanner(program, 64, validate),
+  };
+  return { open: () => new HoldBackBuffer([rule]) };
+}
+
+/** Digit groups, each of which may start a match that runs over the next ones (threads of several starts at once). */
+const GROUP_PATTERNS = ["[0-9]{2}(?: [0-9]{2}){1,3}", "1[0-9 ]{3,6}2", "(?:12 |1 )+3", "[12]+ [12]+ 3", "(?:1 2|2 1)(?: [0-9])*"];
+const groups = fc.string({ unit: fc.constantFrom("1", "2", "3", " ", "1 ", "12 "), maxLength: 40 }).map((t) => t.replace(/ {2,}/g, " "));
+
 describe("Pike VM fast path", () => {
   // Long single-start runs (`[a-c]+`), splits that rejoin from one start (`(a|ab)(c|bcd)`, `(ab|a)+`), threads
   // replaced by a new seed (`ba*`, `a[bc]*d`). (No assertions: the reference tests substrings, whose edges differ.)
@@ -58,13 +83,7 @@ describe("Pike VM fast path", () => {
 
   test("property: streamed in any chunks, the same as brute-force leftmost-longest", () => {
     const text = fc.string({ unit: fc.constantFrom("a", "b", "c", "d", " "), maxLength: 40 }).map((t) => t.replace(/ {2,}/g, " "));
-    fc.assert(fc.property(fc.constantFrom(...patterns), text.chain((t) => fc.tuple(fc.constant(t), chunking(t))),
-      (pattern, [text, cuts]) => {
-        const gates = compileGates([regex(pattern)]);
-        const expected = reference(pattern, text);
-        assert.equal(gates.scan(text).text, expected, pattern);
-        assert.equal(streamed(gates, text, cuts), expected, `${pattern} cut at ${cuts.join(",")}`);
-      }), { numRuns: 500 });
+    agreesWithBruteForce(patterns, text, 500);
   });
 
   test("property: a match longer than the length bound is not found, in any chunks", () => {
@@ -82,24 +101,15 @@ describe("Pike VM fast path", () => {
   });
 
   test("property: threads of several starts (digit groups), streamed in any chunks, the same as brute force", () => {
-    // Every group may start a match that runs over the next ones: the VM holds threads of several starts at once,
-    // which meet (`(?:12 |1 )+3`) or outlive each other. (No length bound here: a thread cut by the bound loses the
-    // later starts it absorbed, which the VM accepts to stay linear on ReDoS shapes; see the bound property above.)
-    const patterns = ["[0-9]{2}(?: [0-9]{2}){1,3}", "1[0-9 ]{3,6}2", "(?:12 |1 )+3", "[12]+ [12]+ 3", "(?:1 2|2 1)(?: [0-9])*"];
-    const text = fc.string({ unit: fc.constantFrom("1", "2", "3", " ", "1 ", "12 "), maxLength: 40 }).map((t) => t.replace(/ {2,}/g, " "));
-    fc.assert(fc.property(fc.constantFrom(...patterns), text.chain((t) => fc.tuple(fc.constant(t), chunking(t))),
-      (pattern, [text, cuts]) => {
-        const gates = compileGates([regex(pattern)]);
-        const expected = reference(pattern, text);
-        assert.equal(gates.scan(text).text, expected, pattern);
-        assert.equal(streamed(gates, text, cuts), expected, `${pattern} cut at ${cuts.join(",")}`);
-      }), { numRuns: 800 });
+    // The VM holds threads of several starts at once, which meet (`(?:12 |1 )+3`) or outlive each other. (No length
+    // bound here: a thread cut by the bound loses the later starts it absorbed, which the VM accepts to stay linear on
+    // ReDoS shapes; see the bound property above.)
+    agreesWithBruteForce(GROUP_PATTERNS, groups, 800);
   });
 
   test("property: with a validator rejecting candidates, threads of several starts give the brute-force result", () => {
     // A rejected candidate's thread may have absorbed a later start's (earliest start wins when threads meet): the VM
     // searches again after the leader's start, also when the absorbing thread was not the leader when it absorbed.
-    const patterns = ["[0-9]{2}(?: [0-9]{2}){1,3}", "1[0-9 ]{3,6}2", "(?:12 |1 )+3", "[12]+ [12]+ 3", "(?:1 2|2 1)(?: [0-9])*"];
     const validators: Record<string, (m: string) => boolean> = {
       "even digits": (m) => m.replace(/[^0-9]/g, "").length % 2 === 0,
       "no `2 1`": (m) => !m.includes("2 1"),
@@ -107,35 +117,17 @@ describe("Pike VM fast path", () => {
       "at most 5 long": (m) => m.length <= 5,
       "no `11`": (m) => !m.includes("11"),
     };
-    const text = fc.string({ unit: fc.constantFrom("1", "2", "3", " ", "1 ", "12 "), maxLength: 40 }).map((t) => t.replace(/ {2,}/g, " "));
-    fc.assert(fc.property(fc.constantFrom(...patterns), fc.constantFrom(...Object.keys(validators)),
-      text.chain((t) => fc.tuple(fc.constant(t), chunking(t))),
+    fc.assert(fc.property(fc.constantFrom(...GROUP_PATTERNS), fc.constantFrom(...Object.keys(validators)),
+      groups.chain((t) => fc.tuple(fc.constant(t), chunking(t))),
       (pattern, name, [text, cuts]) => {
         const validate = validators[name]!;
-        const program = compileProgram(parseRegex(pattern), false);
-        const rule: CompiledRule = {
-          rule: regex(pattern), maxLength: 64, minLength: 1, placeholder: "<>", view: "nfkc", seesLineBreaks: false, startsWithSpace: false,
-          createScanner: () => new PikeScanner(program, 64, validate),
-        };
-        const expected = reference(pattern, text, Infinity, validate);
-        const stream = new HoldBackBuffer([rule]);
-        let out = "", from = 0;
-        for (const cut of [...cuts, text.length]) {
-          out += stream.push(text.slice(from, cut)).text;
-          from = cut;
-        }
-        assert.equal(out + stream.end().text, expected, `${pattern}, ${name}, cut at ${cuts.join(",")}`);
+        assert.equal(streamed(validated(pattern, validate), text, cuts), reference(pattern, text, Infinity, validate), `${pattern}, ${name}, cut at ${cuts.join(",")}`);
       }), { numRuns: 1500 });
     // The `1 12 1 3` thread (leader) dies at `1 3`; the `12 1 3` one, which had absorbed the `2 1 3` one before it
     // led, is rejected (too long): only a search again from after it finds `2 1 3`.
     const short = (m: string) => m.length <= 5;
-    const rule: CompiledRule = {
-      rule: regex("[12]+ [12]+ 3"), maxLength: 64, minLength: 1, placeholder: "<>", view: "nfkc", seesLineBreaks: false, startsWithSpace: false,
-      createScanner: () => new PikeScanner(compileProgram(parseRegex("[12]+ [12]+ 3"), false), 64, short),
-    };
-    const stream = new HoldBackBuffer([rule]);
-    assert.equal(stream.push("1 12 1 3").text + stream.end().text, reference("[12]+ [12]+ 3", "1 12 1 3", Infinity, short));
     assert.equal(reference("[12]+ [12]+ 3", "1 12 1 3", Infinity, short), "1 1<>");
+    assert.equal(streamed(validated("[12]+ [12]+ 3", short), "1 12 1 3", []), "1 1<>");
   });
 
   test("a long word inside one thread is walked and still matched whole, as a stream of 1-unit chunks", () => {

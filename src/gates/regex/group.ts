@@ -42,6 +42,8 @@ class ProductTable {
   /** Per product state: members with a live thread, members idle. */
   liveMask = new Int32Array(0);
   idleMask = new Int32Array(0);
+  /** Per product state: live members with a match at the stream's end (-1: not computed yet; see ending()). */
+  endMask = new Int32Array(0);
   /** Per (product, ASCII unit): next product (-1 stop, UNKNOWN), members seeded, members that leave the group. */
   next = new Int32Array(0);
   seeds = new Int32Array(0);
@@ -103,8 +105,23 @@ class ProductTable {
     }
     this.liveMask[id] = live;
     this.idleMask[id] = idle;
+    this.endMask[id] = -1;
     this.ids.set(hash, id);
     return id;
+  }
+
+  /** Live members of `product` whose threads reach a match if the stream ends here (the others can find nothing). */
+  ending(product: number): number {
+    let mask = this.endMask[product]!;
+    if (mask < 0) {
+      mask = 0;
+      for (let bits = this.liveMask[product]!; bits !== 0; bits &= bits - 1) {
+        const m = 31 - Math.clz32(bits & -bits);
+        if (this.caches[m]!.stepEnd(this.comps[product * this.n + m]!).matchSources.length > 0) mask |= 1 << m;
+      }
+      this.endMask[product] = mask;
+    }
+    return mask;
   }
 
   /** `product` with member `m` in DFA state `state` (-1: out of the group); -1 when the table is full. */
@@ -185,15 +202,17 @@ class ProductTable {
   private grow(): void {
     const states = Math.max(256, this.liveMask.length * 2);
     const comps = new Int32Array(states * this.n), live = new Int32Array(states), idle = new Int32Array(states), chain = new Int32Array(states);
+    const ends = new Int32Array(states);
     comps.set(this.comps);
     live.set(this.liveMask);
     idle.set(this.idleMask);
+    ends.set(this.endMask);
     chain.set(this.chain);
     const next = new Int32Array(states * 128).fill(UNKNOWN), seeds = new Int32Array(states * 128), leaves = new Int32Array(states * 128);
     next.set(this.next);
     seeds.set(this.seeds);
     leaves.set(this.leaves);
-    Object.assign(this, { comps, liveMask: live, idleMask: idle, chain, next, seeds, leaves });
+    Object.assign(this, { comps, liveMask: live, idleMask: idle, endMask: ends, chain, next, seeds, leaves });
   }
 }
 
@@ -309,10 +328,11 @@ export class WalkGroup {
 
   /**
    * The stream ends: hands every member with a live thread back to its scanner (the stream finishes them alone),
-   * except `short` ones, whose shortest match is longer than the text left (they can find nothing more).
+   * except `short` ones, whose shortest match is longer than the text left, and those whose threads reach no match at
+   * the end (their state says so: they can find nothing more; a tool call ends a stream at every JSON string).
    */
   releaseLive(short: number): void {
-    const live = this.table.liveMask[this.product]! & ~short;
+    const live = this.table.liveMask[this.product]! & this.table.ending(this.product) & ~short;
     if (live !== 0) this.product = this.leave(this.product, live, this.at, this.prev);
     if (this.product < 0) this.product = this.table.empty;
     this.liveStart = Infinity;

@@ -253,7 +253,7 @@ export class WordReader {
    */
   quiet(at: number, reach: number): boolean {
     // Entries trimmed from the window's span are unknown here (a tracker may hold one).
-    if (this.trimmedTo >= at - reach) return false;
+    if (this.trimmedTo >= 0 && this.trimmedTo >= at - reach) return false;
     const ends = this.ends, hashes = this.hashes;
     for (let k = ends.length - 1; k >= 0; k--) {
       const e = ends[k]!;

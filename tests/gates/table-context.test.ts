@@ -6,6 +6,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { compileGates } from "../../src/gates/mod.ts";
+import { compileContextWords, ContextTracker, WordReader } from "../../src/gates/context.ts";
+import { NormalisedText } from "../../src/gates/normalize.ts";
 import { chunkAt, streamed } from "./fixtures.ts";
 
 const personal = compileGates([
@@ -111,5 +113,36 @@ describe("names on chat lines and hyphenated given names", () => {
       const whole = names.scan(t);
       assert.deepEqual(streamed(names, chunkAt(t, cuts)), { text: whole.text, findings: whole.findings }, JSON.stringify(t));
     }), { numRuns: 400 });
+  });
+});
+
+describe("a seed with no listed word near it", () => {
+  test("WordReader.quiet: true with nothing logged (the first units of a stream too), false near a listed word", () => {
+    const words = compileContextWords(["age"], ["dog"], 8);
+    const text = new NormalisedText();
+    const reader = new WordReader();
+    const tracker = new ContextTracker(words, true, reader);
+    const read = (s: string) => {
+      text.feed(s, 0);
+      text.flush();
+      reader.read(text.foldedView, text.end);
+      tracker.advance(text.foldedView, text.end, text.end);
+    };
+    assert.equal(reader.quiet(0, tracker.reach), true, "an empty stream: every tracker answers from `required` alone");
+    read("age 7");
+    assert.equal(reader.quiet(4, tracker.reach), false, "`age` ends within the reach");
+    assert.equal(tracker.check(4), 2);
+    read(" and then some more words go by 9");
+    assert.equal(reader.quiet(text.end - 1, tracker.reach), true);
+    assert.equal(tracker.check(text.end - 1), 0, "required and no word: what quiet() lets the group answer without reading");
+  });
+
+  test("digits at the start of short values: the same findings as rules read alone (quiet seeds skip the trackers)", () => {
+    for (const value of ["12", "42", "age 42", "2024", "dog 7 years old", "aged 90", "1002", "DOB 1990-01-02"]) {
+      const grouped = personal.scan(value);
+      const stream = personal.open();
+      const streamedOut = [...value].map((c) => stream.push(c).text).join("") + stream.end().text;
+      assert.equal(streamedOut, grouped.text, value);
+    }
   });
 });

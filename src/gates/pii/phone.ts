@@ -64,6 +64,17 @@ const STRONG_NATIONAL = [
 ];
 /** STRONG_NATIONAL as one expression: one scan per candidate instead of up to four (digit-dense text has many). */
 const STRONG = new RegExp(STRONG_NATIONAL.map((re) => `(?:${re.source})`).join("|"));
+/**
+ * False when `text` cannot match STRONG: every layout starts with `0`, `(` or `1`, or else with a 3-digit group and a
+ * separator (`555-`, `555 `, `555.`); a digit table's `4111 1111` does not.
+ */
+function mayBeStrong(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c === 48 || c === 40 || c === 49) return true;
+  const isDigit = (k: number) => k >= 48 && k <= 57;
+  const sep = text.charCodeAt(3);
+  return c >= 50 && c <= 57 && isDigit(text.charCodeAt(1)) && isDigit(text.charCodeAt(2)) && (sep === 32 || sep === 45 || sep === 46);
+}
 /** Shapes that are something else: SSNs, dotted quads, dates (ISO, day-month-year or month-day-year). */
 const NOT_PHONE = [/^[0-9]{3}-[0-9]{2}-[0-9]{4}$/, /^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$/, /^(?:19|20)[0-9]{2}([\-./])[01][0-9]\1[0-3][0-9]$/,
   /^(?:0?[1-9]|[12][0-9]|3[01])([\-./])(?:0?[1-9]|[12][0-9]|3[01])\1(?:19|20)[0-9]{2}$/];
@@ -149,10 +160,12 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
     }
     if (count < PHONE_MIN_DIGITS || count > 21) return false;
     const body = extension ? text.replace(EXTENSION, "") : text;
-    const international = INTERNATIONAL.exec(body);
+    // Both expressions are anchored: their first characters decide most candidates of digit tables without a regex.
+    const first = body.charCodeAt(0);
+    const international = first === 43 || first === 48 ? INTERNATIONAL.exec(body) : null;
     let strong = false;
     if (!international) {
-      strong = STRONG.test(body);
+      strong = mayBeStrong(body) && STRONG.test(body);
       if (!strong && weakNeedsContext && !withContext) return false;
     }
     if (NOT_PHONE.some((re) => re.test(body))) return false;

@@ -25,6 +25,8 @@ const CASES: [string, string][] = [
   ["Customer Success Manager Jane Doe joined", "Customer Success Manager [NAME] joined"],
   ["I met the Customer Success Manager, Jane Doe.", "I met the Customer Success Manager, [NAME]."],
   ["Hi Jane Doe, welcome.", "Hi [NAME], welcome."],
+  // A title is written with spaces (and maybe an opening quote): `Customer:` after `the` opens none.
+  ["Ask the Customer: Jane Doe knows.", "Ask the Customer: [NAME] knows."],
 ];
 /** Capitalised text that is not a name. */
 const BENIGN = [
@@ -33,6 +35,7 @@ const BENIGN = [
   "JOHN is all caps here", "The United States of America", "Happy New Year", "Monday Morning Meeting",
   // Titles after `the` through capitalised context or stop words (`Customer`, `Team`): a given name in them is a word.
   "Read the Customer Success Playbook today.", "See the Customer Grace Period Policy.", "Ask the Team Victory Playbook owner.",
+  "Read the \"Customer Success Playbook\" before Monday.",
 ];
 
 describe("person names", () => {

@@ -60,6 +60,8 @@ const nameColumns = (): [ContextWords, ContextWords] =>
 const POSSESSIVE_A = stepA(HASH_START_A, 115), POSSESSIVE_B = stepB(HASH_START_B, 115);
 /** Hash A of `the`: capitalised words after it name a thing (`the Customer Success Playbook`, `the Royal Albert Hall`). */
 const THE_A = stepA(stepA(stepA(HASH_START_A, 116), 104), 101);
+/** Quotes a title may open with (`the "Customer Success Playbook"`). */
+const OPENING_QUOTES = new Set([34, 39, 0x201c, 0x2018, 0xab]);
 const SPACE = 32, COMMA = 44, DOT = 46, APOSTROPHE = 39, RIGHT_QUOTE = 0x2019, HYPHEN = 45, COLON = 58, LINE_BREAK = 10;
 /**
  * Separators that keep a context phrase attached to the run after it (`Dear Ada`, `name: Ada`, `Regards, Ada`), also
@@ -128,6 +130,8 @@ export class NameScanner implements RuleScanner {
   private streamEnd = -1;
   /** The run follows `the`. */
   private afterThe = false;
+  /** End of the last word read (-1: none yet). */
+  private lastEnd = -1;
   /**
    * End of the last capitalised stop or context word of a title after `the` (`the Customer Success Playbook`: the
    * `customer` of `customer Jane Doe` is context, `Customer` there is part of the title), -1: none.
@@ -171,7 +175,7 @@ export class NameScanner implements RuleScanner {
     this.gap = 0;
     this.recentCount = 0;
     this.streamEnd = -1;
-    this.titleEnd = -1;
+    this.titleEnd = this.lastEnd = -1;
     if (from === 0 && prev < 0) { this.personCells?.restart(); this.nameCells?.restart(); }
     // Resuming inside a word (after another rule's match): the rest of that word is not a word start.
     if (isLetter(prev) || (prev >= 48 && prev <= 57)) this.startWord(from, -1, true);
@@ -294,6 +298,9 @@ export class NameScanner implements RuleScanner {
     const possessive = this.firstDone && this.segA === POSSESSIVE_A && this.segB === POSSESSIVE_B;
     const a = possessive ? this.firstA : this.a, b = possessive ? this.firstB : this.b;
     this.remember(a);
+    // One space since the word before, and maybe an opening quote (`the "Customer Success Playbook"`, not `the:Bearer`).
+    const previousEnd = this.lastEnd, spaced = previousEnd >= 0 && this.spacedAt(previousEnd, start);
+    this.lastEnd = end;
     if (this.tainted || this.letters > MAX_WORD) return this.breakRun();
     if (this.lists.deny?.has(a, b)) return this.addToken(start, end, CAP | DENIED);
     if (!this.upperFirst) {
@@ -309,7 +316,7 @@ export class NameScanner implements RuleScanner {
     if (!this.lower || w.stops.has(a, b) || w.contextWords.has(a, b)) {
       // A context word itself (`Dear`, `Hello`) is not part of a name; a capitalised one right after `the` (or after
       // another such word) opens a title, and a run right after it is part of the title.
-      if (this.lower && (this.recentCount >= 2 && this.recent[this.recentCount - 2] === THE_A || this.titleEnd >= 0 && this.titleEnd === start - 1)) {
+      if (this.lower && spaced && (this.recentCount >= 2 && this.recent[this.recentCount - 2] === THE_A || this.titleEnd === previousEnd)) {
         this.titleEnd = end;
       }
       return this.breakRun();
@@ -345,7 +352,7 @@ export class NameScanner implements RuleScanner {
       this.context = this.words.strong.endsWith(this.recent, before) ? STRONG_CONTEXT
         : this.words.weak.endsWith(this.recent, before) ? WEAK_CONTEXT : NO_CONTEXT;
       this.cellContext = this.context === STRONG_CONTEXT ? NO_CONTEXT : this.column(start);
-      this.afterThe = before > 0 && this.recent[before - 1] === THE_A || this.titleEnd >= 0 && this.titleEnd === start - 1;
+      this.afterThe = before > 0 && this.recent[before - 1] === THE_A || this.titleEnd >= 0 && this.spacedAt(this.titleEnd, start);
       this.runAtLine = this.wordAtLine;
     }
     this.starts[this.count] = start;
@@ -353,6 +360,13 @@ export class NameScanner implements RuleScanner {
     this.flags[this.count] = flags;
     this.count++;
     this.gap = 0;
+  }
+
+  /** Between a word ending at `end` and one starting at `start`: one space, or a space and an opening quote. */
+  private spacedAt(end: number, start: number): boolean {
+    const view = this.view!, at = (k: number) => view.codes[k - view.base];
+    if (start - end === 1) return at(end) === SPACE;
+    return start - end === 2 && at(end) === SPACE && OPENING_QUOTES.has(at(start - 1)!);
   }
 
   /** Context of a run starting at `start` from its table column: strong, a bare name column's (unless `Hi` gave weak). */

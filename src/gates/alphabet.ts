@@ -4,11 +4,8 @@
  * hold many numbers).
  */
 import { normalisePhrases } from "./content/phrases.ts";
-import { PhraseScanner } from "./content/scanner.ts";
-import { WordReader } from "./context.ts";
 import { NUMBER_STATES, numberStep } from "./json-number.ts";
 import { OP_ASSERT, OP_JUMP, OP_MATCH, OP_SET, OP_SPLIT, type Program } from "./regex/program.ts";
-import { PikeScanner } from "./regex/pike.ts";
 import type { CompiledRule } from "./stream.ts";
 
 /** A JSON number's characters (both cases of the exponent mark: a rule may read the raw or the folded view). */
@@ -49,13 +46,13 @@ function programCanMatchNumber(program: Program): boolean {
 }
 
 /**
- * Whether `rule` might match within a JSON number's text: false only when that is certain (a regex program with no
- * such path, phrases each needing another character); scanners of other kinds (names, kernels) count as able.
+ * Whether `rule` might match within a JSON number's text: false only when that is certain (a program with no such
+ * path, phrases each needing another character); scanners of other kinds (names, kernels) count as able.
  */
 export function canMatchNumber(rule: CompiledRule): boolean {
-  const scanner = rule.createScanner({ words: new WordReader() });
-  if (scanner instanceof PikeScanner) return programCanMatchNumber(scanner.program);
-  if (scanner instanceof PhraseScanner && rule.rule.type === "phrases") {
+  const program = rule.program;
+  if (program) return programCanMatchNumber(program);
+  if (rule.rule.type === "phrases") {
     // Phrases as the folded view spells them: one needing no other character might be (part of) a number.
     const allowed = new Set(NUMBER_CHARS.map((c) => String.fromCharCode(c).toLowerCase()));
     return normalisePhrases(rule.rule.phrases).some((p) => [...p].every((c) => allowed.has(c)));

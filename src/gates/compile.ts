@@ -15,7 +15,7 @@ import { DEFAULT_REGEX_MAX_LENGTH, GateRuleSchema, MAX_REGEX_MAX_LENGTH, type Ga
 import { RAW_UNITS_PER_UNIT } from "./normalize.ts";
 import { HoldBackBuffer, type CompiledRule } from "./stream.ts";
 import { detectorChecks } from "./detector-options.ts";
-import { ContextTracker, WordReader } from "./context.ts";
+import { ContextTracker } from "./context.ts";
 import { canMatchNumber } from "./alphabet.ts";
 
 const RulesSchema = v.array(GateRuleSchema);
@@ -43,12 +43,12 @@ function detectorProgram(detector: PiiDetector): Program {
   return program;
 }
 
-/** Shortest match of a detector with a hand-written scanner: its program's when it is a Pike search, else 1. */
-function scannerMinLength(detector: PiiDetector, createScanner: CompiledRule["createScanner"]): number {
+/** Shortest match of a detector with a hand-written scanner: its program's when it runs one, else 1. */
+function scannerMinLength(detector: PiiDetector): number {
   let length = detectorMinLengths.get(detector);
   if (length === undefined) {
-    const scanner = createScanner({ words: new WordReader() });
-    length = scanner instanceof PikeScanner ? Math.max(1, shortestMatch(scanner.program)) : 1;
+    const program = DETECTORS[detector].program?.();
+    length = program ? Math.max(1, shortestMatch(program)) : 1;
     detectorMinLengths.set(detector, length);
   }
   return length;
@@ -60,13 +60,16 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
       const spec = DETECTORS[rule.detector];
       if (spec.scanner) {
         if (!detectorChecks(rule, index, issues)) return undefined;
-        const createScanner = spec.scanner(rule.options);
+        const detector = rule.detector;
         return {
           rule, maxLength: spec.maxLength, placeholder: rule.replacement ?? spec.placeholder, view: "folded", seesLineBreaks: false, startsWithSpace: false,
-          createScanner,
+          createScanner: spec.scanner(rule.options),
           // A hand-written search over a precompiled program (street addresses) has that program's shortest match.
           get minLength() {
-            return scannerMinLength(rule.detector, createScanner);
+            return scannerMinLength(detector);
+          },
+          get program() {
+            return spec.program?.();
           },
         };
       }
@@ -82,6 +85,9 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
         get minLength() {
           detectorProgram(detector);
           return Math.max(detectorMinLengths.get(detector)!, spec.minLength ?? 1);
+        },
+        get program() {
+          return detectorProgram(detector);
         },
       };
     }
@@ -111,7 +117,7 @@ function compileRule(rule: GateRule, index: number, issues: GateIssue[]): Compil
         const maxLength = Math.min(bound, rule.maxLength ?? fallback, MAX_REGEX_MAX_LENGTH);
         const program = compileProgram(factorAlternatives(tree), rule.flags === "i");
         return {
-          rule, maxLength, minLength: minMatchLength(tree), placeholder: rule.replacement ?? "[REDACTED]",
+          rule, maxLength, minLength: minMatchLength(tree), program, placeholder: rule.replacement ?? "[REDACTED]",
           view: "nfkc", seesLineBreaks: tellsLineBreaks(program), startsWithSpace: program.firstAscii[32] === 1 || program.firstAscii[10] === 1,
           createScanner: () => new PikeScanner(program, maxLength),
         };

@@ -8,6 +8,7 @@ import { maskText } from "./action.ts";
 import { NormalisedText, type HeldView } from "./normalize.ts";
 import type { Finding, GateRule, GateStep, TextStream } from "./rule.ts";
 import type { RuleScanner } from "./scanner.ts";
+import type { Program } from "./regex/program.ts";
 import { WordReader } from "./context.ts";
 import { PikeScanner } from "./regex/pike.ts";
 import { WalkGroup } from "./regex/group.ts";
@@ -36,6 +37,8 @@ export interface CompiledRule {
   readonly startsWithSpace: boolean;
   /** Shortest match in normalised units (1 when not declared): at the end, a shorter live tail cannot hold one. */
   readonly minLength?: number;
+  /** The NFA program of a Pike search (what analyses of the rule read, e.g. alphabet.ts); absent for other scanners. */
+  readonly program?: Program;
 }
 
 /** What the scanners of one stream share. */

@@ -126,5 +126,6 @@ export const ADDRESS_DETECTORS: Readonly<Record<"street_address", DetectorSpec>>
     pattern: STREET_ADDRESS_PATTERN,
     maxLength: ADDRESS_MAX_LENGTH, placeholder: "[ADDRESS]",
     scanner: () => () => new PikeScanner(addressProgram(), ADDRESS_MAX_LENGTH),
+    program: addressProgram,
   },
 };

@@ -5,6 +5,7 @@
  */
 import type { MatchValidator, RuleScanner } from "../scanner.ts";
 import type { StreamShared } from "../stream.ts";
+import type { Program } from "../regex/program.ts";
 import { isBearerToken, isEmail, isIban, isIpv6, isPaymentCard, isUsSsn } from "./validators.ts";
 import { PHONE_CONTEXT, PHONE_MAX_LENGTH, PHONE_MIN_DIGITS, PHONE_PATTERN, phoneValidator } from "./phone.ts";
 import { ADDRESS_DETECTORS } from "./addresses.ts";
@@ -44,6 +45,8 @@ export interface DetectorSpec {
    * allow/deny lists once per policy load, it returns the per-stream scanner factory.
    */
   readonly scanner?: (lists?: NameLists) => (shared?: StreamShared) => RuleScanner;
+  /** The program such a scanner runs, when it is a Pike search over one (street addresses). */
+  readonly program?: () => Program;
   /**
    * Context words: a case-insensitive whole word from `words` within `window` characters (folded view) before the
    * candidate. `required: true` drops candidates without one; the words themselves are not redacted.

@@ -298,8 +298,7 @@ export class NameScanner implements RuleScanner {
     const possessive = this.firstDone && this.segA === POSSESSIVE_A && this.segB === POSSESSIVE_B;
     const a = possessive ? this.firstA : this.a, b = possessive ? this.firstB : this.b;
     this.remember(a);
-    // One space since the word before, and maybe an opening quote (`the "Customer Success Playbook"`, not `the:Bearer`).
-    const previousEnd = this.lastEnd, spaced = previousEnd >= 0 && this.spacedAt(previousEnd, start);
+    const previousEnd = this.lastEnd;
     this.lastEnd = end;
     if (this.tainted || this.letters > MAX_WORD) return this.breakRun();
     if (this.lists.deny?.has(a, b)) return this.addToken(start, end, CAP | DENIED);
@@ -316,7 +315,9 @@ export class NameScanner implements RuleScanner {
     if (!this.lower || w.stops.has(a, b) || w.contextWords.has(a, b)) {
       // A context word itself (`Dear`, `Hello`) is not part of a name; a capitalised one right after `the` (or after
       // another such word) opens a title, and a run right after it is part of the title.
-      if (this.lower && spaced && (this.recentCount >= 2 && this.recent[this.recentCount - 2] === THE_A || this.titleEnd === previousEnd)) {
+      // One space since the word before, and maybe an opening quote (`the "Customer Success Playbook"`, not `the:Bearer`).
+      if (this.lower && previousEnd >= 0 && this.spacedAt(previousEnd, start)
+        && (this.recentCount >= 2 && this.recent[this.recentCount - 2] === THE_A || this.titleEnd === previousEnd)) {
         this.titleEnd = end;
       }
       return this.breakRun();
@@ -364,9 +365,9 @@ export class NameScanner implements RuleScanner {
 
   /** Between a word ending at `end` and one starting at `start`: one space, or a space and an opening quote. */
   private spacedAt(end: number, start: number): boolean {
-    const view = this.view!, at = (k: number) => view.codes[k - view.base];
-    if (start - end === 1) return at(end) === SPACE;
-    return start - end === 2 && at(end) === SPACE && OPENING_QUOTES.has(at(start - 1)!);
+    const codes = this.view!.codes, base = this.view!.base;
+    if (codes[end - base] !== SPACE) return false;
+    return start - end === 1 || start - end === 2 && OPENING_QUOTES.has(codes[start - 1 - base]!);
   }
 
   /** Context of a run starting at `start` from its table column: strong, a bare name column's (unless `Hi` gave weak). */

@@ -95,6 +95,13 @@ export class HoldBackBuffer implements TextStream {
   private dropping = false;
   /** Rules in the group that end() found too long for the text left (their bits in the group). */
   private shortMembers = 0;
+  /**
+   * The rules outside the group, in rule order (the first `outsideCount`), for the group's `owned` bits `outsideOf`
+   * (-1: not computed): the per-step loops visit these, not every rule, while the group walks most of them.
+   */
+  private readonly outside: Int32Array;
+  private outsideCount = 0;
+  private outsideOf = -1;
 
   /** `capacity`: normalised units to allocate up front (scan() passes the text's length; streams grow from 64). */
   constructor(private readonly rules: readonly CompiledRule[], capacity?: number) {
@@ -126,6 +133,18 @@ export class HoldBackBuffer implements TextStream {
     if (!mins) minLengths.set(rules, (mins = Int32Array.from(rules, (r) => r.minLength ?? 1)));
     this.minLength = mins;
     this.dropped = new Uint8Array(rules.length);
+    this.outside = new Int32Array(rules.length);
+  }
+
+  /** Number of rules outside the group now, listed in `outside` (see there). */
+  private outsiders(): number {
+    const owned = this.group ? this.group.owned : 0;
+    if (owned === this.outsideOf) return this.outsideCount;
+    const bits = this.groupBits, outside = this.outside;
+    let n = 0;
+    for (let r = 0; r < bits.length; r++) if ((bits[r]! & owned) === 0) outside[n++] = r;
+    this.outsideOf = owned;
+    return (this.outsideCount = n);
   }
 
   /** Back to a fresh stream over the same rules, keeping every allocation (for scan()'s reused buffer). */
@@ -228,7 +247,6 @@ export class HoldBackBuffer implements TextStream {
     const settled = norm.openSpace >= 0 && norm.openSpace < target ? norm.openSpace : target;
     const finishing = this.ended && target === end;
     const group = this.group;
-    let owned = 0;
     if (group) {
       // The shared word log is read for the rules in the group (their context trackers catch up on it later).
       const folded = norm.foldedView;
@@ -238,11 +256,10 @@ export class HoldBackBuffer implements TextStream {
       // At the end a rule in the group with no live thread has nothing to resolve (a tool call ends a stream at
       // every JSON string); one with a thread is finished alone.
       if (finishing) group.releaseLive(this.shortMembers);
-      owned = group.owned;
     }
-    for (let r = 0; r < this.scanners.length; r++) {
-      if ((this.groupBits[r]! & owned) !== 0) continue;
-      const s = this.scanners[r]!;
+    const outside = this.outside;
+    for (let k = 0, n = this.outsiders(); k < n; k++) {
+      const r = outside[k]!, s = this.scanners[r]!;
       if (finishing && this.dropped[r] === 1) continue;
       if (finishing) s.finish(this.views[r]!, end);
       else s.advance(this.views[r]!, this.stopsAtOpenSpace[r] ? settled : target);
@@ -312,12 +329,10 @@ export class HoldBackBuffer implements TextStream {
    * rules that stop before an open space may not have read up to `resume` yet, so they always restart.
    */
   private restartBefore(resume: number): void {
-    const base = this.norm.base, bits = this.groupBits;
+    const base = this.norm.base, outside = this.outside;
     this.group?.releaseBefore(resume);
-    const owned = this.group ? this.group.owned : 0;
-    for (let r = 0; r < this.scanners.length; r++) {
-      if ((bits[r]! & owned) !== 0) continue;
-      const s = this.scanners[r]!;
+    for (let k = 0, n = this.outsiders(); k < n; k++) {
+      const r = outside[k]!, s = this.scanners[r]!;
       if (this.stopsAtOpenSpace[r] || !(s.keepsAcross?.(resume) ?? false)) {
         s.reset(resume, this.views[r]!.codes[resume - 1 - base]!);
         this.dropped[r] = 0;
@@ -327,18 +342,16 @@ export class HoldBackBuffer implements TextStream {
 
   /** Earliest offset where any rule could still match (Infinity: none); plain field reads unless a rule waits. */
   private firstLive(): number {
-    const scanners = this.scanners, bits = this.groupBits, owned = this.group ? this.group.owned : 0;
+    const scanners = this.scanners, outside = this.outside, n = this.outsiders();
     let first = this.group ? this.group.liveStart : Infinity;
     if (this.anyWaits) {
-      for (let r = 0; r < scanners.length; r++) {
-        if ((bits[r]! & owned) !== 0) continue;
-        const l = this.liveOf(r);
+      for (let k = 0; k < n; k++) {
+        const l = this.liveOf(outside[k]!);
         if (l < first) first = l;
       }
     } else {
-      for (let r = 0; r < scanners.length; r++) {
-        if ((bits[r]! & owned) !== 0) continue;
-        const l = scanners[r]!.liveStart;
+      for (let k = 0; k < n; k++) {
+        const l = scanners[outside[k]!]!.liveStart;
         if (l < first) first = l;
       }
     }
@@ -354,11 +367,10 @@ export class HoldBackBuffer implements TextStream {
     if (first === Infinity || first >= target) return -1;
     // A rule in the group has a live thread there: nothing is final at `first` yet.
     if (this.group && this.group.liveStart === first) return -1;
-    const bits = this.groupBits, owned = this.group ? this.group.owned : 0;
+    const outside = this.outside;
     let winner = -1;
-    for (let r = 0; r < this.scanners.length; r++) {
-      if ((bits[r]! & owned) !== 0) continue;
-      const s = this.scanners[r]!;
+    for (let k = 0, n = this.outsiders(); k < n; k++) {
+      const r = outside[k]!, s = this.scanners[r]!;
       if ((this.anyWaits ? this.liveOf(r) : s.liveStart) !== first) continue;
       if (!s.final) return -1;
       if (winner < 0 || s.matchEnd > this.scanners[winner]!.matchEnd) winner = r;

@@ -6,7 +6,10 @@ import { foldUnit } from "../text.ts";
 
 /** A phrase list compiled to a trie with failure links and a dense ASCII transition table. */
 export interface PhraseAutomaton {
-  /** Next state for ASCII input: `ascii[state * 128 + code]` (failure links already folded in). */
+  /**
+   * Next state for ASCII input: `ascii[state * 128 + code]` (failure links already folded in; in a caseless automaton
+   * an upper-case letter's entry is its lower-case letter's, so ASCII input needs no folding).
+   */
   readonly ascii: Int32Array;
   /** Sparse transitions for non-ASCII input (failure links followed at run time). */
   readonly wide: readonly ReadonlyMap<number, number>[];
@@ -89,6 +92,9 @@ export function buildAutomaton(phrases: readonly string[], caseless: boolean): P
       }
       link(child, f);
     }
+  }
+  if (caseless) {
+    for (let row = 0; row < ascii.length; row += 128) ascii.copyWithin(row + 65, row + 97, row + 123);
   }
   const none: ReadonlyMap<number, number> = new Map();
   return {

@@ -57,7 +57,7 @@ export class PhraseScanner implements RuleScanner {
       const c = codes[i - base]!;
       if (this.pending >= 0) this.resolvePending(c);
       if (this.matchEnd >= 0 && this.pending < 0 && i - a.depth[state]! > this.matchStart) break;
-      state = c < 128 && !a.caseless ? a.ascii[state * 128 + c]! : nextState(a, state, c);
+      state = c < 128 ? a.ascii[state * 128 + c]! : nextState(a, state, c);
       i++;
       this.prev = c;
       if (a.phraseLength[state] !== 0 || a.outputLink[state] !== -1) {

@@ -112,6 +112,7 @@ export class NameScanner implements RuleScanner {
   private joinPending = false;
   private a = 0; private b = 0;
   private firstA = 0; private firstB = 0; private firstDone = false;
+  /** Hashes of the segment after the last joiner (`Jean-Luc`: `luc`), kept once there is one (`firstDone`). */
   private segA = 0; private segB = 0;
   // The run of name-like tokens.
   private count = 0;
@@ -251,8 +252,8 @@ export class NameScanner implements RuleScanner {
     this.lower = false;
     this.tainted = tainted;
     this.upperFirst = c >= 0 && isUpper(c);
-    this.a = this.segA = HASH_START_A;
-    this.b = this.segB = HASH_START_B;
+    this.a = HASH_START_A;
+    this.b = HASH_START_B;
     this.firstDone = false;
     if (c >= 0) this.addLetter(c);
   }
@@ -272,7 +273,8 @@ export class NameScanner implements RuleScanner {
     this.letters++;
     const unit = foldUnit(c);
     this.a = stepA(this.a, unit); this.b = stepB(this.b, unit);
-    this.segA = stepA(this.segA, unit); this.segB = stepB(this.segB, unit);
+    // Until a joiner the segment is the whole word (a, b): its own hashes start with the second segment.
+    if (this.firstDone) { this.segA = stepA(this.segA, unit); this.segB = stepB(this.segB, unit); }
   }
 
   private newSegment(c: number): void {
@@ -280,10 +282,10 @@ export class NameScanner implements RuleScanner {
     // `Jean-baptiste`; one that is also a word keeps needing a surname: `Real-time Analytics` is no name); `AI-driven`
     // (an acronym), `well-known` are not names.
     if (this.prev === HYPHEN && !isUpper(c) && (this.firstDone || !this.upperFirst || !this.lower ||
-      !this.lexicon.has(this.segA, this.segB, FIRST) && !this.lexicon.has(this.segA, this.segB, WEAK_FIRST))) {
+      !this.lexicon.has(this.a, this.b, FIRST) && !this.lexicon.has(this.a, this.b, WEAK_FIRST))) {
       this.tainted = true;
     }
-    if (!this.firstDone) { this.firstA = this.segA; this.firstB = this.segB; this.firstDone = true; }
+    if (!this.firstDone) { this.firstA = this.a; this.firstB = this.b; this.firstDone = true; }
     this.segA = HASH_START_A;
     this.segB = HASH_START_B;
     this.addLetter(c);
@@ -326,7 +328,7 @@ export class NameScanner implements RuleScanner {
     let flags = CAP;
     if (this.lexicon.has(fa, fb, FIRST)) flags |= IS_FIRST;
     else if (this.lexicon.has(fa, fb, WEAK_FIRST)) flags |= IS_WEAK;
-    const sa = possessive ? a : this.segA, sb = possessive ? b : this.segB;
+    const sa = possessive || !this.firstDone ? a : this.segA, sb = possessive || !this.firstDone ? b : this.segB;
     if (this.lexicon.has(sa, sb, SURNAME)) flags |= IS_SURNAME | IS_RARE_SURNAME;
     else if (this.lexicon.has(sa, sb, WORD_SURNAME)) flags |= IS_SURNAME;
     this.addToken(start, possessive ? end - 2 : end, flags);

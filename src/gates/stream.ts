@@ -102,6 +102,8 @@ export class HoldBackBuffer implements TextStream {
   private readonly outside: Int32Array;
   private outsideCount = 0;
   private outsideOf = -1;
+  /** firstLive() as the last decidedWithin() found it. */
+  private lastLive = Infinity;
 
   /** `capacity`: normalised units to allocate up front (scan() passes the text's length; streams grow from 64). */
   constructor(private readonly rules: readonly CompiledRule[], capacity?: number) {
@@ -312,7 +314,7 @@ export class HoldBackBuffer implements TextStream {
       this.restartBefore(resume);
       this.advanceAll(target);
     }
-    const live = this.firstLive();
+    const live = this.lastLive; // nothing moved since decided() found no winner
     // Never release a raw unit while a normalised unit it produced is held; a pending high surrogate is not in rawDone.
     const release = live < norm.end ? norm.rawStart[live - norm.base]! : norm.rawDone;
     if (release > this.released) out = out.length === 0 ? this.take(release) : out + this.take(release);
@@ -363,7 +365,7 @@ export class HoldBackBuffer implements TextStream {
    * text after `target` is already here (so no mark can still join the match's last code point).
    */
   private decidedWithin(target: number): number {
-    const first = this.firstLive();
+    const first = this.lastLive = this.firstLive();
     if (first === Infinity || first >= target) return -1;
     // A rule in the group has a live thread there: nothing is final at `first` yet.
     if (this.group && this.group.liveStart === first) return -1;

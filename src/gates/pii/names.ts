@@ -16,7 +16,7 @@
  */
 import type { HeldText, RuleScanner } from "../scanner.ts";
 import type { StreamShared } from "../stream.ts";
-import { compileContextWords, ContextTracker, type ContextWords } from "../context.ts";
+import { compileContextWords, ContextTracker, type ContextWords, type WordReader } from "../context.ts";
 import { foldedText } from "../normalize.ts";
 import type { DetectorSpec, NameLists } from "./detectors.ts";
 import { foldUnit, isWordUnit } from "../text.ts";
@@ -24,6 +24,8 @@ import { FIRST, HASH_START_A, HASH_START_B, NameBloom, stepA, stepB, SURNAME, WE
 import { NAME_BLOOM_BASE64 } from "./name-lexicon.ts";
 import { nameWords, WordSet, type NameWords } from "./name-words.ts";
 
+/** Entries of the stream's word log the table trackers may leave unread (they keep the log from being trimmed). */
+const CELL_BACKLOG = 256;
 /** Longest name word (letters); a longer word is not a name and ends a run. */
 const MAX_WORD = 20;
 /** Tokens in one run: name words, initials, titles and particles. */
@@ -149,6 +151,13 @@ export class NameScanner implements RuleScanner {
   /** Table cells under a person-name column, and under a bare `name` one (absent without a stream's shared words). */
   private readonly personCells: ContextTracker | undefined;
   private readonly nameCells: ContextTracker | undefined;
+  /**
+   * The trackers read the stream's word log only when a run asks about its cell (column()), up to where the push
+   * being read ends and with its floor, or when the log (which keeps what they have not read) reaches CELL_BACKLOG.
+   */
+  private readonly log: WordReader | undefined;
+  private cellsTo = 0;
+  private cellsFloor = 0;
   /** The stream's NFKC view (it tells line breaks from spaces; without it only offset 0 starts a line). */
   private readonly lines: HeldText | undefined;
 
@@ -159,6 +168,7 @@ export class NameScanner implements RuleScanner {
       const [person, name] = nameColumns();
       this.personCells = new ContextTracker(person, false, shared.words);
       this.nameCells = new ContextTracker(name, false, shared.words);
+      this.log = shared.words;
     }
   }
 
@@ -188,10 +198,12 @@ export class NameScanner implements RuleScanner {
     const codes = text.codes, base = text.base;
     let i = this.at;
     if (this.personCells && end > i) {
-      // A run starting from here on asks about a cell starting at most 1 unit before it.
-      const floor = (this.wordStart >= 0 ? this.wordStart : i) - 1;
-      this.personCells.advance(text, end, floor);
-      this.nameCells!.advance(text, end, floor);
+      // The log is read now, while the text is held; a run starting from here on asks about a cell starting at most
+      // 1 unit before it.
+      this.log!.read(text, end);
+      this.cellsTo = end;
+      this.cellsFloor = (this.wordStart >= 0 ? this.wordStart : i) - 1;
+      if (this.log!.ends.length >= CELL_BACKLOG) this.readCells();
     }
     while (i < end && !this.final) {
       this.step(codes[i - base]!, i);
@@ -375,8 +387,15 @@ export class NameScanner implements RuleScanner {
   /** Context of a run starting at `start` from its table column: strong, a bare name column's (unless `Hi` gave weak). */
   private column(start: number): number {
     if (!this.personCells) return NO_CONTEXT;
+    this.readCells();
     if (this.personCells.check(start) === 2) return STRONG_CONTEXT;
     return this.context === NO_CONTEXT && this.nameCells!.check(start) === 2 ? LISTED_CONTEXT : NO_CONTEXT;
+  }
+
+  /** The table trackers read the word log up to the push being read (see `log`). */
+  private readCells(): void {
+    this.personCells!.advance(this.view!, this.cellsTo, this.cellsFloor);
+    this.nameCells!.advance(this.view!, this.cellsTo, this.cellsFloor);
   }
 
   /**

@@ -68,6 +68,22 @@ describe("names under a name column", () => {
     }), { numRuns: 400 });
   });
 
+  test("a table after a long text with no name in it is read as when it starts the text", () => {
+    // Column words in lower-case prose fill the shared word log while no run asks about a cell: the cell trackers
+    // read it late (when a run starts, or once 256 entries wait) and must still see the table's header.
+    const table = "first_name,last_name\nPriya,Zzyzxo\nx,Qorvath\n";
+    const expected = "first_name,last_name\n[NAME],[NAME]\nx,[NAME]\n";
+    for (const words of [10, 300, 1000]) {
+      const prose = "the name of the patient and the employee.\n".repeat(words);
+      const whole = names.scan(prose + table);
+      assert.equal(whole.text, prose + expected, `${words} lines`);
+      for (const size of [1, 7, 64]) {
+        const text = prose + table, chunks = Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+        assert.deepEqual(streamed(names, chunks), { text: whole.text, findings: whole.findings }, `${words} lines, chunks of ${size}`);
+      }
+    }
+  });
+
   test("a long table keeps the hold-back bound and agrees with chunked streaming", () => {
     const rows = Array.from({ length: 300 }, (_, i) => `${i % 2 ? "Priya" : "x"},Zzyzxo${String.fromCharCode(97 + i % 26)},${i}`).join("\n");
     const text = `first_name,last_name,id\n${rows}\n`;

@@ -4,7 +4,8 @@
  * fragments, default policy output rules. Peers: a no-op loop and the text gates over the raw JSON text.
  * The whole per-delta path of a strict tool's call is measured too: the grammar step (the arguments' bytes through
  * the automaton of the tool's `parameters`, as `checkedAgainst` does) plus `ToolCallGates.push`, with and without
- * argument rules by JSON path; `--check` fails when its push p50/p99 exceed `tools` in bench/budgets.json.
+ * argument rules by JSON path; `--check` fails when its steady-state push p50/p99 exceed `tools` in bench/budgets.json
+ * (the first rounds after start are reported beside them).
  *   bun bench/json-stream.bench.ts [--check]     → bench/results/json-stream.json
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -117,6 +118,12 @@ type Pipeline = (typeof PIPELINES)[number];
 const open = (which: Pipeline): { push(f: string): unknown; end(): unknown } =>
   which === "text" ? gates.open() : which === "json" ? new JsonTextGate(gates) : new StrictCall(which === "toolPaths");
 
+/**
+ * Rounds (one stream per pipeline each) between the first measured rounds and the steady-state ones: on Bun 1.4 a
+ * strict call's p50/p99 read about 2.0/20 µs over the first 20 rounds after start, 1.6/12.2–13.3 µs after 100 to 200
+ * (JIT tiers still compiling the hot paths at first; a gateway process runs at steady state nearly all of its life).
+ */
+const STEADY_ROUNDS = 200;
 /** Per-push latency (ns) percentiles, every pipeline interleaved per round (rotating order) so load and JIT state hit them alike. */
 function perPush(frags: readonly string[], rounds: number): Record<Pipeline, number[]> {
   const samples = Object.fromEntries(PIPELINES.map((p) => [p, new Float64Array(frags.length * rounds)])) as Record<Pipeline, Float64Array>;
@@ -141,6 +148,11 @@ function perPush(frags: readonly string[], rounds: number): Record<Pipeline, num
 }
 
 perPush(piiFragments, 4);
+// The first streams after start, the JIT still compiling the hot paths: reported beside the budget, not against it.
+const earlyPii = perPush(piiFragments, 20);
+// Steady state, where a gateway process spends nearly all of its time: the budget is checked once per-push times stop
+// moving (see STEADY_ROUNDS).
+perPush(piiFragments, STEADY_ROUNDS);
 const pushPii = perPush(piiFragments, 20), pushClean = perPush(cleanFragments, 20);
 
 summary(() => {
@@ -171,8 +183,14 @@ const cases = {
   json_gate_pii: { ns_per_fragment_avg: perFragment("JsonTextGate: JSON with PII", piiFragments.length), push_p50_ns: pushPii.json[0], push_p99_ns: pushPii.json[1] },
   text_gates_clean: { ns_per_fragment_avg: perFragment("text gates: clean JSON", cleanFragments.length), push_p50_ns: pushClean.text[0], push_p99_ns: pushClean.text[1] },
   json_gate_clean: { ns_per_fragment_avg: perFragment("JsonTextGate: clean JSON", cleanFragments.length), push_p50_ns: pushClean.json[0], push_p99_ns: pushClean.json[1] },
-  tool_call_pii: { ns_per_fragment_avg: perFragment("strict tool call: JSON", piiFragments.length), push_p50_ns: pushPii.tool[0], push_p99_ns: pushPii.tool[1] },
-  tool_call_paths_pii: { ns_per_fragment_avg: perFragment("strict tool call + path rules", piiFragments.length), push_p50_ns: pushPii.toolPaths[0], push_p99_ns: pushPii.toolPaths[1] },
+  tool_call_pii: {
+    ns_per_fragment_avg: perFragment("strict tool call: JSON", piiFragments.length), push_p50_ns: pushPii.tool[0], push_p99_ns: pushPii.tool[1],
+    early_push_p50_ns: earlyPii.tool[0], early_push_p99_ns: earlyPii.tool[1],
+  },
+  tool_call_paths_pii: {
+    ns_per_fragment_avg: perFragment("strict tool call + path rules", piiFragments.length), push_p50_ns: pushPii.toolPaths[0], push_p99_ns: pushPii.toolPaths[1],
+    early_push_p50_ns: earlyPii.toolPaths[0], early_push_p99_ns: earlyPii.toolPaths[1],
+  },
   tool_call_clean: { push_p50_ns: pushClean.tool[0], push_p99_ns: pushClean.tool[1] },
   tool_call_paths_clean: { push_p50_ns: pushClean.toolPaths[0], push_p99_ns: pushClean.toolPaths[1] },
 };
@@ -190,8 +208,8 @@ writeFileSync(`${root}bench/results/json-stream.json`, JSON.stringify(report, nu
 console.log(`\nper fragment (avg): JSON with PII ${cases.json_gate_pii.ns_per_fragment_avg} ns vs text ${cases.text_gates_pii.ns_per_fragment_avg} ns ` +
   `(×${report.ratio_json_vs_text_pii}); clean ${cases.json_gate_clean.ns_per_fragment_avg} vs ${cases.text_gates_clean.ns_per_fragment_avg} ns ` +
   `(×${report.ratio_json_vs_text_clean}); push p50/p99 JSON ${pushPii.json.join("/")} ns, text ${pushPii.text.join("/")} ns`);
-console.log(`strict tool call (grammar step + gates) push p50/p99: ${pushPii.tool.join("/")} ns, with path rules ${pushPii.toolPaths.join("/")} ns; ` +
-  `clean ${pushClean.tool.join("/")} / ${pushClean.toolPaths.join("/")} ns`);
+console.log(`strict tool call (grammar step + gates) push p50/p99, steady state: ${pushPii.tool.join("/")} ns, with path rules ${pushPii.toolPaths.join("/")} ns; ` +
+  `clean ${pushClean.tool.join("/")} / ${pushClean.toolPaths.join("/")} ns; the first 20 rounds after start: ${earlyPii.tool.join("/")} / ${earlyPii.toolPaths.join("/")} ns`);
 console.log("wrote bench/results/json-stream.json");
 
 if (process.argv.includes("--check")) {

@@ -27,6 +27,14 @@ const CASES: [string, string][] = [
   ["Hi Jane Doe, welcome.", "Hi [NAME], welcome."],
   // A title is written with spaces (and maybe an opening quote): `Customer:` after `the` opens none.
   ["Ask the Customer: Jane Doe knows.", "Ask the Customer: [NAME] knows."],
+  // All caps: after a context phrase or label with a listed word in the run, after a first name or title, in a column.
+  ["NAME: JOHN MCALLISTER\nDOB: on file", "NAME: [NAME]\nDOB: on file"],
+  ["Full name: MARIA GARCIA", "Full name: [NAME]"],
+  ["Patient: ROSA DELGADO, age 54", "Patient: [NAME], age 54"],
+  ["Jean DUPONT a signé.", "[NAME] a signé."],
+  ["MR JOHN SMITH", "[NAME]"],
+  ["Signed: SMITH", "Signed: [NAME]"],
+  ["first_name,last_name\nJOHN,SMITH", "first_name,last_name\n[NAME],[NAME]"],
 ];
 /** Capitalised text that is not a name. */
 const BENIGN = [
@@ -36,6 +44,9 @@ const BENIGN = [
   // Titles after `the` through capitalised context or stop words (`Customer`, `Team`): a given name in them is a word.
   "Read the Customer Success Playbook today.", "See the Customer Grace Period Policy.", "Ask the Team Victory Playbook owner.",
   "Read the \"Customer Success Playbook\" before Monday.",
+  // All caps with no context, with no listed word, or after `the`: acronyms and shouting.
+  "For: IMMEDIATE RELEASE", "From: NASA HEADQUARTERS", "Hello WORLD", "Call AWS SUPPORT now", "WARNING: DO NOT DISTURB",
+  "ALL CAPS TEXT WITH JOHN IN IT", "Ask the FBI AGENT", "Hi TEAM",
 ];
 
 describe("person names", () => {
@@ -76,7 +87,8 @@ describe("person names", () => {
       assert.deepEqual(streamed(names, text.split("")), { text: whole.text, findings: whole.findings }, text);
     }
     const word = fc.constantFrom("John", "Smith", "Ada", "Dr.", "Mr", "Dear", "my name is", "van", "de", "J.", "O'Connor",
-      "Jean-Luc", "Nowak", "New", "York", "Street", "the", "and", "Will", ",", ".", " ", "\n", "x".repeat(25), "Ab".repeat(15));
+      "Jean-Luc", "Nowak", "New", "York", "Street", "the", "and", "Will", ",", ".", " ", "\n", "x".repeat(25), "Ab".repeat(15),
+      "JOHN", "SMITH", "NASA", "Name:");
     const text = fc.array(word, { maxLength: 24 }).map((w) => w.join(" "));
     fc.assert(fc.property(text, fc.array(fc.nat(), { maxLength: 12 }), (t, cuts) => {
       const whole = names.scan(t);

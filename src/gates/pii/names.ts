@@ -38,6 +38,8 @@ const CAP = 1, INITIAL = 2, PARTICLE = 4, TITLE = 8, IS_FIRST = 16, IS_WEAK = 32
 const DENIED = 256;
 /** The token is followed by `, ` and the run goes on: `Okonkwo, Chidi` (surname first, as in lists and records). */
 const COMMA_AFTER = 512;
+/** An all-caps word (`JOHN`): see capsJoin(). */
+const CAPS = 1024;
 /** Context before a run: none, a weak or strong phrase, a bare name column (a listed first name or surname alone). */
 const NO_CONTEXT = 0, WEAK_CONTEXT = 1, STRONG_CONTEXT = 2, LISTED_CONTEXT = 3;
 /**
@@ -326,7 +328,8 @@ export class NameScanner implements RuleScanner {
       if (this.final) return;
       return this.addToken(start, next === DOT ? end + 1 : end, TITLE);
     }
-    if (!this.lower || w.stops.has(a, b) || w.contextWords.has(a, b)) {
+    const caps = !this.lower && this.capsJoin(start);
+    if (!this.lower && !caps || w.stops.has(a, b) || w.contextWords.has(a, b)) {
       // A context word itself (`Dear`, `Hello`) is not part of a name; a capitalised one right after `the` (or after
       // another such word) opens a title, and a run right after it is part of the title.
       // One space since the word before, and maybe an opening quote (`the "Customer Success Playbook"`, not `the:Bearer`).
@@ -337,7 +340,7 @@ export class NameScanner implements RuleScanner {
       return this.breakRun();
     }
     const fa = this.firstDone ? this.firstA : a, fb = this.firstDone ? this.firstB : b;
-    let flags = CAP;
+    let flags = caps ? CAP | CAPS : CAP;
     if (this.lexicon.has(fa, fb, FIRST)) flags |= IS_FIRST;
     else if (this.lexicon.has(fa, fb, WEAK_FIRST)) flags |= IS_WEAK;
     const sa = possessive || !this.firstDone ? a : this.segA, sb = possessive || !this.firstDone ? b : this.segB;
@@ -345,6 +348,23 @@ export class NameScanner implements RuleScanner {
     else if (this.lexicon.has(sa, sb, WORD_SURNAME)) flags |= IS_SURNAME;
     this.addToken(start, possessive ? end - 2 : end, flags);
     if (possessive && !this.final && this.count > 0) this.endRun();
+  }
+
+  /**
+   * An all-caps word (`JOHN SMITH`, `Jean DUPONT`) is a name word when it goes on a run opened by a listed first name,
+   * a title or another such word, or opens one right after a context phrase or in a person-name column; a run it opens
+   * needs a listed word (decide()). Elsewhere it is an acronym or a shout (`IMMEDIATE RELEASE`, `AWS`).
+   */
+  private capsJoin(start: number): boolean {
+    if (this.count > 0 && (this.gap === 1 || this.gap === 3) && this.count < MAX_TOKENS) {
+      return (this.flags[0]! & (CAPS | TITLE | IS_FIRST)) !== 0;
+    }
+    const before = this.recentCount - 1, w = this.words;
+    if (before > 0 && this.recent[before - 1] === THE_A) return false;
+    if (w.strong.endsWith(this.recent, before) || w.weak.endsWith(this.recent, before)) return true;
+    if (!this.personCells) return false;
+    this.readCells();
+    return this.personCells.check(start) === 2;
   }
 
   private remember(a: number): void {
@@ -468,7 +488,15 @@ export class NameScanner implements RuleScanner {
       const count = last - i + (f & TITLE ? 0 : 1);
       const context = i === 0 && this.cellContext !== NO_CONTEXT && this.endsCell(this.ends[last]!) ? this.cellContext : this.context;
       let ok: boolean;
-      if (f & (TITLE | DENIED)) ok = true;
+      if (f & CAPS) {
+        // An all-caps run opened after context: a listed word in it (`NAME: JOHN MCALLISTER`, not `For: IMMEDIATE
+        // RELEASE`); one word alone must be a first name or a surname that is no English word, unless the context is
+        // strong (`Signed: SMITH`, a `last_name` cell).
+        let listed = 0;
+        for (let k = i; k <= last; k++) listed |= flags[k]!;
+        const anyListed = (listed & (IS_FIRST | IS_WEAK | IS_SURNAME)) !== 0;
+        ok = i === 0 && (count >= 2 || context === STRONG_CONTEXT ? anyListed : (f & (IS_FIRST | IS_RARE_SURNAME)) !== 0);
+      } else if (f & (TITLE | DENIED)) ok = true;
       else if (i === 0 && context === STRONG_CONTEXT) ok = (f & CAP) !== 0;
       else if (i === 0 && context === WEAK_CONTEXT) ok = (f & CAP) !== 0 && (count >= 2 || (f & (IS_FIRST | IS_RARE_SURNAME)) !== 0);
       else if (i === 0 && this.speaker && (f & IS_FIRST) !== 0) ok = true;

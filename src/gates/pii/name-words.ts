@@ -23,6 +23,14 @@ const STRONG_CONTEXT = `my name is|name is|i am|im|call me|named|dear|signed|sin
 const WEAK_CONTEXT = `thanks|thank you|cheers|best|from|by|for|cc|attn|per|via|invite|meet|talk to|speak to|write to|reply to|send to
   |contact|ask|ask for|told|met|patient|customer
   |client|employee|applicant|name|bonjour|salut|hola|ciao|hallo|ola|merci|danke|grazie|gracias|obrigado|obrigada|avec|mit|con`;
+/**
+ * Verbs of speaking and writing right after a lone listed first name make it a person (`Lars said`, `Priya wrote`):
+ * only verbs that are not also nouns (`notes`, `reports` are left out), in English and a few other languages, unaccented.
+ */
+const SPEECH_VERBS = `said says asked asks told tells wrote writes replied replies answered added explained explains mentioned
+  noted confirmed confirms agreed agrees suggested suggests thinks thought believes wants wanted emailed texted messaged
+  recalled insisted admitted argued laughed smiled nodded whispered shouted complained promised warned
+  sagte meinte schrieb fragte antwortete dijo disse scrisse chiese rispose zei schreef vroeg antwoordde`;
 /** Lower-case words inside a name (`Ludwig van Beethoven`, `Maria de la Cruz`). */
 const PARTICLES = "van von de da di del della der den des du la le dos das do bin ibn al el ten ter zu y";
 /**
@@ -70,8 +78,11 @@ function key(word: string): [number, number] {
 /** A set of single words keyed by their running hashes. */
 export class WordSet {
   private readonly byA = new Map<number, number>();
+  /** Letters in the longest listed word. */
+  readonly longest: number = 0;
   constructor(words: string) {
     for (const w of words.split(/\s+/).filter((x) => x.length > 0)) {
+      if (w.length > this.longest) this.longest = w.length;
       const [a, b] = key(w);
       this.byA.set(a, b);
     }
@@ -110,6 +121,8 @@ export interface NameWords {
   readonly weak: PhraseSet;
   /** One-word context phrases: such a word is never part of a name itself. */
   readonly contextWords: WordSet;
+  /** Verbs after a lone first name (see SPEECH_VERBS). */
+  readonly speech: WordSet;
 }
 
 let words: NameWords | undefined;
@@ -120,6 +133,7 @@ export function nameWords(): NameWords {
     titles: new WordSet(TITLES), particles: new WordSet(PARTICLES), stops: new WordSet(STOPS),
     strong: new PhraseSet(STRONG_CONTEXT), weak: new PhraseSet(WEAK_CONTEXT),
     contextWords: new WordSet([STRONG_CONTEXT, WEAK_CONTEXT].join("|").split("|").map((p) => p.trim()).filter((p) => !p.includes(" ")).join(" ")),
+    speech: new WordSet(SPEECH_VERBS),
   };
   return words;
 }

@@ -149,6 +149,8 @@ export class NameScanner implements RuleScanner {
   private wordAtLine = false;
   private runAtLine = false;
   private speaker = false;
+  /** The run is one word and a verb of speaking follows it after one space (`Lars said`). */
+  private spoke = false;
 
   /** Table cells under a person-name column, and under a bare `name` one (absent without a stream's shared words). */
   private readonly personCells: ContextTracker | undefined;
@@ -283,7 +285,12 @@ export class NameScanner implements RuleScanner {
 
   private addLetter(c: number): void {
     if (this.letters > 0 && !isUpper(c)) this.lower = true;
-    if (!this.upperFirst && this.letters === 4 && this.count > 0 && !this.tainted) this.tooLong();
+    // A lower-case word over 4 letters is no particle: the run ends before it, unless the run is one listed first name
+    // and the word may still be a verb of speaking (`Lars answered`).
+    if (!this.upperFirst && this.count > 0 && !this.tainted &&
+      this.letters === (this.count === 1 && this.gap === 1 && (this.flags[0]! & IS_FIRST) !== 0 ? this.words.speech.longest : 4)) {
+      this.tooLong();
+    }
     this.letters++;
     const unit = foldUnit(c);
     this.a = stepA(this.a, unit); this.b = stepB(this.b, unit);
@@ -320,6 +327,8 @@ export class NameScanner implements RuleScanner {
     if (this.lists.deny?.has(a, b)) return this.addToken(start, end, CAP | DENIED);
     if (!this.upperFirst) {
       if (this.count > 0 && this.gap === 1 && w.particles.has(a, b)) return this.addToken(start, end, PARTICLE);
+      // `Lars said`: a lone listed first name before a verb of speaking (decide()).
+      this.spoke = this.count === 1 && this.gap === 1 && w.speech.has(a, b);
       return this.breakRun();
     }
     if (this.letters === 1) return next === DOT ? this.addToken(start, end + 1, INITIAL) : this.breakRun();
@@ -457,7 +466,7 @@ export class NameScanner implements RuleScanner {
 
   private endRun(): void {
     this.decide();
-    this.speaker = false;
+    this.speaker = this.spoke = false;
     if (!this.final) this.count = 0;
     this.gap = 0;
   }
@@ -499,7 +508,7 @@ export class NameScanner implements RuleScanner {
       } else if (f & (TITLE | DENIED)) ok = true;
       else if (i === 0 && context === STRONG_CONTEXT) ok = (f & CAP) !== 0;
       else if (i === 0 && context === WEAK_CONTEXT) ok = (f & CAP) !== 0 && (count >= 2 || (f & (IS_FIRST | IS_RARE_SURNAME)) !== 0);
-      else if (i === 0 && this.speaker && (f & IS_FIRST) !== 0) ok = true;
+      else if (i === 0 && (this.speaker || this.spoke) && (f & IS_FIRST) !== 0) ok = true;
       else if (i === 0 && context === LISTED_CONTEXT && (f & (IS_FIRST | IS_RARE_SURNAME)) !== 0) ok = true;
       else if (count < 2) ok = false;
       else if (f & IS_FIRST) ok = true;

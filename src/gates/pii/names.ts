@@ -342,8 +342,7 @@ export class NameScanner implements RuleScanner {
       // A context word itself (`Dear`, `Hello`) is not part of a name; a capitalised one right after `the` (or after
       // another such word) opens a title, and a run right after it is part of the title.
       // One space since the word before, and maybe an opening quote (`the "Customer Success Playbook"`, not `the:Bearer`).
-      if (this.lower && previousEnd >= 0 && this.spacedAt(previousEnd, start)
-        && (this.recentCount >= 2 && this.recent[this.recentCount - 2] === THE_A || this.titleEnd === previousEnd)) {
+      if (this.lower && previousEnd >= 0 && this.spacedAt(previousEnd, start) && (this.followsThe() || this.titleEnd === previousEnd)) {
         this.titleEnd = end;
       }
       return this.breakRun();
@@ -368,12 +367,18 @@ export class NameScanner implements RuleScanner {
     if (this.count > 0 && (this.gap === 1 || this.gap === 3) && this.count < MAX_TOKENS) {
       return (this.flags[0]! & (CAPS | TITLE | IS_FIRST)) !== 0;
     }
+    return !this.followsThe() && (this.phraseContext() !== NO_CONTEXT || this.column(start) === STRONG_CONTEXT);
+  }
+
+  /** Context phrase before the word just read (the ring holds it last): strong, weak or none. */
+  private phraseContext(): number {
     const before = this.recentCount - 1, w = this.words;
-    if (before > 0 && this.recent[before - 1] === THE_A) return false;
-    if (w.strong.endsWith(this.recent, before) || w.weak.endsWith(this.recent, before)) return true;
-    if (!this.personCells) return false;
-    this.readCells();
-    return this.personCells.check(start) === 2;
+    return w.strong.endsWith(this.recent, before) ? STRONG_CONTEXT : w.weak.endsWith(this.recent, before) ? WEAK_CONTEXT : NO_CONTEXT;
+  }
+
+  /** The word just read comes right after `the`. */
+  private followsThe(): boolean {
+    return this.recentCount >= 2 && this.recent[this.recentCount - 2] === THE_A;
   }
 
   private remember(a: number): void {
@@ -391,12 +396,10 @@ export class NameScanner implements RuleScanner {
     } else if (onlyWord) this.flags[0] = this.flags[0]! | COMMA_AFTER;
     if (this.count === 0) {
       if (flags & PARTICLE) return;
-      // Context is read from the words before this one (the ring already holds this word: skip it).
-      const before = this.recentCount - 1;
-      this.context = this.words.strong.endsWith(this.recent, before) ? STRONG_CONTEXT
-        : this.words.weak.endsWith(this.recent, before) ? WEAK_CONTEXT : NO_CONTEXT;
+      // Context is read from the words before this one (the ring already holds this word).
+      this.context = this.phraseContext();
       this.cellContext = this.context === STRONG_CONTEXT ? NO_CONTEXT : this.column(start);
-      this.afterThe = before > 0 && this.recent[before - 1] === THE_A || this.titleEnd >= 0 && this.spacedAt(this.titleEnd, start);
+      this.afterThe = this.followsThe() || this.titleEnd >= 0 && this.spacedAt(this.titleEnd, start);
       this.runAtLine = this.wordAtLine;
     }
     this.starts[this.count] = start;

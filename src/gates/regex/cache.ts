@@ -244,7 +244,7 @@ export class TransitionCache {
       const state = this.agedBase[aged]!, ages = this.agedAges[aged]!, count = ages.length;
       const t = this.step(state, c), sources = t.sources;
       v = -1;
-      if (t.target >= 0 && t.matchSources.length === 0 && sources.length > 0 && !meetAcross(t.meetings, ages)) {
+      if (t.target >= 0 && t.matchSources.length === 0 && sources.length > 0 && !meetAcross(t.meetings, ages, count, 0)) {
         const next = new Int32Array(sources.length);
         for (let k = 0; k < next.length; k++) next[k] = (sources[k]! < count ? ages[sources[k]!]! : 0) + 1;
         v = this.aged(t.target, next, next.length);
@@ -359,11 +359,14 @@ export class TransitionCache {
   }
 }
 
-/** Some meeting (see Transition.meetings) is of threads of different ages (the thread seeded here: age 0). */
-function meetAcross(meetings: Int32Array, ages: Int32Array): boolean {
+/**
+ * Some meeting (see Transition.meetings) is of threads with different `keys` (their start offsets or ages; source
+ * `count` or more, the thread seeded at this unit, has `seed`).
+ */
+export function meetAcross(meetings: Int32Array, keys: Int32Array, count: number, seed: number): boolean {
   for (let k = 0; k < meetings.length; k += 2) {
     const older = meetings[k]!, newer = meetings[k + 1]!;
-    if ((older < ages.length ? ages[older]! : 0) !== (newer < ages.length ? ages[newer]! : 0)) return true;
+    if ((older < count ? keys[older]! : seed) !== (newer < count ? keys[newer]! : seed)) return true;
   }
   return false;
 }

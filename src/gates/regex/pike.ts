@@ -5,7 +5,7 @@
  * start offsets across, drops threads past the length bound and records matches.
  */
 import type { HeldText, MatchValidator, RuleScanner } from "../scanner.ts";
-import { TransitionCache } from "./cache.ts";
+import { meetAcross, TransitionCache } from "./cache.ts";
 import type { Program } from "./program.ts";
 
 const caches = new WeakMap<Program, TransitionCache>();
@@ -336,7 +336,7 @@ export class PikeScanner implements RuleScanner {
       if (start > this.rejectedStart) this.rejectedStart = start;
     }
     // Only a merge of threads with different starts can lose a candidate (see the search again below).
-    if (t.merges && this.startsMeet(t.meetings, count, i)) this.mergedAt = i;
+    if (t.merges && meetAcross(t.meetings, starts, count, i)) this.mergedAt = i;
     // Carry starts over; drop threads past the length bound and threads that started after the best match.
     const limit = this.matchStart, oldest = i - this.maxLength;
     let n = 0, exact = seeding === this.matchEnd < 0;
@@ -499,16 +499,6 @@ export class PikeScanner implements RuleScanner {
       this.walkPrev = prev;
     }
     return j;
-  }
-
-  /** Some pair of threads that met in `meetings` (see Transition) had different starts (the seed's is `i`). */
-  private startsMeet(meetings: Int32Array, count: number, i: number): boolean {
-    const starts = this.starts;
-    for (let k = 0; k < meetings.length; k += 2) {
-      const older = meetings[k]!, newer = meetings[k + 1]!;
-      if ((older < count ? starts[older]! : i) !== (newer < count ? starts[newer]! : i)) return true;
-    }
-    return false;
   }
 
   /** All live threads started at the same offset. */

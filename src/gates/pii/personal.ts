@@ -6,7 +6,6 @@
 import type { DetectorSpec } from "./detectors.ts";
 import { DIGITS_EDGE, DIGITS_END, EDGE, END } from "./edges.ts";
 
-/** Names of the context-word detectors. */
 /** Subjects whose age is not personal data: animals, vehicles, buildings, objects, organisations, works, software. */
 const NOT_A_PERSON = [
   "dog", "puppy", "cat", "kitten", "horse", "pony", "bird", "parrot", "fish", "rabbit", "hamster", "turtle", "tortoise", "pet",
@@ -18,6 +17,7 @@ const NOT_A_PERSON = [
   "website", "site", "blog", "account", "project", "repo", "codebase", "recipe", "tradition",
 ];
 
+/** Names of the context-word detectors. */
 export type PersonalDetector = "postal_code" | "date_of_birth" | "age" | "passport_number" | "drivers_license";
 
 const MONTHS = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Januar|Februar|Marz|Mai|Juni|Juli|Oktober|Dezember|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|april|mei|juni|juli|augustus|oktober|november|december|janeiro|fevereiro|marco|maio|junho|julho|setembro|outubro|dezembro)\\.?";

@@ -7,6 +7,7 @@
  * needs (calling codes, national prefixes, possible lengths) are extracted from its metadata at build time
  * (`phone-plans.ts`, 4 KB instead of the metadata's 90) and every candidate is checked in O(digits).
  */
+import { digitsOf } from "./edges.ts";
 import { PHONE_PLANS } from "./phone-plans.ts";
 import type { MatchValidator } from "../scanner.ts";
 
@@ -169,7 +170,7 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
       if (!strong && weakNeedsContext && !withContext) return false;
     }
     if (NOT_PHONE.some((re) => re.test(body))) return false;
-    const digits = body.replace(/\(0\)/, "").replace(/[^0-9]/g, "");
+    const digits = digitsOf(body.replace(/\(0\)/, ""));
     if (/^(\d)\1*$/.test(digits)) return false;
     if (international) {
       const number = digits.slice(international[0] === "+" ? 0 : international[0].length);

@@ -201,7 +201,7 @@ function normalizeRangesOfUnits(ranges: readonly number[]): number[] {
 }
 
 /** Items of a sequence with each (high-surrogate set, low-surrogate set) pair joined into one code point set. */
-export function joinSurrogates(items: readonly RegexNode[]): RegexNode[] {
+function joinSurrogates(items: readonly RegexNode[]): RegexNode[] {
   const out: RegexNode[] = [];
   for (let i = 0; i < items.length; i++) {
     const a = items[i]!, b = items[i + 1];

@@ -9,7 +9,7 @@ import { GrammarError } from "./errors.ts";
 import { alt, cps, EMPTY, type Expr, intersectCodepoints, lit, MAX_CODEPOINT, normalizeRanges, seq } from "./expr.ts";
 import type { GrammarBuilder } from "./grammar.ts";
 import { UNESCAPED } from "./json.ts";
-import { anchoredBranches, joinSurrogates, parsePattern, patternCodepoints } from "./regex.ts";
+import { anchoredBranches, parsePattern, patternCodepoints } from "./regex.ts";
 
 /** One transition: code points `lo`..`hi` lead to state `to`. */
 export interface DfaEdge {
@@ -283,7 +283,7 @@ class Nfa {
       case "concat": {
         const a = this.state();
         let at = a;
-        for (const item of joinSurrogates(node.items)) {
+        for (const item of node.items) {
           const [x, y] = this.build(item, pattern, path);
           this.eps(at, x);
           at = y;

@@ -184,6 +184,3 @@ export function patternCodepoints(set: ClassSet): number[] {
   const base = spansSurrogates ? normalizeRanges([...ranges, 0x10000, MAX_CODEPOINT]) : ranges;
   return set.negated ? complementCodepoints(normalizeRanges([...set.ranges])) : base;
 }
-
-/** Sequence items with surrogate pairs joined into code points (trees from `parsePattern` have them joined already). */
-export { joinSurrogates } from "./astral.ts";

@@ -115,32 +115,68 @@ export class GrammarAutomaton {
       if (setHas(sets, elems[pos]!, byte)) this.#expand(pos + 1, this.#nodeParent[nodes[i]!]!);
     }
     const next = this.#out.length === 0 && !this.#accept ? DEAD : this.#intern();
-    // Bytes in exactly the same sets lead to the same state: one entry serves the whole class.
-    this.table[state * this.width + this.classOf[byte]!] = next === DEAD ? DEAD : next + 1;
+    // Bytes in exactly the same sets lead to the same state: one entry serves the whole class; so does every class
+    // taken by exactly the same stacks of this state (they advance the same stacks: a string's characters, mostly).
+    const row = state * this.width, cls = this.classOf[byte]!, value = next === DEAD ? DEAD : next + 1;
+    const takers = this.#takers[state];
+    if (takers === undefined) this.table[row + cls] = value;
+    else for (let c = 0, mine = takers[cls]!; c < this.width; c++) if (takers[c] === mine) this.table[row + c] = value;
     return next;
   }
 
   #refusedFilled = new Uint8Array(256);
   readonly #live = new Uint32Array(8);
+  /** Per state whose row `fillRefused` filled (and with at most 31 stacks): which of its stacks take each byte class, as a bit set. */
+  readonly #takers: (Int32Array | undefined)[] = [];
 
   /**
    * Marks in the table every byte class no stack of `state` can take (outside the union of its terminals' sets) as
-   * DEAD, at once: narrow states refuse most bytes, and this spares a step per refused class.
+   * DEAD, at once: narrow states refuse most bytes, and this spares a step per refused class. States of at most 31
+   * stacks also learn which stacks take each class, so that one step fills every class taken by the same stacks.
    */
   fillRefused(state: number): void {
     if (this.#refusedFilled[state] === 1) return;
     while (state >= this.#refusedFilled.length) this.#refusedFilled = grow(this.#refusedFilled);
     this.#refusedFilled[state] = 1;
-    const elems = this.#elems, sets = this.#sets, live = this.#live, nodes = this.#stateNodes[state]!, table = this.table, classOf = this.classOf;
+    const elems = this.#elems, sets = this.#sets, nodes = this.#stateNodes[state]!, table = this.table, row = state * this.width;
+    if (nodes.length <= 31) {
+      // The row is still all unknown (steps fill it only after this).
+      const takers = this.#takersOf(nodes);
+      for (let c = 0; c < this.width; c++) table[row + c] = takers[c] === 0 ? DEAD : 0;
+      this.#takers[state] = takers;
+      return;
+    }
+    const live = this.#live, classOf = this.classOf;
     live.fill(0);
     for (let i = 0; i < nodes.length; i++) {
       const set = elems[this.#nodePos[nodes[i]!]!]!;
       for (let w = 0; w < 8; w++) live[w]! |= sets[set * 8 + w]!;
     }
-    // The row is still all unknown (steps fill it only after this): mark it all refused, then reopen the live bytes.
-    const row = state * this.width;
+    // Mark the row all refused, then reopen the live bytes.
     table.fill(DEAD, row, row + this.width);
     for (let w = 0; w < 8; w++) for (let x = live[w]!; x !== 0; x &= x - 1) table[row + classOf[w * 32 + 31 - Math.clz32(x & -x)]!] = 0;
+  }
+
+  /** `#takersOf` by the stacks' byte sets (states of one repetition's positions have the same ones). */
+  readonly #takersBySets = new Map<string, Int32Array>();
+
+  /** Which of `nodes` (at most 31) take each byte class, as bit sets: the same for every state whose stacks have the same byte sets. */
+  #takersOf(nodes: Int32Array): Int32Array {
+    const elems = this.#elems, sets = this.#sets;
+    let key = "";
+    for (let i = 0; i < nodes.length; i++) key += `${elems[this.#nodePos[nodes[i]!]!]!},`;
+    let takers = this.#takersBySets.get(key);
+    if (takers) return takers;
+    takers = new Int32Array(this.width);
+    for (let c = 0; c < this.width; c++) {
+      const b = this.#classes[c]![0]!;
+      let who = 0;
+      for (let i = 0; i < nodes.length; i++) if (setHas(sets, elems[this.#nodePos[nodes[i]!]!]!, b)) who |= 1 << i;
+      takers[c] = who;
+    }
+    if (this.#takersBySets.size >= 4096) this.#takersBySets.clear();
+    this.#takersBySets.set(key, takers);
+    return takers;
   }
 
   #classOf: Uint8Array | undefined;

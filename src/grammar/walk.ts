@@ -202,8 +202,15 @@ export class KernelWalk {
         const to = next === DEAD ? -1 : this.#row(next);
         if (to === -2) return "full";
         const value = to === -1 ? -1 : to + 1;
-        const members = automaton.byteClass(b);
-        for (let i = 0; i < members.length; i++) table[r * 256 + members[i]!] = value;
+        // The step may have filled more classes than the byte's own (`GrammarAutomaton.step`): every byte whose class
+        // now leads to the same state gets the row's value.
+        const { table: global, classOf, width } = automaton, at = this.#states[r]! * width, known = global[at + classOf[b]!]!;
+        const classes = automaton.byteClasses();
+        for (let c = 0; c < width; c++) {
+          if (global[at + c] !== known) continue;
+          const members = classes[c]!;
+          for (let i = 0; i < members.length; i++) table[r * 256 + members[i]!] = value;
+        }
         continue;
       }
       this.visited = cursor[walk.visited]!;

@@ -311,6 +311,14 @@ export class GrammarAutomaton {
     return this.#intern();
   }
 
+  /** The state whose only stack is the terminal at `pos` over `parent` (what follows a run of characters, `TokenMasks`). */
+  stackState(pos: number, parent: number): number {
+    this.#out.length = 0;
+    this.#out.push(this.#node(pos, parent));
+    this.#accept = false;
+    return this.#intern();
+  }
+
   /**
    * A key equal for the top `depth` frames of two stacks (in any two grammars) exactly when those frames have the
    * same structure: the element sequences from each frame's position (byte sets spelled out, rule references as

@@ -12,7 +12,7 @@ import { DEAD, GrammarAutomaton } from "./automaton.ts";
 import { cacheShare } from "./budget.ts";
 import { GrammarBuilder } from "./grammar.ts";
 import { JsonRules } from "./json.ts";
-import { CharRuns, tokenCharCounts } from "./runs.ts";
+import { bodyChars, CharRuns, tokenCharCounts } from "./runs.ts";
 import { ContentPath, languageGrammar, languageKey, type ShapedLanguage, type ShapedRule, ShapedStarts } from "./shaped.ts";
 import type { TokenTrie } from "./trie.ts";
 import { KernelWalk, walkerFor } from "./walk.ts";
@@ -180,7 +180,26 @@ interface StringBody {
   readonly counts: Uint8Array;
   readonly longest: number;
   readonly byLimit: Map<string, Frame>;
+  /** Per range of `plain.uncertain`: the characters on the path to its parent (-1: the path ends inside one). */
+  readonly rangeChars: Int16Array;
+  /** Per range of `plain.uncertain`: the first byte of the path to it. */
+  readonly rangeFirst: Uint8Array;
+  /** The ranges of `plain.uncertain` that may close a run, by the run's bounds (`#closingRanges`). */
+  readonly closing: Map<string, Int32Array>;
 }
+
+/**
+ * A stack's frame at a character start inside a run (`#runFrame`). When the run's counts are gapless, the frame's own
+ * `uncertain` is empty and its tokens that close the run are `closing`, walked from `after`.
+ */
+interface RunFrame {
+  readonly frame: Frame;
+  readonly closing?: Int32Array;
+  /** The state of the stack of what follows the run alone (-1: nothing may follow). */
+  readonly after: number;
+}
+
+const NO_RANGES = new Int32Array(0);
 const stringBodies = new WeakMap<TokenTrie, StringBody>();
 
 /**
@@ -264,7 +283,7 @@ export class TokenMasks {
   #walk: KernelWalk | undefined;
   /** Runs of JSON string characters of the grammar (undefined: none), and the frame each stack gets from them. */
   readonly #runs: CharRuns | undefined;
-  readonly #runFrames = new Map<number, Frame | null>();
+  readonly #runFrames = new Map<number, RunFrame | null>();
   /** Product rules of bounded automaton strings (undefined: none), and the frame each stack derives from them. */
   readonly #starts: ShapedStarts | undefined;
   readonly #derived = new Map<number, Derived | null>();
@@ -390,7 +409,7 @@ export class TokenMasks {
   #fromFrames(state: number): Uint32Array {
     const mask = newMask(this.words);
     const { automaton, trie } = this;
-    const shared: Frame[] = [], own: Frame[] = [], checks: Int32Array[] = [], first = this.#firstBytes.fill(0);
+    const shared: Frame[] = [], own: Frame[] = [], checks: Int32Array[] = [], closings: RunFrame[] = [], first = this.#firstBytes.fill(0);
     let direct = 0;
     for (const node of automaton.nodesOf(state)) {
       const derived = this.#derivedFrame(node);
@@ -401,7 +420,9 @@ export class TokenMasks {
       }
       const size = this.#subtreeNodes(automaton.setOf(node));
       const narrow = size <= NARROW_FRAME_NODES;
-      const known = this.#runFrame(node) ?? this.#sharedFrame(node, !narrow || this.#preparing);
+      const run = this.#runFrame(node);
+      if (run?.closing && !closings.some((c) => c.closing === run.closing && c.after === run.after)) closings.push(run);
+      const known = run?.frame ?? this.#sharedFrame(node, !narrow || this.#preparing);
       if (known) {
         if (!shared.includes(known)) shared.push(known);
         continue;
@@ -436,6 +457,7 @@ export class TokenMasks {
     else found.fill(0);
     for (const f of own) orInto(found, f.accepted);
     for (const ranges of [group?.uncertain, rest]) if (ranges && ranges.length > 0) this.#boundary(state, ranges, found);
+    for (const run of closings) this.#closing(state, run, found);
     for (const list of checks) {
       for (const t of list) if (!((found[t >>> 5]! >>> (t & 31)) & 1) && automaton.walk(state, trie.tokenBytes(t)) !== DEAD) found[t >>> 5]! |= 1 << (t & 31);
     }
@@ -492,6 +514,25 @@ export class TokenMasks {
       this.stats.nodes += kernelWalk.visited;
       return;
     }
+    this.#boundaryTokens(state, ranges, mask);
+  }
+
+  /**
+   * Adds to `mask` the tokens of a run's closing ranges viable from `state`: walked from the state of what follows the
+   * run, which is what a run state does with a byte no character starts with (see `#runFrame`).
+   */
+  #closing(state: number, run: RunFrame, mask: Uint32Array): void {
+    const kernelWalk = this.#walk, closing = run.closing!;
+    if (closing.length === 0) return;
+    if (kernelWalk && kernelWalk.runRangesFrom(run.after, closing, this.trie) === "done") {
+      this.stats.nodes += kernelWalk.visited;
+      return;
+    }
+    this.#boundaryTokens(state, closing, mask);
+  }
+
+  /** Adds to `mask` the tokens of the node ranges `ranges` viable from `state`, checked one by one. */
+  #boundaryTokens(state: number, ranges: Int32Array, mask: Uint32Array): void {
     const { ids, tokenStart } = this.trie, { automaton } = this;
     for (let r = 0; r < ranges.length; r += 2) {
       for (let k = tokenStart[ranges[r]!]!, end = tokenStart[ranges[r + 1]!]!; k < end; k++) {
@@ -524,39 +565,73 @@ export class TokenMasks {
 
   /**
    * The frame of a stack at the start of a character of a JSON string run (`CharRuns`): the plain body's tokens of at
-   * most as many characters as the run has left, and the plain body's boundary subtrees (checked from the state).
-   * Undefined for any other stack, or a run followed by something a character could also start.
+   * most as many characters as the run has left. Its tokens that leave the string are among the plain body's boundary
+   * subtrees; the path to each is plain characters, maybe ended inside one, then the byte the body refused (one no
+   * character starts with). From the run's state after c characters, such a byte is taken only by what follows the
+   * run, and only at a character's end with c within the run's counts: when those counts are gapless, the boundary
+   * ranges are cut to those and walked from the state of what follows alone, so a run's entry does not create its
+   * states for every count (one per character: a `maxLength` of 64 learned ~100 states per new grammar). Otherwise
+   * the ranges are checked from the state itself. Undefined for any other stack, or a run followed by something a
+   * character could also start.
    */
-  #runFrame(node: number): Frame | undefined {
+  #runFrame(node: number): RunFrame | undefined {
     const runs = this.#runs;
     if (!runs) return undefined;
-    let frame = this.#runFrames.get(node);
-    if (frame === undefined) {
-      frame = null;
+    let run = this.#runFrames.get(node);
+    if (run === undefined) {
+      run = null;
       const { automaton } = this, below = automaton.parentOf(node), excluded = runs.startAt(automaton.positionOf(node));
       if (excluded && below >= 0 && runs.followsRun(automaton.positionOf(below))) {
         const positions = function* () {
           for (let n = below; n >= 0; n = automaton.parentOf(n)) yield automaton.positionOf(n);
         };
-        const left = runs.remaining(positions());
-        if (left !== undefined) frame = this.#bodyFrame(1 + left, excluded);
+        const bounds = runs.bounds(positions());
+        if (bounds?.gapless) {
+          let frame = below;
+          for (let d = 0; d < bounds.depth; d++) frame = automaton.parentOf(frame);
+          const after = bounds.pos < 0 ? -1 : automaton.stackState(bounds.pos, automaton.parentOf(frame));
+          const closing = after < 0 ? NO_RANGES : this.#closingRanges(1 + bounds.fewest, 1 + bounds.most, excluded);
+          run = { frame: this.#bodyFrame(1 + bounds.most, excluded, false), closing, after };
+        } else if (bounds) run = { frame: this.#bodyFrame(1 + bounds.most, excluded, true), after: -1 };
       }
-      this.#runFrames.set(node, frame);
+      this.#runFrames.set(node, run);
     }
-    return frame ?? undefined;
+    return run ?? undefined;
+  }
+
+  /** The plain body's boundary ranges whose path is `fewest` to `most` whole characters, not starting with an `excluded` byte. */
+  #closingRanges(fewest: number, most: number, excluded: Uint32Array): Int32Array {
+    const body = this.#stringBody(), key = `${fewest}:${Math.min(most, body.longest + 1)}:${excluded.join(",")}`;
+    let ranges = body.closing.get(key);
+    if (!ranges) {
+      const { uncertain } = body.plain, out: number[] = [];
+      for (let r = 0; r < uncertain.length; r += 2) {
+        const c = body.rangeChars[r >> 1]!, b = body.rangeFirst[r >> 1]!;
+        if (c >= fewest && c <= most && !((excluded[b >>> 5]! >>> (b & 31)) & 1)) out.push(uncertain[r]!, uncertain[r + 1]!);
+      }
+      ranges = Int32Array.from(out);
+      if (body.closing.size >= SHARED_FRAMES) body.closing.clear();
+      body.closing.set(key, ranges);
+    }
+    return ranges;
+  }
+
+  #stringBody(): StringBody {
+    let body = stringBodies.get(this.trie);
+    if (!body) stringBodies.set(this.trie, (body = this.#plainBody()));
+    return body;
   }
 
   /**
-   * The plain string body's frame cut to tokens of at most `limit` characters whose first byte is not in `excluded`
-   * (shared per vocabulary).
+   * The plain string body's frame cut to tokens of at most `limit` characters whose first byte is not in `excluded`,
+   * with the body's boundary ranges or none (`boundary`; shared per vocabulary).
    */
-  #bodyFrame(limit: number, excluded: Uint32Array): Frame {
-    let body = stringBodies.get(this.trie);
-    if (!body) stringBodies.set(this.trie, (body = this.#plainBody()));
-    const key = `${Math.min(limit, body.longest)}:${excluded.join(",")}`;
+  #bodyFrame(limit: number, excluded: Uint32Array, boundary: boolean): Frame {
+    const body = this.#stringBody();
+    const key = `${Math.min(limit, body.longest)}:${excluded.join(",")}:${boundary}`;
     let frame = body.byLimit.get(key);
     if (!frame) {
-      if (limit >= body.longest && excluded.every((w) => w === 0)) frame = body.plain;
+      if (limit >= body.longest && excluded.every((w) => w === 0) && boundary) frame = body.plain;
       else {
         const accepted = body.plain.accepted.slice(), { counts } = body, { roots, skip, tokenStart, ids } = this.trie;
         if (limit < body.longest) for (let t = 0; t < counts.length; t++) if (counts[t]! > limit) accepted[t >>> 5]! &= ~(1 << (t & 31));
@@ -564,7 +639,7 @@ export class TokenMasks {
           if (!((excluded[b >>> 5]! >>> (b & 31)) & 1) || roots[b]! < 0) continue;
           for (let k = tokenStart[roots[b]!]!, end = tokenStart[skip[roots[b]!]!]!; k < end; k++) accepted[ids[k]! >>> 5]! &= ~(1 << (ids[k]! & 31));
         }
-        frame = { id: frameIds++, accepted, uncertain: body.plain.uncertain };
+        frame = { id: frameIds++, accepted, uncertain: boundary ? body.plain.uncertain : NO_RANGES };
       }
       if (body.byLimit.size >= SHARED_FRAMES) body.byLimit.clear();
       body.byLimit.set(key, frame);
@@ -713,7 +788,16 @@ export class TokenMasks {
     const counts = tokenCharCounts(this.trie.vocabulary.bytes, this.trie.vocabulary.offsets, this.trie.vocab);
     let longest = 0;
     for (const n of counts) longest = Math.max(longest, n);
-    return { plain, counts, longest, byLimit: new Map() };
+    const { parent, byte } = this.trie, ranges = plain.uncertain.length / 2;
+    const rangeChars = new Int16Array(ranges), rangeFirst = new Uint8Array(ranges), path: number[] = [];
+    for (let r = 0; r < ranges; r++) {
+      path.length = 0;
+      for (let n = parent[plain.uncertain[2 * r]!]!; n >= 0; n = parent[n]!) path.push(byte[n]!);
+      path.reverse();
+      rangeChars[r] = bodyChars(path);
+      rangeFirst[r] = path[0] ?? 0;
+    }
+    return { plain, counts, longest, byLimit: new Map(), rangeChars, rangeFirst, closing: new Map() };
   }
 
   /**

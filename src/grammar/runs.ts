@@ -7,6 +7,19 @@
  */
 import { END, type Grammar } from "./grammar.ts";
 
+/** What a stack inside a run of characters can still take (`CharRuns.bounds`). */
+export interface RunBounds {
+  /** Most characters (Infinity: no maximum). */
+  readonly most: number;
+  /** Fewest characters. */
+  readonly fewest: number;
+  /** Whether every count from `fewest` to `most` is possible (always false without a maximum). */
+  readonly gapless: boolean;
+  /** Where what follows the run starts: its position (-1: nothing follows), in the frame `depth` return positions down. */
+  readonly depth: number;
+  readonly pos: number;
+}
+
 /**
  * The JSON character rule's runs in one grammar: where a character starts, and how many may follow a position. A
  * rule equal to the character rule but for fewer single-byte characters (an object key that has left every listed
@@ -19,6 +32,10 @@ export class CharRuns {
   readonly #first = new Uint32Array(8);
   /** Longest run of characters each rule made only of characters matches (Infinity: a loop); absent: not such a rule. */
   readonly #lengths = new Map<number, number>();
+  /** Fewest characters of each rule of finite `#lengths`. */
+  readonly #fewest = new Map<number, number>();
+  /** Rules of finite `#lengths` that match every count of characters from their fewest to their most. */
+  readonly #gapless = new Set<number>();
   /** Rules recorded as characters with excluded first bytes. */
   readonly #likes = new Set<number>();
 
@@ -47,12 +64,12 @@ export class CharRuns {
   }
 
   /**
-   * Most characters the stack from `positions` (return positions, top first) can still take before what follows the
-   * run, provided what follows starts with a byte no character does (a closing quote); undefined otherwise.
+   * How many characters the stack from `positions` (return positions, top first) can still take before what follows
+   * the run, provided what follows starts with a byte no character does (a closing quote); undefined otherwise.
    */
-  remaining(positions: Iterable<number>): number | undefined {
+  bounds(positions: Iterable<number>): RunBounds | undefined {
     const { elems, sets } = this.grammar;
-    let sum = 0;
+    let most = 0, fewest = 0, gapless = true, depth = 0;
     for (const start of positions) {
       for (let p = start; ; p++) {
         if (p >= elems.length) return undefined;
@@ -61,15 +78,18 @@ export class CharRuns {
         if (e <= -2) {
           const n = this.#lengths.get(-2 - e);
           if (n === undefined) return undefined;
-          sum += n;
+          most += n;
+          fewest += this.#fewest.get(-2 - e) ?? 0;
+          gapless &&= this.#gapless.has(-2 - e);
           continue;
         }
         for (let w = 0; w < 8; w++) if ((sets[e * 8 + w]! & this.#first[w]!) !== 0) return undefined;
-        return sum;
+        return { most, fewest, gapless, depth, pos: p };
       }
+      depth++;
     }
     // The stack ends with the run: nothing can follow it.
-    return sum;
+    return { most, fewest, gapless, depth, pos: -1 };
   }
 
   /**
@@ -153,6 +173,7 @@ export class CharRuns {
       return true;
     };
     this.#lengths.set(this.char, 1);
+    for (const r of [this.char, ...this.#likes]) this.#fewest.set(r, 1), this.#gapless.add(r);
     const atom = (e: number) => -2 - e === this.char || this.#likes.has(-2 - e);
     for (let r = 0; r < ruleAlts.length; r++) candidate[r] = !this.#lengths.has(r) && refs(r, (e) => e <= -2) ? 1 : 0;
     for (let changed = true; changed;) {
@@ -168,13 +189,29 @@ export class CharRuns {
       if (onPath[r] === 1) return Infinity;
       onPath[r] = 1;
       let best = 0;
+      const spans: [number, number][] = [];
+      let gapless = true;
       for (const a of ruleAlts[r]!) {
-        let n = 0;
-        for (let p = a; elems[p] !== END; p++) n += length(-2 - elems[p]!);
+        let n = 0, least = 0;
+        for (let p = a; elems[p] !== END; p++) {
+          const q = -2 - elems[p]!;
+          n += length(q);
+          least += this.#fewest.get(q) ?? 0;
+          gapless &&= this.#gapless.has(q);
+        }
         best = Math.max(best, n);
+        spans.push([least, n]);
       }
       onPath[r] = 0;
       this.#lengths.set(r, best);
+      if (best < Infinity) {
+        // The counts of a sequence of gapless rules are gapless; those of the alternatives, when their spans touch.
+        spans.sort((x, y) => x[0] - y[0]);
+        let reach = spans[0]?.[1] ?? 0;
+        for (const [least, n] of spans) (gapless &&= least <= reach + 1), (reach = Math.max(reach, n));
+        this.#fewest.set(r, spans[0]?.[0] ?? 0);
+        if (gapless) this.#gapless.add(r);
+      }
       return best;
     };
     for (let r = 0; r < ruleAlts.length; r++) if (candidate[r] === 1) length(r);
@@ -199,4 +236,15 @@ export function tokenCharCounts(bytes: Uint8Array, offsets: ArrayLike<number>, v
     out[t] = Math.min(n, 255);
   }
   return out;
+}
+
+/** Characters of a JSON string body fragment from a character start (escapes count one), or -1 when it ends inside one. */
+export function bodyChars(bytes: readonly number[]): number {
+  let n = 0, i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    i += b === 0x5c ? (bytes[i + 1] === 0x75 ? 6 : 2) : b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    n++;
+  }
+  return i === bytes.length ? n : -1;
 }

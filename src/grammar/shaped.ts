@@ -168,6 +168,19 @@ export class ShapedStarts {
     });
   }
 
+  /**
+   * Whether a frame at an alternative start of rule `inner` may sit right above a call of rule `called` with nothing of
+   * that call consumed: `inner` is `called`, or is tail-called first thing by one of its alternatives (a tail call
+   * pushes no frame). A tail call after a byte (an escape's rule after its backslash) does not count.
+   */
+  #entered(called: number, inner: number, depth = 4): boolean {
+    if (called === inner) return true;
+    if (depth === 0) return false;
+    const { elems, ruleAlts } = this.automaton.grammar;
+    for (const a of ruleAlts[called]!) if (elems[a]! <= -2 && elems[a + 1] === END && this.#entered(-2 - elems[a]!, inner, depth - 1)) return true;
+    return false;
+  }
+
   /** The product rules of `automaton`'s grammar (undefined: it has none). */
   static of(automaton: GrammarAutomaton): ShapedStarts | undefined {
     const { shaped } = automaton.grammar;
@@ -191,10 +204,11 @@ export class ShapedStarts {
             known = rule;
             break;
           }
+          const inner = this.#ruleOf[pos]!;
           n = automaton.parentOf(n);
           if (n < 0) break;
           pos = automaton.positionOf(n);
-          if (pos === 0 || this.#altStart[pos - 1] !== 1 || elems[pos - 1]! > -2) break;
+          if (pos === 0 || this.#altStart[pos - 1] !== 1 || elems[pos - 1]! > -2 || !this.#entered(-2 - elems[pos - 1]!, inner)) break;
         }
       }
       this.#memo.set(node, known);

@@ -160,12 +160,31 @@ export class KernelWalk {
       triples[n++] = ranges[r + 1]!;
       triples[n++] = lastRow;
     }
+    return this.#runTriples(n, trie);
+  }
+
+  /** Adds to `walker.mask()` the tokens of the node ranges `ranges` viable from `parent` taken as the state at each range's parent node. */
+  runRangesFrom(parent: number, ranges: Int32Array, trie: TokenTrie): WalkEnd {
+    this.#reset(false, false);
+    const triples = this.walker.ranges(), row = this.#row(parent);
+    if (row === -2 || (ranges.length / 2) * 3 > triples.length) return "full";
+    let n = 0;
+    for (let r = 0; r < ranges.length; r += 2) {
+      triples[n++] = ranges[r]!;
+      triples[n++] = ranges[r + 1]!;
+      triples[n++] = row;
+    }
+    return this.#runTriples(n, trie);
+  }
+
+  /** Walks the `n` ints of (from, to, row) triples in `walker.ranges()`. */
+  #runTriples(n: number, trie: TokenTrie): WalkEnd {
     this.visited = 0;
     if (n === 0) return "done";
     const cursor = this.walker.cursor();
     cursor[walk.mode] = walk.modeRanges;
-    cursor[walk.node] = triples[0]!;
-    cursor[walk.stack + trie.depth[triples[0]!]! - 1] = triples[2]!;
+    cursor[walk.node] = this.walker.ranges()[0]!;
+    cursor[walk.stack + trie.depth[cursor[walk.node]!]! - 1] = this.walker.ranges()[2]!;
     return this.#drive(this.walker.trie.size, n);
   }
 

@@ -1,13 +1,14 @@
 /**
  * Bounded JSON strings masked from the plain body's analysis cut by character count (`CharRuns`, issue 17's slow steps), and keys of open objects past every listed name:
  * at every state along documents of length-bounded strings in several contexts (object values and keys, arrays,
- * `anyOf`, exact lengths, escapes, multi-byte characters, strings right at their bound), the mask equals the TS walk
+ * `anyOf`, exact lengths, minimums, escapes, multi-byte characters, strings right at their bound, runs closed by
+ * different followers), the mask equals the TS walk
  * (`TokenMasks.compute`, checked token by token in masks.test.ts), on every kernel implementation.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DEAD, GrammarAutomaton, schemaGrammar, TokenMasks } from "../../src/grammar/mod.ts";
-import { CharRuns, tokenCharCounts } from "../../src/grammar/runs.ts";
+import { bodyChars, CharRuns, tokenCharCounts } from "../../src/grammar/runs.ts";
 import { implementations } from "../kernels/impls.ts";
 import { preparedTrie, realVocab } from "./vocab.ts";
 
@@ -23,6 +24,10 @@ const CASES: { schema: Record<string, unknown>; docs: unknown[] }[] = [
   { schema: { anyOf: [{ type: "string", maxLength: 3 }, { type: "string", minLength: 6, maxLength: 8 }, { type: "integer" }] }, docs: ["abc", "abcdefg", 12] },
   { schema: { type: "object", additionalProperties: { type: "string", maxLength: 4 }, propertyNames: { maxLength: 6 } }, docs: [{ abcdef: "abcd", k: "" }] },
   { schema: { type: "object", properties: { owner_email: { type: "string" }, other: { type: "integer" } } }, docs: [{ owner_email: "x", owner: "y", o: 1, "ówner": 2, "\u0077x": 3, owner_emails: [] }] },
+  // Runs closed by different followers (`",` `"}` `":`), with a minimum, two runs of different counts in one state.
+  { schema: { type: "object", properties: { a: { type: "string", minLength: 3, maxLength: 5 }, b: { type: "string", maxLength: 2 } }, required: ["a", "b"], additionalProperties: false }, docs: [{ a: "abc", b: "" }, { a: 'ab"cd', b: "é😀" }, { a: "\\\\\\", b: "\u00e9" }] },
+  { schema: { type: "array", items: { anyOf: [{ type: "string", maxLength: 1 }, { type: "string", minLength: 3, maxLength: 3 }] } }, docs: [["a", "abc", "", "é€😀"]] },
+  { schema: { type: "object", propertyNames: { minLength: 2, maxLength: 3 }, additionalProperties: { type: "integer" } }, docs: [{ ab: 1, "a\"c": 2, "éé": 3 }] },
 ];
 
 describe("character runs of bounded strings", () => {
@@ -30,6 +35,12 @@ describe("character runs of bounded strings", () => {
     const bytes = encoder.encode('ab\\n\\u00e9é€\\');
     const offsets = [0, 2, 4, 10, 12, 15, 16];
     assert.deepEqual([...tokenCharCounts(bytes, offsets, 6)], [2, 1, 1, 1, 1, 1]);
+  });
+
+  test("body paths: whole characters counted, a path ending inside an escape or a multi-byte character is -1", () => {
+    const chars = (text: string, drop = 0) => bodyChars([...encoder.encode(text)].slice(0, encoder.encode(text).length - drop));
+    assert.deepEqual([chars("ab"), chars("a\\\\"), chars("\\u00e9x"), chars("é€😀"), chars("")], [2, 2, 2, 3, 0]);
+    assert.deepEqual([chars("a\\\\", 1), chars("\\u00e9", 2), chars("é", 1), chars("😀", 3)], [-1, -1, -1, -1]);
   });
 
   test("a schema's string grammar has runs; a GBNF-shaped grammar without the JSON character rule has none", () => {

@@ -28,6 +28,9 @@ const CASES: { schema: Record<string, unknown>; docs: unknown[] }[] = [
   // Not every length from a state's distance on reaches acceptance: counts short of the minimum are checked per state.
   { schema: { type: "array", items: { type: "string", pattern: "^(a|bbbbbbb)(c|dddd)$", minLength: 5, maxLength: 11 } }, docs: [["adddd", "bbbbbbbc", "bbbbbbbdddd"]] },
   { schema: { type: "object", patternProperties: { "^[a-z]+$": { type: "boolean" } }, additionalProperties: false }, docs: [{ node: true, browser: false }] },
+  // Escaped characters inside a bounded language: after a backslash the stack is in the escape's rule, not at a character start.
+  { schema: { type: "array", items: { type: "string", pattern: "^[a-z\"\\\\/]+$", maxLength: 6 } }, docs: [['a"b\\c', "x/y", '""""""']] },
+  { schema: { type: "object", propertyNames: { minLength: 2, maxLength: 3 }, additionalProperties: { type: "integer" } }, docs: [{ ab: 1, 'a"c': 2, "\\\\": 3 }] },
   { schema: { type: "object", additionalProperties: { type: "integer" }, propertyNames: { pattern: "^[a-z_]{1,6}$" } }, docs: [{ ab_cd: 1, i: 2, abcdef: 3 }] },
 ];
 

@@ -192,7 +192,7 @@ export interface TrieWalker {
 
 /** Slots and statuses of `rsk_trie_walk` (RSK_WALK_* in rsk.h). */
 export const walk = {
-  node: 0, visited: 1, limit: 2, state: 3, byte: 4, ranges: 5, mode: 6, modeAll: 0, modeRanges: 1, stack: 8, cut: 1 << 30,
+  node: 0, visited: 1, limit: 2, state: 3, byte: 4, ranges: 5, mode: 6, modeAll: 0, modeRanges: 1, stack: 8, cut: 1 << 30, stop: 2,
   done: 0, need: 1, limited: 2,
 } as const;
 

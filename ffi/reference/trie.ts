@@ -57,6 +57,16 @@ export function referenceTrieWalk(
     }
     const to = next - 1;
     if (to >= nRows) return -3;
+    if (flags[to]! & walk.stop && !onlyRanges) {
+      const skip = nodes[i * 3 + 1]! >>> 0;
+      if (skip <= i || skip > nNodes) return -3;
+      if (nRange + 2 > ranges.length) return -5;
+      ranges[nRange] = i;
+      ranges[nRange + 1] = skip;
+      nRange += 2;
+      i = skip;
+      continue;
+    }
     cursor[walk.stack + depth] = to | (from & walk.cut) | (flags[to]! & 1 ? walk.cut : 0);
     const k0 = nodes[i * 3 + 2]! >>> 0, k1 = nodes[i * 3 + 5]! >>> 0;
     if (k0 > k1 || k1 > ids.length) return -3;

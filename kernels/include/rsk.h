@@ -128,8 +128,9 @@ RSK_API double rsk_uniform(uint32_t seed_lo, uint32_t seed_hi, double step);
  * nodes: (n_nodes + 1) * RSK_TRIE_NODE_WORDS ints; node i = [byte | depth << 8, index just past its subtree, first slot
  * in `ids` of the tokens ending at it]; the extra last node only closes the token slots. table: n_rows * 256 ints,
  * table[row * 256 + byte] = 0 unknown, < 0 refused, else next row + 1; flags[row] bit 0: the row completes the frame
- * being analysed (a refused byte below such a row records [node, skip) in `ranges`). Every accepted node's tokens are
- * OR-ed into `mask` (the caller clears it). cursor: RSK_WALK_STACK + max depth + 1 ints (slots below); start with
+ * being analysed (a refused byte below such a row records [node, skip) in `ranges`); bit 1 (RSK_WALK_FLAG_STOP): a
+ * node whose byte leads to the row records [node, skip) in `ranges` and its subtree is not walked (the analysed
+ * language ends there). Every other accepted node's tokens are OR-ed into `mask` (the caller clears it). cursor: RSK_WALK_STACK + max depth + 1 ints (slots below); start with
  * node 0, visited 0, ranges 0 and stack[0] = start row (| RSK_WALK_CUT when it completes the frame).
  * Returns RSK_WALK_DONE, RSK_WALK_NEED (fill table[cursor[STATE] * 256 + cursor[BYTE]] and call again),
  * RSK_WALK_LIMITED (more than cursor[LIMIT] nodes visited; 0 = no limit) or RSK_E_PARAM / RSK_E_BUFFER.
@@ -149,6 +150,7 @@ RSK_API double rsk_uniform(uint32_t seed_lo, uint32_t seed_hi, double step);
 #define RSK_WALK_MODE_RANGES 1
 #define RSK_WALK_STACK 8    /* stack[d]: row after d bytes of the current path, | RSK_WALK_CUT */
 #define RSK_WALK_CUT (1 << 30)
+#define RSK_WALK_FLAG_STOP 2
 #define RSK_WALK_DONE 0
 #define RSK_WALK_NEED 1
 #define RSK_WALK_LIMITED 2

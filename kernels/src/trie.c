@@ -69,6 +69,16 @@ int32_t rsk_trie_walk(const int32_t *nodes, uint32_t n_nodes, const int32_t *ids
     }
     const uint32_t to = (uint32_t)next - 1;
     if (to >= n_rows) return RSK_E_PARAM;
+    if ((flags[to] & RSK_WALK_FLAG_STOP) && !only_ranges) {
+      const uint32_t skip = (uint32_t)node[1];
+      if (skip <= i || skip > n_nodes) return RSK_E_PARAM;
+      if (n_range + 2 > n_ranges) return RSK_E_BUFFER;
+      ranges[n_range] = (int32_t)i;
+      ranges[n_range + 1] = (int32_t)skip;
+      n_range += 2;
+      i = skip;
+      continue;
+    }
     stack[depth] = (int32_t)(to | (from & RSK_WALK_CUT) | ((flags[to] & 1) ? RSK_WALK_CUT : 0));
     const uint32_t k0 = (uint32_t)node[2], k1 = (uint32_t)node[2 + NODE_WORDS];
     if (k0 > k1 || k1 > n_ids) return RSK_E_PARAM;

@@ -213,6 +213,8 @@ interface LanguageFrames {
   readonly automaton: GrammarAutomaton;
   readonly frames: Map<number, LanguageFrame | null>;
   readonly cuts: Map<string, Derived | null>;
+  /** The kernel walk of `automaton` (made when first needed). */
+  walk?: KernelWalk;
 }
 const languages = new WeakMap<TokenTrie, Map<string, LanguageFrames>>();
 /** Languages kept per vocabulary before that cache starts over. */
@@ -221,11 +223,18 @@ const LANGUAGES = 64;
 const LANGUAGE_BYTES = 128 << 20;
 const languageBytes = new WeakMap<TokenTrie, number>();
 
-/**
- * A language state's frame, and its accepted tokens by character count (ascending) with the characters each needs to
- * reach acceptance: its own count plus the distance of the automaton state it ends in (PARTIAL: it ends inside a character).
- */
+/** A language state's frame, and (once a cut by length asks, `#languageCounts`) its tokens by character count. */
 interface LanguageFrame extends Frame {
+  readonly language: ShapedLanguage;
+  readonly state: number;
+  counts?: LanguageCounts;
+}
+
+/**
+ * A language frame's accepted tokens by character count (ascending), with the characters each needs to reach
+ * acceptance: its own count plus the distance of the automaton state it ends in (PARTIAL: it ends inside a character).
+ */
+interface LanguageCounts {
   readonly tokens: Int32Array;
   readonly needs: Uint16Array;
   /** Where each count starts in `tokens`. */
@@ -349,7 +358,10 @@ export class TokenMasks {
       for (let state = 0; state < language.dist.length; state++) {
         if (lang.frames.has(state)) continue;
         if (analysed++ === limit) return;
-        lang.frames.set(state, this.#languageFrame(lang.automaton, language, state));
+        const frame = this.#languageFrame(lang, language, state);
+        // Model load: the counts a cut by length reads are made now too (several milliseconds on a decode step).
+        if (frame) this.#languageCounts(frame);
+        lang.frames.set(state, frame);
       }
     }
   }
@@ -390,7 +402,7 @@ export class TokenMasks {
   #direct(state: number): Uint32Array | undefined {
     const kernelWalk = this.#walk;
     if (!kernelWalk) return this.compute(state, new Uint32Array(this.words), DIRECT_WALK_NODES);
-    const end = kernelWalk.run(state, DIRECT_WALK_NODES, false);
+    const end = kernelWalk.run(state, DIRECT_WALK_NODES, "mask");
     if (end === "full") return this.compute(state, new Uint32Array(this.words), DIRECT_WALK_NODES);
     this.stats.nodes += kernelWalk.visited;
     if (end === "limited") return undefined;
@@ -674,14 +686,15 @@ export class TokenMasks {
   #cutFrame(rule: ShapedRule): Derived | null {
     const lang = this.#language(rule.language);
     let base = lang.frames.get(rule.state);
-    if (base === undefined) lang.frames.set(rule.state, (base = this.#languageFrame(lang.automaton, rule.language, rule.state)));
+    if (base === undefined) lang.frames.set(rule.state, (base = this.#languageFrame(lang, rule.language, rule.state)));
     if (base === null) return null;
-    const { tokens, needs, countStart } = base, saturated = rule.language.saturated.every((v) => v === 1), longest = countStart.length - 2;
+    const saturated = rule.language.saturated.every((v) => v === 1), longest = this.#stringBody().longest;
     const lo = rule.short, hi = Math.min(rule.left - rule.language.far, longest), left = Math.min(rule.left, longest);
     if (lo <= 1 && hi >= longest) return { frame: base };
     const key = `${rule.state}:${lo}:${hi}:${left}`;
     let cut = lang.cuts.get(key);
     if (cut === undefined) {
+      const { tokens, needs, countStart } = this.#languageCounts(base);
       const accepted = base.accepted.slice(), check: number[] = [];
       for (let c = 0; c <= longest && check.length <= CHECKED_TOKENS; c++) {
         if (c >= lo && c <= hi) continue;
@@ -718,20 +731,31 @@ export class TokenMasks {
 
   /**
    * The tokens `language`'s own grammar (one quoted string, then the end) takes at a character start of `state`
-   * without closing the string, and the subtrees where a token closes it (the state is then accepting): one TS walk.
+   * without closing the string, and the subtrees where a token closes it (the state is then accepting): one kernel
+   * walk whose accepting rows stop it (a TS walk without kernels, or when the subtrees overflow the kernel's buffer).
    */
-  #languageFrame(automaton: GrammarAutomaton, language: ShapedLanguage, state: number): LanguageFrame | null {
+  #languageFrame(lang: LanguageFrames, language: ShapedLanguage, state: number): LanguageFrame | null {
+    const { automaton } = lang;
     const at = automaton.walk(automaton.start, new TextEncoder().encode(JSON.stringify(language.paths[state]).slice(0, -1)));
     if (at === DEAD) return null;
-    let body = stringBodies.get(this.trie);
-    if (!body) stringBodies.set(this.trie, (body = this.#plainBody()));
-    const { counts, longest } = body, { dist, saturated } = language;
-    const accepted = new Uint32Array(this.words), uncertain: number[] = [], taken = new Int32Array(this.trie.vocab), needs = new Uint16Array(this.trie.vocab);
-    const { byte, depth, skip, tokenStart, ids, size } = this.trie, st = this.#stack;
-    // The language's automaton beside the parser: the state each token ends in, for its need.
-    const path = new ContentPath(language.dfa, state, this.trie.maxDepth), { states, asciiNext } = path;
-    let n = 0, visited = 0, table = automaton.table;
-    const { width, classOf } = automaton;
+    const kernels = this.#kernels, kernelWalk = kernels && (lang.walk ??= new KernelWalk(automaton, walkerFor(kernels, this.trie)));
+    let accepted: Uint32Array, uncertain: Int32Array;
+    if (kernelWalk && kernelWalk.run(at, 0, "language") === "done") {
+      const { walker } = kernelWalk, found = walker.ranges(), out: number[] = [];
+      for (let r = 0, n = walker.cursor()[walk.ranges]!; r < n; r += 2) appendRange(out, found[r]!, found[r + 1]!, this.trie);
+      accepted = walker.mask().slice();
+      uncertain = Int32Array.from(out);
+      this.stats.nodes += kernelWalk.visited;
+    } else [accepted, uncertain] = this.#languageWalk(automaton, at);
+    languageBytes.set(this.trie, (languageBytes.get(this.trie) ?? 0) + accepted.byteLength + uncertain.byteLength);
+    return { id: frameIds++, accepted, uncertain, language, state };
+  }
+
+  /** `#languageFrame`'s walk in TS: its accepted tokens and closing subtrees from parser state `at`. */
+  #languageWalk(automaton: GrammarAutomaton, at: number): [Uint32Array, Int32Array] {
+    const accepted = new Uint32Array(this.words), uncertain: number[] = [];
+    const { byte, depth, skip, tokenStart, ids, size } = this.trie, st = this.#stack, { width, classOf } = automaton;
+    let visited = 0, table = automaton.table;
     st[0] = at;
     for (let i = 0; i < size; visited++) {
       const d = depth[i]!, b = byte[i]!, s = st[d - 1]!;
@@ -747,30 +771,51 @@ export class TokenMasks {
         continue;
       }
       st[d] = next;
-      const prev = states[d - 1]!;
-      let end = prev >= 0 && b < 0x80 && b !== 0x5c ? asciiNext[prev * 128 + b]! : -3;
-      if (end === -3) end = path.push(d, b);
-      else states[d] = end;
-      for (let k = tokenStart[i]!, stop = tokenStart[i + 1]!; k < stop; k++) {
+      for (let k = tokenStart[i]!, stop = tokenStart[i + 1]!; k < stop; k++) accepted[ids[k]! >>> 5]! |= 1 << (ids[k]! & 31);
+      i++;
+    }
+    this.stats.nodes += visited;
+    return [accepted, Int32Array.from(uncertain)];
+  }
+
+  /**
+   * A language frame's tokens by character count and their needs (`LanguageCounts`), computed when a cut by length
+   * first asks (or at model load, `analyseLanguages`): the language's automaton follows the trie in preorder from the
+   * frame's state, into the subtrees that hold an accepted token only.
+   */
+  #languageCounts(frame: LanguageFrame): LanguageCounts {
+    if (frame.counts) return frame.counts;
+    const { counts, longest } = this.#stringBody(), { dist, saturated, dfa } = frame.language, { accepted } = frame;
+    const { byte, depth, skip, tokenStart, ids, size } = this.trie;
+    // Accepted tokens counted in trie order: a subtree holds one exactly when the count grows across its slots.
+    const below = new Int32Array(ids.length + 1);
+    for (let k = 0; k < ids.length; k++) below[k + 1] = below[k]! + ((accepted[ids[k]! >>> 5]! >>> (ids[k]! & 31)) & 1);
+    const path = new ContentPath(dfa, frame.state, this.trie.maxDepth), taken: number[] = [], needOf: number[] = [];
+    const countStart = new Int32Array(longest + 2);
+    for (let i = 0; i < size;) {
+      if (below[tokenStart[skip[i]!]!] === below[tokenStart[i]!]) {
+        i = skip[i]!;
+        continue;
+      }
+      const end = path.push(depth[i]!, byte[i]!);
+      for (let k = tokenStart[i]!; k < tokenStart[i + 1]!; k++) {
         const t = ids[k]!;
-        accepted[t >>> 5]! |= 1 << (t & 31);
-        taken[n] = t;
-        needs[n++] = end >= 0 ? Math.min(NEED, counts[t]! + dist[end]!) | (saturated[end] ? 0 : UNSATURATED) : PARTIAL;
+        if (!((accepted[t >>> 5]! >>> (t & 31)) & 1)) continue;
+        taken.push(t);
+        needOf.push(end >= 0 ? Math.min(NEED, counts[t]! + dist[end]!) | (saturated[end] ? 0 : UNSATURATED) : PARTIAL);
+        countStart[counts[t]! + 1]!++;
       }
       i++;
     }
-    const countStart = new Int32Array(longest + 2);
-    for (let j = 0; j < n; j++) countStart[counts[taken[j]!]! + 1]!++;
     for (let c = 1; c < countStart.length; c++) countStart[c]! += countStart[c - 1]!;
-    const tokens = new Int32Array(n), byCount = new Uint16Array(n), next = countStart.slice();
-    for (let j = 0; j < n; j++) {
+    const tokens = new Int32Array(taken.length), needs = new Uint16Array(taken.length), next = countStart.slice();
+    for (let j = 0; j < taken.length; j++) {
       const i = next[counts[taken[j]!]!]!++;
       tokens[i] = taken[j]!;
-      byCount[i] = needs[j]!;
+      needs[i] = needOf[j]!;
     }
-    languageBytes.set(this.trie, (languageBytes.get(this.trie) ?? 0) + accepted.byteLength + n * 6);
-    this.stats.nodes += visited;
-    return { id: frameIds++, accepted, uncertain: Int32Array.from(uncertain), tokens, needs: byCount, countStart };
+    languageBytes.set(this.trie, (languageBytes.get(this.trie) ?? 0) + tokens.length * 6);
+    return (frame.counts = { tokens, needs, countStart });
   }
 
   /** Analyses a plain JSON string body at a character start over this vocabulary (once per vocabulary). */
@@ -855,7 +900,7 @@ export class TokenMasks {
   /** A frame by the C walk (undefined without kernels or when the walk meets too many states). */
   #kernelFrame(frameState: number): Frame | undefined {
     const kernelWalk = this.#walk;
-    if (!kernelWalk || kernelWalk.run(frameState, 0, true) !== "done") return undefined;
+    if (!kernelWalk || kernelWalk.run(frameState, 0, "frame") !== "done") return undefined;
     this.stats.nodes += kernelWalk.visited;
     const { walker } = kernelWalk;
     return { id: frameIds++, accepted: walker.mask().slice(), uncertain: walker.ranges().slice(0, walker.cursor()[walk.ranges]!) };

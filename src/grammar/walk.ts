@@ -20,6 +20,12 @@ const WALK_RANGES = 1 << 16;
 /** How a walk ended. */
 export type WalkEnd = "done" | "limited" | "full";
 
+/**
+ * What a walk computes: a state's mask; a frame's (rows that complete it flagged, the subtrees refused below them
+ * recorded); or a string language's (nodes reaching an accepting row, the string closed, recorded and not walked).
+ */
+export type WalkKind = "mask" | "frame" | "language";
+
 const walkers = new WeakMap<TokenTrie, Map<Kernels, TrieWalker>>();
 
 /** The walker of `kernels` over `trie` (one per pair: for WASM the trie is copied into its memory once). */
@@ -106,7 +112,7 @@ export class KernelWalk {
   #rowOf = new Int32Array(256);
   #stamp = new Int32Array(256);
   #epoch = 0;
-  #frame = false;
+  #kind: WalkKind = "mask";
   /** Scratch of `runRanges`: the state at each path entry. */
   #pathStates = new Int32Array(0);
   /** Trie nodes visited by the last walk. */
@@ -120,16 +126,16 @@ export class KernelWalk {
   ) {}
 
   /**
-   * Walks the trie from `state`, leaving the accepted tokens in `walker.mask()`. With `frame`, rows completing the
-   * analysed frame are flagged and the subtrees refused below them are left in `walker.ranges()` (count in
-   * `walker.cursor()[walk.ranges]`). `limit` bounds the nodes visited (0: none).
+   * Walks the trie from `state`, leaving the accepted tokens in `walker.mask()` and, for a frame or a language, the
+   * recorded subtrees in `walker.ranges()` (count in `walker.cursor()[walk.ranges]`; see `WalkKind`). `limit` bounds
+   * the nodes visited (0: none).
    */
-  run(state: number, limit: number, frame: boolean): WalkEnd {
-    this.#reset(frame, true);
+  run(state: number, limit: number, kind: WalkKind): WalkEnd {
+    this.#reset(kind, true);
     const cursor = this.walker.cursor();
     cursor[walk.limit] = limit;
     const start = this.#row(state);
-    cursor[walk.stack] = start | (frame && this.automaton.reachedCut(state) ? walk.cut : 0);
+    cursor[walk.stack] = start | (kind === "frame" && this.automaton.reachedCut(state) ? walk.cut : 0);
     return this.#drive(this.walker.trie.size, this.walker.capacity.ranges);
   }
 
@@ -140,7 +146,7 @@ export class KernelWalk {
    * pruning at the first refused byte.
    */
   runRanges(state: number, ranges: Int32Array, trie: TokenTrie): WalkEnd {
-    this.#reset(false, false);
+    this.#reset("mask", false);
     const triples = this.walker.ranges();
     const { up, bytes, entry } = rangePaths(ranges, trie), { automaton } = this;
     if (this.#pathStates.length < up.length) this.#pathStates = new Int32Array(up.length * 2);
@@ -165,7 +171,7 @@ export class KernelWalk {
 
   /** Adds to `walker.mask()` the tokens of the node ranges `ranges` viable from `parent` taken as the state at each range's parent node. */
   runRangesFrom(parent: number, ranges: Int32Array, trie: TokenTrie): WalkEnd {
-    this.#reset(false, false);
+    this.#reset("mask", false);
     const triples = this.walker.ranges(), row = this.#row(parent);
     if (row === -2 || (ranges.length / 2) * 3 > triples.length) return "full";
     let n = 0;
@@ -193,17 +199,17 @@ export class KernelWalk {
    * transition costs one kernel stop per process, not per mask; they start over when another automaton used the
    * walker in between or the table is three quarters full.
    */
-  #reset(frame: boolean, clearMask: boolean): void {
+  #reset(kind: WalkKind, clearMask: boolean): void {
     const { walker } = this;
     if (owners.get(walker) !== this || this.#states.length > (walker.capacity.rows * 3) / 4) {
       owners.set(walker, this);
       this.#states.length = 0;
       this.#epoch++;
     }
-    if (frame !== this.#frame) {
-      this.#frame = frame;
+    if (kind !== this.#kind) {
+      this.#kind = kind;
       const flags = walker.flags();
-      for (let r = 0; r < this.#states.length; r++) flags[r] = frame && this.automaton.reachedCut(this.#states[r]!) ? 1 : 0;
+      for (let r = 0; r < this.#states.length; r++) flags[r] = this.#flag(this.#states[r]!);
     }
     if (clearMask) walker.mask().fill(0);
     walker.cursor().fill(0);
@@ -236,7 +242,7 @@ export class KernelWalk {
       if (status === walk.done) return "done";
       if (status === walk.limited) return "limited";
       // A frame recording more boundary ranges than the buffer holds: the caller's TS walk takes over.
-      if (status === RSK_E_BUFFER && this.#frame) return "full";
+      if (status === RSK_E_BUFFER && this.#kind !== "mask") return "full";
       throw new Error(`rsk_trie_walk failed with status ${status} (malformed trie or table: a bug)`);
     }
   }
@@ -265,7 +271,13 @@ export class KernelWalk {
       // Known transitions into states already given a row are copied; the rest stay holes (0) for the kernel to ask.
       table[at + b] = v <= 0 ? v : v - 1 < stamp.length && stamp[v - 1] === epoch ? rowOf[v - 1]! + 1 : 0;
     }
-    this.walker.flags()[row] = this.#frame && this.automaton.reachedCut(state) ? 1 : 0;
+    this.walker.flags()[row] = this.#flag(state);
     return row;
+  }
+
+  /** The kernel flags of `state`'s row for this walk's kind. */
+  #flag(state: number): number {
+    const kind = this.#kind;
+    return kind === "frame" ? (this.automaton.reachedCut(state) ? 1 : 0) : kind === "language" && this.automaton.accepting(state) ? walk.stop : 0;
   }
 }

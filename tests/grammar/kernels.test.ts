@@ -86,7 +86,7 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
       const frame = automaton.frameState(automaton.nodesOf(state)[0] ?? automaton.cut, 3);
       const results = implementations.map((k) => {
         const w = new KernelWalk(automaton, walkerFor(k, trie));
-        assert.equal(w.run(frame, 0, true), "done");
+        assert.equal(w.run(frame, 0, "frame"), "done");
         const n = w.walker.cursor()[walk.ranges]!;
         return { mask: Array.from(w.walker.mask()), ranges: Array.from(w.walker.ranges().subarray(0, n)), visited: w.visited };
       });
@@ -95,12 +95,38 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
     }
   });
 
+  test("language walks: accepting rows stop the walk and record their subtrees, alike on every implementation", () => {
+    const automaton = new GrammarAutomaton(schemaGrammar({ type: "string", pattern: "^[a-z ]+$" }).grammar);
+    const inside = automaton.walk(automaton.start, encoder.encode('"'));
+    const results = implementations.map((k) => {
+      const w = new KernelWalk(automaton, walkerFor(k, trie));
+      assert.equal(w.run(inside, 0, "language"), "done");
+      const n = w.walker.cursor()[walk.ranges]!;
+      return { mask: Array.from(w.walker.mask()), ranges: Array.from(w.walker.ranges().subarray(0, n)), visited: w.visited };
+    });
+    assert.deepEqual(results[1], results[0], "wasm = native");
+    assert.deepEqual(results[2], results[0], "ts = native");
+    // Tokens of lower-case letters and spaces only are taken; every recorded subtree starts where the string closes.
+    const { mask, ranges } = results[0]!;
+    for (let t = 0; t < vocab.offsets.length - 1; t++) {
+      const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(vocab.bytes.subarray(vocab.offsets[t]!, vocab.offsets[t + 1]!));
+      assert.equal(((mask[t >>> 5]! >>> (t & 31)) & 1) === 1, /^[a-z ]+$/.test(text), JSON.stringify(text));
+    }
+    const pathTo = (n: number) => {
+      const bytes: number[] = [];
+      for (let m = n; m >= 0; m = trie.parent[m]!) bytes.push(trie.byte[m]!);
+      return Uint8Array.from(bytes.reverse());
+    };
+    assert.ok(ranges.length > 0);
+    for (let r = 0; r < ranges.length; r += 2) assert.equal(automaton.accepting(automaton.walk(inside, pathTo(ranges[r]!))), true);
+  });
+
   test("a frame with more boundary ranges than the buffer holds ends as full (the TS walk takes over)", () => {
     const { automaton, state } = states.find((s) => s.automaton.nodesOf(s.state).length > 3) ?? states[0]!;
     const frame = automaton.frameState(automaton.nodesOf(state)[0]!, 1);
     for (const k of implementations) {
       const w = new KernelWalk(automaton, k.trieWalker(trie.flat, { rows: 1024, ranges: 2 }));
-      const end = w.run(frame, 0, true);
+      const end = w.run(frame, 0, "frame");
       assert.ok(end === "full" || (end === "done" && w.walker.cursor()[walk.ranges]! <= 2), `${k.kind}: ${end}`);
     }
   });
@@ -109,10 +135,10 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
     const wasm = implementations.find((k) => k.kind === "wasm")!;
     const { automaton, state } = states[1]!;
     const w = new KernelWalk(automaton, walkerFor(wasm, trie));
-    assert.equal(w.run(state, 0, false), "done");
+    assert.equal(w.run(state, 0, "mask"), "done");
     const before = Array.from(w.walker.mask());
     wasm.logits(1_000_000); // grows linear memory: every old view is detached
-    assert.equal(w.run(state, 0, false), "done");
+    assert.equal(w.run(state, 0, "mask"), "done");
     assert.deepEqual(Array.from(w.walker.mask()), before);
   });
 
@@ -120,7 +146,7 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
     const { automaton, state } = states[0]!;
     for (const k of implementations) {
       const w = new KernelWalk(automaton, walkerFor(k, trie));
-      const end = w.run(state, 100, false);
+      const end = w.run(state, 100, "mask");
       assert.equal(end, w.visited >= 100 ? "limited" : "done", k.kind);
       if (end === "limited") assert.equal(w.visited, 100, k.kind);
     }

@@ -13,7 +13,7 @@ import { cacheShare } from "./budget.ts";
 import { GrammarBuilder } from "./grammar.ts";
 import { JsonRules } from "./json.ts";
 import { bodyChars, CharRuns, tokenCharCounts } from "./runs.ts";
-import { ContentPath, languageGrammar, languageKey, type ShapedLanguage, type ShapedRule, ShapedStarts } from "./shaped.ts";
+import { ContentPath, languageGrammar, languageKey, type ShapedLanguage, type ShapedRule, ShapedStarts, stateRows } from "./shaped.ts";
 import type { TokenTrie } from "./trie.ts";
 import { KernelWalk, walkerFor } from "./walk.ts";
 
@@ -735,6 +735,8 @@ export class TokenMasks {
    * walk whose accepting rows stop it (a TS walk without kernels, or when the subtrees overflow the kernel's buffer).
    */
   #languageFrame(lang: LanguageFrames, language: ShapedLanguage, state: number): LanguageFrame | null {
+    const twin = this.#twinFrame(lang, language, state);
+    if (twin) return twin;
     const { automaton } = lang;
     const at = automaton.walk(automaton.start, new TextEncoder().encode(JSON.stringify(language.paths[state]).slice(0, -1)));
     if (at === DEAD) return null;
@@ -749,6 +751,32 @@ export class TokenMasks {
     } else [accepted, uncertain] = this.#languageWalk(automaton, at);
     languageBytes.set(this.trie, (languageBytes.get(this.trie) ?? 0) + accepted.byteLength + uncertain.byteLength);
     return { id: frameIds++, accepted, uncertain, language, state };
+  }
+
+  /**
+   * The frame of `state` from an analysed state with the same transitions (a loop's entry and its body, `[a-z]+`):
+   * after a token's first character both are in the same states, so they take the same tokens with the same needs and
+   * close the string in the same subtrees, but for the closing quote first, which only an accepting state takes.
+   */
+  #twinFrame(lang: LanguageFrames, language: ShapedLanguage, state: number): LanguageFrame | undefined {
+    const rows = stateRows(language), { accept } = language.dfa;
+    for (const [p, frame] of lang.frames) {
+      if (!frame || p === state || rows[p] !== rows[state]) continue;
+      const quote = this.trie.roots[0x22]!;
+      let { uncertain } = frame;
+      if (accept[p] !== accept[state] && quote >= 0) {
+        const out: number[] = [];
+        for (let r = 0; r < uncertain.length; r += 2) if (uncertain[r] !== quote) out.push(uncertain[r]!, uncertain[r + 1]!);
+        if (accept[state]) {
+          let at = 0;
+          while (at < out.length && out[at]! < quote) at += 2;
+          out.splice(at, 0, quote, this.trie.skip[quote]!);
+        }
+        uncertain = Int32Array.from(out);
+      }
+      return { id: frameIds++, accepted: frame.accepted, uncertain, language, state, counts: frame.counts };
+    }
+    return undefined;
   }
 
   /** `#languageFrame`'s walk in TS: its accepted tokens and closing subtrees from parser state `at`. */

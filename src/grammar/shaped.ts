@@ -218,16 +218,24 @@ export class ShapedStarts {
 }
 
 const languageKeys = new WeakMap<ShapedLanguage, string>();
+const rowKeys = new WeakMap<ShapedLanguage, string[]>();
 
 /** A key equal for two languages with the same automaton (their frames are then the same). */
 export function languageKey(language: ShapedLanguage): string {
   let key = languageKeys.get(language);
   if (key === undefined) {
-    const { edges, accept } = language.dfa;
-    key = edges.map((list, s) => (accept[s] ? "!" : "") + list.map((e) => `${e.lo}-${e.hi}>${e.to}`).join(" ")).join("|");
+    const { accept } = language.dfa;
+    key = stateRows(language).map((row, s) => (accept[s] ? "!" : "") + row).join("|");
     languageKeys.set(language, key);
   }
   return key;
+}
+
+/** Per state of `language`'s automaton, a key equal for two states exactly when their transitions are. */
+export function stateRows(language: ShapedLanguage): readonly string[] {
+  let rows = rowKeys.get(language);
+  if (rows === undefined) rowKeys.set(language, (rows = language.dfa.edges.map((list) => list.map((e) => `${e.lo}-${e.hi}>${e.to}`).join(" "))));
+  return rows;
 }
 
 /** The language alone as a grammar: one quoted string, then nothing (frames of its states are analysed on it). */

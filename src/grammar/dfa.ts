@@ -192,6 +192,65 @@ export function trim(dfa: CharDfa): CharDfa {
   };
 }
 
+/**
+ * The minimal automaton of a trimmed DFA: states merged while they accept alike and lead to merged states on the same
+ * code points (Moore's partition refinement; a pattern's DFA comes from a subset construction and is rarely minimal,
+ * and every state costs a grammar rule and, for string languages, a vocabulary analysis). State 0 stays the start.
+ */
+export function minimize(dfa: CharDfa): CharDfa {
+  const n = dfa.accept.length;
+  let group = Int32Array.from(dfa.accept, (a) => (a ? 1 : 0)), groups = 0;
+  // The transitions of `s` by group, adjacent ranges into one group merged: equal for states a round cannot split.
+  const rowOf = (s: number, g: Int32Array): string => {
+    let key = `${g[s]}`, lo = -1, hi = -2, to = -1;
+    for (const e of dfa.edges[s]!) {
+      const t = g[e.to]!;
+      if (t === to && e.lo === hi + 1) hi = e.hi;
+      else {
+        if (to >= 0) key += ` ${lo}-${hi}>${to}`;
+        (lo = e.lo), (hi = e.hi), (to = t);
+      }
+    }
+    return to >= 0 ? `${key} ${lo}-${hi}>${to}` : key;
+  };
+  for (;;) {
+    const ids = new Map<string, number>(), next = new Int32Array(n);
+    for (let s = 0; s < n; s++) {
+      const key = rowOf(s, group);
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, (id = ids.size));
+      next[s] = id;
+    }
+    group = next;
+    if (ids.size === groups) break;
+    groups = ids.size;
+  }
+  if (groups === n) return dfa;
+  // One state per group, numbered in breadth-first order from the start's.
+  const number = new Int32Array(groups).fill(-1), first: number[] = [];
+  const order = [0];
+  number[group[0]!] = 0;
+  for (let s = 0; s < n; s++) if (first[group[s]!] === undefined) first[group[s]!] = s;
+  for (let i = 0; i < order.length; i++) {
+    for (const e of dfa.edges[order[i]!]!) {
+      if (number[group[e.to]!]! < 0) {
+        number[group[e.to]!] = order.length;
+        order.push(first[group[e.to]!]!);
+      }
+    }
+  }
+  const edges = order.map((s) => {
+    const out: DfaEdge[] = [];
+    for (const e of dfa.edges[s]!) {
+      const to = number[group[e.to]!]!, last = out[out.length - 1];
+      if (last && last.to === to && last.hi + 1 === e.lo) out[out.length - 1] = { lo: last.lo, hi: e.hi, to };
+      else out.push({ lo: e.lo, hi: e.hi, to });
+    }
+    return out;
+  });
+  return { edges, accept: order.map((s) => dfa.accept[s]!) };
+}
+
 /** One JSON string character from `ranges`: unescaped where JSON allows it, else (and also) its escape. */
 export function jsonCharIn(ranges: readonly number[], anyChar: Expr): Expr {
   const all = normalizeRanges(ranges);
@@ -226,7 +285,7 @@ export function sharedChars(char: (ranges: number[]) => Expr): (ranges: number[]
 
 /** The DFA as grammar rules (one per live state); the empty language if it accepts nothing. */
 export function dfaExpr(dfa: CharDfa, b: GrammarBuilder, hint: string, char: (ranges: number[]) => Expr): Expr {
-  const t = trim(dfa);
+  const t = minimize(trim(dfa));
   if (!t.accept.some((a) => a)) return { t: "alt", items: [] };
   const ids = t.accept.map(() => b.fresh(hint));
   const charOf = sharedChars(char);

@@ -7,7 +7,7 @@
  * vocabulary, `TokenMasks`), cut by each token's character count; only counts near the bound are checked per state.
  */
 import type { GrammarAutomaton } from "./automaton.ts";
-import { type CharDfa, type DfaEdge, DfaTooLarge, jsonCharIn, MAX_DFA_STATES, sharedChars, trim } from "./dfa.ts";
+import { type CharDfa, type DfaEdge, DfaTooLarge, jsonCharIn, MAX_DFA_STATES, minimize, sharedChars, trim } from "./dfa.ts";
 import { alt, EMPTY, type Expr, seq } from "./expr.ts";
 import { END, type Grammar, GrammarBuilder } from "./grammar.ts";
 import { JsonRules } from "./json.ts";
@@ -38,7 +38,7 @@ export interface ShapedRule {
 
 /** The language `dfa` with what `TokenMasks` needs to derive its frames: distances to acceptance, paths to states. */
 export function shapedLanguage(dfa: CharDfa): ShapedLanguage {
-  const t = trim(dfa), n = t.accept.length;
+  const t = minimize(trim(dfa)), n = t.accept.length;
   const into: number[][] = Array.from({ length: n }, () => []);
   t.edges.forEach((list, s) => list.forEach((e) => into[e.to]!.push(s)));
   const dist = new Array<number>(n).fill(-1), queue: number[] = [];

@@ -6,9 +6,10 @@
  * walk (`TokenMasks.compute`, checked token by token in masks.test.ts), on every kernel implementation.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { describe, test } from "node:test";
 import { DEAD, GrammarAutomaton, schemaGrammar, TokenMasks } from "../../src/grammar/mod.ts";
-import { patternDfa } from "../../src/grammar/dfa.ts";
+import { dfaAccepts, minimize, patternDfa, trim } from "../../src/grammar/dfa.ts";
 import { shapedLanguage } from "../../src/grammar/shaped.ts";
 import { toolCallConstraint } from "../../src/grammar/tool-call.ts";
 import { HERMES } from "../../src/backends/local/tool-syntax.ts";
@@ -50,6 +51,19 @@ describe("bounded automaton strings", () => {
         assert.equal(s !== DEAD && automaton.accepting(s), ajvValid(schema, v), `${JSON.stringify(schema)} on ${JSON.stringify(v)}`);
       }
     }
+  });
+
+  test("minimized automata accept the same strings, with no two states alike (and a loop's entry and body merged)", () => {
+    const patterns = ["^[a-z]+$", "(alpha|bravo|charlie)[0-9]+", "^[^@]+@[^@]+$", "^(a|bbbbbbb)(c|dddd)$", "^[a-z0-9-]+$", "^(ab|a)*b?$", "x", "^[a-c]{2,4}[0-9]?$"];
+    for (const pattern of patterns) {
+      for (const mode of ["full", "search"] as const) {
+        const dfa = trim(patternDfa(pattern, mode, "p", () => {})), min = minimize(dfa);
+        assert.ok(min.accept.length <= dfa.accept.length);
+        assert.equal(minimize(min), min, `${pattern} (${mode}): minimizing twice changes nothing`);
+        fc.assert(fc.property(fc.string({ unit: fc.constantFrom(..."abcx019@-ly"), maxLength: 12 }), (text) => dfaAccepts(min, text) === dfaAccepts(dfa, text)), { numRuns: 300 });
+      }
+    }
+    assert.equal(minimize(trim(patternDfa("^[a-z]+$", "full", "p", () => {}))).accept.length, 2);
   });
 
   test("states that reach acceptance in every longer count are told apart from those that do not", () => {

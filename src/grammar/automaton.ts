@@ -157,25 +157,34 @@ export class GrammarAutomaton {
     for (let w = 0; w < 8; w++) for (let x = live[w]!; x !== 0; x &= x - 1) table[row + classOf[w * 32 + 31 - Math.clz32(x & -x)]!] = 0;
   }
 
-  /** `#takersOf` by the stacks' byte sets (states of one repetition's positions have the same ones). */
-  readonly #takersBySets = new Map<string, Int32Array>();
+  /** `#takersOf` by a hash of the stacks' byte sets (states of one repetition's positions have the same ones). */
+  readonly #takersBySets = new Map<number, { readonly sets: Int32Array; readonly takers: Int32Array }[]>();
+  #takersCount = 0;
+  readonly #setsOfNodes = new Int32Array(31);
 
   /** Which of `nodes` (at most 31) take each byte class, as bit sets: the same for every state whose stacks have the same byte sets. */
   #takersOf(nodes: Int32Array): Int32Array {
-    const elems = this.#elems, sets = this.#sets;
-    let key = "";
-    for (let i = 0; i < nodes.length; i++) key += `${elems[this.#nodePos[nodes[i]!]!]!},`;
-    let takers = this.#takersBySets.get(key);
-    if (takers) return takers;
-    takers = new Int32Array(this.width);
+    const elems = this.#elems, sets = this.#sets, of = this.#setsOfNodes, n = nodes.length;
+    let h = n;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ (of[i] = elems[this.#nodePos[nodes[i]!]!]!), 0x9e3779b1) ^ (h >>> 15);
+    let bucket = this.#takersBySets.get(h);
+    if (bucket) {
+      for (const known of bucket) {
+        let i = known.sets.length === n ? 0 : n + 1;
+        while (i < n && known.sets[i] === of[i]) i++;
+        if (i === n) return known.takers;
+      }
+    }
+    const takers = new Int32Array(this.width);
     for (let c = 0; c < this.width; c++) {
       const b = this.#classes[c]![0]!;
       let who = 0;
-      for (let i = 0; i < nodes.length; i++) if (setHas(sets, elems[this.#nodePos[nodes[i]!]!]!, b)) who |= 1 << i;
+      for (let i = 0; i < n; i++) if (setHas(sets, of[i]!, b)) who |= 1 << i;
       takers[c] = who;
     }
-    if (this.#takersBySets.size >= 4096) this.#takersBySets.clear();
-    this.#takersBySets.set(key, takers);
+    if (this.#takersCount++ >= 4096) this.#takersBySets.clear(), (this.#takersCount = 1), (bucket = undefined);
+    if (!bucket) this.#takersBySets.set(h, (bucket = []));
+    bucket.push({ sets: of.slice(0, n), takers });
     return takers;
   }
 
@@ -532,7 +541,8 @@ export class GrammarAutomaton {
     for (let id = head ?? -1; id >= 0; id = this.#sameHash[id]!) {
       if (this.#accepting[id] === accept && sameNodes(this.#stateNodes[id]!, out)) return id;
     }
-    const nodes = Int32Array.from(out);
+    const nodes = new Int32Array(n);
+    for (let i = 0; i < n; i++) nodes[i] = out[i]!;
     const id = this.#stateNodes.length;
     if (id >= this.grammar.limits.maxStates) throw new GrammarLimitError(`more than ${this.grammar.limits.maxStates} parser states`);
     this.#stateNodes.push(nodes);

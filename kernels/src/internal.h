@@ -20,7 +20,7 @@ typedef struct rsk_scan {
   /* Estimates Σ 2^d, d = (x - m) c <= 0, over the allowed tokens > -inf: blocks of 16 with a token >= `near` add
    * a precise estimate e (d clamped to [-125, 0]) to sums[0] and e·|d| to sums[1]; the other blocks add a cheap
    * one (a float between 2^d and 1.0616 * 2^d, d clamped at -125) to sums[2]. The first index of every precise
-   * block (and of the tail under 16, always precise) goes to blocks[(*n_blocks)++], ascending (room: n / 16 + 1).
+   * block (and of a head or tail under 16, always precise) goes to blocks[(*n_blocks)++], ascending (room: n / 16 + 2).
    * Bounds: sample.c, mirostat_fast. */
   void (*sumexp)(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
                  int32_t *blocks, uint32_t *n_blocks);
@@ -37,6 +37,8 @@ typedef struct rsk_scan {
   double (*softmax)(const double *cv, uint32_t n, double *cp, double *sum);
   /* Index of the first smallest key of key[0..n) that is not NaN (at least one is not; keys may be +inf). */
   uint32_t (*first_min)(const double *key, uint32_t n);
+  /* top with cap 1: the first index of the largest allowed x > -inf (n when there is none); sets *bad as top does. */
+  uint32_t (*argmax)(const float *x, uint32_t n, const uint32_t *mask, uint32_t *bad);
 } rsk_scan;
 
 /* Σ a[0..n) in the kernels' fixed blocked order: four running sums over i mod 4 (ascending i), then

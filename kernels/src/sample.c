@@ -246,9 +246,19 @@ static int32_t candidates_top_small(ws *w, uint32_t k) {
   return (int32_t)kept;
 }
 
+/* Phase A, the argmax of a large vocabulary without patches: one max pass (the scan table's, no heap). */
+static int32_t candidates_argmax(ws *w) {
+  uint32_t bad = 0, id = w->scan->argmax(w->x, w->V, w->mask, &bad);
+  if (bad) return RSK_E_NONFINITE;
+  if (id == w->V) return RSK_E_EMPTY;
+  w->cid[0] = (int32_t)id, w->cv[0] = (double)w->x[id];
+  return 1;
+}
+
 /* Phase A, top-k: exact top-k of the effective logits from a heap scan of the raw ones. */
 static int32_t candidates_top(ws *w, uint32_t k) {
   if (w->V <= 1024 || (uint64_t)k * 4 >= w->V) return candidates_top_small(w, k);
+  if (k == 1 && w->np == 0) return candidates_argmax(w);
   uint32_t cap = k + w->np < w->V ? k + w->np : w->V, bad = 0;
   uint32_t size = w->scan->top(w->x, w->V, w->mask, cap, w->hid, w->hv, &bad);
   if (bad) return RSK_E_NONFINITE;
@@ -302,13 +312,15 @@ static int32_t candidates_at_least(ws *w, double t) {
   return n ? (int32_t)n : RSK_E_EMPTY;
 }
 
-/* candidates_at_least restricted to the blocks of 16 tokens starting at blocks[0..nb) (ascending; every raw token
- * >= t must lie in them); patched tokens are merged from the patch list as there. */
+/* candidates_at_least restricted to the blocks of (at most) 16 tokens starting at blocks[0..nb) (ascending, each
+ * ending at the next one's start; every raw token >= t must lie in them); patched tokens are merged from the patch
+ * list as there. */
 static uint32_t candidates_in_blocks(ws *w, const int32_t *blocks, uint32_t nb, double t) {
   uint32_t j = 0, n = 0;
   float f = float_at_least(t);
   for (uint32_t b = 0; b <= nb; b++) {
     uint32_t from = b < nb ? (uint32_t)blocks[b] : w->V, to = from + 16 < w->V ? from + 16 : w->V;
+    if (b + 1 < nb && (uint32_t)blocks[b + 1] < to) to = (uint32_t)blocks[b + 1]; /* a head block under 16 */
     for (uint32_t id = from; id < to || (b == nb && id == from); id++) {
       for (; j < w->np && (uint32_t)w->pid[j] < id; j++)
         if (allowed(w, w->pid[j]) && w->pv[j] >= t && w->pv[j] > -RSK_INF) w->cid[n] = w->pid[j], w->cv[n++] = w->pv[j];

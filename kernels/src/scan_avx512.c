@@ -19,11 +19,76 @@ static inline int SKIP32(const float *p, float t, int ge) {
 #define SCAN_KTH
 #define SCAN_SOFTMAX
 #define SCAN_FIRST_MIN
+#define SCAN_ARGMAX
 #include "scan_body.h"
 
 /* Lanes [0, n - i) of the 16 starting at i. */
 static inline __mmask16 lanes16(uint32_t i, uint32_t n) {
   return n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
+}
+
+/* Folds x[i..i + 16) (the `lanes` of it, the rest read as -inf) into *max where the mask allows (vmaxps returns its
+ * second operand, the running max, for a NaN lane) and clears the *finite lanes that are NaN or +inf (a masked compare:
+ * no mask-register OR per vector). Inlined with mask = 0 for the maskless pass. */
+static inline __attribute__((always_inline)) void max16(__m512 *max, __mmask16 *finite, const float *x, uint32_t i,
+                                                          __mmask16 lanes, const uint32_t *mask) {
+  __m512 v = _mm512_mask_loadu_ps(_mm512_set1_ps(-RSK_INF), lanes, x + i);
+  *finite = _mm512_mask_cmp_ps_mask(*finite, v, _mm512_set1_ps(RSK_INF), _CMP_LT_OQ);
+  if (mask) v = _mm512_mask_mov_ps(_mm512_set1_ps(-RSK_INF), (__mmask16)allow16(mask, i), v);
+  *max = _mm512_max_ps(v, *max);
+}
+
+/* The largest allowed value of x[from..to) (-inf if none), 64 lanes per step in four independent maxima; 0 in *bad
+ * when a logit is NaN or +inf. */
+static inline __attribute__((always_inline)) float max_range(const float *x, uint32_t from, uint32_t to,
+                                                               const uint32_t *mask, __mmask16 *bad) {
+  __m512 m0 = _mm512_set1_ps(-RSK_INF), m1 = m0, m2 = m0, m3 = m0;
+  __mmask16 f0 = 0xFFFF, f1 = 0xFFFF, f2 = 0xFFFF, f3 = 0xFFFF;
+  uint32_t i = from;
+  for (; i + 64 <= to; i += 64) {
+    max16(&m0, &f0, x, i, 0xFFFF, mask);
+    max16(&m1, &f1, x, i + 16, 0xFFFF, mask);
+    max16(&m2, &f2, x, i + 32, 0xFFFF, mask);
+    max16(&m3, &f3, x, i + 48, 0xFFFF, mask);
+  }
+  for (; i < to; i += 16) max16(&m0, &f0, x, i, lanes16(i, to), mask);
+  *bad |= (__mmask16)~(f0 & f1 & f2 & f3);
+  return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
+}
+
+/* Tokens before the first 64-byte boundary of x (< 16): loads split across cache lines make a pass over an L2-resident
+ * vocabulary half again as slow, so maskless passes start their full vectors there (a mask's 16-bit groups need
+ * blocks at multiples of 16). */
+static inline uint32_t to_line(const float *x, uint32_t n, const uint32_t *mask) {
+  uint32_t head = mask ? 0 : (uint32_t)((64 - ((uintptr_t)x & 63)) & 63) / 4;
+  return head < n ? head : n;
+}
+
+/* The first chunk (the head before x's first cache line, then 1024 tokens each) reaching the largest allowed value
+ * (n: none > -inf) and that value; *bad as top's. */
+static inline __attribute__((always_inline)) uint32_t best_chunk(const float *x, uint32_t n, const uint32_t *mask,
+                                                                   float *best, __mmask16 *bad) {
+  uint32_t at = n;
+  for (uint32_t c = 0, end = to_line(x, n, mask); c < n; c = end, end = n - c > 1024 ? c + 1024 : n) {
+    float top = max_range(x, c, end, mask, bad);
+    if (top > *best) *best = top, at = c;
+  }
+  return at;
+}
+
+/* scan_body.h's argmax as one max pass (the heap scan's compare-and-branch per block is twice as slow at V = 128k);
+ * only the first chunk holding the max is read again, for its first index. */
+static uint32_t argmax(const float *x, uint32_t n, const uint32_t *mask, uint32_t *bad) {
+  float best = -RSK_INF;
+  __mmask16 nonfinite = 0;
+  uint32_t at = mask ? best_chunk(x, n, mask, &best, &nonfinite) : best_chunk(x, n, 0, &best, &nonfinite);
+  if (nonfinite) *bad = 1;
+  if (nonfinite || at == n) return n;
+  for (uint32_t i = at;; i += 16) {
+    __mmask16 live = lanes16(i, n) & (__mmask16)allow16(mask, i);
+    __mmask16 hit = _mm512_mask_cmp_ps_mask(live, _mm512_maskz_loadu_ps(live, x + i), _mm512_set1_ps(best), _CMP_EQ_OQ);
+    if (hit) return i + (uint32_t)__builtin_ctz(hit);
+  }
 }
 
 /* scan_body.h's keys, 16 lanes at a time (masked tail). */
@@ -208,46 +273,86 @@ static inline __m512d add_halves(__m512d acc, __m512 v) {
   return _mm512_add_pd(acc, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
 }
 
-/* scan_body.h's sumexp with every block in registers: the cheap blocks (most of the vocabulary) cost one FMA, a
- * conversion and an integer add; FMA only rounds less than the bound in sample.c allows for. */
+/* The constants of scan_sumexp's two estimates. */
+typedef struct {
+  __m512 m, c, near, c23, mc23;
+} sumexp_consts;
+
+/* The precise estimate of one block (x[i..i + 16), allowed lanes `keep`) into s (Σ e) and a (Σ e |d|). */
+static inline void precise16(const sumexp_consts *k, __m512 v, __mmask16 keep, __m512d *s, __m512d *a) {
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 d = _mm512_mul_ps(_mm512_sub_ps(v, k->m), k->c);
+  d = _mm512_min_ps(_mm512_max_ps(d, _mm512_set1_ps(-125.0f)), zero);
+  keep &= _mm512_cmp_ps_mask(v, _mm512_set1_ps(-RSK_INF), _CMP_GT_OQ);
+  __m512 r = _mm512_roundscale_ps(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 f = _mm512_sub_ps(d, r);
+  __m512 p = _mm512_set1_ps(1.5403530393381606e-4f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.3333558146428443e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291076284772e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504108664821580e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022650695910071e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718055994531e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  __m512 e = _mm512_maskz_scalef_ps(keep, p, r);
+  *s = add_halves(*s, e);
+  *a = add_halves(*a, _mm512_mul_ps(e, _mm512_sub_ps(zero, d)));
+}
+
+/* The cheap estimate of 16 tokens: one FMA, the floor, a conversion and an integer add. No clamp at 0 (scan_body.h's
+ * min): a token above m is masked out (its lane is never added) or above it by d's rounding only, in the bound. */
+static inline __m512 cheap16(const sumexp_consts *k, __m512 v) {
+  __m512 d23 = _mm512_max_ps(_mm512_fmsub_ps(v, k->c23, k->mc23), _mm512_set1_ps(-1048576000.0f)); /* -125 * 2^23 */
+  return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_cvttps_epi32(d23), _mm512_set1_epi32(127 << 23)));
+}
+
+/* One block of 16 at i: precise (recorded in blocks) when a token is >= near, else cheap into *q. */
+static inline void block16(const sumexp_consts *k, const float *x, uint32_t i, const uint32_t *mask, __m512d *s,
+                           __m512d *a, __m512 *q, int32_t *blocks, uint32_t *n_blocks) {
+  __m512 v = _mm512_loadu_ps(x + i);
+  __mmask16 keep = (__mmask16)allow16(mask, i);
+  if (_mm512_cmp_ps_mask(v, k->near, _CMP_GE_OQ)) {
+    blocks[(*n_blocks)++] = (int32_t)i;
+    precise16(k, v, keep, s, a);
+  } else {
+    *q = _mm512_mask_add_ps(*q, keep, *q, cheap16(k, v));
+  }
+}
+
+/* scan_body.h's sumexp with every block in registers; 64 tokens per step into four cheap accumulators (independent
+ * chains) behind one `near` test on their max, as almost every block of a large vocabulary is cheap. Without a mask
+ * the blocks start at x's first cache line (the head before it is a precise block). FMA only rounds less than the
+ * bound in sample.c allows for. */
 static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
                         int32_t *blocks, uint32_t *n_blocks) {
-  const __m512 vm = _mm512_set1_ps(m), vc = _mm512_set1_ps(c), vnear = _mm512_set1_ps(near);
-  const __m512 c23 = _mm512_set1_ps(c * 8388608.0f), mc23 = _mm512_set1_ps(m * (c * 8388608.0f));
-  const __m512 floor23 = _mm512_set1_ps(-1048576000.0f), zero = _mm512_setzero_ps();
-  const __m512i bias = _mm512_set1_epi32(127 << 23);
+  const sumexp_consts k = {_mm512_set1_ps(m), _mm512_set1_ps(c), _mm512_set1_ps(near), _mm512_set1_ps(c * 8388608.0f),
+                           _mm512_set1_ps(m * (c * 8388608.0f))};
   __m512d s = _mm512_setzero_pd(), a = _mm512_setzero_pd(), q = _mm512_setzero_pd();
-  uint32_t i = 0;
+  uint32_t i = n >= 64 ? to_line(x, n, mask) : 0;
+  if (i > 0) { /* the head before x's first cache line: a precise block of its own */
+    blocks[(*n_blocks)++] = 0;
+    precise16(&k, _mm512_maskz_loadu_ps(lanes16(0, i), x), lanes16(0, i), &s, &a);
+  }
   while (i + 16 <= n) {
-    __m512 cheap = zero; /* float lanes, flushed to double every 64 blocks (error < 64 * 2^-24, in the bound) */
+    /* float lanes, flushed to double every 1024 tokens (at most 64 terms each: error < 64 * 2^-24, in the bound) */
+    __m512 q0 = _mm512_setzero_ps(), q1 = q0, q2 = q0, q3 = q0;
     uint32_t end = n - i >= 1024 + 16 ? i + 1024 : n;
-    for (; i + 16 <= end; i += 16) {
-      __m512 v = _mm512_loadu_ps(x + i);
-      __mmask16 keep = (__mmask16)allow16(mask, i);
-      if (_mm512_cmp_ps_mask(v, vnear, _CMP_GE_OQ)) {
-        blocks[(*n_blocks)++] = (int32_t)i;
-        __m512 d = _mm512_mul_ps(_mm512_sub_ps(v, vm), vc);
-        d = _mm512_min_ps(_mm512_max_ps(d, _mm512_set1_ps(-125.0f)), zero);
-        keep &= _mm512_cmp_ps_mask(v, _mm512_set1_ps(-RSK_INF), _CMP_GT_OQ);
-        __m512 k = _mm512_roundscale_ps(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m512 f = _mm512_sub_ps(d, k);
-        __m512 p = _mm512_set1_ps(1.5403530393381606e-4f);
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.3333558146428443e-3f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291076284772e-3f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504108664821580e-2f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022650695910071e-1f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718055994531e-1f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-        __m512 e = _mm512_maskz_scalef_ps(keep, p, k);
-        s = add_halves(s, e);
-        a = add_halves(a, _mm512_mul_ps(e, _mm512_sub_ps(zero, d)));
+    for (; i + 64 <= end; i += 64) {
+      __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
+      __m512 v2 = _mm512_loadu_ps(x + i + 32), v3 = _mm512_loadu_ps(x + i + 48);
+      if (_mm512_cmp_ps_mask(_mm512_max_ps(_mm512_max_ps(v0, v1), _mm512_max_ps(v2, v3)), k.near, _CMP_GE_OQ)) {
+        block16(&k, x, i, mask, &s, &a, &q0, blocks, n_blocks);
+        block16(&k, x, i + 16, mask, &s, &a, &q1, blocks, n_blocks);
+        block16(&k, x, i + 32, mask, &s, &a, &q2, blocks, n_blocks);
+        block16(&k, x, i + 48, mask, &s, &a, &q3, blocks, n_blocks);
         continue;
       }
-      __m512 d23 = _mm512_min_ps(_mm512_max_ps(_mm512_fmsub_ps(v, c23, mc23), floor23), zero);
-      __m512 e = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_cvttps_epi32(d23), bias));
-      cheap = _mm512_mask_add_ps(cheap, keep, cheap, e);
+      q0 = _mm512_mask_add_ps(q0, (__mmask16)allow16(mask, i), q0, cheap16(&k, v0));
+      q1 = _mm512_mask_add_ps(q1, (__mmask16)allow16(mask, i + 16), q1, cheap16(&k, v1));
+      q2 = _mm512_mask_add_ps(q2, (__mmask16)allow16(mask, i + 32), q2, cheap16(&k, v2));
+      q3 = _mm512_mask_add_ps(q3, (__mmask16)allow16(mask, i + 48), q3, cheap16(&k, v3));
     }
-    q = add_halves(q, cheap);
+    for (; i + 16 <= end; i += 16) block16(&k, x, i, mask, &s, &a, &q0, blocks, n_blocks);
+    q = add_halves(add_halves(add_halves(add_halves(q, q0), q1), q2), q3);
   }
   double lanes[8];
   _mm512_storeu_pd(lanes, s);

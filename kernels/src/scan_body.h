@@ -283,4 +283,14 @@ static uint32_t first_min(const double *key, uint32_t n) { return first_min_any(
 static uint32_t first_min(const double *key, uint32_t n);
 #endif
 
-const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply, scan_sumexp, kth_key, keys, ge_take, softmax, first_min};
+#ifndef SCAN_ARGMAX
+static uint32_t argmax(const float *x, uint32_t n, const uint32_t *mask, uint32_t *bad) {
+  int32_t id;
+  float v;
+  return scan_top(x, n, mask, 1, &id, &v, bad) ? (uint32_t)id : n;
+}
+#else
+static uint32_t argmax(const float *x, uint32_t n, const uint32_t *mask, uint32_t *bad);
+#endif
+
+const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply, scan_sumexp, kth_key, keys, ge_take, softmax, first_min, argmax};

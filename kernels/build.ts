@@ -18,6 +18,7 @@ const common = ["-std=c11", "-O3", "-ffp-contract=off", "-fno-math-errno", "-Wal
 /** Separate translation units per instruction set; dispatch picks one at load (kernels/src/dispatch.c). */
 const units: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["sample.c", []],
+  ["batch.c", []],
   ["select.c", []],
   ["math.c", []],
   ["dispatch.c", []],
@@ -75,7 +76,7 @@ function buildNative(): void {
 function buildWasm(target: string): void {
   const clang = findCompiler([process.env.CLANG ?? "clang-14", "clang"]);
   if (clang === undefined) throw new Error("rsk: --wasm needs clang-14 (apt-get install -y clang-14 lld-14)");
-  const sources = ["sample.c", "select.c", "math.c", "dispatch.c", "trie.c", "scan_scalar.c", "scan_wasm128.c"];
+  const sources = ["sample.c", "batch.c", "select.c", "math.c", "dispatch.c", "trie.c", "scan_scalar.c", "scan_wasm128.c"];
   const exports = Object.keys(rskSymbols).map((name) => `-Wl,--export=${name}`);
   run(clang, [
     ...common, "--target=wasm32", "-msimd128", "-nostdlib", "-fvisibility=hidden",

@@ -20,10 +20,11 @@ typedef struct rsk_scan {
   /* Estimates Σ 2^d, d = (x - m) c <= 0, over the allowed tokens > -inf: blocks of 16 with a token >= `near` add
    * a precise estimate e (d clamped to [-125, 0]) to sums[0] and e·|d| to sums[1]; the other blocks add a cheap
    * one (a float between 2^d and 1.0616 * 2^d, d clamped at -125) to sums[2]. The first index of every precise
-   * block (and of the tail under 16, always precise) goes to blocks[(*n_blocks)++], ascending (room: n / 16 + 1).
-   * Bounds: sample.c, mirostat_fast. */
-  void (*sumexp)(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
-                 int32_t *blocks, uint32_t *n_blocks);
+   * block (and of a head or tail under 16, always precise) goes to blocks[(*n_blocks)++], ascending (room: n / 16 + 2).
+   * chunk_max: NULL, or what this table's argmax wrote there for the same x, n and mask (a block whose allowed tokens
+   * are all below `near` may then count as cheap even if a masked-out one is not). Bounds: sample.c, mirostat_fast. */
+  void (*sumexp)(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near,
+                 const float *chunk_max, double *sums, int32_t *blocks, uint32_t *n_blocks);
   /* The k-th largest of key[0..n) (1 <= k < n), or a t with exactly k keys >= t (integer counting: the same on
    * every instruction set); *ge = how many keys are >= the answer. */
   int32_t (*kth)(const int32_t *key, uint32_t n, uint32_t k, uint32_t *ge);
@@ -37,6 +38,9 @@ typedef struct rsk_scan {
   double (*softmax)(const double *cv, uint32_t n, double *cp, double *sum);
   /* Index of the first smallest key of key[0..n) that is not NaN (at least one is not; keys may be +inf). */
   uint32_t (*first_min)(const double *key, uint32_t n);
+  /* top with cap 1: the first index of the largest allowed x > -inf (n when there is none); sets *bad as top does.
+   * A table whose sumexp reads chunk ranges writes them to chunk_max (unless NULL; room: 2 (n / 1024 + 2) floats). */
+  uint32_t (*argmax)(const float *x, uint32_t n, const uint32_t *mask, float *chunk_max, uint32_t *bad);
 } rsk_scan;
 
 /* Σ a[0..n) in the kernels' fixed blocked order: four running sums over i mod 4 (ascending i), then
@@ -90,6 +94,27 @@ double rsk_exp(double x);
 double rsk_log(double x);
 /* Uniform [0, 1) from Philox4x32-10 keyed by the seed, counter = step. */
 double rsk_u01(uint32_t seed_lo, uint32_t seed_hi, uint64_t step);
+
+/* A row's numeric parameters, read from its io slots. */
+typedef struct {
+  double temp, top_p, min_p, typical_p, tau, eta, mu, rp, freq, pres;
+  uint32_t top_k, min_keep, mirostat, n_recent, seed_lo, seed_hi, isa;
+  uint64_t step;
+} rsk_params;
+
+/* Checks and reads the io inputs of a step over V tokens with T token entries; RSK_OK or RSK_E_PARAM. */
+int32_t rsk_read_params(const double *io, uint32_t V, uint32_t T, rsk_params *p);
+/* Reads and checks the inputs a decode loop changes from row to row (mu, seed, step; p->mirostat already read). */
+int32_t rsk_read_step(const double *io, rsk_params *p);
+/* Bytes of `work` a step over V tokens with T token entries carves. */
+uint64_t rsk_layout_bytes(uint32_t V, uint32_t T);
+/* One step for validated buffers: reads io's inputs, writes its outputs (final distribution left in work). */
+int32_t rsk_sample_row(const float *logits, uint32_t n_vocab, const uint32_t *mask, const int32_t *tokens,
+                       uint32_t n_tokens, const float *bias, uint32_t n_bias, double *io, double *work);
+/* rsk_sample_row after its checks: p read from io and consistent with the tokens, scan = rsk_scan_for(p->isa). */
+int32_t rsk_sample_checked(const rsk_params *p, const rsk_scan *scan, const float *logits, uint32_t n_vocab,
+                           const uint32_t *mask, const int32_t *tokens, uint32_t n_tokens, const float *bias, double *io,
+                           double *work);
 
 /* Heap helpers over (value, id) pairs ordered "worse first": lower value, then higher id. */
 void rsk_heap_push(int32_t *hid, float *hval, uint32_t *size, int32_t id, float v);

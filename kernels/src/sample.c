@@ -23,6 +23,7 @@ typedef struct {
   int32_t *perm;
   int32_t *hid; /* heap / id scratch */
   float *hv;
+  const float *chunk_max; /* candidates_argmax's chunk maxima for the sum pass (in hv), or NULL */
 } ws;
 
 static uint32_t words_for(uint32_t V) { return (V >> 5) + ((V & 31) != 0); }
@@ -38,14 +39,14 @@ static int finite(double x) { return x - x == 0.0; }
 
 static uint64_t region(uint64_t count, uint64_t size) { return (count * size + 7u) & ~7ull; }
 
-static uint64_t layout_bytes(uint32_t V, uint32_t T) {
+uint64_t rsk_layout_bytes(uint32_t V, uint32_t T) {
   uint64_t N = (uint64_t)V + 2ull * T;
   return region(T, 4) + region(T, 8) + region(N, 4) + 3 * region(N, 8) + 3 * region(N, 4);
 }
 
 uint32_t rsk_work_len(uint32_t V, uint32_t T) {
   if (V == 0 || V > RSK_MAX_VOCAB || T > RSK_MAX_TOKENS) return 0;
-  return (uint32_t)(layout_bytes(V, T) / 8);
+  return (uint32_t)(rsk_layout_bytes(V, T) / 8);
 }
 
 static void carve(ws *w, double *work, uint32_t T) {
@@ -246,9 +247,20 @@ static int32_t candidates_top_small(ws *w, uint32_t k) {
   return (int32_t)kept;
 }
 
+/* Phase A, the argmax of a large vocabulary without patches: one max pass (the scan table's, no heap). */
+static int32_t candidates_argmax(ws *w) {
+  uint32_t bad = 0, id = w->scan->argmax(w->x, w->V, w->mask, w->hv, &bad);
+  w->chunk_max = w->hv;
+  if (bad) return RSK_E_NONFINITE;
+  if (id == w->V) return RSK_E_EMPTY;
+  w->cid[0] = (int32_t)id, w->cv[0] = (double)w->x[id];
+  return 1;
+}
+
 /* Phase A, top-k: exact top-k of the effective logits from a heap scan of the raw ones. */
 static int32_t candidates_top(ws *w, uint32_t k) {
   if (w->V <= 1024 || (uint64_t)k * 4 >= w->V) return candidates_top_small(w, k);
+  if (k == 1 && w->np == 0) return candidates_argmax(w);
   uint32_t cap = k + w->np < w->V ? k + w->np : w->V, bad = 0;
   uint32_t size = w->scan->top(w->x, w->V, w->mask, cap, w->hid, w->hv, &bad);
   if (bad) return RSK_E_NONFINITE;
@@ -302,13 +314,15 @@ static int32_t candidates_at_least(ws *w, double t) {
   return n ? (int32_t)n : RSK_E_EMPTY;
 }
 
-/* candidates_at_least restricted to the blocks of 16 tokens starting at blocks[0..nb) (ascending; every raw token
- * >= t must lie in them); patched tokens are merged from the patch list as there. */
+/* candidates_at_least restricted to the blocks of (at most) 16 tokens starting at blocks[0..nb) (ascending, each
+ * ending at the next one's start; every raw token >= t must lie in them); patched tokens are merged from the patch
+ * list as there. */
 static uint32_t candidates_in_blocks(ws *w, const int32_t *blocks, uint32_t nb, double t) {
   uint32_t j = 0, n = 0;
   float f = float_at_least(t);
   for (uint32_t b = 0; b <= nb; b++) {
     uint32_t from = b < nb ? (uint32_t)blocks[b] : w->V, to = from + 16 < w->V ? from + 16 : w->V;
+    if (b + 1 < nb && (uint32_t)blocks[b + 1] < to) to = (uint32_t)blocks[b + 1]; /* a head block under 16 */
     for (uint32_t id = from; id < to || (b == nb && id == from); id++) {
       for (; j < w->np && (uint32_t)w->pid[j] < id; j++)
         if (allowed(w, w->pid[j]) && w->pv[j] >= t && w->pv[j] > -RSK_INF) w->cid[n] = w->pid[j], w->cv[n++] = w->pv[j];
@@ -450,13 +464,18 @@ static int32_t scale(ws *w, uint32_t n, double temp) {
   return max < RSK_INF ? RSK_OK : RSK_E_PARAM;
 }
 
-typedef struct {
-  double temp, top_p, min_p, typical_p, tau, eta, mu, rp, freq, pres;
-  uint32_t top_k, min_keep, mirostat, n_recent, seed_lo, seed_hi, isa;
-  uint64_t step;
-} params;
+int32_t rsk_read_step(const double *io, rsk_params *p) {
+  double step = io[RSK_IO_STEP];
+  p->mu = io[RSK_IO_MIROSTAT_MU];
+  if (p->mirostat && !finite(p->mu)) return RSK_E_PARAM;
+  if (!as_u32(io[RSK_IO_SEED_LO], 4294967295.0, &p->seed_lo)) return RSK_E_PARAM;
+  if (!as_u32(io[RSK_IO_SEED_HI], 4294967295.0, &p->seed_hi)) return RSK_E_PARAM;
+  if (!(step >= 0.0 && step < 9007199254740992.0) || step != (double)(uint64_t)step) return RSK_E_PARAM;
+  p->step = (uint64_t)step;
+  return RSK_OK;
+}
 
-static int32_t read_params(const double *io, uint32_t V, uint32_t T, params *p) {
+int32_t rsk_read_params(const double *io, uint32_t V, uint32_t T, rsk_params *p) {
   double tk = io[RSK_IO_TOP_K];
   p->temp = io[RSK_IO_TEMPERATURE];
   p->top_p = io[RSK_IO_TOP_P];
@@ -464,25 +483,19 @@ static int32_t read_params(const double *io, uint32_t V, uint32_t T, params *p) 
   p->typical_p = io[RSK_IO_TYPICAL_P];
   p->tau = io[RSK_IO_MIROSTAT_TAU];
   p->eta = io[RSK_IO_MIROSTAT_ETA];
-  p->mu = io[RSK_IO_MIROSTAT_MU];
   p->rp = io[RSK_IO_REPEAT_PENALTY];
   p->freq = io[RSK_IO_FREQUENCY_PENALTY];
   p->pres = io[RSK_IO_PRESENCE_PENALTY];
-  double step = io[RSK_IO_STEP];
   if (!finite(p->temp) || !finite(p->top_p) || !finite(p->min_p) || !finite(p->typical_p)) return RSK_E_PARAM;
   if (!finite(p->rp) || p->rp <= 0.0 || !finite(p->freq) || !finite(p->pres) || tk != tk) return RSK_E_PARAM;
   p->top_k = 0;
   if (tk > 0.0 && !as_u32(tk, V, &p->top_k)) return RSK_E_PARAM; /* k > V is a config error */
   if (!as_u32(io[RSK_IO_MIN_KEEP], RSK_MAX_VOCAB, &p->min_keep)) return RSK_E_PARAM;
   if (!as_u32(io[RSK_IO_MIROSTAT], 2, &p->mirostat) || p->mirostat == 1) return RSK_E_PARAM;
-  if (p->mirostat && (!finite(p->tau) || !finite(p->eta) || !finite(p->mu))) return RSK_E_PARAM;
+  if (p->mirostat && (!finite(p->tau) || !finite(p->eta))) return RSK_E_PARAM;
   if (!as_u32(io[RSK_IO_N_RECENT], T, &p->n_recent)) return RSK_E_PARAM;
-  if (!as_u32(io[RSK_IO_SEED_LO], 4294967295.0, &p->seed_lo)) return RSK_E_PARAM;
-  if (!as_u32(io[RSK_IO_SEED_HI], 4294967295.0, &p->seed_hi)) return RSK_E_PARAM;
   if (!as_u32(io[RSK_IO_ISA], RSK_ISA_WASM128, &p->isa)) return RSK_E_PARAM;
-  if (!(step >= 0.0 && step < 9007199254740992.0) || step != (double)(uint64_t)step) return RSK_E_PARAM;
-  p->step = (uint64_t)step;
-  return RSK_OK;
+  return rsk_read_step(io, p);
 }
 
 #define MIROSTAT_UNDECIDED (-100)
@@ -500,7 +513,7 @@ static double abs_d(double x) { return x < 0.0 ? -x : x; }
  * equals the exact rule's. Otherwise (rare: a logit within ~1e-5 of the threshold), or when the bound is not
  * usable, it returns MIROSTAT_UNDECIDED and the caller runs the exact pass.
  */
-static int32_t mirostat_fast(ws *w, const params *p) {
+static int32_t mirostat_fast(ws *w, const rsk_params *p) {
   int32_t r;
   if ((r = candidates_top(w, 1)) < 0) return r; /* also NaN / +inf and "nothing allowed", as the exact pass */
   int32_t top_id = w->cid[0];
@@ -538,7 +551,7 @@ static int32_t mirostat_fast(ws *w, const params *p) {
     double sums[3] = {0.0, 0.0, 0.0};
     float near = tier == 0 ? float_at_least(dm - 12.0 / c) : -RSK_INF;
     uint32_t nb = 0;
-    w->scan->sumexp(w->x, w->V, w->mask, m, (float)c, near, sums, w->hid, &nb);
+    w->scan->sumexp(w->x, w->V, w->mask, m, (float)c, near, w->chunk_max, sums, w->hid, &nb);
     /* Precise terms: polynomial, its float evaluation and accumulation < 3e-6 relative; d = (x - m) c in float
      * carries 3 roundings (c's included), so 2^d is off by < 1.25e-7 |d|; the -125 floor adds < 2^-124 per token;
      * double summation < V 2^-53 relative. */
@@ -584,7 +597,7 @@ static int32_t mirostat_fast(ws *w, const params *p) {
 }
 
 /* Phases A and B: leaves the final candidates (ids, probabilities) in w and returns their count. */
-static int32_t run_chain(ws *w, const params *p, double *mu_next) {
+static int32_t run_chain(ws *w, const rsk_params *p, double *mu_next) {
   int32_t r;
   uint32_t n;
   *mu_next = p->mu;
@@ -628,15 +641,23 @@ static int32_t run_chain(ws *w, const params *p, double *mu_next) {
   return (int32_t)n;
 }
 
-/* One step for validated buffers: reads io's inputs, writes its outputs (final distribution left in work). */
-static int32_t sample_row(const float *logits, uint32_t n_vocab, const uint32_t *mask, const int32_t *tokens,
-                          uint32_t n_tokens, const float *bias, uint32_t n_bias, double *io, double *work) {
-  params p;
-  int32_t r = read_params(io, n_vocab, n_tokens, &p);
+int32_t rsk_sample_row(const float *logits, uint32_t n_vocab, const uint32_t *mask, const int32_t *tokens,
+                       uint32_t n_tokens, const float *bias, uint32_t n_bias, double *io, double *work) {
+  rsk_params p;
+  int32_t r = rsk_read_params(io, n_vocab, n_tokens, &p);
   if (r < 0) return r;
   if (n_bias != n_tokens - p.n_recent) return RSK_E_PARAM;
-  ws w = {logits, n_vocab, mask, rsk_scan_for((int32_t)p.isa), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  if (!w.scan) return RSK_E_ISA;
+  const rsk_scan *scan = rsk_scan_for((int32_t)p.isa);
+  if (!scan) return RSK_E_ISA;
+  return rsk_sample_checked(&p, scan, logits, n_vocab, mask, tokens, n_tokens, bias, io, work);
+}
+
+int32_t rsk_sample_checked(const rsk_params *pp, const rsk_scan *scan, const float *logits, uint32_t n_vocab,
+                           const uint32_t *mask, const int32_t *tokens, uint32_t n_tokens, const float *bias, double *io,
+                           double *work) {
+  const rsk_params p = *pp;
+  int32_t r;
+  ws w = {logits, n_vocab, mask, scan, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   carve(&w, work, n_tokens);
   if ((r = build_patches(&w, tokens, p.n_recent, n_tokens, bias, p.rp, p.freq, p.pres)) < 0) return r;
   double mu_next, u = rsk_u01(p.seed_lo, p.seed_hi, p.step); /* independent of the chain: its latency overlaps it */
@@ -663,51 +684,6 @@ int32_t rsk_sample(const float *logits, uint32_t n_vocab, const uint32_t *mask, 
   if (!io || n_io < RSK_IO_LEN || !logits || !work || ((uintptr_t)work & 7u)) return RSK_E_BUFFER;
   if (n_tokens > RSK_MAX_TOKENS || (n_tokens && !tokens) || (n_bias && !bias)) return RSK_E_BUFFER;
   if (n_mask_words && (!mask || n_mask_words < words_for(n_vocab))) return RSK_E_BUFFER;
-  if ((uint64_t)n_work * 8u < layout_bytes(n_vocab, n_tokens)) return RSK_E_BUFFER;
-  return sample_row(logits, n_vocab, n_mask_words ? mask : 0, tokens, n_tokens, bias, n_bias, io, work);
-}
-
-/* A row's integral io slot in [lo, hi] (an offset or count into a caller buffer), or -1. */
-static int64_t slot(const double *io, int index, double lo, double hi) {
-  double x = io[index];
-  if (!(x >= lo && x <= hi) || x != (double)(int64_t)x) return -1;
-  return (int64_t)x;
-}
-
-int32_t rsk_sample_batch(const float *logits, uint32_t n_rows, uint32_t n_vocab, uint32_t row_stride,
-                         const uint32_t *masks, uint32_t n_masks, const int32_t *tokens, uint32_t n_tokens,
-                         const float *bias, uint32_t n_bias, double *io, uint32_t n_io, double *work,
-                         uint32_t n_work) {
-  if (n_vocab == 0 || n_vocab > RSK_MAX_VOCAB) return RSK_E_VOCAB;
-  if (!io || (uint64_t)n_io < (uint64_t)n_rows * RSK_IO_LEN || !logits || !work || ((uintptr_t)work & 7u)) return RSK_E_BUFFER;
-  if ((n_tokens && !tokens) || (n_bias && !bias) || (n_masks && !masks)) return RSK_E_BUFFER;
-  uint32_t words = words_for(n_vocab);
-  int32_t failed = 0;
-  for (uint32_t r = 0; r < n_rows; r++) {
-    double *row = io + (uint64_t)r * RSK_IO_LEN;
-    int32_t status = RSK_OK;
-    int64_t at = slot(row, RSK_IO_TOKENS_AT, 0, n_tokens), count = slot(row, RSK_IO_N_TOKENS, 0, RSK_MAX_TOKENS);
-    int64_t bias_at = slot(row, RSK_IO_BIAS_AT, 0, n_bias), recent = slot(row, RSK_IO_N_RECENT, 0, RSK_MAX_TOKENS);
-    double mask_at = row[RSK_IO_MASK_AT], advance = row[RSK_IO_ADVANCE];
-    int64_t mask_word = mask_at < 0.0 ? -1 : slot(row, RSK_IO_MASK_AT, 0, n_masks);
-    if (at < 0 || count < 0 || bias_at < 0 || recent < 0 || recent > count || (mask_at >= 0.0 && mask_word < 0) ||
-        !(mask_at == mask_at) || !(advance == 0.0 || advance == 1.0)) {
-      status = RSK_E_PARAM;
-    } else if ((uint64_t)at + (uint64_t)count > n_tokens || (uint64_t)bias_at + (uint64_t)(count - recent) > n_bias ||
-               (mask_word >= 0 && (uint64_t)mask_word + words > n_masks) ||
-               (uint64_t)n_work * 8u < layout_bytes(n_vocab, (uint32_t)count)) {
-      status = RSK_E_BUFFER;
-    } else {
-      const float *x = logits + (uint64_t)r * row_stride;
-      status = sample_row(x, n_vocab, mask_word >= 0 ? masks + mask_word : 0, tokens ? tokens + at : 0, (uint32_t)count,
-                          bias ? bias + bias_at : 0, (uint32_t)(count - recent), row, work);
-      if (status == RSK_OK && advance == 1.0) {
-        row[RSK_IO_STEP] += 1.0;
-        row[RSK_IO_MIROSTAT_MU] = row[RSK_IO_MU_NEXT];
-      }
-    }
-    row[RSK_IO_STATUS] = (double)status;
-    failed += status != RSK_OK;
-  }
-  return failed;
+  if ((uint64_t)n_work * 8u < rsk_layout_bytes(n_vocab, n_tokens)) return RSK_E_BUFFER;
+  return rsk_sample_row(logits, n_vocab, n_mask_words ? mask : 0, tokens, n_tokens, bias, n_bias, io, work);
 }

@@ -19,11 +19,92 @@ static inline int SKIP32(const float *p, float t, int ge) {
 #define SCAN_KTH
 #define SCAN_SOFTMAX
 #define SCAN_FIRST_MIN
+#define SCAN_ARGMAX
 #include "scan_body.h"
 
 /* Lanes [0, n - i) of the 16 starting at i. */
 static inline __mmask16 lanes16(uint32_t i, uint32_t n) {
   return n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
+}
+
+/* Folds x[i..i + 16) (the `lanes` of it, the rest read as -inf) into *max where the mask allows (vmaxps returns its
+ * second operand, the running max, for a NaN lane) and, unless min is NULL, every lane into *min; clears the *finite
+ * lanes that are NaN or +inf (a masked compare: no mask-register OR per vector). Inlined with mask = 0 for the maskless
+ * pass. */
+static inline __attribute__((always_inline)) void max16(__m512 *max, __m512 *min, __mmask16 *finite, const float *x,
+                                                          uint32_t i, __mmask16 lanes, const uint32_t *mask) {
+  __m512 v = _mm512_mask_loadu_ps(_mm512_set1_ps(-RSK_INF), lanes, x + i);
+  *finite = _mm512_mask_cmp_ps_mask(*finite, v, _mm512_set1_ps(RSK_INF), _CMP_LT_OQ);
+  if (min) *min = _mm512_min_ps(v, *min);
+  if (mask) v = _mm512_mask_mov_ps(_mm512_set1_ps(-RSK_INF), (__mmask16)allow16(mask, i), v);
+  *max = _mm512_max_ps(v, *max);
+}
+
+/* The largest allowed value of x[from..to) (-inf if none), 64 lanes per step in four independent maxima; 0 in *bad
+ * when a logit is NaN or +inf. Unless min_out is NULL, the smallest of all (masked-out ones too; -inf in a range that
+ * does not fill its last 16) goes there. */
+static inline __attribute__((always_inline)) float max_range(const float *x, uint32_t from, uint32_t to,
+                                                               const uint32_t *mask, __mmask16 *bad, float *min_out) {
+  __m512 m0 = _mm512_set1_ps(-RSK_INF), m1 = m0, m2 = m0, m3 = m0;
+  __m512 l0 = _mm512_set1_ps(RSK_INF), l1 = l0, l2 = l0, l3 = l0;
+  __m512 *n0 = min_out ? &l0 : 0, *n1 = min_out ? &l1 : 0, *n2 = min_out ? &l2 : 0, *n3 = min_out ? &l3 : 0;
+  __mmask16 f0 = 0xFFFF, f1 = 0xFFFF, f2 = 0xFFFF, f3 = 0xFFFF;
+  uint32_t i = from;
+  for (; i + 64 <= to; i += 64) {
+    max16(&m0, n0, &f0, x, i, 0xFFFF, mask);
+    max16(&m1, n1, &f1, x, i + 16, 0xFFFF, mask);
+    max16(&m2, n2, &f2, x, i + 32, 0xFFFF, mask);
+    max16(&m3, n3, &f3, x, i + 48, 0xFFFF, mask);
+  }
+  for (; i < to; i += 16) max16(&m0, n0, &f0, x, i, lanes16(i, to), mask);
+  *bad |= (__mmask16)~(f0 & f1 & f2 & f3);
+  if (min_out) *min_out = _mm512_reduce_min_ps(_mm512_min_ps(_mm512_min_ps(l0, l1), _mm512_min_ps(l2, l3)));
+  return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
+}
+
+/* Tokens before the first 64-byte boundary of x (< 16): loads split across cache lines make a pass over an L2-resident
+ * vocabulary half again as slow, so maskless passes start their full vectors there (a mask's 16-bit groups need
+ * blocks at multiples of 16). */
+static inline uint32_t to_line(const float *x, uint32_t n, const uint32_t *mask) {
+  uint32_t head = mask ? 0 : (uint32_t)((64 - ((uintptr_t)x & 63)) & 63) / 4;
+  return head < n ? head : n;
+}
+
+/* Where the max and sum passes' chunks start: the head (tokens before x's first cache line; none under 64 tokens), then
+ * 1024 tokens each, the last one taking a rest under 16 with it. */
+static inline uint32_t chunk_start(const float *x, uint32_t n, const uint32_t *mask) {
+  return n >= 64 ? to_line(x, n, mask) : 0;
+}
+static inline uint32_t chunk_end(uint32_t c, uint32_t n) { return n - c >= 1024 + 16 ? c + 1024 : n; }
+
+/* The first chunk (chunk_start's) reaching the largest allowed value (n: none > -inf) and that value; *bad as top's.
+ * chunk_max (unless NULL) gets every chunk's largest allowed value and smallest value (max_range's), the head's first. */
+static inline __attribute__((always_inline)) uint32_t best_chunk(const float *x, uint32_t n, const uint32_t *mask,
+                                                                   float *best, __mmask16 *bad, float *chunk_max) {
+  uint32_t at = n, j = 0;
+  for (uint32_t c = 0, end = chunk_start(x, n, mask); c < n; c = end, end = chunk_end(c, n), j += 2) {
+    float top = max_range(x, c, end, mask, bad, chunk_max ? chunk_max + j + 1 : 0);
+    if (chunk_max) chunk_max[j] = top;
+    if (top > *best) *best = top, at = c;
+  }
+  return at;
+}
+
+/* scan_body.h's argmax as one max pass (the heap scan's compare-and-branch per block is twice as slow at V = 128k);
+ * only the first chunk holding the max is read again, for its first index. Its chunk maxima spare scan_sumexp most
+ * of its `near` tests. */
+static uint32_t argmax(const float *x, uint32_t n, const uint32_t *mask, float *chunk_max, uint32_t *bad) {
+  float best = -RSK_INF;
+  __mmask16 nonfinite = 0;
+  uint32_t at = mask ? best_chunk(x, n, mask, &best, &nonfinite, chunk_max)
+                     : best_chunk(x, n, 0, &best, &nonfinite, chunk_max);
+  if (nonfinite) *bad = 1;
+  if (nonfinite || at == n) return n;
+  for (uint32_t i = at;; i += 16) {
+    __mmask16 live = lanes16(i, n) & (__mmask16)allow16(mask, i);
+    __mmask16 hit = _mm512_mask_cmp_ps_mask(live, _mm512_maskz_loadu_ps(live, x + i), _mm512_set1_ps(best), _CMP_EQ_OQ);
+    if (hit) return i + (uint32_t)__builtin_ctz(hit);
+  }
 }
 
 /* scan_body.h's keys, 16 lanes at a time (masked tail). */
@@ -208,46 +289,103 @@ static inline __m512d add_halves(__m512d acc, __m512 v) {
   return _mm512_add_pd(acc, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
 }
 
-/* scan_body.h's sumexp with every block in registers: the cheap blocks (most of the vocabulary) cost one FMA, a
- * conversion and an integer add; FMA only rounds less than the bound in sample.c allows for. */
-static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
-                        int32_t *blocks, uint32_t *n_blocks) {
-  const __m512 vm = _mm512_set1_ps(m), vc = _mm512_set1_ps(c), vnear = _mm512_set1_ps(near);
-  const __m512 c23 = _mm512_set1_ps(c * 8388608.0f), mc23 = _mm512_set1_ps(m * (c * 8388608.0f));
-  const __m512 floor23 = _mm512_set1_ps(-1048576000.0f), zero = _mm512_setzero_ps();
-  const __m512i bias = _mm512_set1_epi32(127 << 23);
+/* The constants of scan_sumexp's two estimates. */
+typedef struct {
+  __m512 m, c, near, c23, mc23;
+} sumexp_consts;
+
+/* The precise estimate of one block (x[i..i + 16), allowed lanes `keep`) into s (Σ e) and a (Σ e |d|). */
+static inline void precise16(const sumexp_consts *k, __m512 v, __mmask16 keep, __m512d *s, __m512d *a) {
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 d = _mm512_mul_ps(_mm512_sub_ps(v, k->m), k->c);
+  d = _mm512_min_ps(_mm512_max_ps(d, _mm512_set1_ps(-125.0f)), zero);
+  keep &= _mm512_cmp_ps_mask(v, _mm512_set1_ps(-RSK_INF), _CMP_GT_OQ);
+  __m512 r = _mm512_roundscale_ps(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 f = _mm512_sub_ps(d, r);
+  __m512 p = _mm512_set1_ps(1.5403530393381606e-4f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.3333558146428443e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291076284772e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504108664821580e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022650695910071e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718055994531e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  __m512 e = _mm512_maskz_scalef_ps(keep, p, r);
+  *s = add_halves(*s, e);
+  *a = add_halves(*a, _mm512_mul_ps(e, _mm512_sub_ps(zero, d)));
+}
+
+/* The cheap estimate of 16 tokens: one FMA, the floor, a conversion and an integer add. No clamp at 0 (scan_body.h's
+ * min): a token above m is masked out (its lane is never added) or above it by d's rounding only, in the bound. */
+static inline __attribute__((always_inline)) __m512 cheap16(const sumexp_consts *k, __m512 v, const int clamp) {
+  __m512 d23 = _mm512_fmsub_ps(v, k->c23, k->mc23);
+  if (clamp) d23 = _mm512_max_ps(d23, _mm512_set1_ps(-1048576000.0f)); /* -125 * 2^23 */
+  return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_cvttps_epi32(d23), _mm512_set1_epi32(127 << 23)));
+}
+
+/* One block of 16 at i: precise (recorded in blocks) when a token is >= near, else cheap into *q. */
+static inline void block16(const sumexp_consts *k, const float *x, uint32_t i, const uint32_t *mask, __m512d *s,
+                           __m512d *a, __m512 *q, int32_t *blocks, uint32_t *n_blocks) {
+  __m512 v = _mm512_loadu_ps(x + i);
+  __mmask16 keep = (__mmask16)allow16(mask, i);
+  if (_mm512_cmp_ps_mask(v, k->near, _CMP_GE_OQ)) {
+    blocks[(*n_blocks)++] = (int32_t)i;
+    precise16(k, v, keep, s, a);
+  } else {
+    *q = _mm512_mask_add_ps(*q, keep, *q, cheap16(k, v, 1));
+  }
+}
+
+/* The cheap estimates of x[i..i + 64) (allowed lanes) into four accumulators; clamp 0 when no d falls below -125. */
+static inline __attribute__((always_inline)) void cheap64(const sumexp_consts *k, const float *x, uint32_t i,
+                                                            const uint32_t *mask, __m512 *q, const int clamp) {
+  for (uint32_t j = 0; j < 4; j++) {
+    __m512 e = cheap16(k, _mm512_loadu_ps(x + i + 16 * j), clamp);
+    q[j] = _mm512_mask_add_ps(q[j], (__mmask16)allow16(mask, i + 16 * j), q[j], e);
+  }
+}
+
+/* Whether cheap16's d23 of every value >= lo is >= -125 * 2^23 (the FMA is monotone in v: lo's own d23 decides). */
+static inline int no_clamp_from(const sumexp_consts *k, float lo) {
+  __m512 d23 = _mm512_fmsub_ps(_mm512_set1_ps(lo), k->c23, k->mc23);
+  return _mm512_cmp_ps_mask(d23, _mm512_set1_ps(-1048576000.0f), _CMP_GE_OQ) == 0xFFFF;
+}
+
+/* scan_body.h's sumexp with every block in registers; 64 tokens per step into four cheap accumulators (independent
+ * chains) behind one `near` test on their max, as almost every block of a large vocabulary is cheap; a chunk whose
+ * allowed tokens are all below `near` by chunk_max (argmax's, or NULL) skips the tests (its masked-out tokens are
+ * never summed nor candidates, so a cheap block serves as well as a precise one). Without a mask the blocks start at
+ * x's first cache line (the head before it is a precise block). FMA only rounds less than the bound in sample.c
+ * allows for. */
+static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near,
+                        const float *chunk_max, double *sums, int32_t *blocks, uint32_t *n_blocks) {
+  const sumexp_consts k = {_mm512_set1_ps(m), _mm512_set1_ps(c), _mm512_set1_ps(near), _mm512_set1_ps(c * 8388608.0f),
+                           _mm512_set1_ps(m * (c * 8388608.0f))};
   __m512d s = _mm512_setzero_pd(), a = _mm512_setzero_pd(), q = _mm512_setzero_pd();
-  uint32_t i = 0;
-  while (i + 16 <= n) {
-    __m512 cheap = zero; /* float lanes, flushed to double every 64 blocks (error < 64 * 2^-24, in the bound) */
-    uint32_t end = n - i >= 1024 + 16 ? i + 1024 : n;
-    for (; i + 16 <= end; i += 16) {
-      __m512 v = _mm512_loadu_ps(x + i);
-      __mmask16 keep = (__mmask16)allow16(mask, i);
-      if (_mm512_cmp_ps_mask(v, vnear, _CMP_GE_OQ)) {
-        blocks[(*n_blocks)++] = (int32_t)i;
-        __m512 d = _mm512_mul_ps(_mm512_sub_ps(v, vm), vc);
-        d = _mm512_min_ps(_mm512_max_ps(d, _mm512_set1_ps(-125.0f)), zero);
-        keep &= _mm512_cmp_ps_mask(v, _mm512_set1_ps(-RSK_INF), _CMP_GT_OQ);
-        __m512 k = _mm512_roundscale_ps(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m512 f = _mm512_sub_ps(d, k);
-        __m512 p = _mm512_set1_ps(1.5403530393381606e-4f);
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.3333558146428443e-3f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291076284772e-3f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504108664821580e-2f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022650695910071e-1f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718055994531e-1f));
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-        __m512 e = _mm512_maskz_scalef_ps(keep, p, k);
-        s = add_halves(s, e);
-        a = add_halves(a, _mm512_mul_ps(e, _mm512_sub_ps(zero, d)));
+  uint32_t i = chunk_start(x, n, mask);
+  if (i > 0) { /* the head before x's first cache line: a precise block of its own */
+    blocks[(*n_blocks)++] = 0;
+    precise16(&k, _mm512_maskz_loadu_ps(lanes16(0, i), x), lanes16(0, i), &s, &a);
+  }
+  for (uint32_t chunk = 1; i + 16 <= n; chunk++) { /* chunk_max[0..2) is the head's */
+    /* float lanes, flushed to double every 1024 tokens (at most 64 terms each: error < 64 * 2^-24, in the bound) */
+    __m512 q4[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    uint32_t end = chunk_end(i, n);
+    if (chunk_max && chunk_max[2 * chunk] < near) { /* no allowed token near the max: every step cheap, no tests */
+      if (no_clamp_from(&k, chunk_max[2 * chunk + 1]))
+        for (; i + 64 <= end; i += 64) cheap64(&k, x, i, mask, q4, 0);
+      for (; i + 64 <= end; i += 64) cheap64(&k, x, i, mask, q4, 1);
+    }
+    for (; i + 64 <= end; i += 64) {
+      __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
+      __m512 v2 = _mm512_loadu_ps(x + i + 32), v3 = _mm512_loadu_ps(x + i + 48);
+      if (_mm512_cmp_ps_mask(_mm512_max_ps(_mm512_max_ps(v0, v1), _mm512_max_ps(v2, v3)), k.near, _CMP_GE_OQ)) {
+        for (uint32_t j = 0; j < 4; j++) block16(&k, x, i + 16 * j, mask, &s, &a, &q4[j], blocks, n_blocks);
         continue;
       }
-      __m512 d23 = _mm512_min_ps(_mm512_max_ps(_mm512_fmsub_ps(v, c23, mc23), floor23), zero);
-      __m512 e = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_cvttps_epi32(d23), bias));
-      cheap = _mm512_mask_add_ps(cheap, keep, cheap, e);
+      cheap64(&k, x, i, mask, q4, 1);
     }
-    q = add_halves(q, cheap);
+    for (; i + 16 <= end; i += 16) block16(&k, x, i, mask, &s, &a, &q4[0], blocks, n_blocks);
+    q = add_halves(add_halves(add_halves(add_halves(q, q4[0]), q4[1]), q4[2]), q4[3]);
   }
   double lanes[8];
   _mm512_storeu_pd(lanes, s);

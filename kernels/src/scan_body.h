@@ -135,8 +135,9 @@ static inline float cheap_exp2(float d23) {
 }
 
 #ifndef SCAN_SUMEXP
-static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
-                        int32_t *blocks, uint32_t *n_blocks) {
+static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near,
+                        const float *chunk_max, double *sums, int32_t *blocks, uint32_t *n_blocks) {
+  (void)chunk_max; /* this table's argmax records none */
   double s[16], a[16], q[16];
   uint32_t i = 0;
   float c23 = c * 8388608.0f, mc23 = m * c23;
@@ -170,8 +171,8 @@ static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float 
   for (int l = 0; l < 16; l++) sums[0] += s[l], sums[1] += a[l], sums[2] += q[l];
 }
 #else
-static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near, double *sums,
-                        int32_t *blocks, uint32_t *n_blocks);
+static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near,
+                        const float *chunk_max, double *sums, int32_t *blocks, uint32_t *n_blocks);
 #endif
 
 /* The k-th largest of key[0..n) (1 <= k < n), bit by bit from the top (32 counting passes at most, each a compare
@@ -283,4 +284,15 @@ static uint32_t first_min(const double *key, uint32_t n) { return first_min_any(
 static uint32_t first_min(const double *key, uint32_t n);
 #endif
 
-const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply, scan_sumexp, kth_key, keys, ge_take, softmax, first_min};
+#ifndef SCAN_ARGMAX
+static uint32_t argmax(const float *x, uint32_t n, const uint32_t *mask, float *chunk_max, uint32_t *bad) {
+  (void)chunk_max; /* this table's sumexp reads none */
+  int32_t id;
+  float v;
+  return scan_top(x, n, mask, 1, &id, &v, bad) ? (uint32_t)id : n;
+}
+#else
+static uint32_t argmax(const float *x, uint32_t n, const uint32_t *mask, float *chunk_max, uint32_t *bad);
+#endif
+
+const rsk_scan SCAN_TABLE = {scan_top, scan_ge, apply, scan_sumexp, kth_key, keys, ge_take, softmax, first_min, argmax};

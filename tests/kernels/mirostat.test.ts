@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { newMask, type Distribution, type Kernels, type SampleRequest } from "../../ffi/kernels.ts";
+import { newMask, type Distribution, type Kernels, type Logits, type SampleRequest } from "../../ffi/kernels.ts";
 import { implementations, logitsFor, plain, prng, randomLogits } from "./impls.ts";
 
 const [native, wasm, ts] = implementations as [Kernels, Kernels, Kernels];
@@ -62,6 +62,31 @@ describe("mirostat 2.0 (O(V) sum with an exact fallback)", () => {
       const request = { params: { ...plain, mirostat: 2 as const, mu: Math.log2(V), tau: 3, eta: 0.1 } };
       const reference = run(ts, values, request);
       for (const k of [native, wasm]) assert.deepEqual(run(k, values, request), reference, `${k.kind}, V=${V}`);
+    }
+  });
+
+  test("logits at every offset from a cache line (AVX-512's head block and argmax pass), with and without a mask, as the reference", { timeout: 60_000 }, () => {
+    const random = prng(64);
+    for (let offset = 0; offset < 16; offset++) {
+      const V = 3000 + Math.floor(random() * 3000);
+      const values = randomLogits(random, V);
+      values[Math.floor(random() * 16)] = 40; // the max inside the head block for some offsets
+      const mask = offset % 2 ? newMask(V) : undefined;
+      if (mask) for (let i = 0; i < V; i++) if (random() < 0.3) mask[i >>> 5]! &= ~(1 << (i & 31));
+      for (const params of [{ ...plain, mirostat: 2 as const, mu: 2 + random() * 10, step: offset }, { ...plain, temperature: 0 }]) {
+        const request = { params, mask };
+        const reference = run(ts, values, request);
+        for (const isa of [1, 2, 3]) {
+          const buffer = new Float32Array(V + 16);
+          buffer.set(values, offset);
+          const logits = buffer.subarray(offset, offset + V) as unknown as Logits<number>;
+          const out: Distribution = { ids: new Int32Array(V), probs: new Float64Array(V) };
+          const result = native.sample(logits, { ...request, isa }, out);
+          if (!result.ok && result.status === -6) continue; // this CPU lacks the ISA
+          assert.deepEqual(result, reference.result, `isa ${isa}, offset ${offset}`);
+          assert.deepEqual(Array.from(out.ids.subarray(0, result.ok ? result.size : 0)), reference.ids, `isa ${isa}, offset ${offset}`);
+        }
+      }
     }
   });
 

@@ -179,6 +179,9 @@ interface StringBody {
   readonly plain: Frame;
   readonly counts: Uint8Array;
   readonly longest: number;
+  /** Every token by character count (ascending), and where each count starts. */
+  readonly byCount: Int32Array;
+  readonly countStart: Int32Array;
   readonly byLimit: Map<string, Frame>;
   /** Per range of `plain.uncertain`: the characters on the path to its parent (-1: the path ends inside one). */
   readonly rangeChars: Int16Array;
@@ -645,8 +648,8 @@ export class TokenMasks {
     if (!frame) {
       if (limit >= body.longest && excluded.every((w) => w === 0) && boundary) frame = body.plain;
       else {
-        const accepted = body.plain.accepted.slice(), { counts } = body, { roots, skip, tokenStart, ids } = this.trie;
-        if (limit < body.longest) for (let t = 0; t < counts.length; t++) if (counts[t]! > limit) accepted[t >>> 5]! &= ~(1 << (t & 31));
+        const accepted = body.plain.accepted.slice(), { byCount, countStart } = body, { roots, skip, tokenStart, ids } = this.trie;
+        for (let i = countStart[Math.min(limit, body.longest) + 1]!; i < byCount.length; i++) accepted[byCount[i]! >>> 5]! &= ~(1 << (byCount[i]! & 31));
         for (let b = 0; b < 256; b++) {
           if (!((excluded[b >>> 5]! >>> (b & 31)) & 1) || roots[b]! < 0) continue;
           for (let k = tokenStart[roots[b]!]!, end = tokenStart[skip[roots[b]!]!]!; k < end; k++) accepted[ids[k]! >>> 5]! &= ~(1 << (ids[k]! & 31));
@@ -688,13 +691,17 @@ export class TokenMasks {
     let base = lang.frames.get(rule.state);
     if (base === undefined) lang.frames.set(rule.state, (base = this.#languageFrame(lang, rule.language, rule.state)));
     if (base === null) return null;
-    const saturated = rule.language.saturated.every((v) => v === 1), longest = this.#stringBody().longest;
-    const lo = rule.short, hi = Math.min(rule.left - rule.language.far, longest), left = Math.min(rule.left, longest);
+    if (rule.short <= 1 && rule.left - rule.language.far >= this.#stringBody().longest) return { frame: base };
+    // Counts above the frame's longest token cut nothing: each position of a long bounded string shares one cut.
+    const { tokens, needs, countStart } = this.#languageCounts(base), saturated = rule.language.saturated.every((v) => v === 1);
+    let longest = countStart.length - 2;
+    while (longest > 0 && countStart[longest] === countStart[longest + 1]) longest--;
+    // A token's need is at most its count plus `far`: `left` capped there compares alike.
+    const lo = rule.short, hi = Math.min(rule.left - rule.language.far, longest), left = Math.min(rule.left, longest + rule.language.far);
     if (lo <= 1 && hi >= longest) return { frame: base };
     const key = `${rule.state}:${lo}:${hi}:${left}`;
     let cut = lang.cuts.get(key);
     if (cut === undefined) {
-      const { tokens, needs, countStart } = this.#languageCounts(base);
       const accepted = base.accepted.slice(), check: number[] = [];
       for (let c = 0; c <= longest && check.length <= CHECKED_TOKENS; c++) {
         if (c >= lo && c <= hi) continue;
@@ -861,6 +868,11 @@ export class TokenMasks {
     const counts = tokenCharCounts(this.trie.vocabulary.bytes, this.trie.vocabulary.offsets, this.trie.vocab);
     let longest = 0;
     for (const n of counts) longest = Math.max(longest, n);
+    const countStart = new Int32Array(longest + 2), byCount = new Int32Array(counts.length);
+    for (const n of counts) countStart[n + 1]!++;
+    for (let c = 1; c < countStart.length; c++) countStart[c]! += countStart[c - 1]!;
+    const at = countStart.slice();
+    counts.forEach((n, t) => (byCount[at[n]!++] = t));
     const { parent, byte } = this.trie, ranges = plain.uncertain.length / 2;
     const rangeChars = new Int16Array(ranges), rangeFirst = new Uint8Array(ranges), path: number[] = [];
     for (let r = 0; r < ranges; r++) {
@@ -870,7 +882,7 @@ export class TokenMasks {
       rangeChars[r] = bodyChars(path);
       rangeFirst[r] = path[0] ?? 0;
     }
-    return { plain, counts, longest, byLimit: new Map(), rangeChars, rangeFirst, closing: new Map() };
+    return { plain, counts, longest, byCount, countStart, byLimit: new Map(), rangeChars, rangeFirst, closing: new Map() };
   }
 
   /**

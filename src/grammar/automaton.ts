@@ -271,8 +271,8 @@ export class GrammarAutomaton {
         }
         return;
       }
-      const ret = elems[pos + 1] === END ? parent : this.#node(pos + 1, parent);
-      for (const a of ruleAlts[-2 - e]!) this.#expand(a, ret);
+      const ret = elems[pos + 1] === END ? parent : this.#node(pos + 1, parent), alts = ruleAlts[-2 - e]!;
+      for (let i = 0; i < alts.length; i++) this.#expand(alts[i]!, ret);
       return;
     }
   }

@@ -264,12 +264,17 @@ export class KernelWalk {
     this.#stamp[state] = this.#epoch;
     this.#rowOf[state] = row;
     this.automaton.fillRefused(state);
-    const { table: global, classOf, width } = this.automaton;
-    const table = this.walker.table(), stamp = this.#stamp, rowOf = this.#rowOf, epoch = this.#epoch;
-    for (let b = 0, g = state * width, at = row * 256; b < 256; b++) {
-      const v = global[g + classOf[b]!]!;
-      // Known transitions into states already given a row are copied; the rest stay holes (0) for the kernel to ask.
-      table[at + b] = v <= 0 ? v : v - 1 < stamp.length && stamp[v - 1] === epoch ? rowOf[v - 1]! + 1 : 0;
+    const { table: global, width } = this.automaton, classes = this.automaton.byteClasses();
+    const table = this.walker.table(), stamp = this.#stamp, rowOf = this.#rowOf, epoch = this.#epoch, at = row * 256;
+    // Refused first (most classes of a narrow state), then each other class: known transitions into states already
+    // given a row are copied; the rest stay holes (0) for the kernel to ask.
+    table.fill(DEAD, at, at + 256);
+    for (let c = 0, g = state * width; c < width; c++) {
+      const v = global[g + c]!;
+      if (v === DEAD) continue;
+      const value = v === 0 ? 0 : v - 1 < stamp.length && stamp[v - 1] === epoch ? rowOf[v - 1]! + 1 : 0;
+      const members = classes[c]!;
+      for (let i = 0; i < members.length; i++) table[at + members[i]!] = value;
     }
     this.walker.flags()[row] = this.#flag(state);
     return row;

@@ -43,6 +43,10 @@ export interface RuleScanner {
 
 /**
  * Decides whether a syntactic candidate is real (checksums, ranges); gets the matched text of the view, and for
- * detectors with context words whether one was found before the candidate.
+ * detectors with context words whether one was found before the candidate. `precheck`, when present, is run first on
+ * the view's code units `codes[from..to)` (no text built): it may only refuse candidates the validator refuses (digit
+ * tables yield a candidate at every group end for each of several starts, most refused by their first characters).
  */
-export type MatchValidator = (match: string, withContext?: boolean) => boolean;
+export type MatchValidator = ((match: string, withContext?: boolean) => boolean) & {
+  readonly precheck?: (codes: Uint16Array, from: number, to: number, withContext: boolean) => boolean;
+};

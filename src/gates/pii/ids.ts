@@ -3,6 +3,8 @@
  * Shapes without a published check digit (UK NINO, Indian PAN) carry context words instead.
  */
 import type { DetectorSpec } from "./detectors.ts";
+import { maxMatchLength, minMatchLength } from "../regex/ast.ts";
+import { parseRegex } from "../regex/parse.ts";
 import { DIGITS_EDGE, DIGITS_END, EDGE, END } from "./edges.ts";
 import {
   isBrCnpj, isBrCpf, isCaSin, isDeTaxId, isEsDni, isEsNie, isFrNir, isInAadhaar, isItCodiceFiscale, isUkNino,
@@ -91,13 +93,20 @@ export const NATIONAL_ID: Readonly<Record<"national_id", DetectorSpec>> = {
  */
 export function groupOf(members: Readonly<Record<string, DetectorSpec>>, placeholder: string): DetectorSpec {
   const specs = Object.values(members);
-  // JavaScript runs the same patterns anchored (their one-character lookarounds hold at the string's edges).
-  const shapes = specs.map((s) => ({ shape: new RegExp(`^(?:${s.pattern})$`), validate: s.validate }));
+  // JavaScript runs the same patterns anchored (their one-character lookarounds hold at the string's edges). A member
+  // whose pattern cannot match a candidate's length is not tried: digit tables give the group a candidate of every
+  // length at every group end, and most members take 8–14 characters.
+  const shapes = specs.map((s) => {
+    const tree = parseRegex(s.pattern, { neighbourAssertions: true });
+    return { shape: new RegExp(`^(?:${s.pattern})$`), validate: s.validate, min: minMatchLength(tree), max: maxMatchLength(tree) };
+  });
+  // Lengths are in code points, `m.length` in UTF-16 units: a candidate over a maximum is measured again only if it has a surrogate.
+  const fits = (m: string, s: { min: number; max: number }) => m.length >= s.min && (m.length <= s.max || (/[\uD800-\uDFFF]/.test(m) && [...m].length <= s.max));
   const contexts = specs.flatMap((s) => (s.context ? [s.context] : []));
   return {
     pattern: specs.map((s) => `(?:${s.pattern})`).join("|"),
     maxLength: Math.max(...specs.map((s) => s.maxLength)), placeholder,
-    validate: (m, withContext) => shapes.some((s) => s.shape.test(m) && (s.validate?.(m, withContext) ?? true)),
+    validate: (m, withContext) => shapes.some((s) => fits(m, s) && s.shape.test(m) && (s.validate?.(m, withContext) ?? true)),
     ...(contexts.length > 0 && {
       context: {
         words: [...new Set(contexts.flatMap((c) => c.words))],

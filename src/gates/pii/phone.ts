@@ -66,15 +66,18 @@ const STRONG_NATIONAL = [
 /** STRONG_NATIONAL as one expression: one scan per candidate instead of up to four (digit-dense text has many). */
 const STRONG = new RegExp(STRONG_NATIONAL.map((re) => `(?:${re.source})`).join("|"));
 /**
- * False when `text` cannot match STRONG: every layout starts with `0`, `(` or `1`, or else with a 3-digit group and a
- * separator (`555-`, `555 `, `555.`); a digit table's `4111 1111` does not.
+ * False when a candidate starting with units `c0`..`c3` cannot match STRONG: every layout starts with `0` or `(`, with
+ * `1` then (after one separator) `(` or 2–9, or else with a 3-digit group and a separator (`555-`, `555 `, `555.`); a
+ * digit table's `4111 1111` and `1111 1111` do not.
  */
-function mayBeStrong(text: string): boolean {
-  const c = text.charCodeAt(0);
-  if (c === 48 || c === 40 || c === 49) return true;
-  const isDigit = (k: number) => k >= 48 && k <= 57;
-  const sep = text.charCodeAt(3);
-  return c >= 50 && c <= 57 && isDigit(text.charCodeAt(1)) && isDigit(text.charCodeAt(2)) && (sep === 32 || sep === 45 || sep === 46);
+function mayBeStrong(c0: number, c1: number, c2: number, c3: number): boolean {
+  const isDigit = (k: number) => k >= 48 && k <= 57, isSeparator = (k: number) => k === 32 || k === 45 || k === 46;
+  if (c0 === 48 || c0 === 40) return true;
+  if (c0 === 49) {
+    const next = isSeparator(c1) ? c2 : c1;
+    return next === 40 || (next >= 50 && next <= 57);
+  }
+  return c0 >= 50 && c0 <= 57 && isDigit(c1) && isDigit(c2) && isSeparator(c3);
 }
 /** Shapes that are something else: SSNs, dotted quads, dates (ISO, day-month-year or month-day-year). */
 const NOT_PHONE = [/^[0-9]{3}-[0-9]{2}-[0-9]{4}$/, /^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$/, /^(?:19|20)[0-9]{2}([\-./])[01][0-9]\1[0-3][0-9]$/,
@@ -150,7 +153,13 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
     return (national = { bare, prefixed });
   };
   const weakNeedsContext = options.context !== "optional";
-  return (text, withContext) => {
+  // A weak shape without context is refused from its first units (no international prefix, no strong layout).
+  const precheck = (codes: Uint16Array, from: number, to: number, withContext: boolean): boolean => {
+    if (withContext || !weakNeedsContext) return true;
+    const at = (i: number) => (from + i < to ? codes[from + i]! : -1);
+    return at(0) === 43 || at(0) === 48 || mayBeStrong(at(0), at(1), at(2), at(3));
+  };
+  return Object.assign((text: string, withContext?: boolean) => {
     // Cheap checks first: digit-dense text (card numbers, tables) yields a candidate at every group end.
     let count = 0, extension = false;
     for (let i = 0; i < text.length; i++) {
@@ -166,7 +175,7 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
     const international = first === 43 || first === 48 ? INTERNATIONAL.exec(body) : null;
     let strong = false;
     if (!international) {
-      strong = mayBeStrong(body) && STRONG.test(body);
+      strong = mayBeStrong(body.charCodeAt(0), body.charCodeAt(1), body.charCodeAt(2), body.charCodeAt(3)) && STRONG.test(body);
       if (!strong && weakNeedsContext && !withContext) return false;
     }
     if (NOT_PHONE.some((re) => re.test(body))) return false;
@@ -187,5 +196,5 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
     if (bare.has(digits.length)) return true;
     for (const [prefix, lengths] of prefixed) if (digits.startsWith(prefix) && lengths.has(digits.length - prefix.length)) return true;
     return false;
-  };
+  }, { precheck });
 }

@@ -392,8 +392,10 @@ export class PikeScanner implements RuleScanner {
 
   /** Context words (if any) and validator agree on the candidate `start..end`. */
   private accepts(text: HeldText, start: number, end: number): boolean {
-    const context = this.context ? this.context.check(start) : 1;
-    return context > 0 && (!this.validate || this.validate(text.slice(start, end), context === 2));
+    const context = this.context ? this.context.check(start) : 1, validate = this.validate;
+    if (context === 0 || !validate) return context > 0;
+    if (validate.precheck && !validate.precheck(text.codes, start - text.base, end - text.base, context === 2)) return false;
+    return validate(text.slice(start, end), context === 2);
   }
 
   /**

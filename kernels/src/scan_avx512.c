@@ -289,10 +289,18 @@ static inline __m512d add_halves(__m512d acc, __m512 v) {
   return _mm512_add_pd(acc, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
 }
 
-/* The constants of scan_sumexp's two estimates. */
+/* The constants of scan_sumexp's two estimates; k23 folds the exponent bias into the cheap estimate's FMA. */
 typedef struct {
-  __m512 m, c, near, c23, mc23;
+  __m512 m, c, near, c23, k23;
 } sumexp_consts;
+
+/* 2^24 = (-125 + 127) * 2^23: cheap16's d23 + 127 * 2^23 at the -125 floor. */
+#define CHEAP_FLOOR 16777216.0f
+
+/* fl(m * c23 - 127 * 2^23), rounded once (a fused multiply-subtract): cheap16 then needs no integer add. */
+static inline __m512 cheap_k23(float m, float c23) {
+  return _mm512_fmsub_ps(_mm512_set1_ps(m), _mm512_set1_ps(c23), _mm512_set1_ps(1065353216.0f));
+}
 
 /* The precise estimate of one block (x[i..i + 16), allowed lanes `keep`) into s (Σ e) and a (Σ e |d|). */
 static inline void precise16(const sumexp_consts *k, __m512 v, __mmask16 keep, __m512d *s, __m512d *a) {
@@ -314,12 +322,15 @@ static inline void precise16(const sumexp_consts *k, __m512 v, __mmask16 keep, _
   *a = add_halves(*a, _mm512_mul_ps(e, _mm512_sub_ps(zero, d)));
 }
 
-/* The cheap estimate of 16 tokens: one FMA, the floor, a conversion and an integer add. No clamp at 0 (scan_body.h's
- * min): a token above m is masked out (its lane is never added) or above it by d's rounding only, in the bound. */
+/* The cheap estimate of 16 tokens: one FMA giving b = d * 2^23 + 127 * 2^23 (the float's bits, biased exponent and
+ * mantissa), the floor and a conversion. b >= 2^24 is a float of integer value, so the conversion is exact (no
+ * truncation); b's one rounding (< 2^5, as b < 2^30) and k23's (< 2^-24 (|m c| + 127) 2^23) stay inside the
+ * (4 |m c| + 375) 2^-24 of d that sample.c's bound allows with c's own rounding (< 2^-24 (|m c| + 125)). No clamp at
+ * 0 (scan_body.h's min): a token above m is masked out (its lane is never added) or above it by d's rounding only. */
 static inline __attribute__((always_inline)) __m512 cheap16(const sumexp_consts *k, __m512 v, const int clamp) {
-  __m512 d23 = _mm512_fmsub_ps(v, k->c23, k->mc23);
-  if (clamp) d23 = _mm512_max_ps(d23, _mm512_set1_ps(-1048576000.0f)); /* -125 * 2^23 */
-  return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_cvttps_epi32(d23), _mm512_set1_epi32(127 << 23)));
+  __m512 b = _mm512_fmsub_ps(v, k->c23, k->k23);
+  if (clamp) b = _mm512_max_ps(b, _mm512_set1_ps(CHEAP_FLOOR));
+  return _mm512_castsi512_ps(_mm512_cvttps_epi32(b));
 }
 
 /* One block of 16 at i: precise (recorded in blocks) when a token is >= near, else cheap into *q. */
@@ -344,10 +355,10 @@ static inline __attribute__((always_inline)) void cheap64(const sumexp_consts *k
   }
 }
 
-/* Whether cheap16's d23 of every value >= lo is >= -125 * 2^23 (the FMA is monotone in v: lo's own d23 decides). */
+/* Whether cheap16's b of every value >= lo is >= its floor (the FMA is monotone in v: lo's own b decides). */
 static inline int no_clamp_from(const sumexp_consts *k, float lo) {
-  __m512 d23 = _mm512_fmsub_ps(_mm512_set1_ps(lo), k->c23, k->mc23);
-  return _mm512_cmp_ps_mask(d23, _mm512_set1_ps(-1048576000.0f), _CMP_GE_OQ) == 0xFFFF;
+  __m512 b = _mm512_fmsub_ps(_mm512_set1_ps(lo), k->c23, k->k23);
+  return _mm512_cmp_ps_mask(b, _mm512_set1_ps(CHEAP_FLOOR), _CMP_GE_OQ) == 0xFFFF;
 }
 
 /* scan_body.h's sumexp with every block in registers; 64 tokens per step into four cheap accumulators (independent
@@ -359,7 +370,7 @@ static inline int no_clamp_from(const sumexp_consts *k, float lo) {
 static void scan_sumexp(const float *x, uint32_t n, const uint32_t *mask, float m, float c, float near,
                         const float *chunk_max, double *sums, int32_t *blocks, uint32_t *n_blocks) {
   const sumexp_consts k = {_mm512_set1_ps(m), _mm512_set1_ps(c), _mm512_set1_ps(near), _mm512_set1_ps(c * 8388608.0f),
-                           _mm512_set1_ps(m * (c * 8388608.0f))};
+                           cheap_k23(m, c * 8388608.0f)};
   __m512d s = _mm512_setzero_pd(), a = _mm512_setzero_pd(), q = _mm512_setzero_pd();
   uint32_t i = chunk_start(x, n, mask);
   if (i > 0) { /* the head before x's first cache line: a precise block of its own */

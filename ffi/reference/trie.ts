@@ -43,27 +43,20 @@ export function referenceTrieWalk(
       break;
     }
     visited++;
-    if (next < 0) {
+    const to = next - 1; // the next row when next > 0
+    if (next > 0 && to >= nRows) return -3;
+    // A refused byte, or a row that ends the analysed language: the subtree is skipped, and recorded below a row that
+    // completes the frame, or always at a stop.
+    const stop = next > 0 && (flags[to]! & walk.stop) !== 0 && !onlyRanges;
+    if (next < 0 || stop) {
       const skip = nodes[i * 3 + 1]! >>> 0;
       if (skip <= i || skip > nNodes) return -3;
-      if (from & walk.cut && !onlyRanges) {
+      if (stop || (from & walk.cut && !onlyRanges)) {
         if (nRange + 2 > ranges.length) return -5;
         ranges[nRange] = i;
         ranges[nRange + 1] = skip;
         nRange += 2;
       }
-      i = skip;
-      continue;
-    }
-    const to = next - 1;
-    if (to >= nRows) return -3;
-    if (flags[to]! & walk.stop && !onlyRanges) {
-      const skip = nodes[i * 3 + 1]! >>> 0;
-      if (skip <= i || skip > nNodes) return -3;
-      if (nRange + 2 > ranges.length) return -5;
-      ranges[nRange] = i;
-      ranges[nRange + 1] = skip;
-      nRange += 2;
       i = skip;
       continue;
     }

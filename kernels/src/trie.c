@@ -55,27 +55,20 @@ int32_t rsk_trie_walk(const int32_t *nodes, uint32_t n_nodes, const int32_t *ids
       break;
     }
     visited++;
-    if (next < 0) {
+    const uint32_t to = (uint32_t)next - 1; /* the next row when next > 0 */
+    if (next > 0 && to >= n_rows) return RSK_E_PARAM;
+    /* A refused byte, or a row that ends the analysed language: the subtree is skipped, and recorded below a row that
+     * completes the frame, or always at a stop. */
+    const int32_t stop = next > 0 && (flags[to] & RSK_WALK_FLAG_STOP) && !only_ranges;
+    if (next < 0 || stop) {
       const uint32_t skip = (uint32_t)node[1];
       if (skip <= i || skip > n_nodes) return RSK_E_PARAM;
-      if ((from & RSK_WALK_CUT) && !only_ranges) {
+      if (stop || ((from & RSK_WALK_CUT) && !only_ranges)) {
         if (n_range + 2 > n_ranges) return RSK_E_BUFFER;
         ranges[n_range] = (int32_t)i;
         ranges[n_range + 1] = (int32_t)skip;
         n_range += 2;
       }
-      i = skip;
-      continue;
-    }
-    const uint32_t to = (uint32_t)next - 1;
-    if (to >= n_rows) return RSK_E_PARAM;
-    if ((flags[to] & RSK_WALK_FLAG_STOP) && !only_ranges) {
-      const uint32_t skip = (uint32_t)node[1];
-      if (skip <= i || skip > n_nodes) return RSK_E_PARAM;
-      if (n_range + 2 > n_ranges) return RSK_E_BUFFER;
-      ranges[n_range] = (int32_t)i;
-      ranges[n_range + 1] = (int32_t)skip;
-      n_range += 2;
       i = skip;
       continue;
     }

@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import type { FlatTrie } from "../../ffi/kernels.ts";
 import { walk } from "../../ffi/kernels.ts";
 import { compileConstraint, DEAD, GrammarAutomaton, schemaGrammar, TokenMasks, TokenTrie } from "../../src/grammar/mod.ts";
-import { KernelWalk, walkerFor } from "../../src/grammar/walk.ts";
+import { KernelWalk, type WalkKind, walkerFor } from "../../src/grammar/walk.ts";
 import { implementations, prng } from "../kernels/impls.ts";
 import { CORPUS } from "./corpus.ts";
 import { preparedTrie, realVocab } from "./vocab.ts";
@@ -81,33 +81,28 @@ describe("trie walk kernel parity (native, wasm, ts)", () => {
     }
   });
 
-  test("frame walks: same accepted tokens, ranges and visit counts on every implementation", () => {
-    for (const { automaton, state } of states.slice(0, 8)) {
-      const frame = automaton.frameState(automaton.nodesOf(state)[0] ?? automaton.cut, 3);
-      const results = implementations.map((k) => {
-        const w = new KernelWalk(automaton, walkerFor(k, trie));
-        assert.equal(w.run(frame, 0, "frame"), "done");
-        const n = w.walker.cursor()[walk.ranges]!;
-        return { mask: Array.from(w.walker.mask()), ranges: Array.from(w.walker.ranges().subarray(0, n)), visited: w.visited };
-      });
-      assert.deepEqual(results[1], results[0], "wasm = native");
-      assert.deepEqual(results[2], results[0], "ts = native");
-    }
-  });
-
-  test("language walks: accepting rows stop the walk and record their subtrees, alike on every implementation", () => {
-    const automaton = new GrammarAutomaton(schemaGrammar({ type: "string", pattern: "^[a-z ]+$" }).grammar);
-    const inside = automaton.walk(automaton.start, encoder.encode('"'));
+  /** One walk of `kind` from `state` on every implementation, checked alike; native's result. */
+  function walkEverywhere(automaton: GrammarAutomaton, state: number, kind: WalkKind): { mask: number[]; ranges: number[] } {
     const results = implementations.map((k) => {
       const w = new KernelWalk(automaton, walkerFor(k, trie));
-      assert.equal(w.run(inside, 0, "language"), "done");
+      assert.equal(w.run(state, 0, kind), "done");
       const n = w.walker.cursor()[walk.ranges]!;
       return { mask: Array.from(w.walker.mask()), ranges: Array.from(w.walker.ranges().subarray(0, n)), visited: w.visited };
     });
     assert.deepEqual(results[1], results[0], "wasm = native");
     assert.deepEqual(results[2], results[0], "ts = native");
+    return results[0]!;
+  }
+
+  test("frame walks: same accepted tokens, ranges and visit counts on every implementation", () => {
+    for (const { automaton, state } of states.slice(0, 8)) walkEverywhere(automaton, automaton.frameState(automaton.nodesOf(state)[0] ?? automaton.cut, 3), "frame");
+  });
+
+  test("language walks: accepting rows stop the walk and record their subtrees, alike on every implementation", () => {
+    const automaton = new GrammarAutomaton(schemaGrammar({ type: "string", pattern: "^[a-z ]+$" }).grammar);
+    const inside = automaton.walk(automaton.start, encoder.encode('"'));
+    const { mask, ranges } = walkEverywhere(automaton, inside, "language");
     // Tokens of lower-case letters and spaces only are taken; every recorded subtree starts where the string closes.
-    const { mask, ranges } = results[0]!;
     for (let t = 0; t < vocab.offsets.length - 1; t++) {
       const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(vocab.bytes.subarray(vocab.offsets[t]!, vocab.offsets[t + 1]!));
       assert.equal(((mask[t >>> 5]! >>> (t & 31)) & 1) === 1, /^[a-z ]+$/.test(text), JSON.stringify(text));

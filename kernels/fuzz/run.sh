@@ -9,7 +9,7 @@ cc="${CLANG:-clang-14}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 flags=(-std=c11 -O1 -g -ffp-contract=off -I "$here/../include" -fsanitize=address,undefined -fno-sanitize-recover=all)
-for unit in sample select math dispatch trie scan_scalar; do "$cc" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src/$unit.c" -o "$out/$unit.o"; done
+for unit in sample batch select math dispatch trie scan_scalar; do "$cc" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src/$unit.c" -o "$out/$unit.o"; done
 "$cc" "${flags[@]}" -fsanitize=fuzzer-no-link -mavx2 -c "$src/scan_avx2.c" -o "$out/scan_avx2.o"
 "$cc" "${flags[@]}" -fsanitize=fuzzer-no-link -mavx512f -c "$src/scan_avx512.c" -o "$out/scan_avx512.o"
 for harness in fuzz_sample fuzz_mask fuzz_trie; do

@@ -20,9 +20,6 @@ const MAX_CLOSURES = 4096;
 /** Transition table value for a byte that no stack accepts. */
 export const DEAD = -1;
 
-/** Most stacks of a state whose byte-class takers are learned (`GrammarAutomaton.fillRefused`). */
-const MAX_TAKER_STACKS = 256;
-
 /** The shared automaton of one grammar. */
 export class GrammarAutomaton {
   /** Node position (index into `grammar.elems`). */
@@ -123,44 +120,29 @@ export class GrammarAutomaton {
     const row = state * this.width, cls = this.classOf[byte]!, value = next === DEAD ? DEAD : next + 1;
     const takers = this.#takers[state];
     if (takers === undefined) this.table[row + cls] = value;
-    else {
-      const words = takers.length / this.width, mine = cls * words;
-      for (let c = 0; c < this.width; c++) {
-        let k = 0;
-        while (k < words && takers[c * words + k] === takers[mine + k]) k++;
-        if (k === words) this.table[row + c] = value;
-      }
-    }
+    else for (let c = 0, mine = takers[cls]!; c < this.width; c++) if (takers[c] === mine) this.table[row + c] = value;
     return next;
   }
 
   #refusedFilled = new Uint8Array(256);
   readonly #live = new Uint32Array(8);
-  /**
-   * Per state whose row `fillRefused` filled (with at most MAX_TAKER_STACKS stacks): which of its stacks take each byte
-   * class, as a bit set of `words` 32-bit words per class (`#takersOf`).
-   */
+  /** Per state whose row `fillRefused` filled (and with at most 31 stacks): which of its stacks take each byte class, as a bit set. */
   readonly #takers: (Int32Array | undefined)[] = [];
 
   /**
    * Marks in the table every byte class no stack of `state` can take (outside the union of its terminals' sets) as
-   * DEAD, at once: narrow states refuse most bytes, and this spares a step per refused class. States of at most
-   * MAX_TAKER_STACKS stacks also learn which stacks take each class, so that one step fills every class taken by the
-   * same stacks.
+   * DEAD, at once: narrow states refuse most bytes, and this spares a step per refused class. States of at most 31
+   * stacks also learn which stacks take each class, so that one step fills every class taken by the same stacks.
    */
   fillRefused(state: number): void {
     if (this.#refusedFilled[state] === 1) return;
     while (state >= this.#refusedFilled.length) this.#refusedFilled = grow(this.#refusedFilled);
     this.#refusedFilled[state] = 1;
     const elems = this.#elems, sets = this.#sets, nodes = this.#stateNodes[state]!, table = this.table, row = state * this.width;
-    if (nodes.length <= MAX_TAKER_STACKS) {
+    if (nodes.length <= 31) {
       // The row is still all unknown (steps fill it only after this).
-      const takers = this.#takersOf(nodes), words = takers.length / this.width;
-      for (let c = 0; c < this.width; c++) {
-        let any = 0;
-        for (let k = 0; k < words; k++) any |= takers[c * words + k]!;
-        table[row + c] = any === 0 ? DEAD : 0;
-      }
+      const takers = this.#takersOf(nodes);
+      for (let c = 0; c < this.width; c++) table[row + c] = takers[c] === 0 ? DEAD : 0;
       this.#takers[state] = takers;
       return;
     }
@@ -178,16 +160,11 @@ export class GrammarAutomaton {
   /** `#takersOf` by a hash of the stacks' byte sets (states of one repetition's positions have the same ones). */
   readonly #takersBySets = new Map<number, { readonly sets: Int32Array; readonly takers: Int32Array }[]>();
   #takersCount = 0;
-  #setsOfNodes = new Int32Array(32);
+  readonly #setsOfNodes = new Int32Array(31);
 
-  /**
-   * Which of `nodes` take each byte class, as bit sets (`words` words per class, at least one): the same for every
-   * state whose stacks have the same byte sets.
-   */
+  /** Which of `nodes` (at most 31) take each byte class, as bit sets: the same for every state whose stacks have the same byte sets. */
   #takersOf(nodes: Int32Array): Int32Array {
-    const n = nodes.length, words = Math.max(1, (n + 31) >>> 5);
-    if (this.#setsOfNodes.length < n) this.#setsOfNodes = new Int32Array(words * 32);
-    const elems = this.#elems, sets = this.#sets, of = this.#setsOfNodes;
+    const elems = this.#elems, sets = this.#sets, of = this.#setsOfNodes, n = nodes.length;
     let h = n;
     for (let i = 0; i < n; i++) h = Math.imul(h ^ (of[i] = elems[this.#nodePos[nodes[i]!]!]!), 0x9e3779b1) ^ (h >>> 15);
     let bucket = this.#takersBySets.get(h);
@@ -198,10 +175,12 @@ export class GrammarAutomaton {
         if (i === n) return known.takers;
       }
     }
-    const takers = new Int32Array(this.width * words);
+    const takers = new Int32Array(this.width);
     for (let c = 0; c < this.width; c++) {
       const b = this.#classes[c]![0]!;
-      for (let i = 0; i < n; i++) if (setHas(sets, of[i]!, b)) takers[c * words + (i >>> 5)]! |= 1 << (i & 31);
+      let who = 0;
+      for (let i = 0; i < n; i++) if (setHas(sets, of[i]!, b)) who |= 1 << i;
+      takers[c] = who;
     }
     if (this.#takersCount++ >= 4096) this.#takersBySets.clear(), (this.#takersCount = 1), (bucket = undefined);
     if (!bucket) this.#takersBySets.set(h, (bucket = []));

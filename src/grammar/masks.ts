@@ -236,12 +236,17 @@ interface LanguageFrame extends Frame {
 /**
  * A language frame's accepted tokens by character count (ascending), with the characters each needs to reach
  * acceptance: its own count plus the distance of the automaton state it ends in (PARTIAL: it ends inside a character).
+ * A need is found when a cut first reads it (`#needOf`): cuts read only the tokens of counts near the bounds.
  */
 interface LanguageCounts {
   readonly tokens: Int32Array;
   readonly needs: Uint16Array;
+  /** 1 where `needs` holds the token's need. */
+  readonly known: Uint8Array;
   /** Where each count starts in `tokens`. */
   readonly countStart: Int32Array;
+  /** The language's automaton from the frame's state, followed along a token's bytes (`#needOf`). */
+  readonly path: ContentPath;
 }
 
 /** A token's need (`LanguageFrame.needs`): its low bits, a flag for an end state not reaching acceptance in every longer count, and a token ending inside a character. */
@@ -362,8 +367,11 @@ export class TokenMasks {
         if (lang.frames.has(state)) continue;
         if (analysed++ === limit) return;
         const frame = this.#languageFrame(lang, language, state);
-        // Model load: the counts a cut by length reads are made now too (several milliseconds on a decode step).
-        if (frame) this.#languageCounts(frame);
+        // Model load: the counts and needs a cut by length reads are made now too (milliseconds on a decode step).
+        if (frame) {
+          const counts = this.#languageCounts(frame);
+          for (let i = 0; i < counts.tokens.length; i++) this.#needOf(frame, counts, i);
+        }
         lang.frames.set(state, frame);
       }
     }
@@ -693,7 +701,7 @@ export class TokenMasks {
     if (base === null) return null;
     if (rule.short <= 1 && rule.left - rule.language.far >= this.#stringBody().longest) return { frame: base };
     // Counts above the frame's longest token cut nothing: each position of a long bounded string shares one cut.
-    const { tokens, needs, countStart } = this.#languageCounts(base), saturated = rule.language.saturated.every((v) => v === 1);
+    const counts = this.#languageCounts(base), { tokens, countStart } = counts, saturated = rule.language.saturated.every((v) => v === 1);
     let longest = countStart.length - 2;
     while (longest > 0 && countStart[longest] === countStart[longest + 1]) longest--;
     // A token's need is at most its count plus `far`: `left` capped there compares alike.
@@ -706,7 +714,7 @@ export class TokenMasks {
       for (let c = 0; c <= longest && check.length <= CHECKED_TOKENS; c++) {
         if (c >= lo && c <= hi) continue;
         for (let i = countStart[c]!; i < countStart[c + 1]!; i++) {
-          const t = tokens[i]!, need = needs[i]!, partial = need === PARTIAL, within = (need & NEED) <= left;
+          const t = tokens[i]!, need = this.#needOf(base, counts, i), partial = need === PARTIAL, within = (need & NEED) <= left;
           // Kept: a way to acceptance within the maximum, and enough characters for the minimum, or an end state
           // that reaches acceptance in every count from its distance on (so also in one that meets the minimum). A
           // token ending inside a character ends in some state at most `far` away: kept when every state is such.
@@ -813,44 +821,34 @@ export class TokenMasks {
     return [accepted, Int32Array.from(uncertain)];
   }
 
-  /**
-   * A language frame's tokens by character count and their needs (`LanguageCounts`), computed when a cut by length
-   * first asks (or at model load, `analyseLanguages`): the language's automaton follows the trie in preorder from the
-   * frame's state, into the subtrees that hold an accepted token only.
-   */
+  /** A language frame's tokens by character count (`LanguageCounts`), made when a cut by length first asks. */
   #languageCounts(frame: LanguageFrame): LanguageCounts {
     if (frame.counts) return frame.counts;
-    const { counts, longest } = this.#stringBody(), { dist, saturated, dfa } = frame.language, { accepted } = frame;
-    const { byte, depth, skip, tokenStart, ids, size } = this.trie;
-    // Accepted tokens counted in trie order: a subtree holds one exactly when the count grows across its slots.
-    const below = new Int32Array(ids.length + 1);
-    for (let k = 0; k < ids.length; k++) below[k + 1] = below[k]! + ((accepted[ids[k]! >>> 5]! >>> (ids[k]! & 31)) & 1);
-    const path = new ContentPath(dfa, frame.state, this.trie.maxDepth), taken: number[] = [], needOf: number[] = [];
-    const countStart = new Int32Array(longest + 2);
-    for (let i = 0; i < size;) {
-      if (below[tokenStart[skip[i]!]!] === below[tokenStart[i]!]) {
-        i = skip[i]!;
-        continue;
-      }
-      const end = path.push(depth[i]!, byte[i]!);
-      for (let k = tokenStart[i]!; k < tokenStart[i + 1]!; k++) {
-        const t = ids[k]!;
-        if (!((accepted[t >>> 5]! >>> (t & 31)) & 1)) continue;
-        taken.push(t);
-        needOf.push(end >= 0 ? Math.min(NEED, counts[t]! + dist[end]!) | (saturated[end] ? 0 : UNSATURATED) : PARTIAL);
-        countStart[counts[t]! + 1]!++;
-      }
-      i++;
-    }
+    const { counts, longest } = this.#stringBody(), { accepted } = frame, countStart = new Int32Array(longest + 2);
+    let n = 0;
+    for (let w = 0; w < accepted.length; w++) for (let x = accepted[w]!; x !== 0; x &= x - 1, n++) countStart[counts[w * 32 + 31 - Math.clz32(x & -x)]! + 1]!++;
     for (let c = 1; c < countStart.length; c++) countStart[c]! += countStart[c - 1]!;
-    const tokens = new Int32Array(taken.length), needs = new Uint16Array(taken.length), next = countStart.slice();
-    for (let j = 0; j < taken.length; j++) {
-      const i = next[counts[taken[j]!]!]!++;
-      tokens[i] = taken[j]!;
-      needs[i] = needOf[j]!;
+    const tokens = new Int32Array(n), next = countStart.slice();
+    for (let w = 0; w < accepted.length; w++) {
+      for (let x = accepted[w]!; x !== 0; x &= x - 1) {
+        const t = w * 32 + 31 - Math.clz32(x & -x);
+        tokens[next[counts[t]!]!++] = t;
+      }
     }
-    languageBytes.set(this.trie, (languageBytes.get(this.trie) ?? 0) + tokens.length * 6);
-    return (frame.counts = { tokens, needs, countStart });
+    languageBytes.set(this.trie, (languageBytes.get(this.trie) ?? 0) + n * 7);
+    const path = new ContentPath(frame.language.dfa, frame.state, this.trie.maxDepth);
+    return (frame.counts = { tokens, needs: new Uint16Array(n), known: new Uint8Array(n), countStart, path });
+  }
+
+  /** The need of the `i`-th token of a frame's counts: the language's automaton follows its bytes from the frame's state. */
+  #needOf(frame: LanguageFrame, counts: LanguageCounts, i: number): number {
+    if (counts.known[i] === 1) return counts.needs[i]!;
+    const t = counts.tokens[i]!, { bytes, offsets } = this.trie.vocabulary, { dist, saturated } = frame.language;
+    let end = frame.state;
+    for (let k = offsets[t]!, d = 1; k < offsets[t + 1]!; k++, d++) end = counts.path.push(d, bytes[k]!);
+    const need = end >= 0 ? Math.min(NEED, this.#stringBody().counts[t]! + dist[end]!) | (saturated[end] ? 0 : UNSATURATED) : PARTIAL;
+    counts.known[i] = 1;
+    return (counts.needs[i] = need);
   }
 
   /** Analyses a plain JSON string body at a character start over this vocabulary (once per vocabulary). */

@@ -602,25 +602,39 @@ export class TokenMasks {
     if (!runs) return undefined;
     let run = this.#runFrames.get(node);
     if (run === undefined) {
-      run = null;
       const { automaton } = this, below = automaton.parentOf(node), excluded = runs.startAt(automaton.positionOf(node));
-      if (excluded && below >= 0 && runs.followsRun(automaton.positionOf(below))) {
-        const positions = function* () {
-          for (let n = below; n >= 0; n = automaton.parentOf(n)) yield automaton.positionOf(n);
-        };
-        const bounds = runs.bounds(positions());
-        if (bounds?.gapless) {
-          let frame = below;
-          for (let d = 0; d < bounds.depth; d++) frame = automaton.parentOf(frame);
-          const after = bounds.pos < 0 ? -1 : automaton.stackState(bounds.pos, automaton.parentOf(frame));
-          const closing = after < 0 ? NO_RANGES : this.#closingRanges(1 + bounds.fewest, 1 + bounds.most, excluded);
-          run = { frame: this.#bodyFrame(1 + bounds.most, excluded, false), closing, after };
-        } else if (bounds) run = { frame: this.#bodyFrame(1 + bounds.most, excluded, true), after: -1 };
-      }
+      run = excluded && below >= 0 && runs.followsRun(automaton.positionOf(below)) ? this.#runBelow(runs, below, excluded) : null;
       this.#runFrames.set(node, run);
     }
     return run ?? undefined;
   }
+
+  /** Per excluded first bytes and stack below: the run frame (a run state's character stacks share both). */
+  readonly #runsBelow = new Map<Uint32Array, Map<number, RunFrame | null>>();
+
+  /** The frame of a character start of a run, over the stack `below`, excluding `excluded` first bytes (`#runFrame`). */
+  #runBelow(runs: CharRuns, below: number, excluded: Uint32Array): RunFrame | null {
+    let byBelow = this.#runsBelow.get(excluded);
+    if (!byBelow) this.#runsBelow.set(excluded, (byBelow = new Map()));
+    let run = byBelow.get(below);
+    if (run !== undefined) return run;
+    const { automaton } = this;
+    const positions = function* () {
+      for (let n = below; n >= 0; n = automaton.parentOf(n)) yield automaton.positionOf(n);
+    };
+    const bounds = runs.bounds(positions());
+    run = null;
+    if (bounds?.gapless) {
+      let frame = below;
+      for (let d = 0; d < bounds.depth; d++) frame = automaton.parentOf(frame);
+      const after = bounds.pos < 0 ? -1 : automaton.stackState(bounds.pos, automaton.parentOf(frame));
+      const closing = after < 0 ? NO_RANGES : this.#closingRanges(1 + bounds.fewest, 1 + bounds.most, excluded);
+      run = { frame: this.#bodyFrame(1 + bounds.most, excluded, false), closing, after };
+    } else if (bounds) run = { frame: this.#bodyFrame(1 + bounds.most, excluded, true), after: -1 };
+    byBelow.set(below, run);
+    return run;
+  }
+
 
   /** The plain body's boundary ranges whose path is `fewest` to `most` whole characters, not starting with an `excluded` byte. */
   #closingRanges(fewest: number, most: number, excluded: Uint32Array): Int32Array {

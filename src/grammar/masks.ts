@@ -635,7 +635,6 @@ export class TokenMasks {
     return run;
   }
 
-
   /** The plain body's boundary ranges whose path is `fewest` to `most` whole characters, not starting with an `excluded` byte. */
   #closingRanges(fewest: number, most: number, excluded: Uint32Array): Int32Array {
     const body = this.#stringBody(), key = `${fewest}:${Math.min(most, body.longest + 1)}:${excluded.join(",")}`;

@@ -192,10 +192,15 @@ export function trim(dfa: CharDfa): CharDfa {
   };
 }
 
+/** State rows `minimize` may key over all its rounds before it gives up (a long chain takes one round per state). */
+const MINIMIZE_ROWS = 100_000;
+
 /**
  * The minimal automaton of a trimmed DFA: states merged while they accept alike and lead to merged states on the same
  * code points (Moore's partition refinement; a pattern's DFA comes from a subset construction and is rarely minimal,
  * and every state costs a grammar rule and, for string languages, a vocabulary analysis). State 0 stays the start.
+ * The DFA comes back unchanged when refinement would key more than MINIMIZE_ROWS rows (`^a{1000}$`: a chain of 1,000
+ * states takes 1,000 rounds), since a partition stopped early is not an equivalence.
  */
 export function minimize(dfa: CharDfa): CharDfa {
   const n = dfa.accept.length;
@@ -213,7 +218,8 @@ export function minimize(dfa: CharDfa): CharDfa {
     }
     return to >= 0 ? `${key} ${lo}-${hi}>${to}` : key;
   };
-  for (;;) {
+  for (let keyed = 0; ; keyed += n) {
+    if (keyed + n > MINIMIZE_ROWS) return dfa;
     const ids = new Map<string, number>(), next = new Int32Array(n);
     for (let s = 0; s < n; s++) {
       const key = rowOf(s, group);

@@ -216,6 +216,8 @@ interface LanguageFrames {
   readonly automaton: GrammarAutomaton;
   readonly frames: Map<number, LanguageFrame | null>;
   readonly cuts: Map<string, Derived | null>;
+  /** An analysed state's frame by its transitions (`stateRows`), for its twins (`#twinFrame`). */
+  readonly byRow: Map<string, LanguageFrame>;
   /** The kernel walk of `automaton` (made when first needed). */
   walk?: KernelWalk;
 }
@@ -247,6 +249,8 @@ interface LanguageCounts {
   readonly countStart: Int32Array;
   /** The language's automaton from the frame's state, followed along a token's bytes (`#needOf`). */
   readonly path: ContentPath;
+  /** Every token's character count (`StringBody.counts`). */
+  readonly chars: Uint8Array;
 }
 
 /** A token's need (`LanguageFrame.needs`): its low bits, a flag for an end state not reaching acceptance in every longer count, and a token ending inside a character. */
@@ -752,7 +756,7 @@ export class TokenMasks {
     let lang = byKey.get(key);
     if (!lang || (languageBytes.get(this.trie) ?? 0) > LANGUAGE_BYTES) {
       if (byKey.size >= LANGUAGES || (languageBytes.get(this.trie) ?? 0) > LANGUAGE_BYTES) byKey.clear(), languageBytes.set(this.trie, 0);
-      byKey.set(key, (lang = { automaton: new GrammarAutomaton(languageGrammar(language)), frames: new Map(), cuts: new Map() }));
+      byKey.set(key, (lang = { automaton: new GrammarAutomaton(languageGrammar(language)), frames: new Map(), cuts: new Map(), byRow: new Map() }));
     }
     return lang;
   }
@@ -778,7 +782,9 @@ export class TokenMasks {
       this.stats.nodes += kernelWalk.visited;
     } else [accepted, uncertain] = this.#languageWalk(automaton, at);
     languageBytes.set(this.trie, (languageBytes.get(this.trie) ?? 0) + accepted.byteLength + uncertain.byteLength);
-    return { id: frameIds++, accepted, uncertain, language, state };
+    const frame: LanguageFrame = { id: frameIds++, accepted, uncertain, language, state };
+    lang.byRow.set(stateRows(language)[state]!, frame);
+    return frame;
   }
 
   /**
@@ -787,24 +793,21 @@ export class TokenMasks {
    * close the string in the same subtrees, but for the closing quote first, which only an accepting state takes.
    */
   #twinFrame(lang: LanguageFrames, language: ShapedLanguage, state: number): LanguageFrame | undefined {
-    const rows = stateRows(language), { accept } = language.dfa;
-    for (const [p, frame] of lang.frames) {
-      if (!frame || p === state || rows[p] !== rows[state]) continue;
-      const quote = this.trie.roots[0x22]!;
-      let { uncertain } = frame;
-      if (accept[p] !== accept[state] && quote >= 0) {
-        const out: number[] = [];
-        for (let r = 0; r < uncertain.length; r += 2) if (uncertain[r] !== quote) out.push(uncertain[r]!, uncertain[r + 1]!);
-        if (accept[state]) {
-          let at = 0;
-          while (at < out.length && out[at]! < quote) at += 2;
-          out.splice(at, 0, quote, this.trie.skip[quote]!);
-        }
-        uncertain = Int32Array.from(out);
+    const frame = lang.byRow.get(stateRows(language)[state]!);
+    if (!frame) return undefined;
+    const { accept } = language.dfa, quote = this.trie.roots[0x22]!;
+    let { uncertain } = frame;
+    if (accept[frame.state] !== accept[state] && quote >= 0) {
+      const out: number[] = [];
+      for (let r = 0; r < uncertain.length; r += 2) if (uncertain[r] !== quote) out.push(uncertain[r]!, uncertain[r + 1]!);
+      if (accept[state]) {
+        let at = 0;
+        while (at < out.length && out[at]! < quote) at += 2;
+        out.splice(at, 0, quote, this.trie.skip[quote]!);
       }
-      return { id: frameIds++, accepted: frame.accepted, uncertain, language, state, counts: frame.counts };
+      uncertain = Int32Array.from(out);
     }
-    return undefined;
+    return { id: frameIds++, accepted: frame.accepted, uncertain, language, state, counts: frame.counts };
   }
 
   /** `#languageFrame`'s walk in TS: its accepted tokens and closing subtrees from parser state `at`. */
@@ -850,7 +853,7 @@ export class TokenMasks {
     }
     languageBytes.set(this.trie, (languageBytes.get(this.trie) ?? 0) + n * 7);
     const path = new ContentPath(frame.language.dfa, frame.state, this.trie.maxDepth);
-    return (frame.counts = { tokens, needs: new Uint16Array(n), known: new Uint8Array(n), countStart, path });
+    return (frame.counts = { tokens, needs: new Uint16Array(n), known: new Uint8Array(n), countStart, path, chars: counts });
   }
 
   /** The need of the `i`-th token of a frame's counts: the language's automaton follows its bytes from the frame's state. */
@@ -859,7 +862,7 @@ export class TokenMasks {
     const t = counts.tokens[i]!, { bytes, offsets } = this.trie.vocabulary, { dist, saturated } = frame.language;
     let end = frame.state;
     for (let k = offsets[t]!, d = 1; k < offsets[t + 1]!; k++, d++) end = counts.path.push(d, bytes[k]!);
-    const need = end >= 0 ? Math.min(NEED, this.#stringBody().counts[t]! + dist[end]!) | (saturated[end] ? 0 : UNSATURATED) : PARTIAL;
+    const need = end >= 0 ? Math.min(NEED, counts.chars[t]! + dist[end]!) | (saturated[end] ? 0 : UNSATURATED) : PARTIAL;
     counts.known[i] = 1;
     return (counts.needs[i] = need);
   }

@@ -66,6 +66,15 @@ describe("bounded automaton strings", () => {
     assert.equal(minimize(trim(patternDfa("^[a-z]+$", "full", "p", () => {}))).accept.length, 2);
   });
 
+  test("a hostile pattern cannot make minimization quadratic: a long chain comes back unminimized, still exact", () => {
+    // `^a{3000}$|^b{3000}$`: its two chains need ~3,000 refinement rounds, over the work bound; a short one is minimized.
+    const long = trim(patternDfa("^(?:a{1000}|b{1000})$", "full", "p", () => {}));
+    assert.equal(minimize(long), long);
+    const short = trim(patternDfa("^(?:a{30}|b{30})$", "full", "p", () => {}));
+    assert.ok(minimize(short).accept.length < short.accept.length);
+    for (const text of ["a".repeat(30), "b".repeat(30), "a".repeat(29) + "b"]) assert.equal(dfaAccepts(minimize(short), text), dfaAccepts(short, text));
+  });
+
   test("states that reach acceptance in every longer count are told apart from those that do not", () => {
     const open = shapedLanguage(patternDfa("^[a-z]+@[a-z]+$", "full", "p", () => {}));
     assert.ok(open.saturated.every((v) => v === 1));

@@ -92,8 +92,24 @@ const rsk_scan *rsk_scan_for(int32_t isa);
 /* Deterministic libm-free exp/log (same bits natively and in wasm; < 2 ulp). */
 double rsk_exp(double x);
 double rsk_log(double x);
-/* Uniform [0, 1) from Philox4x32-10 keyed by the seed, counter = step. */
-double rsk_u01(uint32_t seed_lo, uint32_t seed_hi, uint64_t step);
+/* Philox4x32-10 (Random123) on c[0..4) in place, key (k0, k1): inline, so a row's draw costs no call or array copy. */
+static inline void rsk_philox(uint32_t c[4], uint32_t k0, uint32_t k1) {
+  uint32_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+  for (int round = 0; round < 10; round++) {
+    if (round > 0) k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;
+    uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
+    c0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, c2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+    c1 = (uint32_t)p1, c3 = (uint32_t)p0;
+  }
+  c[0] = c0, c[1] = c1, c[2] = c2, c[3] = c3;
+}
+
+/* Uniform [0, 1) from Philox4x32-10 keyed by the seed, counter = step: 53 random bits, 27 from c[0], 26 from c[1]. */
+static inline double rsk_u01(uint32_t seed_lo, uint32_t seed_hi, uint64_t step) {
+  uint32_t c[4] = {(uint32_t)step, (uint32_t)(step >> 32), 0, 0};
+  rsk_philox(c, seed_lo, seed_hi);
+  return ((double)(c[0] >> 5) * 67108864.0 + (double)(c[1] >> 6)) * (1.0 / 9007199254740992.0);
+}
 
 /* A row's numeric parameters, read from its io slots. */
 typedef struct {

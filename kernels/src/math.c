@@ -1,4 +1,5 @@
-/* math.c — exp, log and the counter-based RNG, written out so native and wasm (-nostdlib) agree bit for bit. */
+/* math.c — exp, log and the counter-based RNG's entry points (its rounds: internal.h, inlined where rows draw),
+ * written out so native and wasm (-nostdlib) agree bit for bit. */
 #include "internal.h"
 #include "rsk.h"
 
@@ -83,31 +84,10 @@ double rsk_log(double x) {
 
 int32_t rsk_philox4x32(const uint32_t *ctr, const uint32_t *key, uint32_t *out) {
   if (!ctr || !key || !out) return RSK_E_BUFFER;
-  uint32_t c0 = ctr[0], c1 = ctr[1], c2 = ctr[2], c3 = ctr[3], k0 = key[0], k1 = key[1];
-  for (int round = 0; round < 10; round++) {
-    if (round > 0) {
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
-    uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
-    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-    c0 = n0;
-    c1 = (uint32_t)p1;
-    c2 = n2;
-    c3 = (uint32_t)p0;
-  }
-  out[0] = c0;
-  out[1] = c1;
-  out[2] = c2;
-  out[3] = c3;
+  uint32_t c[4] = {ctr[0], ctr[1], ctr[2], ctr[3]};
+  rsk_philox(c, key[0], key[1]);
+  for (int i = 0; i < 4; i++) out[i] = c[i];
   return RSK_OK;
-}
-
-double rsk_u01(uint32_t seed_lo, uint32_t seed_hi, uint64_t step) {
-  uint32_t ctr[4] = {(uint32_t)step, (uint32_t)(step >> 32), 0, 0}, key[2] = {seed_lo, seed_hi}, out[4];
-  rsk_philox4x32(ctr, key, out);
-  /* 53 random bits: 27 from out[0], 26 from out[1]. */
-  return ((double)(out[0] >> 5) * 67108864.0 + (double)(out[1] >> 6)) * (1.0 / 9007199254740992.0);
 }
 
 double rsk_uniform(uint32_t seed_lo, uint32_t seed_hi, double step) {

@@ -122,3 +122,53 @@ test("native, WASM and TS batches draw the same tokens", () => {
   assert.deepEqual(results[1], results[0]);
   assert.deepEqual(results[2], results[0]);
 });
+
+test("rows sharing every input slot but seed, step and mu draw as rows checked alone (native's reuse of the last drawn row's checks)", () => {
+  const random = prng(77);
+  const names = Object.keys(chains);
+  for (let c = 0; c < 12; c++) {
+    const V = 1 + Math.floor(random() * (random() < 0.5 ? 64 : 700)), rows = 40;
+    const values = Array.from({ length: rows }, () => randomLogits(random, V));
+    const nRecent = Math.floor(random() * 6), nBias = Math.floor(random() * 3);
+    const recent = Int32Array.from({ length: nRecent }, () => Math.floor(random() * V));
+    const bias = { ids: Int32Array.from({ length: nBias }, () => Math.floor(random() * V)), values: Float32Array.from({ length: nBias }, () => (random() - 0.5) * 8) };
+    const mask = random() < 0.5 ? undefined : newMask(V, false);
+    if (mask) for (let i = 0; i < V; i++) if (random() < 0.8) mask[i >>> 5]! |= 1 << (i & 31);
+    const shared = { ...plain, ...chains[names[Math.floor(random() * names.length)]!] };
+    if (shared.topK > V) shared.topK = V;
+    const other = { ...plain, ...chains[names[Math.floor(random() * names.length)]!], topK: 0 };
+    // Per row: 0 shares row 0's slots (but seed, step, mu), 1 other parameters and offsets, 2 a bad seed, 3 a NaN
+    // temperature, 4 tokens beyond the buffer, 5 a NaN logit, 6 a negative step.
+    const kinds = Array.from({ length: rows }, (_, r) => (r === 0 || random() < 0.6 ? 0 : 1 + Math.floor(random() * 6)));
+    const nanAt = Array.from({ length: rows }, () => Math.floor(random() * V));
+    const stage = (k: Kernels) => {
+      const batch = k.batch(V, rows, 8);
+      for (let r = 0; r < rows; r++) {
+        const kind = kinds[r]!;
+        batch.logits().set(values[r]!, r * V);
+        if (kind === 5) batch.logits()[r * V + nanAt[r]!] = NaN;
+        const params = { ...(kind === 1 ? other : shared), seed: r * 7919, step: r % 5, mu: 4 + (r % 3) };
+        stageRow(batch, r, { params, recent, bias, mask, advance: r % 2 === 0 });
+        const slots = batch.io(), at = r * io.length;
+        if (kind !== 1) { // row 0's window, bias and mask: only seed, step and mu (and the broken slot) differ
+          slots[at + io.tokensAt] = 0;
+          slots[at + io.biasAt] = 0;
+          if (mask) slots[at + io.maskAt] = 0;
+        }
+        if (kind === 2) slots[at + io.seedLo] = 0.5;
+        if (kind === 3) slots[at + io.temperature] = NaN;
+        if (kind === 4) slots[at + io.tokensAt] = 1e9;
+        if (kind === 6) slots[at + io.step] = -1;
+      }
+      return batch;
+    };
+    const outcomes = implementations.map((k: Kernels) => {
+      const batch = stage(k);
+      const failed = [batch.run(rows), batch.run(rows)];
+      // finalIds / finalProbs are not batch outputs (rows share `work`): left out of the comparison.
+      const slots = Array.from(batch.io().subarray(0, rows * io.length), (x, i) => (i % io.length === io.finalIds || i % io.length === io.finalProbs ? 0 : x));
+      return { failed, slots };
+    });
+    for (const outcome of outcomes.slice(1)) assert.deepEqual(outcome, outcomes[0], `case ${c}`);
+  }
+});

@@ -210,11 +210,47 @@ export class NameScanner implements RuleScanner {
       if (this.log!.ends.length >= CELL_BACKLOG) this.readCells();
     }
     while (i < end && !this.final) {
-      this.step(codes[i - base]!, i);
+      const c = codes[i - base]!;
+      // Lower-case ASCII letters inside a word (most of prose) only extend its hashes: read as a run.
+      const to = c >= 97 && c <= 122 && this.wordStart >= 0 && !this.joinPending ? this.lowerRun(codes, base, i, end) : i;
+      if (to > i) {
+        i = to;
+        continue;
+      }
+      this.step(c, i);
       i++;
     }
     this.at = i;
     this.updateLive();
+  }
+
+  /**
+   * addLetter() for the lower-case ASCII letters from `i` on, inside a word, with the word's fields in locals; stops
+   * before a letter at which a word-length check of step() or addLetter() could end the run. Returns where it stopped.
+   */
+  private lowerRun(codes: Uint16Array, base: number, i: number, end: number): number {
+    // addLetter()'s particle check fires at a fixed letter count, step()'s length check at MAX_WORD units.
+    const particleAt = !this.upperFirst && this.count > 0 && !this.tainted
+      ? this.count === 1 && this.gap === 1 && (this.flags[0]! & IS_FIRST) !== 0 ? this.words.speech.longest : 4
+      : -1;
+    const stop = this.tainted ? end : Math.min(end, this.wordStart + MAX_WORD);
+    const seg = this.firstDone;
+    let a = this.a, b = this.b, segA = this.segA, segB = this.segB, letters = this.letters, j = i;
+    while (j < stop) {
+      const c = codes[j - base]!;
+      if (c < 97 || c > 122 || letters === particleAt) break;
+      a = stepA(a, c); b = stepB(b, c);
+      if (seg) { segA = stepA(segA, c); segB = stepB(segB, c); }
+      letters++;
+      j++;
+    }
+    if (j === i) return i;
+    // A lower-case letter after the word's first makes the word not all capitals.
+    if (this.letters > 0 || j - i > 1) this.lower = true;
+    this.a = a; this.b = b; this.segA = segA; this.segB = segB;
+    this.letters = letters;
+    this.prev = codes[j - 1 - base]!;
+    return j;
   }
 
   /** End of stream: the word and run being read end here. */

@@ -16,6 +16,10 @@ import { END, type Grammar, setHas } from "./grammar.ts";
 const closureIds = new Map<string, string>();
 let nextClosureId = 0;
 const MAX_CLOSURES = 4096;
+/** Process-wide short names of byte sets by their 256 bits (closure forms and frame keys name sets by them); never reused either. */
+const setIds = new Map<string, string>();
+let nextSetId = 0;
+const MAX_SET_IDS = 1 << 16;
 
 /** Transition table value for a byte that no stack accepts. */
 export const DEAD = -1;
@@ -469,7 +473,8 @@ export class GrammarAutomaton {
         for (let p = a; elems[p] !== END; p++) {
           const e = elems[p]!;
           if (e >= 0 || seen[-2 - e] === epoch) continue;
-          if (queue.length >= max) return false;
+          // A rule known to reach too many rules makes every rule reaching it do so too.
+          if (queue.length >= max || this.#closures[-2 - e] === null) return false;
           seen[-2 - e] = epoch;
           queue.push(-2 - e);
         }
@@ -481,17 +486,22 @@ export class GrammarAutomaton {
   readonly #setKeys: string[] = [];
 
   /**
-   * "s" and the 256 bits of byte set `set` as 16 UTF-16 code units: exact and short (keys are built and hashed often),
-   * and of fixed length, so a key reads back unambiguously whatever separators its code units happen to equal.
+   * The process-wide short name of byte set `set` ("s" and a base-36 number; no space, which separates a sequence's
+   * elements): keys and closure forms are built and hashed often, and were 17 units per set when they spelled the bits.
    */
   #setKey(set: number): string {
     let key = this.#setKeys[set];
     if (key === undefined) {
       const w = this.#sets, at = set * 8;
-      key = "s" + String.fromCharCode(
+      const bits = String.fromCharCode(
         w[at]! & 0xffff, w[at]! >>> 16, w[at + 1]! & 0xffff, w[at + 1]! >>> 16, w[at + 2]! & 0xffff, w[at + 2]! >>> 16, w[at + 3]! & 0xffff, w[at + 3]! >>> 16,
         w[at + 4]! & 0xffff, w[at + 4]! >>> 16, w[at + 5]! & 0xffff, w[at + 5]! >>> 16, w[at + 6]! & 0xffff, w[at + 6]! >>> 16, w[at + 7]! & 0xffff, w[at + 7]! >>> 16,
       );
+      key = setIds.get(bits);
+      if (key === undefined) {
+        if (setIds.size >= MAX_SET_IDS) setIds.clear();
+        setIds.set(bits, (key = `s${(nextSetId++).toString(36)}`));
+      }
       this.#setKeys[set] = key;
     }
     return key;

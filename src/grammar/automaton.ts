@@ -168,7 +168,7 @@ export class GrammarAutomaton {
 
   /** Which of `nodes` (at most 31) take each byte class, as bit sets: the same for every state whose stacks have the same byte sets. */
   #takersOf(nodes: Int32Array): Int32Array {
-    const elems = this.#elems, sets = this.#sets, of = this.#setsOfNodes, n = nodes.length;
+    const elems = this.#elems, of = this.#setsOfNodes, n = nodes.length;
     let h = n;
     for (let i = 0; i < n; i++) h = Math.imul(h ^ (of[i] = elems[this.#nodePos[nodes[i]!]!]!), 0x9e3779b1) ^ (h >>> 15);
     let bucket = this.#takersBySets.get(h);
@@ -180,16 +180,27 @@ export class GrammarAutomaton {
       }
     }
     const takers = new Int32Array(this.width);
-    for (let c = 0; c < this.width; c++) {
-      const b = this.#classes[c]![0]!;
-      let who = 0;
-      for (let i = 0; i < n; i++) if (setHas(sets, of[i]!, b)) who |= 1 << i;
-      takers[c] = who;
+    for (let i = 0; i < n; i++) {
+      const classes = this.#classesOfSet(of[i]!);
+      for (let k = 0; k < classes.length; k++) takers[classes[k]!]! |= 1 << i;
     }
     if (this.#takersCount++ >= 4096) this.#takersBySets.clear(), (this.#takersCount = 1), (bucket = undefined);
     if (!bucket) this.#takersBySets.set(h, (bucket = []));
     bucket.push({ sets: of.slice(0, n), takers });
     return takers;
+  }
+
+  readonly #setClasses: Uint8Array[] = [];
+
+  /** The byte classes inside byte set `set` (computed once per set: most sets are one class or a few). */
+  #classesOfSet(set: number): Uint8Array {
+    let classes = this.#setClasses[set];
+    if (classes === undefined) {
+      const inside: number[] = [];
+      for (let c = 0; c < this.width; c++) if (setHas(this.#sets, set, this.#classes[c]![0]!)) inside.push(c);
+      this.#setClasses[set] = classes = Uint8Array.from(inside);
+    }
+    return classes;
   }
 
   #classOf: Uint8Array | undefined;
@@ -208,23 +219,25 @@ export class GrammarAutomaton {
     if (!this.#classOf) {
       // Partition refinement: each set splits the classes it cuts, touching only its own bytes (most sets of a
       // grammar are single characters of its literals).
-      const classOf = new Uint8Array(256), sets = this.#sets, size = [256], hit = [0], split = [-1];
+      // Per class (at most 256): its size, its bytes in the set being applied, and what the set splits it into.
+      const classOf = new Uint8Array(256), sets = this.#sets, size = new Int32Array(256), hit = new Int32Array(256);
+      const split = new Int32Array(256).fill(-1);
+      size[0] = 256;
       const inSet = new Uint8Array(256), from = new Uint8Array(256);
       let count = 1;
       for (let set = 0; set * 8 < sets.length; set++) {
-        let m = 0;
-        for (let w = 0; w < 8; w++) for (let x = sets[set * 8 + w]!; x !== 0; x &= x - 1) inSet[m++] = w * 32 + 31 - Math.clz32(x & -x);
+        // A set and its complement split the classes alike: the smaller of the two is walked (a string's character
+        // sets hold most bytes).
+        let m = 0, size256 = 0;
+        for (let w = 0; w < 8; w++) size256 += popcount(sets[set * 8 + w]!);
+        const flip = size256 > 128 ? -1 : 0;
+        for (let w = 0; w < 8; w++) for (let x = (sets[set * 8 + w]! ^ flip) >>> 0; x !== 0; x &= x - 1) inSet[m++] = w * 32 + 31 - Math.clz32(x & -x);
         for (let i = 0; i < m; i++) hit[(from[i] = classOf[inSet[i]!]!)]!++;
         for (let i = 0; i < m; i++) {
           const c = from[i]!;
           if (split[c]! < 0) {
             // A class inside the set stays whole; one the set cuts gives its bytes in the set to a new class.
             split[c] = hit[c] === size[c] ? c : count++;
-            if (split[c] !== c) {
-              size.push(0);
-              hit.push(0);
-              split.push(-1);
-            }
           }
           if (split[c] === c) continue;
           classOf[inSet[i]!] = split[c]!;
@@ -497,12 +510,12 @@ export class GrammarAutomaton {
         w[at]! & 0xffff, w[at]! >>> 16, w[at + 1]! & 0xffff, w[at + 1]! >>> 16, w[at + 2]! & 0xffff, w[at + 2]! >>> 16, w[at + 3]! & 0xffff, w[at + 3]! >>> 16,
         w[at + 4]! & 0xffff, w[at + 4]! >>> 16, w[at + 5]! & 0xffff, w[at + 5]! >>> 16, w[at + 6]! & 0xffff, w[at + 6]! >>> 16, w[at + 7]! & 0xffff, w[at + 7]! >>> 16,
       );
-      key = setIds.get(bits);
-      if (key === undefined) {
+      let id = setIds.get(bits);
+      if (id === undefined) {
         if (setIds.size >= MAX_SET_IDS) setIds.clear();
-        setIds.set(bits, (key = `s${(nextSetId++).toString(36)}`));
+        setIds.set(bits, (id = `s${(nextSetId++).toString(36)}`));
       }
-      this.#setKeys[set] = key;
+      this.#setKeys[set] = key = id;
     }
     return key;
   }
@@ -568,6 +581,13 @@ export class GrammarAutomaton {
     if ((id + 1) * this.width > this.table.length) this.table = grow(this.table);
     return id;
   }
+}
+
+/** Bits set in a 32-bit word. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
 function sameNodes(a: Int32Array, b: readonly number[]): boolean {

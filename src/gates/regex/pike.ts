@@ -61,6 +61,8 @@ export class PikeScanner implements RuleScanner {
   private mergedAt = -1;
   /** Offset to search again from (-1: none). */
   private rewindTo = -1;
+  /** Offset this search began from (its reset, or its last search again). */
+  private searchFrom = 0;
   /** Closed runs of such units as [from, to) pairs, oldest first; entries before spanHead are done with. */
   private readonly spans: number[] = [];
   private spanHead = 0;
@@ -105,11 +107,40 @@ export class PikeScanner implements RuleScanner {
    */
   keepsAcross(resume: number): boolean {
     this.fresh = false;
-    if (this.liveStart < resume || this.at < resume) return false;
-    if (this.oldFrom >= 0 && resume < this.at) return false;
+    if (this.at < resume) return false;
     const spans = this.spans;
     while (this.spanHead < spans.length && spans[this.spanHead + 1]! <= resume) this.spanHead += 2;
-    return this.spanHead >= spans.length;
+    if (this.liveStart >= resume && !(this.oldFrom >= 0 && resume < this.at) && this.spanHead >= spans.length) return true;
+    return this.dropBefore(resume);
+  }
+
+  /**
+   * keepsAcross when threads that started before `resume` live or lived past it (a unit since is in a run): dropping
+   * them leaves exactly a fresh search from `resume` when this search covers every seed from there (it began at or
+   * before `resume`, no candidate pending, no search again due) and no threads of different starts met since (so none
+   * of them absorbed a later thread: a run only says one could have). Context words must not have refused a seed since
+   * `resume`: a fresh search seeds nothing where they refuse and no thread lives, while this one seeded there beside
+   * the older threads. Digit runs dense with values (a card's groups are phone and ID candidates too) then cost no
+   * second reading per value.
+   */
+  private dropBefore(resume: number): boolean {
+    if (this.final || this.matchEnd >= 0 || this.rewindTo >= 0 || this.searchFrom > resume || this.mergedAt >= resume) return false;
+    if (this.context) for (let u = resume; u < this.at; u++) if (this.context.check(u) === 0) return false;
+    if (this.pcs.length < this.count) this.grow(this.count);
+    const pcs = this.state >= 0 ? this.cache.pcsOf(this.state) : this.pcs, starts = this.starts;
+    let n = 0;
+    for (let k = 0; k < this.count; k++) {
+      if (starts[k]! < resume) continue;
+      this.pcs[n] = pcs[k]!;
+      starts[n++] = starts[k]!;
+    }
+    this.count = n;
+    this.state = -1;
+    this.leader = n > 0 ? starts[0]! : -1;
+    this.mergedAt = -1;
+    if (this.rejectedStart < resume) this.rejectedStart = -1;
+    this.settle();
+    return true;
   }
 
   /** Offset read up to. */
@@ -202,7 +233,7 @@ export class PikeScanner implements RuleScanner {
       this.fresh = true;
       this.context?.restart();
     } else this.fresh = false;
-    this.at = from;
+    this.at = this.searchFrom = from;
     this.prev = prev;
     this.count = 0;
     this.state = -1;
@@ -373,7 +404,7 @@ export class PikeScanner implements RuleScanner {
    * stood. Returns the offset to continue from.
    */
   private rewind(at: number): number {
-    const to = this.rewindTo;
+    const to = this.searchFrom = this.rewindTo;
     this.rewindTo = -1;
     this.count = 0;
     if (this.oldFrom >= 0) this.old(at);

@@ -60,4 +60,9 @@ export function decimalMod(digits: string, m: number): number {
 }
 
 /** True when every digit is the same (passes most checksums trivially, never issued). */
-export const oneRepeatedDigit = (digits: string): boolean => /^(\d)\1*$/.test(digits);
+export function oneRepeatedDigit(digits: string): boolean {
+  const first = digits.charCodeAt(0);
+  if (!(first >= 48 && first <= 57)) return false;
+  for (let i = 1; i < digits.length; i++) if (digits.charCodeAt(i) !== first) return false;
+  return true;
+}

@@ -7,6 +7,7 @@
  * needs (calling codes, national prefixes, possible lengths) are extracted from its metadata at build time
  * (`phone-plans.ts`, 4 KB instead of the metadata's 90) and every candidate is checked in O(digits).
  */
+import { oneRepeatedDigit } from "./checksums.ts";
 import { digitsOf } from "./edges.ts";
 import { PHONE_PLANS } from "./phone-plans.ts";
 import type { MatchValidator } from "../scanner.ts";
@@ -82,6 +83,17 @@ function mayBeStrong(c0: number, c1: number, c2: number, c3: number): boolean {
 /** Shapes that are something else: SSNs, dotted quads, dates (ISO, day-month-year or month-day-year). */
 const NOT_PHONE = [/^[0-9]{3}-[0-9]{2}-[0-9]{4}$/, /^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$/, /^(?:19|20)[0-9]{2}([\-./])[01][0-9]\1[0-3][0-9]$/,
   /^(?:0?[1-9]|[12][0-9]|3[01])([\-./])(?:0?[1-9]|[12][0-9]|3[01])\1(?:19|20)[0-9]{2}$/];
+/** NOT_PHONE's shapes: digits and `-` `.` `/` only, starting with a digit (a `+`, `(` or space rules them all out). */
+function mayBeOther(body: string): boolean {
+  const c0 = body.charCodeAt(0);
+  if (c0 < 48 || c0 > 57) return false;
+  for (let i = 1; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if ((c < 48 || c > 57) && c !== 45 && c !== 46 && c !== 47) return false;
+  }
+  return NOT_PHONE.some((re) => re.test(body));
+}
+
 
 const GROUPS = "(?:\\([0-9]{1,5}\\) ?|[0-9]{1,6}[ .\\-/])";
 const EXT = "(?: ?(?:[Xx]|[Ee][Xx][Tt]\\.?|[Ee][Xx][Tt][Ee][Nn][Ss][Ii][Oo][Nn]|#) ?[0-9]{1,6})";
@@ -178,9 +190,9 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
       strong = mayBeStrong(body.charCodeAt(0), body.charCodeAt(1), body.charCodeAt(2), body.charCodeAt(3)) && STRONG.test(body);
       if (!strong && weakNeedsContext && !withContext) return false;
     }
-    if (NOT_PHONE.some((re) => re.test(body))) return false;
-    const digits = digitsOf(body.replace(/\(0\)/, ""));
-    if (/^(\d)\1*$/.test(digits)) return false;
+    if (mayBeOther(body)) return false;
+    const digits = digitsOf(body.includes("(0)") ? body.replace("(0)", "") : body);
+    if (oneRepeatedDigit(digits)) return false;
     if (international) {
       const number = digits.slice(international[0] === "+" ? 0 : international[0].length);
       if (number.length < 7 || number.length > 15) return false;

@@ -6,7 +6,7 @@
 import type { MatchValidator, RuleScanner } from "../scanner.ts";
 import type { StreamShared } from "../stream.ts";
 import type { Program } from "../regex/program.ts";
-import { isBearerToken, isEmail, isIban, isIpv6, isPaymentCard, isUsSsn } from "./validators.ts";
+import { iban, isBearerToken, isEmail, isIpv6, isUsSsn, paymentCard } from "./validators.ts";
 import { PHONE_CONTEXT, PHONE_MAX_LENGTH, PHONE_MIN_DIGITS, PHONE_PATTERN, phoneValidator } from "./phone.ts";
 import { ADDRESS_DETECTORS } from "./addresses.ts";
 import { ID_DETECTORS, NATIONAL_ID } from "./ids.ts";
@@ -118,13 +118,13 @@ export const DETECTORS: Readonly<Record<PiiDetector, DetectorSpec>> = {
     context: PHONE_CONTEXT,
   },
   payment_card: {
-    pattern: `${EDGE}(?:${CARD})${END}`, maxLength: 23, placeholder: "[CARD]", validate: isPaymentCard,
+    pattern: `${EDGE}(?:${CARD})${END}`, maxLength: 23, placeholder: "[CARD]", validate: paymentCard,
     // Digit groups after a parcel label are (part of) a tracking number (USPS's are 22 digits in groups of 4).
     context: { words: [], not: ["tracking", "tracking number", "tracking no", "waybill", "AWB"], window: 32, required: false },
   },
   iban: {
     pattern: `${EDGE}[A-Za-z]{2}[0-9]{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,3})?)${END}`,
-    maxLength: 42, placeholder: "[IBAN]", validate: isIban,
+    maxLength: 42, placeholder: "[IBAN]", validate: iban,
   },
   us_ssn: {
     pattern: "(?<![A-Za-z0-9_\\-.])(?:[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}|[0-9]{3}\\.[0-9]{2}\\.[0-9]{4}|[0-9]{9})(?![A-Za-z0-9_\\-])",

@@ -167,6 +167,10 @@ export function phoneValidator(options: PhoneOptions = {}): MatchValidator {
   const weakNeedsContext = options.context !== "optional";
   // A weak shape without context is refused from its first units (no international prefix, no strong layout).
   const precheck = (codes: Uint16Array, from: number, to: number, withContext: boolean): boolean => {
+    // The validator's digit count, first (a group end early in a number has too few digits).
+    let count = 0;
+    for (let i = from; i < to; i++) if (codes[i]! >= 48 && codes[i]! <= 57) count++;
+    if (count < PHONE_MIN_DIGITS || count > 21) return false;
     if (withContext || !weakNeedsContext) return true;
     const at = (i: number) => (from + i < to ? codes[from + i]! : -1);
     return at(0) === 43 || at(0) === 48 || mayBeStrong(at(0), at(1), at(2), at(3));

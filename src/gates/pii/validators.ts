@@ -43,6 +43,26 @@ export function isPaymentCard(text: string): boolean {
   return false;
 }
 
+/**
+ * isPaymentCard's length and network tests on the view's units (MatchValidator.precheck): a table of digit groups
+ * yields a card candidate for every start and group end, and most have a length or leading digits no network issues.
+ */
+function mayBeCard(codes: Uint16Array, from: number, to: number): boolean {
+  let n = 0, prefix = 0;
+  for (let i = from; i < to; i++) {
+    const d = codes[i]! - 48;
+    if (d < 0 || d > 9) continue;
+    if (n < 4) prefix = prefix * 10 + d;
+    n++;
+  }
+  if (n < 12 || n > 19) return false;
+  for (const [low, high, min, max] of RANGES) if (prefix >= low && prefix <= high && n >= min && n <= max) return true;
+  return false;
+}
+
+/** isPaymentCard with its precheck. */
+export const paymentCard = Object.assign((text: string) => isPaymentCard(text), { precheck: mayBeCard });
+
 /** IBAN length per country (ISO 13616 registry): a wrong length is not an IBAN even if mod-97 passes. */
 const IBAN_LENGTHS: Readonly<Record<string, number>> = {
   AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28,
@@ -69,6 +89,21 @@ export function isIban(text: string): boolean {
   }
   return rest === 1;
 }
+
+/**
+ * isIban's length test on the view's units (MatchValidator.precheck): every group end of an IBAN written in groups
+ * is a candidate, and only the last has its country's length.
+ */
+function mayBeIban(codes: Uint16Array, from: number, to: number): boolean {
+  let n = 0;
+  for (let i = from; i < to; i++) if (codes[i] !== 32) n++;
+  // The pattern reads ASCII letters and digits only: upper case is the letter with bit 5 cleared.
+  const country = String.fromCharCode(codes[from]! & ~32, codes[from + 1]! & ~32);
+  return IBAN_LENGTHS[country] === n;
+}
+
+/** isIban with its precheck. */
+export const iban = Object.assign((text: string) => isIban(text), { precheck: mayBeIban });
 
 /** SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000. Nine bare digits need a context word. */
 export function isUsSsn(text: string, withContext?: boolean): boolean {

@@ -18,11 +18,22 @@ const NETWORKS: readonly (readonly [from: string, to: string, min: number, max: 
   ["5018", "5018", 12, 19], ["5020", "5020", 12, 19], ["5038", "5038", 12, 19], ["5893", "5893", 12, 19],
   ["6304", "6304", 12, 19], ["6759", "6759", 12, 19], ["6761", "6763", 12, 19],
 ];
-/** NETWORKS as numbers: each range scaled to four digits ([from, to + padding]), so one 4-digit prefix compares with all. */
-const RANGES = NETWORKS.map(([from, to, min, max]) => {
+/**
+ * NETWORKS as numbers, flat (low, high, min, max per network): each range scaled to four digits ([from, to + padding]),
+ * so one 4-digit prefix compares with all.
+ */
+const RANGES = Int32Array.from(NETWORKS.flatMap(([from, to, min, max]) => {
   const scale = 10 ** (4 - from.length);
-  return [Number(from) * scale, (Number(to) + 1) * scale - 1, min, max] as const;
-});
+  return [Number(from) * scale, (Number(to) + 1) * scale - 1, min, max];
+}));
+
+/** A network issues numbers of `n` digits starting with the 4-digit `prefix`. */
+function issued(prefix: number, n: number): boolean {
+  for (let k = 0; k < RANGES.length; k += 4) {
+    if (prefix >= RANGES[k]! && prefix <= RANGES[k + 1]! && n >= RANGES[k + 2]! && n <= RANGES[k + 3]!) return true;
+  }
+  return false;
+}
 
 /** Luhn (mod 10), a network's prefix and length; also rejects one repeated digit (passes Luhn trivially). */
 export function isPaymentCard(text: string): boolean {
@@ -38,9 +49,7 @@ export function isPaymentCard(text: string): boolean {
   }
   // Luhn first: it is the cheapest test and rejects 9 in 10 candidates.
   if (sum % 10 !== 0 || same) return false;
-  const prefix = Number(digits.slice(0, 4));
-  for (const [from, to, min, max] of RANGES) if (prefix >= from && prefix <= to && n >= min && n <= max) return true;
-  return false;
+  return issued(Number(digits.slice(0, 4)), n);
 }
 
 /**
@@ -55,9 +64,7 @@ function mayBeCard(codes: Uint16Array, from: number, to: number): boolean {
     if (n < 4) prefix = prefix * 10 + d;
     n++;
   }
-  if (n < 12 || n > 19) return false;
-  for (const [low, high, min, max] of RANGES) if (prefix >= low && prefix <= high && n >= min && n <= max) return true;
-  return false;
+  return n >= 12 && n <= 19 && issued(prefix, n);
 }
 
 /** isPaymentCard with its precheck. */

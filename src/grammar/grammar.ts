@@ -192,7 +192,11 @@ class Lowering {
   setId(set: Uint32Array): number {
     const same = this.setObjects.get(set);
     if (same !== undefined) return same;
-    const key = set.join(",");
+    // 16 code units, two per 32-bit word: exact, fixed length, and far cheaper to build than a joined list.
+    const key = String.fromCharCode(
+      set[0]! & 0xffff, set[0]! >>> 16, set[1]! & 0xffff, set[1]! >>> 16, set[2]! & 0xffff, set[2]! >>> 16, set[3]! & 0xffff, set[3]! >>> 16,
+      set[4]! & 0xffff, set[4]! >>> 16, set[5]! & 0xffff, set[5]! >>> 16, set[6]! & 0xffff, set[6]! >>> 16, set[7]! & 0xffff, set[7]! >>> 16,
+    );
     let id = this.setIds.get(key);
     if (id === undefined) {
       id = this.setIds.size;
@@ -299,7 +303,8 @@ class Lowering {
     const ruleAlts = this.alts.map((alts, r) => Int32Array.from(alts.map((a) => {
       if ((r & 1023) === 0) this.tick();
       const start = elems.length;
-      elems.push(...a, END);
+      for (let i = 0; i < a.length; i++) elems.push(a[i]!);
+      elems.push(END);
       return start;
     })));
     return { elems: Int32Array.from(elems), sets: Uint32Array.from(this.setWords), ruleAlts, ruleNames: this.names, root, limits: this.limits };

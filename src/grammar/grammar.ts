@@ -214,13 +214,7 @@ class Lowering {
     const key = ranges.join(",");
     const known = this.cpRules.get(key);
     if (known !== undefined) return -2 - known;
-    const alts: number[][] = [];
-    for (let i = 0; i < ranges.length; i += 2) {
-      for (const sequence of utf8Sequences(ranges[i]!, ranges[i + 1]!)) {
-        alts.push(sequence.map(([lo, hi]) => this.setId(byteSet([lo, hi]))));
-      }
-    }
-    const id = this.newRule(owner, mergeAlternatives(alts, (a, b) => this.setId(orSets(this.set(a), this.set(b)))));
+    const id = this.newRule(owner, utf8Alternatives(ranges, key).map((alt) => alt.map((set) => this.setId(set))));
     this.cpRules.set(key, id);
     return -2 - id;
   }
@@ -319,6 +313,34 @@ function byteSet(ranges: readonly number[]): Uint32Array {
 
 function orSets(a: Uint32Array, b: Uint32Array): Uint32Array {
   return a.map((w, i) => w | b[i]!);
+}
+
+/** utf8Alternatives' results by their ranges (every JSON string's character class asks for the same few). */
+const utf8Cache = new Map<string, readonly (readonly Uint32Array[])[]>();
+const UTF8_CACHE = 256;
+
+/**
+ * The UTF-8 byte sequences of the code points in `ranges` (`key`: the ranges joined), merged (mergeAlternatives), as
+ * byte sets: the same for every grammar, so built once per process (bounded) instead of once per schema.
+ */
+function utf8Alternatives(ranges: readonly number[], key: string): readonly (readonly Uint32Array[])[] {
+  const known = utf8Cache.get(key);
+  if (known) return known;
+  const sets: Uint32Array[] = [], ids = new Map<string, number>();
+  const id = (set: Uint32Array): number => {
+    const k = set.join(",");
+    let i = ids.get(k);
+    if (i === undefined) ids.set(k, (i = sets.push(set) - 1));
+    return i;
+  };
+  const alts: number[][] = [];
+  for (let i = 0; i < ranges.length; i += 2) {
+    for (const sequence of utf8Sequences(ranges[i]!, ranges[i + 1]!)) alts.push(sequence.map(([lo, hi]) => id(byteSet([lo, hi]))));
+  }
+  const merged = mergeAlternatives(alts, (a, b) => id(orSets(sets[a]!, sets[b]!))).map((alt) => alt.map((i) => sets[i]!));
+  if (utf8Cache.size >= UTF8_CACHE) utf8Cache.clear();
+  utf8Cache.set(key, merged);
+  return merged;
 }
 
 /** Merges UTF-8 alternatives that differ only in their last byte set (keeps the per-byte fan-out small). */

@@ -227,8 +227,12 @@ class Lowering {
   prune(): boolean[] {
     const n = this.alts.length;
     const productive = new Array<boolean>(n).fill(false);
-    const empty = new Set<number>();
-    for (let s = 0; s < this.setIds.size; s++) if (this.set(s).every((w) => w === 0)) empty.add(s);
+    const empty = new Set<number>(), words = this.setWords;
+    for (let s = 0; s < this.setIds.size; s++) {
+      let bits = 0;
+      for (let w = s * 8; w < s * 8 + 8; w++) bits |= words[w]!;
+      if (bits === 0) empty.add(s);
+    }
     const ok = (e: number) => (e >= 0 ? !empty.has(e) : productive[-2 - e]!);
     for (let changed = true; changed;) {
       changed = false;
@@ -294,14 +298,18 @@ class Lowering {
 
   flatten(root: number): Grammar {
     const elems: number[] = [];
-    const ruleAlts = this.alts.map((alts, r) => Int32Array.from(alts.map((a) => {
+    const ruleAlts = this.alts.map((alts, r) => {
       if ((r & 1023) === 0) this.tick();
-      const start = elems.length;
-      for (let i = 0; i < a.length; i++) elems.push(a[i]!);
-      elems.push(END);
-      return start;
-    })));
-    return { elems: Int32Array.from(elems), sets: Uint32Array.from(this.setWords), ruleAlts, ruleNames: this.names, root, limits: this.limits };
+      const starts = new Int32Array(alts.length);
+      for (let k = 0; k < alts.length; k++) {
+        const a = alts[k]!;
+        starts[k] = elems.length;
+        for (let i = 0; i < a.length; i++) elems.push(a[i]!);
+        elems.push(END);
+      }
+      return starts;
+    });
+    return { elems: new Int32Array(elems), sets: new Uint32Array(this.setWords), ruleAlts, ruleNames: this.names, root, limits: this.limits };
   }
 }
 

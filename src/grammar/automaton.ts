@@ -390,7 +390,8 @@ export class GrammarAutomaton {
   framePositions(): number[] {
     const out: number[] = [], elems = this.#elems;
     for (const alts of this.grammar.ruleAlts) {
-      for (const a of alts) {
+      for (let k = 0; k < alts.length; k++) {
+        const a = alts[k]!;
         let end = a;
         while (elems[end] !== END) end++;
         let ref = false;
@@ -456,7 +457,8 @@ export class GrammarAutomaton {
     };
     const alts: string[] = [];
     for (let i = 0; i < queue.length; i++) {
-      for (const a of ruleAlts[queue[i]!]!) alts.push(this.#sequence(a, local)!);
+      const starts = ruleAlts[queue[i]!]!;
+      for (let k = 0; k < starts.length; k++) alts.push(this.#sequence(starts[k]!, local)!);
       alts.push("/");
     }
     const form = alts.join("|");
@@ -482,8 +484,9 @@ export class GrammarAutomaton {
     const seen = this.#seen, epoch = ++this.#seenEpoch, queue = [rule];
     seen[rule] = epoch;
     for (let i = 0; i < queue.length; i++) {
-      for (const a of ruleAlts[queue[i]!]!) {
-        for (let p = a; elems[p] !== END; p++) {
+      const starts = ruleAlts[queue[i]!]!;
+      for (let k = 0; k < starts.length; k++) {
+        for (let p = starts[k]!; elems[p] !== END; p++) {
           const e = elems[p]!;
           if (e >= 0 || seen[-2 - e] === epoch) continue;
           // A rule known to reach too many rules makes every rule reaching it do so too.

@@ -169,7 +169,8 @@ export class CharRuns {
     const { elems, ruleAlts } = this.grammar;
     const candidate = new Uint8Array(ruleAlts.length);
     const refs = (r: number, f: (e: number) => boolean) => {
-      for (const a of ruleAlts[r]!) for (let p = a; elems[p] !== END; p++) if (!f(elems[p]!)) return false;
+      const starts = ruleAlts[r]!;
+      for (let k = 0; k < starts.length; k++) for (let p = starts[k]!; elems[p] !== END; p++) if (!f(elems[p]!)) return false;
       return true;
     };
     this.#lengths.set(this.char, 1);
@@ -191,9 +192,10 @@ export class CharRuns {
       let best = 0;
       const spans: [number, number][] = [];
       let gapless = true;
-      for (const a of ruleAlts[r]!) {
+      const starts = ruleAlts[r]!;
+      for (let k = 0; k < starts.length; k++) {
         let n = 0, least = 0;
-        for (let p = a; elems[p] !== END; p++) {
+        for (let p = starts[k]!; elems[p] !== END; p++) {
           const q = -2 - elems[p]!;
           n += length(q);
           least += this.#fewest.get(q) ?? 0;

@@ -7,7 +7,7 @@
  * grammar, never on a vocabulary: one automaton serves every request and tokenizer of its grammar.
  */
 import { GrammarLimitError } from "./errors.ts";
-import { END, type Grammar, setHas } from "./grammar.ts";
+import { END, type Grammar, setBits, setHas } from "./grammar.ts";
 
 /**
  * Process-wide names of canonical rule closures (so equal sub-grammars of different grammars get equal frame keys).
@@ -508,11 +508,7 @@ export class GrammarAutomaton {
   #setKey(set: number): string {
     let key = this.#setKeys[set];
     if (key === undefined) {
-      const w = this.#sets, at = set * 8;
-      const bits = String.fromCharCode(
-        w[at]! & 0xffff, w[at]! >>> 16, w[at + 1]! & 0xffff, w[at + 1]! >>> 16, w[at + 2]! & 0xffff, w[at + 2]! >>> 16, w[at + 3]! & 0xffff, w[at + 3]! >>> 16,
-        w[at + 4]! & 0xffff, w[at + 4]! >>> 16, w[at + 5]! & 0xffff, w[at + 5]! >>> 16, w[at + 6]! & 0xffff, w[at + 6]! >>> 16, w[at + 7]! & 0xffff, w[at + 7]! >>> 16,
-      );
+      const bits = setBits(this.#sets, set * 8);
       let id = setIds.get(bits);
       if (id === undefined) {
         if (setIds.size >= MAX_SET_IDS) setIds.clear();

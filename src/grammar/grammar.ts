@@ -36,6 +36,18 @@ export function setHas(sets: Uint32Array, s: number, b: number): boolean {
   return ((sets[s * 8 + (b >> 5)]! >>> (b & 31)) & 1) === 1;
 }
 
+/**
+ * The 256 bits of the byte set at `words[at..at + 8)` as 16 code units, two per word: an exact, fixed-length key,
+ * far cheaper to build than the words joined.
+ */
+export function setBits(words: ArrayLike<number>, at: number): string {
+  const w = (k: number) => words[at + k]!;
+  return String.fromCharCode(
+    w(0) & 0xffff, w(0) >>> 16, w(1) & 0xffff, w(1) >>> 16, w(2) & 0xffff, w(2) >>> 16, w(3) & 0xffff, w(3) >>> 16,
+    w(4) & 0xffff, w(4) >>> 16, w(5) & 0xffff, w(5) >>> 16, w(6) & 0xffff, w(6) >>> 16, w(7) & 0xffff, w(7) >>> 16,
+  );
+}
+
 /** Collects named rules as expressions and lowers them to a `Grammar`. */
 export class GrammarBuilder {
   readonly #names: string[] = [];
@@ -192,11 +204,7 @@ class Lowering {
   setId(set: Uint32Array): number {
     const same = this.setObjects.get(set);
     if (same !== undefined) return same;
-    // 16 code units, two per 32-bit word: exact, fixed length, and far cheaper to build than a joined list.
-    const key = String.fromCharCode(
-      set[0]! & 0xffff, set[0]! >>> 16, set[1]! & 0xffff, set[1]! >>> 16, set[2]! & 0xffff, set[2]! >>> 16, set[3]! & 0xffff, set[3]! >>> 16,
-      set[4]! & 0xffff, set[4]! >>> 16, set[5]! & 0xffff, set[5]! >>> 16, set[6]! & 0xffff, set[6]! >>> 16, set[7]! & 0xffff, set[7]! >>> 16,
-    );
+    const key = setBits(set, 0);
     let id = this.setIds.get(key);
     if (id === undefined) {
       id = this.setIds.size;
@@ -217,10 +225,6 @@ class Lowering {
     const id = this.newRule(owner, utf8Alternatives(ranges, key).map((alt) => alt.map((set) => this.setId(set))));
     this.cpRules.set(key, id);
     return -2 - id;
-  }
-
-  set(id: number): Uint32Array {
-    return Uint32Array.from(this.setWords.slice(id * 8, id * 8 + 8));
   }
 
   /** Removes alternatives that can never complete; returns which rules can. */
@@ -336,7 +340,7 @@ function utf8Alternatives(ranges: readonly number[], key: string): readonly (rea
   if (known) return known;
   const sets: Uint32Array[] = [], ids = new Map<string, number>();
   const id = (set: Uint32Array): number => {
-    const k = set.join(",");
+    const k = setBits(set, 0);
     let i = ids.get(k);
     if (i === undefined) ids.set(k, (i = sets.push(set) - 1));
     return i;

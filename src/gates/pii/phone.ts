@@ -94,7 +94,6 @@ function mayBeOther(body: string): boolean {
   return NOT_PHONE.some((re) => re.test(body));
 }
 
-
 const GROUPS = "(?:\\([0-9]{1,5}\\) ?|[0-9]{1,6}[ .\\-/])";
 const EXT = "(?: ?(?:[Xx]|[Ee][Xx][Tt]\\.?|[Ee][Xx][Tt][Ee][Nn][Ss][Ii][Oo][Nn]|#) ?[0-9]{1,6})";
 /**
